@@ -1,0 +1,172 @@
+//! `apdir.toml`: the site's settings.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, Diagnostics, SourceFile};
+use crate::load::tomldoc::{Seg, TomlDoc, fields_of};
+use crate::model::date::Date;
+
+pub const CONFIG_FILE: &str = "apdir.toml";
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Config {
+    /// The service name shown in the header and the page titles.
+    pub title: String,
+    /// Where the site will be published, e.g. `https://ap.example.gov.uk` (used in the
+    /// sitemap, the feed and canonical links; pages link to each other with root-relative URLs).
+    pub base_url: String,
+    /// The authority that publishes the site.
+    pub authority: String,
+    #[serde(default)]
+    pub contact_email: String,
+    /// One sentence describing the site, for search engines and the feed.
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Folder holding the themes, relative to the site root.
+    #[serde(default = "default_themes_dir")]
+    pub themes_dir: String,
+    #[serde(default = "default_output")]
+    pub output_dir: String,
+    /// The postcode table: `postcode,lat,lon,district_code,ward_code`.
+    #[serde(default = "default_postcodes")]
+    pub postcodes: String,
+    /// Area boundaries as GeoJSON with `code` and `name` properties.
+    #[serde(default = "default_boundaries")]
+    pub boundaries: String,
+    /// Area codes drawn for context but outside the authority (its figures leave them out).
+    #[serde(default)]
+    pub context_areas: Vec<String>,
+    /// The date the build treats as today, so date-dependent output is reproducible.
+    #[serde(default)]
+    pub today: Option<Date>,
+    #[serde(default)]
+    pub rules: Rules,
+    #[serde(default)]
+    pub listing: Listing,
+}
+
+/// Thresholds for validation rules.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Rules {
+    /// A non-school provider offering more hours a week than this is likely full-time
+    /// education and must register as an independent school.
+    #[serde(default = "default_hours")]
+    pub non_school_max_hours: f64,
+    /// Vacancy figures older than this many days are flagged as out of date.
+    #[serde(default = "default_stale")]
+    pub vacancy_stale_days: i64,
+    /// A QA visit due within this many days is shown as due soon.
+    #[serde(default = "default_due_soon")]
+    pub qa_due_soon_days: i64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules { non_school_max_hours: 18.0, vacancy_stale_days: 60, qa_due_soon_days: 30 }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Listing {
+    /// Providers per page on the directory and listing pages.
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+}
+
+impl Default for Listing {
+    fn default() -> Self {
+        Listing { page_size: 50 }
+    }
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_themes_dir() -> String {
+    "themes".into()
+}
+fn default_output() -> String {
+    "public".into()
+}
+fn default_postcodes() -> String {
+    "data/postcodes.csv".into()
+}
+fn default_boundaries() -> String {
+    "areas/districts.geojson".into()
+}
+fn default_hours() -> f64 {
+    18.0
+}
+fn default_stale() -> i64 {
+    60
+}
+fn default_due_soon() -> i64 {
+    30
+}
+fn default_page_size() -> usize {
+    50
+}
+
+fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
+    match path {
+        [] => Some(fields_of::<Config>()),
+        [Seg::Key(k)] if k == "rules" => Some(fields_of::<Rules>()),
+        [Seg::Key(k)] if k == "listing" => Some(fields_of::<Listing>()),
+        _ => None,
+    }
+}
+
+impl Config {
+    /// Reads `apdir.toml` from the site root. Problems go into `diagnostics`.
+    pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Config> {
+        let path = root.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diagnostics.push(
+                    Diagnostic::error("no-config", format!("cannot read {}: {e}", path.display()))
+                        .help("run apdir in a site folder (one with an apdir.toml), pass --root DIR, or create a site with `apdir init DIR`"),
+                );
+                return None;
+            }
+        };
+        let file = SourceFile::new(CONFIG_FILE, &path, text);
+        let mut found = Vec::new();
+        let config = match TomlDoc::load::<Config>(&file, &file.text, 0, &known_fields, &mut found) {
+            Ok((doc, config)) => {
+                if let Some(c) = &config {
+                    if c.listing.page_size == 0 {
+                        found.push(
+                            Diagnostic::error("invalid-value", "`listing.page_size` must be at least 1")
+                                .in_file(&file, doc.span(&crate::path!["listing", "page_size"]))
+                                .label("zero"),
+                        );
+                    }
+                }
+                config
+            }
+            Err(d) => {
+                found.push(d);
+                None
+            }
+        };
+        let ok = !found.iter().any(Diagnostic::is_error);
+        diagnostics.items.extend(found);
+        config.filter(|_| ok)
+    }
+
+    pub fn output_path(&self, root: &Path) -> PathBuf {
+        root.join(&self.output_dir)
+    }
+    pub fn theme_path(&self, root: &Path) -> PathBuf {
+        root.join(&self.themes_dir).join(&self.theme)
+    }
+    /// `base_url` without a trailing slash.
+    pub fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}

@@ -1,0 +1,246 @@
+//! Public geography: the postcode table (postcode → position, district, ward) and the area
+//! boundaries (GeoJSON polygons with a code and a name).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::model::slug::slugify;
+
+/// A postcode's position and the areas it lies in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PostcodeEntry {
+    pub lat: f64,
+    pub lon: f64,
+    pub district: String,
+    pub ward: String,
+}
+
+/// The postcode table, keyed by normalised postcode (`"PR1 2HE"`).
+#[derive(Default)]
+pub struct Postcodes {
+    map: HashMap<String, PostcodeEntry>,
+}
+
+/// Normalises what a person types: any case, any spacing. Returns `"PR7 1AA"` or `None` when
+/// it cannot be a full UK postcode.
+pub fn normalise_postcode(input: &str) -> Option<String> {
+    let compact: String =
+        input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
+        return None;
+    }
+    let (outward, inward) = compact.split_at(compact.len() - 3);
+    if !is_outcode(outward) {
+        return None;
+    }
+    let b = inward.as_bytes();
+    if !(b[0].is_ascii_digit() && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphabetic()) {
+        return None;
+    }
+    Some(format!("{outward} {inward}"))
+}
+
+/// Normalises an outward code alone (`"pr7"` → `"PR7"`).
+pub fn normalise_outcode(input: &str) -> Option<String> {
+    let compact: String =
+        input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    is_outcode(&compact).then_some(compact)
+}
+
+/// Outward code shapes: A9, A99, AA9, AA99, A9A, AA9A.
+fn is_outcode(s: &str) -> bool {
+    let b = s.as_bytes();
+    if !(2..=4).contains(&b.len()) || !b[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if letters > 2 {
+        return false;
+    }
+    let rest = &b[letters..];
+    match rest.len() {
+        1 => rest[0].is_ascii_digit(),
+        2 => rest[0].is_ascii_digit() && (rest[1].is_ascii_digit() || rest[1].is_ascii_alphabetic()),
+        _ => false,
+    }
+}
+
+impl Postcodes {
+    /// Reads a CSV with the columns `postcode,lat,lon,district_code,ward_code`.
+    pub fn load(path: &Path) -> Result<Postcodes, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Postcodes, String> {
+        let mut map = HashMap::with_capacity(text.len() / 45);
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or("").trim_start_matches('\u{feff}');
+        let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+        let idx = |name: &str| {
+            cols.iter().position(|c| *c == name).ok_or_else(|| format!("the header has no `{name}` column"))
+        };
+        let (ip, ila, ilo, id) = (idx("postcode")?, idx("lat")?, idx("lon")?, idx("district_code")?);
+        let iw = cols.iter().position(|c| *c == "ward_code");
+        for (n, line) in lines.enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let f: Vec<&str> = line.split(',').collect();
+            let get = |i: usize| f.get(i).map(|s| s.trim()).unwrap_or("");
+            let bad = || format!("line {}: cannot read `{line}`", n + 2);
+            let pc = normalise_postcode(get(ip)).ok_or_else(bad)?;
+            let lat: f64 = get(ila).parse().map_err(|_| bad())?;
+            let lon: f64 = get(ilo).parse().map_err(|_| bad())?;
+            map.insert(
+                pc,
+                PostcodeEntry {
+                    lat,
+                    lon,
+                    district: get(id).to_string(),
+                    ward: iw.map(get).unwrap_or("").to_string(),
+                },
+            );
+        }
+        Ok(Postcodes { map })
+    }
+
+    pub fn get(&self, postcode: &str) -> Option<&PostcodeEntry> {
+        normalise_postcode(postcode).and_then(|p| self.map.get(&p))
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &PostcodeEntry)> {
+        self.map.iter()
+    }
+}
+
+/// One area from the boundary file (a district, a unitary authority, or a ward).
+#[derive(Clone, Debug, Serialize)]
+pub struct Area {
+    pub code: String,
+    pub name: String,
+    pub slug: String,
+    /// False for areas drawn for context only (outside the authority).
+    pub in_scope: bool,
+    /// Area-weighted centre, used to place masked sites.
+    pub centre: (f64, f64),
+    /// Outer rings, lon/lat pairs.
+    #[serde(skip)]
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
+/// Reads a GeoJSON FeatureCollection whose features carry `code` and `name` properties.
+/// `context_only` lists codes drawn for context but outside the authority.
+pub fn load_areas(path: &Path, context_only: &[String]) -> Result<Vec<Area>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_areas(&text, context_only).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let features = v
+        .get("features")
+        .and_then(|f| f.as_array())
+        .ok_or("not a GeoJSON FeatureCollection (no `features` array)")?;
+    let mut out = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        let props = f.get("properties").ok_or(format!("feature {i} has no properties"))?;
+        let prop = |k: &str| props.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let code = prop("code").ok_or(format!("feature {i} has no `code` property"))?;
+        let name = prop("name").ok_or(format!("feature {i} ({code}) has no `name` property"))?;
+        let geom = f.get("geometry").ok_or(format!("feature {code} has no geometry"))?;
+        let rings = outer_rings(geom).ok_or(format!("feature {code}: geometry is not a Polygon or MultiPolygon"))?;
+        let centre = centroid(&rings);
+        out.push(Area {
+            slug: slugify(&name),
+            in_scope: !context_only.contains(&code),
+            code,
+            name,
+            centre,
+            rings,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+fn outer_rings(geom: &serde_json::Value) -> Option<Vec<Vec<(f64, f64)>>> {
+    let ring = |r: &serde_json::Value| -> Option<Vec<(f64, f64)>> {
+        r.as_array()?
+            .iter()
+            .map(|p| {
+                let p = p.as_array()?;
+                Some((p.first()?.as_f64()?, p.get(1)?.as_f64()?))
+            })
+            .collect()
+    };
+    let coords = geom.get("coordinates")?;
+    match geom.get("type")?.as_str()? {
+        "Polygon" => Some(vec![ring(coords.as_array()?.first()?)?]),
+        "MultiPolygon" => coords.as_array()?.iter().map(|poly| ring(poly.as_array()?.first()?)).collect(),
+        _ => None,
+    }
+}
+
+/// Area-weighted centroid of outer rings (lon, lat).
+fn centroid(rings: &[Vec<(f64, f64)>]) -> (f64, f64) {
+    let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
+    for r in rings {
+        for w in r.windows(2) {
+            let (x0, y0) = w[0];
+            let (x1, y1) = w[1];
+            let cross = x0 * y1 - x1 * y0;
+            a += cross;
+            cx += (x0 + x1) * cross;
+            cy += (y0 + y1) * cross;
+        }
+    }
+    if a.abs() < 1e-12 {
+        let n = rings.iter().map(|r| r.len()).sum::<usize>().max(1) as f64;
+        let sx: f64 = rings.iter().flatten().map(|p| p.0).sum();
+        let sy: f64 = rings.iter().flatten().map(|p| p.1).sum();
+        return (sx / n, sy / n);
+    }
+    (cx / (3.0 * a), cy / (3.0 * a))
+}
+
+/// Great-circle distance in miles.
+pub fn miles_between(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let r = 3958.8;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn postcodes_normalise() {
+        assert_eq!(normalise_postcode("pr71aa").as_deref(), Some("PR7 1AA"));
+        assert_eq!(normalise_postcode(" bb7 9zz ").as_deref(), Some("BB7 9ZZ"));
+        assert_eq!(normalise_postcode("M1 1AE").as_deref(), Some("M1 1AE"));
+        assert_eq!(normalise_postcode("EC1A 1BB").as_deref(), Some("EC1A 1BB"));
+        assert_eq!(normalise_postcode("PR7"), None);
+        assert_eq!(normalise_postcode("12345"), None);
+        assert_eq!(normalise_postcode("PR7 1A1"), None);
+        assert_eq!(normalise_outcode("pr7").as_deref(), Some("PR7"));
+        assert_eq!(normalise_outcode("P7X9"), None);
+    }
+    #[test]
+    fn distance() {
+        // Preston to Lancaster is about 20 miles.
+        let d = miles_between(53.7632, -2.7031, 54.0466, -2.8007);
+        assert!((d - 20.0).abs() < 1.5, "{d}");
+    }
+}

@@ -1,0 +1,64 @@
+//! A page of the good-practice guide (or any content page): TOML front matter + Markdown.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::date::Date;
+use super::vocab::Audience;
+use crate::diagnostics::SourceFile;
+use crate::markdown::{Heading, InternalLink};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct FrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    /// Order within its section; lower first, then by title.
+    #[serde(default)]
+    pub weight: Option<i64>,
+    /// When the page's guidance last changed (feeds the Atom feed and "last updated").
+    #[serde(default)]
+    pub updated: Option<Date>,
+    #[serde(default)]
+    pub audience: Vec<Audience>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Drafts are checked but not published.
+    #[serde(default)]
+    pub draft: bool,
+    /// A template other than `page.html` / `section.html`.
+    #[serde(default)]
+    pub template: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct GuidePage {
+    pub file: Arc<SourceFile>,
+    /// Path relative to `content/`, with forward slashes (`guide/referrals/_index.md`).
+    pub rel_path: String,
+    pub url: String,
+    /// An `_index.md`: the landing page of a section (a folder).
+    pub is_section: bool,
+    pub front: FrontMatter,
+    pub html: String,
+    pub headings: Vec<Heading>,
+    pub links: Vec<InternalLink>,
+    /// Byte offset of the Markdown body in the file (for link diagnostics).
+    pub body_offset: usize,
+    pub text: String,
+    pub word_count: usize,
+}
+
+impl GuidePage {
+    /// URL of the section this page belongs to (`/guide/referrals/` for a page in that folder,
+    /// the parent folder's URL for a section), or `None` at the top.
+    pub fn parent_url(&self) -> Option<String> {
+        let url = self.url.trim_end_matches('/');
+        if url.is_empty() {
+            return None;
+        }
+        let cut = url.rfind('/')?;
+        Some(format!("{}/", &url[..cut]))
+    }
+}

@@ -1,0 +1,8 @@
+//! The domain model: providers, guide pages, dates, slugs and vocabularies.
+
+pub mod date;
+pub mod guide;
+pub mod provider;
+pub mod slug;
+#[macro_use]
+pub mod vocab;

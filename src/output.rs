@@ -1,0 +1,221 @@
+//! Write: publish the rendered files so that the output folder is always a complete site.
+//!
+//! Files are written to a staging folder beside the target and swapped into place only when
+//! all of them are written (on Linux with one atomic `renameat2(RENAME_EXCHANGE)`; elsewhere
+//! with two renames and recovery on the next run). A failed or killed build leaves the last
+//! good site untouched. apdir only ever replaces a folder it made itself (marked by an
+//! `.apdir-output` file), and refuses output folders that would hold or be the inputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::render::{Body, OutputFile};
+
+/// Marks a folder as apdir output, safe to replace.
+pub const MARKER: &str = ".apdir-output";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("refusing to write the site to {path}: {reason}")]
+    Refused { path: PathBuf, reason: String },
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io { path: path.to_path_buf(), source }
+}
+
+/// What a publish wrote.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Checks that `target` is a folder apdir may replace, given the site root.
+pub fn check_target(target: &Path, root: &Path) -> Result<(), OutputError> {
+    let refuse = |reason: &str| Err(OutputError::Refused { path: target.to_path_buf(), reason: reason.into() });
+    let abs = absolute(target);
+    let root_abs = absolute(root);
+    if abs.parent().is_none() {
+        return refuse("it is the root of the file system");
+    }
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
+        && absolute(&home) == abs
+    {
+        return refuse("it is your home folder");
+    }
+    if root_abs.starts_with(&abs) {
+        return refuse("it is the site folder or contains it; set `output_dir` to a folder of its own such as \"public\"");
+    }
+    for input in ["content", "providers", "themes", "areas", "data", "templates", "static", "src"] {
+        if abs.starts_with(root_abs.join(input)) {
+            return refuse(&format!("it is inside the `{input}` input folder; set `output_dir` to a folder of its own such as \"public\""));
+        }
+    }
+    match std::fs::symlink_metadata(&abs) {
+        Ok(m) if m.file_type().is_symlink() => return refuse("it is a symbolic link; point `output_dir` at a real folder"),
+        Ok(m) if !m.is_dir() => return refuse("it is a file, not a folder"),
+        Ok(_) => {
+            let empty = std::fs::read_dir(&abs).map_err(io(&abs))?.next().is_none();
+            if !empty && !abs.join(MARKER).exists() {
+                return refuse("the folder already holds files that apdir did not write (it has no .apdir-output marker); empty it or choose another `output_dir`");
+            }
+        }
+        Err(_) => {}
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    // Resolve `.` and `..` without touching the disk (the target may not exist yet), then
+    // canonicalise the part that does exist so symlinked parents compare equal.
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    let mut existing = out.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = existing.canonicalize().unwrap_or(existing);
+    for n in rest.into_iter().rev() {
+        resolved.push(n);
+    }
+    resolved
+}
+
+/// Writes `files` as the complete new content of `target`.
+pub fn publish(target: &Path, root: &Path, files: &[OutputFile]) -> Result<Published, OutputError> {
+    check_target(target, root)?;
+    let target = absolute(target);
+    let parent = target.parent().ok_or_else(|| OutputError::Refused { path: target.clone(), reason: "it has no parent folder".into() })?.to_path_buf();
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    recover(&parent, &name, &target);
+
+    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    std::fs::create_dir(&staging).map_err(io(&staging))?;
+    let result = write_all(&staging, files);
+    let written = match result {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    swap_in(&staging, &target, &parent, &name)?;
+    Ok(written)
+}
+
+fn write_all(staging: &Path, files: &[OutputFile]) -> Result<Published, OutputError> {
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p)))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(io(d))?;
+    }
+    let bytes: Result<Vec<u64>, OutputError> = files
+        .par_iter()
+        .map(|f| {
+            let rel = Path::new(&f.path);
+            if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+                return Err(OutputError::Refused { path: rel.to_path_buf(), reason: "an output path must stay inside the output folder".into() });
+            }
+            let dest = staging.join(rel);
+            match &f.body {
+                Body::Bytes(b) => {
+                    let mut file = std::fs::File::create(&dest).map_err(io(&dest))?;
+                    file.write_all(b).map_err(io(&dest))?;
+                    Ok(b.len() as u64)
+                }
+                Body::Copy(src) => std::fs::copy(src, &dest).map_err(io(&dest)),
+            }
+        })
+        .collect();
+    let total: u64 = bytes?.iter().sum();
+    std::fs::write(staging.join(MARKER), "This folder was written by apdir. `apdir build` replaces it whole.\n")
+        .map_err(io(staging))?;
+    Ok(Published { files: files.len(), bytes: total })
+}
+
+/// Puts `staging` where `target` is, atomically where the OS allows.
+fn swap_in(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<(), OutputError> {
+    if target.exists() {
+        #[cfg(target_os = "linux")]
+        if exchange(staging, target).is_ok() {
+            // `staging` now holds the previous site.
+            let _ = std::fs::remove_dir_all(staging);
+            return Ok(());
+        }
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(target, &old).map_err(io(target))?;
+        if let Err(e) = std::fs::rename(staging, target) {
+            let _ = std::fs::rename(&old, target);
+            return Err(OutputError::Io { path: target.to_path_buf(), source: e });
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else {
+        std::fs::rename(staging, target).map_err(io(target))?;
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated paths for the duration of the call.
+    let r = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Cleans up after a build that was killed: restores a previous site left aside by the
+/// two-rename swap, and removes abandoned staging folders of processes that no longer run.
+fn recover(parent: &Path, name: &str, target: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let staging_prefix = format!(".{name}.staging-");
+    let old_prefix = format!(".{name}.old-");
+    for e in entries.filter_map(Result::ok) {
+        let file_name = e.file_name().to_string_lossy().into_owned();
+        let pid = file_name.strip_prefix(&staging_prefix).or_else(|| file_name.strip_prefix(&old_prefix));
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && process_alive(pid) {
+            continue;
+        }
+        if file_name.starts_with(&old_prefix) && !target.exists() {
+            let _ = std::fs::rename(e.path(), target);
+        } else {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") { Path::new(&format!("/proc/{pid}")).exists() } else { true }
+}

@@ -1,0 +1,500 @@
+//! Render: turn the validated site into files in memory (pages, feeds, sitemap, assets).
+//! Pages render in parallel; nothing is written to disk here.
+
+pub mod feeds;
+pub mod templates;
+pub mod view;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::model::guide::GuidePage;
+use crate::model::vocab::{Audience, KeyStage, Need};
+use crate::site::Site;
+use templates::Templates;
+use view::*;
+
+/// A file of the built site.
+pub struct OutputFile {
+    /// Path inside the output folder, forward slashes, no leading slash.
+    pub path: String,
+    pub body: Body,
+}
+
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// Copied from this file on disk (static assets).
+    Copy(PathBuf),
+}
+
+impl OutputFile {
+    fn page(url: &str, html: String) -> OutputFile {
+        let path = format!("{}index.html", url.trim_start_matches('/'));
+        OutputFile { path, body: Body::Bytes(html.into_bytes()) }
+    }
+}
+
+#[derive(Serialize)]
+struct Link {
+    title: String,
+    url: String,
+}
+
+fn link(title: impl Into<String>, url: impl Into<String>) -> Link {
+    Link { title: title.into(), url: url.into() }
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    authority: &'a str,
+    base_url: &'a str,
+    contact_email: &'a str,
+    description: &'a str,
+    build_date: String,
+    build_date_iso: String,
+    nav: Vec<Link>,
+}
+
+/// A counted link on an index page ("Preston (12)").
+#[derive(Serialize, Clone)]
+struct CountedLink {
+    title: String,
+    url: String,
+    count: usize,
+    description: String,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    current: usize,
+    total_pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<PageLink>,
+    first_item: usize,
+    last_item: usize,
+    total_items: usize,
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct GuideView<'a> {
+    title: &'a str,
+    summary: &'a str,
+    url: &'a str,
+    html: &'a str,
+    toc: Vec<&'a crate::markdown::Heading>,
+    updated: Option<String>,
+    updated_iso: Option<String>,
+    audience: Vec<&'a str>,
+    tags: &'a [String],
+    is_section: bool,
+}
+
+fn guide_view(p: &GuidePage) -> GuideView<'_> {
+    GuideView {
+        title: &p.front.title,
+        summary: &p.front.summary,
+        url: &p.url,
+        html: &p.html,
+        toc: p.headings.iter().filter(|h| h.level == 2).collect(),
+        updated: p.front.updated.map(|d| d.long()),
+        updated_iso: p.front.updated.map(|d| d.iso()),
+        audience: p.front.audience.iter().map(Audience::label).collect(),
+        tags: &p.front.tags,
+        is_section: p.is_section,
+    }
+}
+
+/// Base context every page gets.
+fn base_context(title: &str, description: &str, url: &str, breadcrumbs: Vec<Link>) -> Context {
+    let mut c = Context::new();
+    c.insert("page_title", title);
+    c.insert("page_description", description);
+    c.insert("current_url", url);
+    c.insert("breadcrumbs", &breadcrumbs);
+    c
+}
+
+/// Renders every page of the site.
+pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
+    let theme_dir = site.config.theme_path(&site.root);
+    let mut templates = Templates::load(&site.root, &theme_dir)?;
+    let nav = vec![
+        link("Find a provider", "/providers/"),
+        link("Districts", "/districts/"),
+        link("Good-practice guide", "/guide/"),
+    ];
+    let site_view = SiteView {
+        title: &site.config.title,
+        authority: &site.config.authority,
+        base_url: site.config.base(),
+        contact_email: &site.config.contact_email,
+        description: &site.config.description,
+        build_date: site.today.long(),
+        build_date_iso: site.today.iso(),
+        nav,
+    };
+    templates.tera.global_context().insert("site", &site_view);
+    let templates = &templates;
+
+    // Providers, sorted by name, with their cards.
+    let mut order: Vec<usize> = (0..site.providers.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (&site.providers[a].provider, &site.providers[b].provider);
+        pa.name.to_lowercase().cmp(&pb.name.to_lowercase()).then(pa.id.cmp(&pb.id))
+    });
+    let cards: Vec<ProviderCard> = order.par_iter().map(|&i| card(&site.providers[i], site)).collect();
+    // Index of listing memberships (positions in `cards`).
+    let mut by_district: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut by_tier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    let mut by_need: BTreeMap<Need, Vec<usize>> = BTreeMap::new();
+    let mut by_key_stage: BTreeMap<KeyStage, Vec<usize>> = BTreeMap::new();
+    for (pos, &i) in order.iter().enumerate() {
+        let vp = &site.providers[i];
+        for d in districts_served(vp) {
+            by_district.entry(d).or_default().push(pos);
+        }
+        let mut tiers = vp.provider.offer.tiers.clone();
+        tiers.sort();
+        tiers.dedup();
+        for t in tiers {
+            by_tier.entry(t).or_default().push(pos);
+        }
+        let mut needs = vp.provider.offer.needs.clone();
+        needs.sort();
+        needs.dedup();
+        for n in needs {
+            by_need.entry(n).or_default().push(pos);
+        }
+        let mut kss = vp.provider.offer.key_stages.clone();
+        kss.sort();
+        kss.dedup();
+        for k in kss {
+            by_key_stage.entry(k).or_default().push(pos);
+        }
+    }
+
+    let district_links: Vec<CountedLink> = site
+        .areas
+        .iter()
+        .map(|a| CountedLink {
+            title: a.name.clone(),
+            url: district_url(&a.slug),
+            count: by_district.get(&a.code).map_or(0, Vec::len),
+            description: if a.in_scope { String::new() } else { "Outside the authority; shown for providers near the border".into() },
+        })
+        .collect();
+    let tier_links: Vec<CountedLink> = (1..=3)
+        .map(|t| CountedLink {
+            title: tier_label(t).into(),
+            url: tier_url(t),
+            count: by_tier.get(&t).map_or(0, Vec::len),
+            description: tier_short(t).into(),
+        })
+        .collect();
+    let need_links: Vec<CountedLink> = Need::ALL
+        .iter()
+        .map(|n| CountedLink { title: n.label().into(), url: need_url(n), count: by_need.get(n).map_or(0, Vec::len), description: String::new() })
+        .collect();
+    let key_stage_links: Vec<CountedLink> = KeyStage::ALL
+        .iter()
+        .map(|k| CountedLink {
+            title: k.label().into(),
+            url: key_stage_url(k),
+            count: by_key_stage.get(k).map_or(0, Vec::len),
+            description: String::new(),
+        })
+        .collect();
+
+    // Every page to render, as (url, template, context).
+    let mut jobs: Vec<(String, &'static str, Context)> = Vec::new();
+    let page_size = site.config.listing.page_size.max(1);
+
+    let listing = |jobs: &mut Vec<(String, &'static str, Context)>,
+                       base_url: &str,
+                       heading: &str,
+                       intro: &str,
+                       members: &[usize],
+                       crumbs: Vec<Link>,
+                       facets: bool| {
+        let total_pages = members.len().div_ceil(page_size).max(1);
+        for page in 1..=total_pages {
+            let url = if page == 1 { base_url.to_string() } else { format!("{base_url}page/{page}/") };
+            let slice = &members[((page - 1) * page_size).min(members.len())..(page * page_size).min(members.len())];
+            let title = if total_pages > 1 { format!("{heading} (page {page} of {total_pages})") } else { heading.to_string() };
+            let mut c = base_context(&title, intro, &url, crumbs_with(&crumbs));
+            c.insert("heading", heading);
+            c.insert("intro", intro);
+            let page_cards: Vec<&ProviderCard> = slice.iter().map(|&i| &cards[i]).collect();
+            c.insert("providers", &page_cards);
+            c.insert("pagination", &pagination(base_url, page, total_pages, page_size, members.len()));
+            c.insert("show_facets", &facets);
+            c.insert("facets", &BTreeMap::from([
+                ("districts", &district_links),
+                ("tiers", &tier_links),
+                ("needs", &need_links),
+                ("key_stages", &key_stage_links),
+            ]));
+            jobs.push((url, "listing.html", c));
+        }
+    };
+
+    // Directory.
+    let all: Vec<usize> = (0..cards.len()).collect();
+    listing(
+        &mut jobs,
+        "/providers/",
+        "Find alternative provision",
+        "Every provider on the authority's directory, in alphabetical order. Narrow the list by district, tier, need or key stage.",
+        &all,
+        vec![],
+        true,
+    );
+    // District, tier, need and key-stage listings.
+    for a in &site.areas {
+        let members = by_district.get(&a.code).map(Vec::as_slice).unwrap_or(&[]);
+        let intro = if a.in_scope {
+            format!("Providers with a site in {} or serving pupils who live there.", a.name)
+        } else {
+            format!("{} is a separate local authority. These providers are near the border and may take pupils from our area.", a.name)
+        };
+        listing(&mut jobs, &district_url(&a.slug), &format!("Alternative provision in {}", a.name), &intro, members, vec![link("Districts", "/districts/")], false);
+    }
+    for t in 1..=3 {
+        let members = by_tier.get(&t).map(Vec::as_slice).unwrap_or(&[]);
+        listing(&mut jobs, &tier_url(t), tier_label(t), tier_short(t), members, vec![link("Tiers", "/tiers/")], false);
+    }
+    for n in Need::ALL {
+        let members = by_need.get(n).map(Vec::as_slice).unwrap_or(&[]);
+        listing(&mut jobs, &need_url(n), &format!("Provision for: {}", n.label()), "Providers that say they meet this need.", members, vec![link("Needs", "/needs/")], false);
+    }
+    for k in KeyStage::ALL {
+        let members = by_key_stage.get(k).map(Vec::as_slice).unwrap_or(&[]);
+        listing(&mut jobs, &key_stage_url(k), &format!("Provision for {}", k.label()), "Providers that take pupils in this key stage.", members, vec![link("Key stages", "/key-stages/")], false);
+    }
+    // Index pages of the listings.
+    for (url, heading, intro, items) in [
+        ("/districts/", "Districts", "Find provision by the district where the pupil lives or goes to school.", &district_links),
+        ("/tiers/", "The three tiers of alternative provision", "The authority works outreach first: support in the pupil's own school, then a time-limited placement, and a transitional placement only when a fresh start is right.", &tier_links),
+        ("/needs/", "Needs", "Find provision by the needs it meets.", &need_links),
+        ("/key-stages/", "Key stages", "Find provision by the pupil's key stage.", &key_stage_links),
+    ] {
+        let mut c = base_context(heading, intro, url, vec![]);
+        c.insert("heading", heading);
+        c.insert("intro", intro);
+        c.insert("items", items);
+        jobs.push((url.to_string(), "listing_index.html", c));
+    }
+
+    // Guide pages.
+    let by_url: BTreeMap<&str, &GuidePage> = site.pages.iter().map(|p| (p.url.as_str(), p)).collect();
+    let mut children: BTreeMap<String, Vec<&GuidePage>> = BTreeMap::new();
+    for p in &site.pages {
+        if let Some(parent) = p.parent_url() {
+            children.entry(parent).or_default().push(p);
+        }
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| {
+            a.front.weight.unwrap_or(i64::MAX).cmp(&b.front.weight.unwrap_or(i64::MAX)).then(a.front.title.cmp(&b.front.title))
+        });
+    }
+    let mut recent: Vec<&GuidePage> = site.pages.iter().filter(|p| p.url.starts_with("/guide/") && p.url != "/guide/").collect();
+    recent.sort_by(|a, b| b.front.updated.cmp(&a.front.updated).then(a.front.title.cmp(&b.front.title)));
+    let recent: Vec<serde_json::Value> = recent
+        .iter()
+        .take(5)
+        .map(|p| serde_json::json!({"title": p.front.title, "url": p.url, "summary": p.front.summary, "updated": p.front.updated.map(|d| d.long())}))
+        .collect();
+
+    for p in &site.pages {
+        if p.url == "/" {
+            continue; // the home page's intro; rendered below
+        }
+        // Breadcrumbs: every ancestor section that exists.
+        let mut crumbs = Vec::new();
+        let mut cur = p.parent_url();
+        while let Some(u) = cur {
+            if u == "/" {
+                break;
+            }
+            if let Some(sp) = by_url.get(u.as_str()) {
+                crumbs.push(link(sp.front.title.clone(), u.clone()));
+            }
+            cur = sp_parent(&u);
+        }
+        crumbs.reverse();
+        let mut c = base_context(&p.front.title, &p.front.summary, &p.url, crumbs_with(&crumbs));
+        c.insert("page", &guide_view(p));
+        let kids: Vec<serde_json::Value> = children
+            .get(&p.url)
+            .map(|k| k.iter().map(|k| serde_json::json!({"title": k.front.title, "url": k.url, "summary": k.front.summary})).collect())
+            .unwrap_or_default();
+        c.insert("children", &kids);
+        // Previous and next page within the same section.
+        let (mut prev, mut next) = (None, None);
+        if let Some(parent) = p.parent_url()
+            && let Some(sibs) = children.get(&parent)
+            && let Some(i) = sibs.iter().position(|s| s.url == p.url)
+        {
+            prev = i.checked_sub(1).map(|j| link(sibs[j].front.title.clone(), sibs[j].url.clone()));
+            next = sibs.get(i + 1).map(|s| link(s.front.title.clone(), s.url.clone()));
+        }
+        c.insert("prev", &prev);
+        c.insert("next", &next);
+        let template = match &p.front.template {
+            Some(t) => leak(t),
+            None if p.is_section => "section.html",
+            None => "page.html",
+        };
+        jobs.push((p.url.clone(), template, c));
+    }
+
+    // Home.
+    {
+        let intro = by_url.get("/");
+        let title = intro.map(|p| p.front.title.as_str()).unwrap_or(site.config.title.as_str());
+        let summary = intro.map(|p| p.front.summary.as_str()).unwrap_or(site.config.description.as_str());
+        let mut c = base_context(title, summary, "/", vec![]);
+        c.insert("intro_html", &intro.map(|p| p.html.as_str()).unwrap_or(""));
+        c.insert("tiers", &tier_links);
+        c.insert("districts", &district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
+        c.insert("needs", &need_links);
+        c.insert("recent", &recent);
+        c.insert("provider_count", &cards.len());
+        c.insert("guide_count", &site.pages.iter().filter(|p| p.url.starts_with("/guide/")).count());
+        jobs.push(("/".into(), "index.html", c));
+    }
+
+    // Provider pages.
+    let provider_jobs: Vec<Result<OutputFile, Diagnostic>> = site
+        .providers
+        .par_iter()
+        .map(|vp| {
+            let pv = provider_page(vp, site);
+            let crumbs = vec![link("Find a provider", "/providers/")];
+            let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
+            c.insert("provider", &pv);
+            templates.render("provider.html", &c).map(|html| OutputFile::page(&pv.card.url, html))
+        })
+        .collect();
+
+    let mut rendered: Vec<Result<OutputFile, Diagnostic>> = jobs
+        .into_par_iter()
+        .map(|(url, template, c)| templates.render(template, &c).map(|html| OutputFile::page(&url, html)))
+        .collect();
+    rendered.extend(provider_jobs);
+
+    // 404.
+    {
+        let c = base_context("Page not found", "", "/404.html", vec![]);
+        rendered.push(templates.render("404.html", &c).map(|html| OutputFile { path: "404.html".into(), body: Body::Bytes(html.into_bytes()) }));
+    }
+
+    let mut diagnostics = Diagnostics::default();
+    let mut files = Vec::with_capacity(rendered.len() + 64);
+    for r in rendered {
+        match r {
+            Ok(f) => files.push(f),
+            Err(d) => {
+                // One template error tends to repeat on every page: report each once.
+                if !diagnostics.items.iter().any(|x| x.message == d.message && x.span == d.span) {
+                    diagnostics.push(d);
+                }
+            }
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+
+    let page_urls: Vec<String> = files.iter().filter(|f| f.path.ends_with("index.html")).map(|f| format!("/{}", f.path.trim_end_matches("index.html"))).collect();
+    files.push(feeds::sitemap(site, &page_urls));
+    files.push(feeds::robots(site));
+    files.push(feeds::atom(site));
+
+    // Static assets: the theme's, then the site's own `static/`, then files beside content.
+    copy_tree(&theme_dir.join("static"), &mut files);
+    copy_tree(&site.root.join("static"), &mut files);
+    for a in &site.assets {
+        files.push(OutputFile { path: a.rel_path.clone(), body: Body::Copy(a.source.clone()) });
+    }
+    // Later entries win (site overrides theme).
+    let mut seen = std::collections::HashSet::new();
+    files.reverse();
+    files.retain(|f| seen.insert(f.path.clone()));
+    files.reverse();
+    Ok(files)
+}
+
+fn sp_parent(url: &str) -> Option<String> {
+    let u = url.trim_end_matches('/');
+    if u.is_empty() {
+        return None;
+    }
+    u.rfind('/').map(|i| format!("{}/", &u[..i]))
+}
+
+fn crumbs_with(extra: &[Link]) -> Vec<Link> {
+    let mut v = vec![link("Home", "/")];
+    v.extend(extra.iter().map(|l| link(l.title.clone(), l.url.clone())));
+    v
+}
+
+fn pagination(base: &str, current: usize, total_pages: usize, page_size: usize, total_items: usize) -> Pagination {
+    let url = |n: usize| if n == 1 { base.to_string() } else { format!("{base}page/{n}/") };
+    // Show the first, last, and two either side of the current page.
+    let pages = (1..=total_pages)
+        .filter(|&n| n == 1 || n == total_pages || n.abs_diff(current) <= 2)
+        .map(|n| PageLink { number: n, url: url(n), current: n == current })
+        .collect();
+    Pagination {
+        current,
+        total_pages,
+        prev: (current > 1).then(|| url(current - 1)),
+        next: (current < total_pages).then(|| url(current + 1)),
+        pages,
+        first_item: if total_items == 0 { 0 } else { (current - 1) * page_size + 1 },
+        last_item: (current * page_size).min(total_items),
+        total_items,
+    }
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+fn copy_tree(dir: &Path, files: &mut Vec<OutputFile>) {
+    if !dir.is_dir() {
+        return;
+    }
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .max_depth(16)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    found.sort();
+    for path in found {
+        let rel = crate::diagnostics::display_path(dir, &path);
+        if rel.split('/').any(|p| p.starts_with('.')) {
+            continue;
+        }
+        files.push(OutputFile { path: rel, body: Body::Copy(path) });
+    }
+}

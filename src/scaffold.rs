@@ -1,0 +1,185 @@
+//! `apdir new` and `apdir init`: write valid starting files, never over an existing one.
+
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+use crate::model::date::Date;
+use crate::model::slug::slugify;
+
+/// Writes `path` only if nothing is there yet.
+fn write_new(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::Usage(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::Usage(format!(
+                "{} already exists; apdir never overwrites a file. Choose another name or edit that file.",
+                path.display()
+            )),
+            _ => Error::Usage(format!("cannot create {}: {e}", path.display())),
+        })?;
+    f.write_all(text.as_bytes()).map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A provider record with every section filled with a safe example value to edit.
+pub fn provider_template(id: &str, name: &str, today: Date) -> String {
+    PROVIDER_TEMPLATE
+        .replace("{id}", id)
+        .replace("{name}", &toml_string(name))
+        .replace("{today}", &today.iso())
+        .replace("{next}", &today.add_days(182).iso())
+        .replace("{year}", &today.add_days(365).iso())
+}
+
+const PROVIDER_TEMPLATE: &str = r#"# Provider record (schema version 1). Every field is explained in the README, "Provider records".
+# Check it with `apdir check`.
+schema_version = 1
+id = "{id}"
+name = {name}
+status = "active"           # active | inactive | defunct | temporarily closed
+summary = "One sentence: who the provision is for and what it offers."
+description = """
+A short description in Markdown: the programme, a typical week, how pupils return to school.
+"""
+last_reviewed = {today}
+# service_area = ["E07000126"]   # GSS codes of other districts this provider serves
+
+[organisation]
+name = ""
+legal_status = "company"    # la_maintained | academy_trust | company | cic | charity | fe_corporation | sole_trader | nhs_trust
+
+[registration]
+type = "non_school"         # pru | ap_academy | ap_free_school | independent_school | maintained_school | special_school
+                            # | fe_college | registered_provider_ukprn | online_accredited | hospital_school | non_school
+ap_census_setting = "OTH"   # non-school only: NFE | OOT | OTH | WBP
+urn = ""                    # required for registered schools
+ukprn = ""                  # required for colleges and registered providers
+host_la_code = "888"
+full_time_offer = false     # a non-school provider may not offer full-time education
+max_hours_per_week = 12.0
+
+[inspection]
+body = "none"               # Ofsted | ISI | none
+framework = "none"          # eif_legacy | report_card_2025 | none
+
+[quality_assurance]
+list_status = "not_assessed"   # approved | approved_with_conditions | under_review | suspended | removed | not_assessed
+next_visit_due = {next}
+
+[safeguarding]
+enhanced_dbs_all_staff = true
+single_central_record = true
+named_dsl = true
+session_attendance_reporting = true
+public_liability_expires = {year}
+
+[offer]
+tiers = [2]                 # 1 outreach | 2 time-limited | 3 transitional
+key_stages = ["KS3", "KS4"] # KS1 | KS2 | KS3 | KS4 | KS5
+age_min = 11
+age_max = 16
+needs = ["semh"]            # see the README for the needs vocabulary
+pattern = "part_time"       # full_time | part_time | sessional | outreach
+delivery = "in_person"      # in_person | online | hybrid | home
+referral_routes = ["school_direct"]
+dual_registration = true
+reintegration_plan = true
+
+[capacity]
+places = 10
+vacancies = 2
+vacancies_as_of = {today}
+
+[[locations]]
+id = "main"
+name = "Main site"
+address = ["1 Example Street", "Preston"]
+postcode = "PR1 2HE"
+mask_exact_address = false
+
+[contact]
+role = "Referrals coordinator"
+email = "referrals@example.org"
+phone = "01772 000000"
+
+# Never published: notes for the AP team only.
+[internal]
+lead_officer = ""
+"#;
+
+/// `apdir new provider "Name"`: writes providers/<slug>.toml.
+pub fn new_provider(root: &Path, name: &str, today: Date) -> Result<PathBuf, Error> {
+    let id = slugify(name);
+    let path = root.join("providers").join(format!("{id}.toml"));
+    write_new(&path, &provider_template(&id, name, today))?;
+    Ok(path)
+}
+
+/// `apdir new guide "Title" [--section guide/referrals]`: writes content/<section>/<slug>.md.
+pub fn new_guide(root: &Path, title: &str, section: &str, today: Date) -> Result<PathBuf, Error> {
+    let section = section.trim_matches('/');
+    if section.split('/').any(|p| p == ".." || p == "." ) {
+        return Err(Error::Usage("the section must be a folder below content/, without `..`".into()));
+    }
+    let slug = slugify(title);
+    let path = root.join("content").join(section).join(format!("{slug}.md"));
+    write_new(&path, &guide_template(title, today))?;
+    Ok(path)
+}
+
+fn guide_template(title: &str, today: Date) -> String {
+    format!(
+        "+++\ntitle = {}\nsummary = \"One sentence about what this page helps the reader do.\"\nweight = 100\nupdated = {}\naudience = [\"schools\"]\ntags = []\n+++\n\nAn opening paragraph: who this page is for and what it covers.\n\n## First step\n\nWrite in plain English. Link to other pages like this: [making a referral](@/guide/_index.md).\n",
+        toml_string(title),
+        today.iso()
+    )
+}
+
+/// The default theme, built into the binary so `apdir init` works anywhere.
+pub const DEFAULT_THEME: &[(&str, &str)] = &[
+    ("templates/base.html", include_str!("../themes/default/templates/base.html")),
+    ("templates/index.html", include_str!("../themes/default/templates/index.html")),
+    ("templates/listing.html", include_str!("../themes/default/templates/listing.html")),
+    ("templates/listing_index.html", include_str!("../themes/default/templates/listing_index.html")),
+    ("templates/page.html", include_str!("../themes/default/templates/page.html")),
+    ("templates/section.html", include_str!("../themes/default/templates/section.html")),
+    ("templates/provider.html", include_str!("../themes/default/templates/provider.html")),
+    ("templates/404.html", include_str!("../themes/default/templates/404.html")),
+    ("templates/partials/provider_card.html", include_str!("../themes/default/templates/partials/provider_card.html")),
+    ("templates/partials/pagination.html", include_str!("../themes/default/templates/partials/pagination.html")),
+    ("templates/partials/summary_list.html", include_str!("../themes/default/templates/partials/summary_list.html")),
+    ("static/css/site.css", include_str!("../themes/default/static/css/site.css")),
+    ("static/css/print.css", include_str!("../themes/default/static/css/print.css")),
+];
+
+const POSTCODES: &str = include_str!("../data/postcodes.csv");
+const BOUNDARIES: &str = include_str!("../areas/districts.geojson");
+
+/// `apdir init DIR`: a new site with one example of each input.
+pub fn init(dir: &Path, today: Date) -> Result<(), Error> {
+    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(Error::Usage(format!("{} exists and is not empty; apdir init only creates new sites", dir.display())));
+    }
+    let config = "# apdir site settings: see the README, \"Site settings\".\ntitle = \"Alternative provision directory\"\nbase_url = \"https://ap.example.gov.uk\"\nauthority = \"Example Council\"\ncontact_email = \"ap.team@example.gov.uk\"\ndescription = \"Find alternative provision and read the authority's good-practice guide.\"\ntheme = \"default\"\noutput_dir = \"public\"\npostcodes = \"data/postcodes.csv\"\nboundaries = \"areas/districts.geojson\"\ncontext_areas = [\"E06000008\", \"E06000009\"]\n";
+    write_new(&dir.join("apdir.toml"), config)?;
+    write_new(&dir.join("content/_index.md"), "+++\ntitle = \"Alternative provision\"\nsummary = \"Find a placement and read the good-practice guide.\"\n+++\n\nThis site helps schools find suitable alternative provision.\n")?;
+    write_new(&dir.join("content/guide/_index.md"), "+++\ntitle = \"Good-practice guide\"\nsummary = \"How to use alternative provision well.\"\nweight = 1\n+++\n\nThe authority's guidance for schools.\n")?;
+    write_new(&dir.join("content/accessibility.md"), "+++\ntitle = \"Accessibility statement\"\nsummary = \"How accessible this website is and how to report a problem.\"\n+++\n\nWe want as many people as possible to be able to use this website.\n\n## Reporting a problem\n\nEmail the AP team.\n")?;
+    new_guide(dir, "Making a referral", "guide", today)?;
+    new_provider(dir, "Example Learning Centre", today)?;
+    write_new(&dir.join("data/postcodes.csv"), POSTCODES)?;
+    write_new(&dir.join("areas/districts.geojson"), BOUNDARIES)?;
+    for (rel, text) in DEFAULT_THEME {
+        write_new(&dir.join("themes/default").join(rel), text)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! The validated site model: every later stage reads this, none re-reads files.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::geo::{Area, Postcodes};
+use crate::load::guidance::ContentAsset;
+use crate::model::date::Date;
+use crate::model::guide::GuidePage;
+use crate::validate::ValidProvider;
+
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub today: Date,
+    pub providers: Vec<ValidProvider>,
+    /// Published pages only (drafts are checked, then left out).
+    pub pages: Vec<GuidePage>,
+    pub assets: Vec<ContentAsset>,
+    pub areas: Vec<Area>,
+    pub postcodes: Postcodes,
+    /// Warnings found while loading (errors stop the load).
+    pub warnings: Diagnostics,
+}
+
+/// Options that override `apdir.toml` for one run.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    pub today: Option<Date>,
+    pub base_url: Option<String>,
+}
+
+impl Site {
+    /// Load → validate. Returns the site, or every problem found.
+    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        let Some(mut config) = Config::load(root, &mut diagnostics) else {
+            return Err(diagnostics);
+        };
+        if let Some(b) = &options.base_url {
+            config.base_url = b.clone();
+        }
+        let today = options.today.or(config.today).unwrap_or_else(Date::today);
+
+        // Geography first: providers need it. Both load in parallel with the records.
+        let ((postcodes, areas), ((loaded, provider_diags), (pages, assets, guide_diags))) = rayon::join(
+            || {
+                let postcodes = Postcodes::load(&root.join(&config.postcodes));
+                let areas = crate::geo::load_areas(&root.join(&config.boundaries), &config.context_areas);
+                (postcodes, areas)
+            },
+            || {
+                rayon::join(
+                    || crate::load::providers::load(root, &root.join("providers")),
+                    || crate::load::guidance::load(root, &root.join("content")),
+                )
+            },
+        );
+        diagnostics.items.extend(provider_diags);
+        diagnostics.items.extend(guide_diags);
+        let postcodes = postcodes.unwrap_or_else(|e| {
+            diagnostics.push(
+                Diagnostic::error("postcodes", format!("cannot load the postcode table: {e}"))
+                    .help("set `postcodes` in apdir.toml to a CSV with the columns postcode,lat,lon,district_code,ward_code"),
+            );
+            Postcodes::default()
+        });
+        let areas = areas.unwrap_or_else(|e| {
+            diagnostics.push(
+                Diagnostic::error("boundaries", format!("cannot load the area boundaries: {e}"))
+                    .help("set `boundaries` in apdir.toml to a GeoJSON FeatureCollection whose features have `code` and `name` properties"),
+            );
+            Vec::new()
+        });
+
+        let (providers, provider_diags) = crate::validate::providers(loaded, &postcodes, &areas, &config, today);
+        diagnostics.items.extend(provider_diags);
+        let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();
+        diagnostics.items.extend(crate::validate::guide(&pages, &ids));
+
+        diagnostics.sort();
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
+        Ok(Site { root: root.to_path_buf(), config, today, providers, pages, assets, areas, postcodes, warnings: diagnostics })
+    }
+
+    pub fn area(&self, code: &str) -> Option<&Area> {
+        self.areas.iter().find(|a| a.code == code)
+    }
+}
