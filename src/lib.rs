@@ -21,6 +21,9 @@ pub mod validate;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use model::date::Date;
 pub use site::{LoadOptions, Site};
@@ -77,14 +80,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     timings.push(("load and validate", t.elapsed()));
     let output = options.output.clone().unwrap_or_else(|| site.config.output_path(&site.root));
-    // Refuse a dangerous output folder before spending time rendering.
-    output::check_target(&output, &site.root)?;
+    // Refuses a dangerous output folder before any time is spent rendering.
+    let staging = output::Staging::create(&output, &site.root)?;
     let t = Instant::now();
-    let files = render::render(&site).map_err(Error::Content)?;
-    timings.push(("render", t.elapsed()));
+    // On error the staging folder is dropped, and with it every file written so far.
+    render::render(&site, &staging)?;
+    timings.push(("render and write", t.elapsed()));
     let t = Instant::now();
-    let published = output::publish(&output, &site.root, &files)?;
-    timings.push(("write", t.elapsed()));
+    let published = staging.publish()?;
+    timings.push(("publish", t.elapsed()));
     Ok(BuildReport {
         output,
         providers: site.providers.len(),
@@ -100,6 +104,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
 pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     // Render too, so template errors are found, but write nothing.
-    render::render(&site).map_err(Error::Content)?;
+    render::render(&site, &output::Discard)?;
     Ok(site.warnings)
 }

@@ -102,64 +102,150 @@ fn absolute(p: &Path) -> PathBuf {
     resolved
 }
 
-/// Writes `files` as the complete new content of `target`.
-pub fn publish(target: &Path, root: &Path, files: &[OutputFile]) -> Result<Published, OutputError> {
-    check_target(target, root)?;
-    let target = absolute(target);
-    let parent = target.parent().ok_or_else(|| OutputError::Refused { path: target.clone(), reason: "it has no parent folder".into() })?.to_path_buf();
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    recover(&parent, &name, &target);
-
-    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
-    }
-    std::fs::create_dir(&staging).map_err(io(&staging))?;
-    let result = write_all(&staging, files);
-    let written = match result {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    swap_in(&staging, &target, &parent, &name)?;
-    Ok(written)
+/// Where rendered files go. The build writes into a [`Staging`] folder; `apdir check` and the
+/// tests can render into [`Memory`] instead.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> Result<(), OutputError>;
 }
 
-fn write_all(staging: &Path, files: &[OutputFile]) -> Result<Published, OutputError> {
-    let mut dirs: Vec<PathBuf> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for d in &dirs {
-        std::fs::create_dir_all(d).map_err(io(d))?;
+/// Throws rendered files away (`apdir check` renders only to find template errors).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, file: OutputFile) -> Result<(), OutputError> {
+        safe_relative(&file.path).map(|_| ())
     }
-    let bytes: Result<Vec<u64>, OutputError> = files
-        .par_iter()
-        .map(|f| {
-            let rel = Path::new(&f.path);
-            if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-                return Err(OutputError::Refused { path: rel.to_path_buf(), reason: "an output path must stay inside the output folder".into() });
-            }
-            let dest = staging.join(rel);
-            match &f.body {
-                Body::Bytes(b) => {
-                    let mut file = std::fs::File::create(&dest).map_err(io(&dest))?;
-                    file.write_all(b).map_err(io(&dest))?;
-                    Ok(b.len() as u64)
-                }
-                Body::Copy(src) => std::fs::copy(src, &dest).map_err(io(&dest)),
-            }
+}
+
+/// Keeps rendered files in memory (for `apdir check`, tests and the preview server).
+#[derive(Default)]
+pub struct Memory {
+    pub files: std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>,
+}
+
+impl Sink for Memory {
+    fn put(&self, file: OutputFile) -> Result<(), OutputError> {
+        safe_relative(&file.path)?;
+        let bytes = match file.body {
+            Body::Bytes(b) => b,
+            Body::Copy(src) => std::fs::read(&src).map_err(io(&src))?,
+        };
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(file.path, bytes);
+        Ok(())
+    }
+}
+
+impl Memory {
+    pub fn into_files(self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        self.files.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn safe_relative(path: &str) -> Result<&Path, OutputError> {
+    let rel = Path::new(path);
+    if path.is_empty() || rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+        return Err(OutputError::Refused { path: rel.to_path_buf(), reason: "an output path must stay inside the output folder".into() });
+    }
+    Ok(rel)
+}
+
+/// A folder beside the target that receives the new site; swapped into place by
+/// [`Staging::publish`], removed by [`Staging::discard`] (or when dropped unpublished).
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+    parent: PathBuf,
+    name: String,
+    files: std::sync::atomic::AtomicUsize,
+    bytes: std::sync::atomic::AtomicU64,
+    done: bool,
+}
+
+impl Staging {
+    /// Checks the target and creates an empty staging folder beside it.
+    pub fn create(target: &Path, root: &Path) -> Result<Staging, OutputError> {
+        check_target(target, root)?;
+        let target = absolute(target);
+        let parent = target
+            .parent()
+            .ok_or_else(|| OutputError::Refused { path: target.clone(), reason: "it has no parent folder".into() })?
+            .to_path_buf();
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        recover(&parent, &name, &target);
+        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        }
+        std::fs::create_dir(&dir).map_err(io(&dir))?;
+        Ok(Staging {
+            dir,
+            target,
+            parent,
+            name,
+            files: Default::default(),
+            bytes: Default::default(),
+            done: false,
         })
-        .collect();
-    let total: u64 = bytes?.iter().sum();
-    std::fs::write(staging.join(MARKER), "This folder was written by apdir. `apdir build` replaces it whole.\n")
-        .map_err(io(staging))?;
-    Ok(Published { files: files.len(), bytes: total })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Swaps the staged site into place.
+    pub fn publish(mut self) -> Result<Published, OutputError> {
+        std::fs::write(self.dir.join(MARKER), "This folder was written by apdir. `apdir build` replaces it whole.\n")
+            .map_err(io(&self.dir))?;
+        swap_in(&self.dir, &self.target, &self.parent, &self.name)?;
+        self.done = true;
+        Ok(Published {
+            files: self.files.load(std::sync::atomic::Ordering::Relaxed),
+            bytes: self.bytes.load(std::sync::atomic::Ordering::Relaxed),
+        })
+    }
+
+    /// Throws the staged files away; the previous site is untouched.
+    pub fn discard(mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        self.done = true;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, file: OutputFile) -> Result<(), OutputError> {
+        let rel = safe_relative(&file.path)?;
+        let dest = self.dir.join(rel);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        let n = match &file.body {
+            Body::Bytes(b) => {
+                let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
+                f.write_all(b).map_err(io(&dest))?;
+                b.len() as u64
+            }
+            Body::Copy(src) => std::fs::copy(src, &dest).map_err(io(&dest))?,
+        };
+        self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Writes `files` as the complete new content of `target` (a convenience over [`Staging`]).
+pub fn publish(target: &Path, root: &Path, files: Vec<OutputFile>) -> Result<Published, OutputError> {
+    let staging = Staging::create(target, root)?;
+    files.into_par_iter().try_for_each(|f| staging.put(f))?;
+    staging.publish()
 }
 
 /// Puts `staging` where `target` is, atomically where the OS allows.
@@ -168,7 +254,7 @@ fn swap_in(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<(
         #[cfg(target_os = "linux")]
         if exchange(staging, target).is_ok() {
             // `staging` now holds the previous site.
-            let _ = std::fs::remove_dir_all(staging);
+            remove_tree(staging);
             return Ok(());
         }
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
@@ -177,11 +263,22 @@ fn swap_in(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<(
             let _ = std::fs::rename(&old, target);
             return Err(OutputError::Io { path: target.to_path_buf(), source: e });
         }
-        let _ = std::fs::remove_dir_all(&old);
+        remove_tree(&old);
     } else {
         std::fs::rename(staging, target).map_err(io(target))?;
     }
     Ok(())
+}
+
+/// Removes a folder tree, unlinking files on every core (a site has thousands of them).
+/// Best effort: whatever is left is cleaned up by the next build.
+pub fn remove_tree(dir: &Path) {
+    let entries: Vec<walkdir::DirEntry> =
+        walkdir::WalkDir::new(dir).follow_links(false).into_iter().filter_map(Result::ok).collect();
+    entries.par_iter().filter(|e| !e.file_type().is_dir()).for_each(|e| {
+        let _ = std::fs::remove_file(e.path());
+    });
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[cfg(target_os = "linux")]

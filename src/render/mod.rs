@@ -13,6 +13,7 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::output::Sink;
 use crate::model::guide::GuidePage;
 use crate::model::vocab::{Audience, KeyStage, Need};
 use crate::site::Site;
@@ -128,10 +129,11 @@ fn base_context(title: &str, description: &str, url: &str, breadcrumbs: Vec<Link
     c
 }
 
-/// Renders every page of the site.
-pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
+/// Renders every page of the site into `sink`, in parallel. On error the sink holds a partial
+/// site: the caller discards it.
+pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     let theme_dir = site.config.theme_path(&site.root);
-    let mut templates = Templates::load(&site.root, &theme_dir)?;
+    let mut templates = Templates::load(&site.root, &theme_dir).map_err(crate::Error::Content)?;
     let nav = vec![
         link("Find a provider", "/providers/"),
         link("Districts", "/districts/"),
@@ -223,39 +225,69 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
     let mut jobs: Vec<(String, &'static str, Context)> = Vec::new();
     let page_size = site.config.listing.page_size.max(1);
 
-    let listing = |jobs: &mut Vec<(String, &'static str, Context)>,
-                       base_url: &str,
-                       heading: &str,
-                       intro: &str,
-                       members: &[usize],
-                       crumbs: Vec<Link>,
-                       facets: bool| {
+    // Listing pages are described here and their contexts built only when rendered, so the
+    // cards of thousands of pages never sit in memory at once.
+    struct ListingJob {
+        url: String,
+        base_url: String,
+        heading: String,
+        intro: String,
+        title: String,
+        members: Vec<usize>,
+        page: usize,
+        total_pages: usize,
+        total_items: usize,
+        crumbs: Vec<Link>,
+        facets: bool,
+    }
+    let mut listing_jobs: Vec<ListingJob> = Vec::new();
+    let mut listing = |base_url: &str, heading: &str, intro: &str, members: &[usize], crumbs: Vec<Link>, facets: bool| {
         let total_pages = members.len().div_ceil(page_size).max(1);
         for page in 1..=total_pages {
             let url = if page == 1 { base_url.to_string() } else { format!("{base_url}page/{page}/") };
             let slice = &members[((page - 1) * page_size).min(members.len())..(page * page_size).min(members.len())];
             let title = if total_pages > 1 { format!("{heading} (page {page} of {total_pages})") } else { heading.to_string() };
-            let mut c = base_context(&title, intro, &url, crumbs_with(&crumbs));
-            c.insert("heading", heading);
-            c.insert("intro", intro);
-            let page_cards: Vec<&ProviderCard> = slice.iter().map(|&i| &cards[i]).collect();
-            c.insert("providers", &page_cards);
-            c.insert("pagination", &pagination(base_url, page, total_pages, page_size, members.len()));
-            c.insert("show_facets", &facets);
-            c.insert("facets", &BTreeMap::from([
-                ("districts", &district_links),
-                ("tiers", &tier_links),
-                ("needs", &need_links),
-                ("key_stages", &key_stage_links),
-            ]));
-            jobs.push((url, "listing.html", c));
+            listing_jobs.push(ListingJob {
+                url,
+                base_url: base_url.to_string(),
+                heading: heading.to_string(),
+                intro: intro.to_string(),
+                title,
+                members: slice.to_vec(),
+                page,
+                total_pages,
+                total_items: members.len(),
+                crumbs: crumbs_with(&crumbs),
+                facets,
+            });
         }
+    };
+    let empty_facets: BTreeMap<&str, &Vec<CountedLink>> = BTreeMap::new();
+    let all_facets = BTreeMap::from([
+        ("districts", &district_links),
+        ("tiers", &tier_links),
+        ("needs", &need_links),
+        ("key_stages", &key_stage_links),
+    ]);
+    let listing_context = |j: &ListingJob| -> Context {
+        let mut c = Context::new();
+        c.insert("page_title", &j.title);
+        c.insert("page_description", &j.intro);
+        c.insert("current_url", &j.url);
+        c.insert("breadcrumbs", &j.crumbs);
+        c.insert("heading", &j.heading);
+        c.insert("intro", &j.intro);
+        let page_cards: Vec<&ProviderCard> = j.members.iter().map(|&i| &cards[i]).collect();
+        c.insert("providers", &page_cards);
+        c.insert("pagination", &pagination(&j.base_url, j.page, j.total_pages, page_size, j.total_items));
+        c.insert("show_facets", &j.facets);
+        c.insert("facets", if j.facets { &all_facets } else { &empty_facets });
+        c
     };
 
     // Directory.
     let all: Vec<usize> = (0..cards.len()).collect();
     listing(
-        &mut jobs,
         "/providers/",
         "Find alternative provision",
         "Every provider on the authority's directory, in alphabetical order. Narrow the list by district, tier, need or key stage.",
@@ -271,19 +303,19 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
         } else {
             format!("{} is a separate local authority. These providers are near the border and may take pupils from our area.", a.name)
         };
-        listing(&mut jobs, &district_url(&a.slug), &format!("Alternative provision in {}", a.name), &intro, members, vec![link("Districts", "/districts/")], false);
+        listing(&district_url(&a.slug), &format!("Alternative provision in {}", a.name), &intro, members, vec![link("Districts", "/districts/")], false);
     }
     for t in 1..=3 {
         let members = by_tier.get(&t).map(Vec::as_slice).unwrap_or(&[]);
-        listing(&mut jobs, &tier_url(t), tier_label(t), tier_short(t), members, vec![link("Tiers", "/tiers/")], false);
+        listing(&tier_url(t), tier_label(t), tier_short(t), members, vec![link("Tiers", "/tiers/")], false);
     }
     for n in Need::ALL {
         let members = by_need.get(n).map(Vec::as_slice).unwrap_or(&[]);
-        listing(&mut jobs, &need_url(n), &format!("Provision for: {}", n.label()), "Providers that say they meet this need.", members, vec![link("Needs", "/needs/")], false);
+        listing(&need_url(n), &format!("Provision for: {}", n.label()), "Providers that say they meet this need.", members, vec![link("Needs", "/needs/")], false);
     }
     for k in KeyStage::ALL {
         let members = by_key_stage.get(k).map(Vec::as_slice).unwrap_or(&[]);
-        listing(&mut jobs, &key_stage_url(k), &format!("Provision for {}", k.label()), "Providers that take pupils in this key stage.", members, vec![link("Key stages", "/key-stages/")], false);
+        listing(&key_stage_url(k), &format!("Provision for {}", k.label()), "Providers that take pupils in this key stage.", members, vec![link("Key stages", "/key-stages/")], false);
     }
     // Index pages of the listings.
     for (url, heading, intro, items) in [
@@ -380,48 +412,48 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
     }
 
     // Provider pages.
-    let provider_jobs: Vec<Result<OutputFile, Diagnostic>> = site
-        .providers
-        .par_iter()
-        .map(|vp| {
-            let pv = provider_page(vp, site);
-            let crumbs = vec![link("Find a provider", "/providers/")];
-            let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
-            c.insert("provider", &pv);
-            templates.render("provider.html", &c).map(|html| OutputFile::page(&pv.card.url, html))
-        })
-        .collect();
-
-    let mut rendered: Vec<Result<OutputFile, Diagnostic>> = jobs
-        .into_par_iter()
-        .map(|(url, template, c)| templates.render(template, &c).map(|html| OutputFile::page(&url, html)))
-        .collect();
-    rendered.extend(provider_jobs);
-
-    // 404.
-    {
-        let c = base_context("Page not found", "", "/404.html", vec![]);
-        rendered.push(templates.render("404.html", &c).map(|html| OutputFile { path: "404.html".into(), body: Body::Bytes(html.into_bytes()) }));
-    }
-
-    let mut diagnostics = Diagnostics::default();
-    let mut files = Vec::with_capacity(rendered.len() + 64);
-    for r in rendered {
-        match r {
-            Ok(f) => files.push(f),
+    let errors: std::sync::Mutex<Vec<Diagnostic>> = Default::default();
+    let page_urls: std::sync::Mutex<Vec<String>> = Default::default();
+    // Renders one page and hands it to the sink; template problems are collected.
+    let emit = |url: &str, template: &str, c: &Context| -> Result<(), crate::output::OutputError> {
+        match templates.render(template, c) {
+            Ok(html) => {
+                page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+                sink.put(OutputFile::page(url, html))
+            }
             Err(d) => {
+                let mut errs = errors.lock().unwrap_or_else(|e| e.into_inner());
                 // One template error tends to repeat on every page: report each once.
-                if !diagnostics.items.iter().any(|x| x.message == d.message && x.span == d.span) {
-                    diagnostics.push(d);
+                if !errs.iter().any(|x| x.message == d.message && x.span == d.span) {
+                    errs.push(d);
                 }
+                Ok(())
             }
         }
+    };
+    site.providers.par_iter().try_for_each(|vp| {
+        let pv = provider_page(vp, site);
+        let crumbs = vec![link("Find a provider", "/providers/")];
+        let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
+        c.insert("provider", &pv);
+        emit(&pv.card.url, "provider.html", &c)
+    })?;
+    jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
+    listing_jobs.par_iter().try_for_each(|j| emit(&j.url, "listing.html", &listing_context(j)))?;
+    {
+        let c = base_context("Page not found", "", "/404.html", vec![]);
+        match templates.render("404.html", &c) {
+            Ok(html) => sink.put(OutputFile { path: "404.html".into(), body: Body::Bytes(html.into_bytes()) })?,
+            Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+        }
     }
-    if diagnostics.has_errors() {
-        return Err(diagnostics);
+    let errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !errors.is_empty() {
+        return Err(crate::Error::Content(Diagnostics { items: errors }));
     }
 
-    let page_urls: Vec<String> = files.iter().filter(|f| f.path.ends_with("index.html")).map(|f| format!("/{}", f.path.trim_end_matches("index.html"))).collect();
+    let mut files = Vec::new();
+    let page_urls = page_urls.into_inner().unwrap_or_else(|e| e.into_inner());
     files.push(feeds::sitemap(site, &page_urls));
     files.push(feeds::robots(site));
     files.push(feeds::atom(site));
@@ -436,8 +468,8 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
     let mut seen = std::collections::HashSet::new();
     files.reverse();
     files.retain(|f| seen.insert(f.path.clone()));
-    files.reverse();
-    Ok(files)
+    files.into_par_iter().try_for_each(|f| sink.put(f))?;
+    Ok(())
 }
 
 fn sp_parent(url: &str) -> Option<String> {
