@@ -1,0 +1,92 @@
+//! The `apdir` command: help on every command, exit codes, and scaffolding that never overwrites.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+fn apdir(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_apdir")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in [vec!["--help"], vec!["build", "--help"], vec!["check", "--help"], vec!["new", "--help"], vec!["new", "provider", "--help"], vec!["new", "guide", "--help"], vec!["init", "--help"]] {
+        let out = apdir(&cmd);
+        assert!(out.status.success(), "{cmd:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"), "{cmd:?}");
+    }
+}
+
+#[test]
+fn exit_codes_say_what_went_wrong() {
+    let site = TestSite::new();
+    site.provider("test-provider", &VALID_PROVIDER.replace("tiers = [2]", "tiers = [7]"));
+    let root = site.root().to_str().unwrap();
+    let out = apdir(&["--root", root, "build", "--today", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(1), "content errors exit 1");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error[invalid-tier]"), "{err}");
+    assert!(err.contains("providers/test-provider.toml:"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(apdir(&["build", "--no-such-flag"]).status.code(), Some(2), "usage errors exit 2");
+    assert_eq!(apdir(&["--root", root, "build", "--today", "25/11/2026"]).status.code(), Some(2));
+    site.provider("test-provider", VALID_PROVIDER);
+    let out = apdir(&["--root", root, "build", "--today", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Built 1 providers"));
+    let out = apdir(&["--root", root, "check", "--today", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn new_provider_and_guide_write_valid_files_and_never_overwrite() {
+    let site = TestSite::new();
+    let root = site.root().to_str().unwrap();
+    let out = apdir(&["--root", root, "new", "provider", "Ribble Vale Learning Hub"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = site.root().join("providers/ribble-vale-learning-hub.toml");
+    let first = std::fs::read_to_string(&path).unwrap();
+    let out = apdir(&["--root", root, "new", "guide", "Working with health services", "--section", "guide/health"]);
+    assert!(out.status.success());
+    assert!(site.root().join("content/guide/health/working-with-health-services.md").exists());
+    // Both scaffolds pass validation as written.
+    let out = apdir(&["--root", root, "check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A second `new` with the same name refuses and leaves the file alone.
+    std::fs::write(&path, format!("{first}\n# edited\n")).unwrap();
+    let out = apdir(&["--root", root, "new", "provider", "Ribble Vale Learning Hub"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never overwrites"));
+    assert!(std::fs::read_to_string(&path).unwrap().ends_with("# edited\n"));
+}
+
+#[test]
+fn init_creates_a_site_that_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("new-site");
+    let out = apdir(&["init", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = apdir(&["--root", dir.to_str().unwrap(), "build"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("public/providers/example-learning-centre/index.html").exists());
+    // init refuses a folder that is not empty.
+    assert_eq!(apdir(&["init", dir.to_str().unwrap()]).status.code(), Some(2));
+}
+
+#[test]
+fn the_embedded_theme_matches_the_theme_folder() {
+    let dir = repo().join("themes/default");
+    let mut on_disk: Vec<String> = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"))
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = apdir::scaffold::DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
+    embedded.sort();
+    assert_eq!(embedded, on_disk, "add new theme files to DEFAULT_THEME in src/scaffold.rs");
+    for (rel, text) in apdir::scaffold::DEFAULT_THEME {
+        assert_eq!(std::fs::read_to_string(dir.join(rel)).unwrap(), *text, "{rel} is stale in the binary");
+    }
+}

@@ -1,0 +1,250 @@
+//! One test per validation rule: each names the file, line and column and says what to do.
+
+mod common;
+use common::*;
+
+fn with(replace: &str, by: &str) -> String {
+    assert!(VALID_PROVIDER.contains(replace), "fixture lacks {replace:?}");
+    VALID_PROVIDER.replacen(replace, by, 1)
+}
+
+/// 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect("needle in text") + 1
+}
+
+#[test]
+fn a_valid_provider_builds() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert_eq!(report.providers, 1);
+    assert!(report.warnings.items.is_empty(), "{}", report.warnings.render(false));
+    let html = std::fs::read_to_string(site.output().join("providers/test-provider/index.html")).unwrap();
+    assert!(html.contains("Test Provider"));
+    assert!(!html.contains("Canary-Zq81"), "internal notes stay out of the page");
+}
+
+#[test]
+fn non_school_provider_offering_full_time_education_fails_the_registration_test() {
+    let site = TestSite::new();
+    let text = with("full_time_offer = false", "full_time_offer = true");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let line = line_of(&text, "full_time_offer");
+    assert_eq!(located(&d, "registration-test"), format!("providers/test-provider.toml:{line}:19"));
+    assert!(d.render(false).contains("register as an independent school"));
+}
+
+#[test]
+fn non_school_provider_over_the_hours_limit_fails_the_registration_test() {
+    let site = TestSite::new();
+    let text = with("max_hours_per_week = 12.0", "max_hours_per_week = 25.0");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert_eq!(located(&d, "registration-test"), format!("providers/test-provider.toml:{}:22", line_of(&text, "max_hours")));
+    assert!(d.with_code("registration-test")[0].message.contains("25 hours"));
+}
+
+#[test]
+fn the_hours_limit_comes_from_the_config() {
+    let site = TestSite::new();
+    site.provider("test-provider", &with("max_hours_per_week = 12.0", "max_hours_per_week = 20.0"));
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    site.write("apdir.toml", &format!("{config}\n[rules]\nnon_school_max_hours = 22\n"));
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+}
+
+#[test]
+fn a_registered_school_without_a_urn_is_an_error() {
+    let site = TestSite::new();
+    let text = with("type = \"non_school\"\nap_census_setting = \"OTH\"", "type = \"pru\"");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert!(located(&d, "missing-urn").starts_with("providers/test-provider.toml:"));
+    assert!(d.render(false).contains("Get Information about Schools"));
+}
+
+#[test]
+fn a_college_without_a_ukprn_is_an_error() {
+    let site = TestSite::new();
+    site.provider("test-provider", &with("type = \"non_school\"\nap_census_setting = \"OTH\"", "type = \"fe_college\""));
+    let d = site.errors();
+    assert!(!d.with_code("missing-ukprn").is_empty(), "{}", d.render(false));
+}
+
+#[test]
+fn tiers_outside_one_to_three_are_errors() {
+    let site = TestSite::new();
+    let text = with("tiers = [2]", "tiers = [2, 4]");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert_eq!(located(&d, "invalid-tier"), format!("providers/test-provider.toml:{}:13", line_of(&text, "tiers =")));
+}
+
+#[test]
+fn unknown_needs_get_a_did_you_mean() {
+    let site = TestSite::new();
+    let text = with("needs = [\"semh\"]", "needs = [\"semh\", \"anxiety\", \"sehm\"]");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let needs = d.with_code("unknown-need");
+    assert_eq!(needs.len(), 2, "both bad needs are reported at once");
+    let line = line_of(&text, "needs =");
+    assert_eq!(needs[0].location(), format!("providers/test-provider.toml:{line}:18"));
+    assert!(needs[1].help.as_deref().unwrap().contains("did you mean `semh`?"));
+}
+
+#[test]
+fn unknown_key_stages_are_errors() {
+    let site = TestSite::new();
+    site.provider("test-provider", &with("key_stages = [\"KS3\"]", "key_stages = [\"KS6\"]"));
+    let d = site.errors();
+    assert!(!d.with_code("unknown-key-stage").is_empty());
+}
+
+#[test]
+fn an_unknown_postcode_is_an_error() {
+    let site = TestSite::new();
+    let text = with("postcode = \"PR1 2HE\"", "postcode = \"PR1 9ZZ\"");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert_eq!(located(&d, "unknown-postcode"), format!("providers/test-provider.toml:{}:12", line_of(&text, "postcode =")));
+    site.provider("test-provider", &with("postcode = \"PR1 2HE\"", "postcode = \"not a postcode\""));
+    assert!(!site.errors().with_code("invalid-postcode").is_empty());
+}
+
+#[test]
+fn postcodes_are_read_in_any_case_and_spacing() {
+    let site = TestSite::new();
+    site.provider("test-provider", &with("postcode = \"PR1 2HE\"", "postcode = \"pr12he\""));
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+}
+
+#[test]
+fn duplicate_ids_are_errors_naming_both_files() {
+    let site = TestSite::new();
+    site.provider("a-provider", &VALID_PROVIDER.replace("schema_version = 1", "schema_version = 1\nid = \"same\""));
+    site.provider("b-provider", &VALID_PROVIDER.replace("schema_version = 1", "schema_version = 1\nid = \"same\"").replace("Test Provider", "Other"));
+    let d = site.errors();
+    let dup = d.with_code("duplicate-id");
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup[0].location(), "providers/b-provider.toml:2:6");
+    assert!(dup[0].message.contains("providers/a-provider.toml:2:6"), "{}", dup[0].message);
+}
+
+#[test]
+fn ids_must_be_slugs() {
+    let site = TestSite::new();
+    site.provider("test-provider", &VALID_PROVIDER.replace("schema_version = 1", "schema_version = 1\nid = \"Bad Id\""));
+    let d = site.errors();
+    assert!(d.with_code("invalid-id")[0].help.as_deref().unwrap().contains("bad-id"));
+}
+
+#[test]
+fn unknown_fields_are_errors_with_a_did_you_mean() {
+    let site = TestSite::new();
+    let text = with("[capacity]\nplaces = 10", "[capacity]\nplaces = 10\nvacancys = 3");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let line = line_of(&text, "vacancys");
+    assert_eq!(located(&d, "unknown-field"), format!("providers/test-provider.toml:{line}:1"));
+    assert_eq!(d.with_code("unknown-field")[0].help.as_deref(), Some("did you mean `vacancies`?"));
+    let text = with("summary =", "sumary =");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert_eq!(d.with_code("unknown-field")[0].help.as_deref(), Some("did you mean `summary`?"));
+}
+
+#[test]
+fn toml_syntax_errors_point_at_the_line() {
+    let site = TestSite::new();
+    let text = with("places = 10", "places = = 10");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let loc = located(&d, "toml-syntax");
+    assert!(loc.starts_with(&format!("providers/test-provider.toml:{}:", line_of(&text, "places ="))), "{loc}");
+}
+
+#[test]
+fn type_errors_name_the_field() {
+    let site = TestSite::new();
+    let text = with("places = 10", "places = \"ten\"");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert!(located(&d, "invalid-value").starts_with(&format!("providers/test-provider.toml:{}:", line_of(&text, "places ="))));
+}
+
+#[test]
+fn every_problem_in_every_file_is_reported_in_one_run() {
+    let site = TestSite::new();
+    site.provider("one", &with("tiers = [2]", "tiers = [5]"));
+    site.provider("two", &with("needs = [\"semh\"]", "needs = [\"nope\"]").replace("Test Provider", "Two"));
+    site.write("content/guide/bad.md", "+++\ntitle = \"Bad\"\nsummary = \"x\"\n+++\n\n[x](@/guide/missing.md)\n");
+    let d = site.errors();
+    assert_eq!(d.with_code("invalid-tier").len(), 1);
+    assert_eq!(d.with_code("unknown-need").len(), 1);
+    assert_eq!(d.with_code("broken-link").len(), 1);
+}
+
+#[test]
+fn broken_internal_links_and_anchors_are_errors() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    site.write(
+        "content/guide/page.md",
+        "+++\ntitle = \"Page\"\nsummary = \"x\"\n+++\n\nSee [the guide](@/guide/_index.md#start), [nowhere](@/guide/nope.md),\n[a bad anchor](@/guide/_index.md#stat) and [a provider](@provider/test-providr).\n",
+    );
+    let d = site.errors();
+    let links = d.with_code("broken-link");
+    assert_eq!(links.len(), 2, "{}", d.render(false));
+    assert_eq!(links[0].location(), "content/guide/page.md:6:43");
+    assert!(links[1].help.as_deref().unwrap().contains("@provider/test-provider"));
+    let anchors = d.with_code("broken-anchor");
+    assert_eq!(anchors.len(), 1);
+    assert_eq!(anchors[0].location(), "content/guide/page.md:7:1");
+    assert!(anchors[0].help.as_deref().unwrap().contains("#start"));
+}
+
+#[test]
+fn front_matter_is_checked() {
+    let site = TestSite::new();
+    site.write("content/guide/x.md", "No front matter here.\n");
+    site.write("content/guide/y.md", "+++\ntitle = \"Y\"\nsumary = \"typo\"\n+++\nBody\n");
+    let d = site.errors();
+    assert_eq!(located(&d, "no-front-matter"), "content/guide/x.md:1:1");
+    assert_eq!(located(&d, "unknown-field"), "content/guide/y.md:3:1");
+}
+
+#[test]
+fn overdue_visits_expired_insurance_and_stale_vacancies_are_warnings() {
+    let site = TestSite::new();
+    let text = with("next_visit_due = 2027-03-01", "next_visit_due = 2026-01-01")
+        .replace("public_liability_expires = 2027-08-31", "public_liability_expires = 2026-10-31")
+        .replace("vacancies_as_of = 2026-11-01", "vacancies_as_of = 2026-06-01");
+    site.provider("test-provider", &text);
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let w = &report.warnings;
+    assert_eq!(located(w, "qa-visit-overdue"), format!("providers/test-provider.toml:{}:18", line_of(&text, "next_visit_due")));
+    assert!(!w.with_code("insurance-expired").is_empty());
+    assert!(w.with_code("vacancies-stale")[0].message.contains("177 days old"));
+    let html = std::fs::read_to_string(site.output().join("providers/test-provider/index.html")).unwrap();
+    assert!(html.contains("Quality-assurance visit overdue") && html.contains("Vacancy figures may be out of date"));
+}
+
+#[test]
+fn unsafe_urls_are_errors() {
+    let site = TestSite::new();
+    site.provider("test-provider", &VALID_PROVIDER.replace("description =", "website = \"javascript:alert(1)\"\ndescription ="));
+    assert!(!site.errors().with_code("invalid-url").is_empty());
+}
+
+#[test]
+fn a_bad_config_is_reported_with_its_location() {
+    let site = TestSite::new();
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    site.write("apdir.toml", &format!("{config}titel = \"x\"\n"));
+    let d = site.errors();
+    assert!(located(&d, "unknown-field").starts_with("apdir.toml:"));
+    assert_eq!(d.with_code("unknown-field")[0].help.as_deref(), Some("did you mean `title`?"));
+}
