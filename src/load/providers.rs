@@ -1,11 +1,7 @@
 //! Loads `providers/*.toml` in parallel, keeping each file's spans for validation.
 
 use std::path::Path;
-use std::sync::Arc;
-
-use rayon::prelude::*;
-
-use crate::diagnostics::{Diagnostic, SourceFile, display_path};
+use crate::diagnostics::Diagnostic;
 use crate::load::tomldoc::{Seg, TomlDoc, fields_of};
 use crate::model::provider::*;
 
@@ -72,39 +68,18 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
         _ => Vec::new(),
     };
     paths.sort();
-    let results: Vec<(Option<LoadedProvider>, Vec<Diagnostic>)> = paths
-        .par_iter()
-        .map(|path| {
-            let name = display_path(root, path);
-            let mut diags = Vec::new();
-            let text = match crate::load::read_text(path, &name) {
-                Ok(t) => t,
-                Err(d) => return (None, vec![d]),
-            };
-            let file = SourceFile::new(name, path, text);
-            let loaded = match TomlDoc::load::<Provider>(&file, &file.text, 0, &known_fields, &mut diags) {
-                Ok((doc, Some(provider))) => Some(LoadedProvider {
-                    provider,
-                    doc,
-                    stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-                }),
-                Ok((_, None)) => None,
-                Err(d) => {
-                    diags.push(d);
-                    None
-                }
-            };
-            (loaded, diags)
-        })
-        .collect();
-    let mut providers = Vec::with_capacity(results.len());
-    let mut diagnostics = Vec::new();
-    for (p, d) in results {
-        providers.extend(p);
-        diagnostics.extend(d);
-    }
-    (providers, diagnostics)
+    crate::load::read_all(root, &paths, |path, file, diags| {
+        match TomlDoc::load::<Provider>(file, &file.text, 0, &known_fields, diags) {
+            Ok((doc, Some(provider))) => Some(LoadedProvider {
+                provider,
+                doc,
+                stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+            }),
+            Ok((_, None)) => None,
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    })
 }
-
-/// Keeps `Arc` in the public surface of this module readable.
-pub type File = Arc<SourceFile>;
