@@ -130,6 +130,9 @@ pub struct Area {
     pub slug: String,
     /// False for areas drawn for context only (outside the authority).
     pub in_scope: bool,
+    /// The larger area this one lies in, when the boundary file says (`lad_code` or `parent`
+    /// property), e.g. a ward's district.
+    pub parent: Option<String>,
     /// Area-weighted centre, used to place masked sites.
     pub centre: (f64, f64),
     /// Outer rings, lon/lat pairs.
@@ -159,7 +162,9 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         let geom = f.get("geometry").ok_or(format!("feature {code} has no geometry"))?;
         let rings = outer_rings(geom).ok_or(format!("feature {code}: geometry is not a Polygon or MultiPolygon"))?;
         let centre = centroid(&rings);
+        let parent = prop("lad_code").or_else(|| prop("parent"));
         out.push(Area {
+            parent,
             slug: slugify(&name),
             in_scope: !context_only.contains(&code),
             code,
@@ -188,6 +193,31 @@ fn outer_rings(geom: &serde_json::Value) -> Option<Vec<Vec<(f64, f64)>>> {
         "MultiPolygon" => coords.as_array()?.iter().map(|poly| ring(poly.as_array()?.first()?)).collect(),
         _ => None,
     }
+}
+
+impl Area {
+    /// True when the point (lon, lat) lies inside one of the area's outer rings.
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        self.rings.iter().any(|r| ring_contains(r, lon, lat))
+    }
+}
+
+fn ring_contains(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    let n = ring.len();
+    if n < 3 {
+        return false;
+    }
+    let mut j = n - 1;
+    for i in 0..n {
+        let (xi, yi) = ring[i];
+        let (xj, yj) = ring[j];
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
 }
 
 /// Area-weighted centroid of outer rings (lon, lat).
