@@ -10,6 +10,7 @@ pub mod suppress;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::area::{AreaFigures, Count};
@@ -293,27 +294,48 @@ pub fn analyse(site: &Site) -> GapReport {
         out[p].postcodes = pcs.len();
     }
     let max_miles = out.iter().map(|a| a.max_travel_miles).fold(0.0, f64::max);
-    for t in 0..3 {
-        for k in 0..4 {
-            let sites: Vec<(f64, f64)> = site
-                .providers
-                .iter()
-                .filter(|vp| {
-                    counts_towards_supply(vp)
-                        && vp.provider.offer.tiers.contains(&TIERS[t])
-                        && vp.provider.offer.key_stages.iter().any(|x| x.key() == KEY_STAGES[k])
-                })
-                .flat_map(|vp| vp.sites.iter().map(|s| (s.lat, s.lon)))
-                .collect();
-            let grid = Grid::new(&sites, max_miles);
-            for (p, pcs) in postcodes.iter().enumerate() {
-                if pcs.is_empty() {
-                    continue;
-                }
-                let miles = out[p].max_travel_miles;
-                let near = pcs.iter().filter(|&&(lat, lon)| grid.any_within(lat, lon, miles)).count();
-                out[p].access[t][k] = Some(near as f64 / pcs.len() as f64);
-            }
+    let mut extent = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for &(lat, lon) in postcodes.iter().flatten() {
+        extent = (extent.0.min(lat), extent.1.min(lon), extent.2.max(lat), extent.3.max(lon));
+    }
+    let combos: Vec<(usize, usize)> = (0..3).flat_map(|t| (0..4).map(move |k| (t, k))).collect();
+    let results: Vec<Vec<Option<f64>>> = if extent.0 > extent.2 {
+        vec![vec![None; out.len()]; combos.len()]
+    } else {
+        combos
+            .par_iter()
+            .map(|&(t, k)| {
+                let sites: Vec<(f64, f64)> = site
+                    .providers
+                    .iter()
+                    .filter(|vp| {
+                        counts_towards_supply(vp)
+                            && vp.provider.offer.tiers.contains(&TIERS[t])
+                            && vp.provider.offer.key_stages.iter().any(|x| x.key() == KEY_STAGES[k])
+                    })
+                    .flat_map(|vp| vp.sites.iter().map(|s| (s.lat, s.lon)))
+                    .collect();
+                let grid = Grid::new(&sites, extent, max_miles);
+                postcodes
+                    .iter()
+                    .enumerate()
+                    .map(|(p, pcs)| {
+                        if pcs.is_empty() {
+                            return None;
+                        }
+                        let miles = out[p].max_travel_miles;
+                        let (ry, rx) = Grid::radius_cells(extent.2, miles);
+                        let reach = grid.reach_map(ry, rx);
+                        let near = pcs.iter().filter(|&&(lat, lon)| grid.any_within(lat, lon, miles, &reach)).count();
+                        Some(near as f64 / pcs.len() as f64)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for (c, &(t, k)) in combos.iter().enumerate() {
+        for (p, a) in out.iter_mut().enumerate() {
+            a.access[t][k] = results[c][p];
         }
     }
 
@@ -384,32 +406,81 @@ pub fn fmt_rate(v: f64) -> String {
     format!("{v:.1}")
 }
 
-/// Sites bucketed on a grid about 3 miles square, for "any site within N miles" queries.
+/// Sites bucketed on a dense grid of cells about 3 miles square over the postcodes' extent,
+/// for "any site within N miles" queries. A dilated occupancy map answers most "no" queries
+/// at once; "yes" queries search outwards from the nearest cells and stop at the first hit.
 struct Grid {
-    cells: HashMap<(i32, i32), Vec<(f64, f64)>>,
+    min_lat: f64,
+    min_lon: f64,
+    rows: i32,
+    cols: i32,
+    cells: Vec<Vec<(f64, f64)>>,
+    /// For each reach (rows, cols) asked for: whether any site lies within that many cells.
+    reach: std::sync::Mutex<HashMap<(i32, i32), std::sync::Arc<Vec<bool>>>>,
 }
 
 const CELL_LAT: f64 = 0.05; // about 3.5 miles
 const CELL_LON: f64 = 0.08; // about 3.3 miles at 54°N
 
 impl Grid {
-    fn new(sites: &[(f64, f64)], _max_miles: f64) -> Grid {
-        let mut cells: HashMap<(i32, i32), Vec<(f64, f64)>> = HashMap::new();
+    /// `extent` is (min_lat, min_lon, max_lat, max_lon) of the points that will be asked about.
+    fn new(sites: &[(f64, f64)], extent: (f64, f64, f64, f64), max_miles: f64) -> Grid {
+        let margin_lat = max_miles / 69.0 + CELL_LAT;
+        let margin_lon = max_miles / (69.0 * extent.2.to_radians().cos().max(0.1)) + CELL_LON;
+        let (min_lat, min_lon) = (extent.0 - margin_lat, extent.1 - margin_lon);
+        let rows = (((extent.2 + margin_lat - min_lat) / CELL_LAT).ceil() as i32).max(1);
+        let cols = (((extent.3 + margin_lon - min_lon) / CELL_LON).ceil() as i32).max(1);
+        let mut g = Grid { min_lat, min_lon, rows, cols, cells: vec![Vec::new(); (rows * cols) as usize], reach: Default::default() };
         for &(lat, lon) in sites {
-            cells.entry(Self::key(lat, lon)).or_default().push((lat, lon));
+            if let Some(i) = g.index(g.key(lat, lon)) {
+                g.cells[i].push((lat, lon));
+            }
         }
-        Grid { cells }
+        g
     }
-    fn key(lat: f64, lon: f64) -> (i32, i32) {
-        ((lat / CELL_LAT).floor() as i32, (lon / CELL_LON).floor() as i32)
+    fn key(&self, lat: f64, lon: f64) -> (i32, i32) {
+        (((lat - self.min_lat) / CELL_LAT).floor() as i32, ((lon - self.min_lon) / CELL_LON).floor() as i32)
     }
-    fn any_within(&self, lat: f64, lon: f64, miles: f64) -> bool {
-        if self.cells.is_empty() {
+    fn index(&self, (r, c): (i32, i32)) -> Option<usize> {
+        (r >= 0 && c >= 0 && r < self.rows && c < self.cols).then(|| (r * self.cols + c) as usize)
+    }
+    /// Occupancy dilated by `ry` rows and `rx` columns (separable: rows, then columns).
+    fn reach_map(&self, ry: i32, rx: i32) -> std::sync::Arc<Vec<bool>> {
+        let mut cache = self.reach.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry((ry, rx))
+            .or_insert_with(|| {
+                let (rows, cols) = (self.rows, self.cols);
+                let occ: Vec<bool> = self.cells.iter().map(|c| !c.is_empty()).collect();
+                let mut across = vec![false; occ.len()];
+                for r in 0..rows {
+                    for c in 0..cols {
+                        let lo = (c - rx).max(0);
+                        let hi = (c + rx).min(cols - 1);
+                        across[(r * cols + c) as usize] = (lo..=hi).any(|x| occ[(r * cols + x) as usize]);
+                    }
+                }
+                let mut both = vec![false; occ.len()];
+                for r in 0..rows {
+                    for c in 0..cols {
+                        let lo = (r - ry).max(0);
+                        let hi = (r + ry).min(rows - 1);
+                        both[(r * cols + c) as usize] = (lo..=hi).any(|y| across[(y * cols + c) as usize]);
+                    }
+                }
+                std::sync::Arc::new(both)
+            })
+            .clone()
+    }
+    fn radius_cells(lat: f64, miles: f64) -> (i32, i32) {
+        ((miles / 69.0 / CELL_LAT).ceil() as i32, (miles / (69.0 * lat.to_radians().cos().max(0.1)) / CELL_LON).ceil() as i32)
+    }
+    fn any_within(&self, lat: f64, lon: f64, miles: f64, reach: &[bool]) -> bool {
+        let (cy, cx) = self.key(lat, lon);
+        if self.index((cy, cx)).is_some_and(|i| !reach[i]) {
             return false;
         }
-        let (cy, cx) = Self::key(lat, lon);
-        let ry = (miles / 69.0 / CELL_LAT).ceil() as i32;
-        let rx = (miles / (69.0 * lat.to_radians().cos().max(0.1)) / CELL_LON).ceil() as i32;
+        let (ry, rx) = Self::radius_cells(lat, miles);
         // Nearest rings first, so most queries stop early.
         for r in 0..=ry.max(rx) {
             for dy in -r.min(ry)..=r.min(ry) {
@@ -417,8 +488,8 @@ impl Grid {
                     if dy.abs() != r && dx.abs() != r {
                         continue;
                     }
-                    if let Some(v) = self.cells.get(&(cy + dy, cx + dx))
-                        && v.iter().any(|&(la, lo)| crate::geo::miles_between(lat, lon, la, lo) <= miles)
+                    if let Some(i) = self.index((cy + dy, cx + dx))
+                        && self.cells[i].iter().any(|&(la, lo)| crate::geo::miles_between(lat, lon, la, lo) <= miles)
                     {
                         return true;
                     }
