@@ -163,10 +163,12 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         let rings = outer_rings(geom).ok_or(format!("feature {code}: geometry is not a Polygon or MultiPolygon"))?;
         let centre = centroid(&rings);
         let parent = prop("lad_code").or_else(|| prop("parent"));
+        // An area inside a context-only area (a ward of a neighbouring authority) is context too.
+        let in_scope = !context_only.contains(&code) && !parent.as_ref().is_some_and(|p| context_only.contains(p));
         out.push(Area {
             parent,
             slug: slugify(&name),
-            in_scope: !context_only.contains(&code),
+            in_scope,
             code,
             name,
             centre,
@@ -174,6 +176,17 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
+    // Two areas with one name (wards called "Park" in two districts) get the code added, so
+    // every area has its own page.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for a in &out {
+        *seen.entry(a.slug.clone()).or_default() += 1;
+    }
+    for a in &mut out {
+        if seen[&a.slug] > 1 {
+            a.slug = format!("{}-{}", a.slug, a.code.to_lowercase());
+        }
+    }
     Ok(out)
 }
 
