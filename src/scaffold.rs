@@ -186,3 +186,25 @@ pub fn init(dir: &Path, today: Date) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DEFAULT_THEME;
+
+    /// Every file of themes/default is embedded for `apdir init`, and nothing else.
+    #[test]
+    fn the_embedded_theme_matches_the_folder() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        let mut on_disk: Vec<String> = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"))
+            .filter(|p| !p.split('/').any(|s| s.starts_with('.')))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk, "add new theme files to DEFAULT_THEME in src/scaffold.rs");
+    }
+}

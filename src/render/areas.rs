@@ -132,7 +132,8 @@ fn choropleth(site: &Site, published: &PublishedReport, id: &str, value: &dyn Fn
     let mut out = String::new();
     svg_open(&mut out, &proj, &format!("{id}-title"), "map");
     shapes_svg(&mut out, &shapes, &proj, 1.0);
-    labels_svg(&mut out, &site.areas.iter().collect::<Vec<_>>(), &proj);
+    // Label the areas the figures cover; context areas are named by their links and the key.
+    labels_svg(&mut out, &site.areas.iter().filter(|a| by_code.contains_key(a.code.as_str())).collect::<Vec<_>>(), &proj);
     out.push_str("</svg>");
     out
 }
