@@ -181,6 +181,7 @@ pub fn counts_towards_supply(vp: &ValidProvider) -> bool {
 }
 
 /// Runs the analysis over the validated site.
+#[allow(clippy::needless_range_loop)] // tiers and key stages index several arrays at once
 pub fn analyse(site: &Site) -> GapReport {
     let figures: HashMap<&str, &AreaFigures> = site.area_figures.iter().map(|f| (f.code.as_str(), f)).collect();
     let in_scope: Vec<usize> = (0..site.areas.len())
@@ -194,11 +195,23 @@ pub fn analyse(site: &Site) -> GapReport {
             children.entry(p.as_str()).or_default().push(pos);
         }
     }
+    // Bounding boxes, so the point-in-polygon fallback skips most areas at once.
+    let boxes: Vec<(f64, f64, f64, f64)> = in_scope
+        .iter()
+        .map(|&i| {
+            site.areas[i].rings.iter().flatten().fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, &(x, y)| {
+                (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y))
+            })
+        })
+        .collect();
     let area_of_point = |district: &str, ward: &str, lon: f64, lat: f64| -> Option<usize> {
         if let Some(&p) = index_of.get(district).or_else(|| index_of.get(ward)) {
             return Some(p);
         }
-        in_scope.iter().position(|&i| site.areas[i].contains(lon, lat))
+        (0..in_scope.len()).find(|&p| {
+            let b = boxes[p];
+            lon >= b.0 && lon <= b.2 && lat >= b.1 && lat <= b.3 && site.areas[in_scope[p]].contains(lon, lat)
+        })
     };
 
     let mut out: Vec<AreaGaps> = in_scope
@@ -349,6 +362,7 @@ pub fn analyse(site: &Site) -> GapReport {
 }
 
 /// "Pendle: no tier 2 place for KS2 within 10 miles", and the like.
+#[allow(clippy::needless_range_loop)]
 fn gaps_in_words(a: &AreaGaps) -> Vec<Gap> {
     let mut gaps = Vec::new();
     let miles = fmt_num(a.max_travel_miles);
@@ -416,8 +430,10 @@ struct Grid {
     cols: i32,
     cells: Vec<Vec<(f64, f64)>>,
     /// For each reach (rows, cols) asked for: whether any site lies within that many cells.
-    reach: std::sync::Mutex<HashMap<(i32, i32), std::sync::Arc<Vec<bool>>>>,
+    reach: std::sync::Mutex<HashMap<(i32, i32), ReachMap>>,
 }
+
+type ReachMap = std::sync::Arc<Vec<bool>>;
 
 const CELL_LAT: f64 = 0.05; // about 3.5 miles
 const CELL_LON: f64 = 0.08; // about 3.3 miles at 54°N

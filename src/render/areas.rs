@@ -131,7 +131,8 @@ fn choropleth(site: &Site, published: &PublishedReport, id: &str, value: &dyn Fn
         .collect();
     let mut out = String::new();
     svg_open(&mut out, &proj, &format!("{id}-title"), "map");
-    shapes_svg(&mut out, &shapes, &proj, 1.0);
+    // Many small areas (wards): simplify harder so the page stays light.
+    shapes_svg(&mut out, &shapes, &proj, if site.areas.len() > 30 { 1.6 } else { 1.0 });
     // Label the areas the figures cover; context areas are named by their links and the key.
     labels_svg(&mut out, &site.areas.iter().filter(|a| by_code.contains_key(a.code.as_str())).collect::<Vec<_>>(), &proj);
     out.push_str("</svg>");
@@ -333,7 +334,7 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
     svg.push_str("</g>");
     labels_svg(&mut svg, &neighbours, &proj);
     svg.push_str("</svg>");
-    providers.sort_by(|x, y| x.name.to_lowercase().cmp(&y.name.to_lowercase()));
+    providers.sort_by_key(|x| x.name.to_lowercase());
     c.insert("map_svg", &svg);
     c.insert("masked_sites", &masked);
     c.insert("providers", &providers);
