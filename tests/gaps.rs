@@ -51,6 +51,9 @@ fn measures_match_the_hand_worked_fixture() {
     assert!(close(beta.places_per_1000().unwrap(), 11.0 / 1200.0 * 1000.0));
     assert!(close(alpha.places_tier_ks[1][2], 5.0), "tier 2 KS3");
     assert!(close(alpha.places_tier_ks[2][2], 0.0), "the suspended provider's tier 3 places");
+    assert_eq!(alpha.places_need.get("semh").copied(), Some(5.0));
+    assert_eq!(beta.places_need.get("semh").copied(), Some(11.0));
+    assert!(close(alpha.supply[&(2, "KS3", "semh".to_string())], 5.0));
     assert_eq!(alpha.providers.len(), 2, "both providers with a site in Alpha are listed");
     assert_eq!(beta.providers.len(), 2, "Beta: its own provider and Alpha Hub's service area");
 

@@ -51,6 +51,8 @@ pub struct AreaGaps {
     pub places_ks: [f64; 4],
     /// Places offered by tier, whatever the key stage.
     pub places_tier: [f64; 3],
+    /// Places offered to each need (need key), whatever the tier and key stage.
+    pub places_need: BTreeMap<String, f64>,
     /// Places by tier × key stage × need key (only cells with places).
     #[serde(skip)]
     pub supply: BTreeMap<(i64, &'static str, String), f64>,
@@ -230,6 +232,7 @@ pub fn analyse(site: &Site) -> GapReport {
                 places_tier_ks: [[0.0; 4]; 3],
                 places_ks: [0.0; 4],
                 places_tier: [0.0; 3],
+                places_need: BTreeMap::new(),
                 supply: BTreeMap::new(),
                 postcodes: 0,
                 access: [[None; 4]; 3],
@@ -291,6 +294,12 @@ pub fn analyse(site: &Site) -> GapReport {
                 if offers_ks(k) {
                     a.places_ks[k] += share;
                 }
+            }
+            let mut needs: Vec<&str> = o.needs.iter().map(|n| n.key()).collect();
+            needs.sort_unstable();
+            needs.dedup();
+            for n in needs {
+                *a.places_need.entry(n.to_string()).or_insert(0.0) += share;
             }
         }
     }

@@ -365,6 +365,12 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
             })
         })
         .collect();
+    let by_need: Vec<Row> = raw
+        .places_need
+        .iter()
+        .map(|(n, v)| Row { key: crate::analyse::need_label(n), value: format!("{v:.0}"), href: None, tag: None })
+        .collect();
+    c.insert("places_by_need", &by_need);
     c.insert("key_stages", &KEY_STAGES);
     c.insert("supply", &supply);
     let demand: Vec<Row> = published
