@@ -23,6 +23,12 @@ pub const ATTRIBUTION: &str = "Boundaries: Contains Ordnance Survey data © Crow
 const MAP_WIDTH: f64 = 600.0;
 const LOCATOR_WIDTH: f64 = 320.0;
 
+/// The one place the rendered pages and downloads choose their disclosure policy. The
+/// internal profile (`Profile::Internal`) should return `Suppression::Off` here.
+fn policy(site: &Site) -> crate::analyse::Suppression {
+    site.public_suppression()
+}
+
 pub fn area_url(slug: &str) -> String {
     format!("/areas/{slug}/")
 }
@@ -169,7 +175,7 @@ fn demand_text(a: &PublishedArea, v: Option<f64>, f: fn(f64) -> String) -> Strin
 /// `/areas/` and `/areas/<slug>/`, as (url, template, context) jobs for the renderer.
 pub fn pages(site: &Site) -> Vec<(String, &'static str, Context)> {
     let report = site.gaps();
-    let published = report.publish(site.public_suppression());
+    let published = report.publish(policy(site));
     let has_context = site.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
     let rows = |f: &dyn Fn(&PublishedArea) -> Vec<String>| -> Vec<TableRow> {
         published.areas.iter().map(|a| TableRow { name: a.name.clone(), url: area_url(&a.slug), values: f(a) }).collect()
@@ -435,7 +441,7 @@ pub fn locator(site: &Site, vp: &ValidProvider) -> String {
 /// The downloads and the shared locator image.
 pub fn files(site: &Site) -> Vec<OutputFile> {
     let report = site.gaps();
-    let published = report.publish(site.public_suppression());
+    let published = report.publish(policy(site));
     let mut files = vec![OutputFile {
         path: "data/gaps.csv".into(),
         body: Body::Bytes(report::csv(report, &published, &Selection::default()).into_bytes()),
