@@ -143,8 +143,13 @@ fn run(args: &Args) -> Result<(), String> {
     // The build reads area boundaries from `areas/districts.geojson` by default.
     if boundaries_src.is_file() {
         fs::create_dir_all(out.join("areas")).map_err(|e| io_err(out, e))?;
-        fs::copy(&boundaries_src, out.join("areas/districts.geojson"))
-            .map_err(|e| io_err(&boundaries_src, e))?;
+        fs::copy(&boundaries_src, out.join("areas/districts.geojson")).map_err(|e| io_err(&boundaries_src, e))?;
+        // The sample's area figures (`areas/<code>.toml`) drive the gap analysis.
+        for e in fs::read_dir(repo.join("areas")).map_err(|e| io_err(&repo.join("areas"), e))?.flatten() {
+            if e.path().extension().is_some_and(|x| x == "toml") {
+                fs::copy(e.path(), out.join("areas").join(e.file_name())).map_err(|err| io_err(&e.path(), err))?;
+            }
+        }
     }
 
     let text = fs::read_to_string(&postcodes_src).map_err(|e| io_err(&postcodes_src, e))?;

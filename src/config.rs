@@ -47,6 +47,32 @@ pub struct Config {
     pub rules: Rules,
     #[serde(default)]
     pub listing: Listing,
+    #[serde(default)]
+    pub privacy: Privacy,
+    /// Folder holding one figures file per area (`<GSS code>.toml`), relative to the site root.
+    #[serde(default = "default_area_figures")]
+    pub area_figures: String,
+}
+
+/// Disclosure control for published figures.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Privacy {
+    /// Counts from 1 to this number are shown as `c` on the public site.
+    #[serde(default = "default_suppression")]
+    pub suppression_threshold: u64,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy { suppression_threshold: default_suppression() }
+    }
+}
+
+fn default_suppression() -> u64 {
+    4
+}
+fn default_area_figures() -> String {
+    "areas".into()
 }
 
 /// Thresholds for validation rules.
@@ -116,6 +142,7 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
         [] => Some(fields_of::<Config>()),
         [Seg::Key(k)] if k == "rules" => Some(fields_of::<Rules>()),
         [Seg::Key(k)] if k == "listing" => Some(fields_of::<Listing>()),
+        [Seg::Key(k)] if k == "privacy" => Some(fields_of::<Privacy>()),
         _ => None,
     }
 }

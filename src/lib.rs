@@ -6,6 +6,7 @@
 //! `main.rs` only parses arguments and calls [`build`], [`check`] and the scaffolding in
 //! [`scaffold`].
 
+pub mod analyse;
 pub mod config;
 pub mod diagnostics;
 pub mod geo;
@@ -79,6 +80,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let t = Instant::now();
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     timings.push(("load and validate", t.elapsed()));
+    let t = Instant::now();
+    site.gaps();
+    timings.push(("gap analysis", t.elapsed()));
     let output = options.output.clone().unwrap_or_else(|| site.config.output_path(&site.root));
     // Refuses a dangerous output folder before any time is spent rendering.
     let staging = output::Staging::create(&output, &site.root)?;
@@ -106,4 +110,27 @@ pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
     // Render too, so template errors are found, but write nothing.
     render::render(&site, &output::Discard)?;
     Ok(site.warnings)
+}
+
+/// How `apdir gaps` prints the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapsFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// `apdir gaps`: the gap report as text. Suppressed like the public site unless `raw`.
+pub fn gaps_report(options: &BuildOptions, selection: &analyse::report::Selection, format: GapsFormat, raw: bool) -> Result<(String, Diagnostics), Error> {
+    selection.check().map_err(Error::Usage)?;
+    let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+    let policy = if raw { analyse::Suppression::Off } else { site.public_suppression() };
+    let report = site.gaps();
+    let public = report.publish(policy);
+    let text = match format {
+        GapsFormat::Table => analyse::report::table(report, &public, selection),
+        GapsFormat::Csv => analyse::report::csv(report, &public, selection),
+        GapsFormat::Json => format!("{:#}\n", analyse::report::json(report, &public, selection)),
+    };
+    Ok((text, site.warnings))
 }

@@ -59,6 +59,22 @@ enum Command {
         #[command(flatten)]
         date: DateArgs,
     },
+    /// Print the gap analysis: supply against demand and access, area by area.
+    Gaps {
+        /// Only this tier (1, 2 or 3).
+        #[arg(long)]
+        tier: Option<i64>,
+        /// Only this key stage (KS1 to KS4).
+        #[arg(long)]
+        key_stage: Option<String>,
+        #[arg(long, value_enum, default_value_t = GapsFormat::Table)]
+        format: GapsFormat,
+        /// Show raw counts (no suppression): for the commissioning team only, never to publish.
+        #[arg(long)]
+        raw: bool,
+        #[command(flatten)]
+        date: DateArgs,
+    },
     /// Create a new provider record or guide page from a valid starting point.
     New {
         #[command(subcommand)]
@@ -69,6 +85,13 @@ enum Command {
         /// The folder to create (must not exist, or be empty).
         dir: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GapsFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -157,6 +180,19 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             let warnings = apdir::check(&options)?;
             print_warnings(&warnings, color);
             println!("No errors found{}.", if warnings.items.is_empty() { String::new() } else { format!(" ({})", apdir::diagnostics::plural(warnings.warning_count(), "warning")) });
+            Ok(())
+        }
+        Command::Gaps { tier, key_stage, format, raw, date } => {
+            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None } };
+            let selection = apdir::analyse::report::Selection { tier: *tier, key_stage: key_stage.clone() };
+            let format = match format {
+                GapsFormat::Table => apdir::GapsFormat::Table,
+                GapsFormat::Csv => apdir::GapsFormat::Csv,
+                GapsFormat::Json => apdir::GapsFormat::Json,
+            };
+            let (text, warnings) = apdir::gaps_report(&options, &selection, format, *raw)?;
+            print_warnings(&warnings, color);
+            print!("{text}");
             Ok(())
         }
         Command::New { what } => {

@@ -154,6 +154,9 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ("templates/section.html", include_str!("../themes/default/templates/section.html")),
     ("templates/provider.html", include_str!("../themes/default/templates/provider.html")),
     ("templates/404.html", include_str!("../themes/default/templates/404.html")),
+    ("templates/areas.html", include_str!("../themes/default/templates/areas.html")),
+    ("templates/area.html", include_str!("../themes/default/templates/area.html")),
+    ("templates/partials/map_legend.html", include_str!("../themes/default/templates/partials/map_legend.html")),
     ("templates/partials/provider_card.html", include_str!("../themes/default/templates/partials/provider_card.html")),
     ("templates/partials/pagination.html", include_str!("../themes/default/templates/partials/pagination.html")),
     ("templates/partials/summary_list.html", include_str!("../themes/default/templates/partials/summary_list.html")),
@@ -182,4 +185,26 @@ pub fn init(dir: &Path, today: Date) -> Result<(), Error> {
         write_new(&dir.join("themes/default").join(rel), text)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DEFAULT_THEME;
+
+    /// Every file of themes/default is embedded for `apdir init`, and nothing else.
+    #[test]
+    fn the_embedded_theme_matches_the_folder() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        let mut on_disk: Vec<String> = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"))
+            .filter(|p| !p.split('/').any(|s| s.starts_with('.')))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk, "add new theme files to DEFAULT_THEME in src/scaffold.rs");
+    }
 }

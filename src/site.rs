@@ -2,6 +2,10 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::analyse::GapReport;
+use crate::model::area::AreaFigures;
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -21,6 +25,10 @@ pub struct Site {
     pub assets: Vec<ContentAsset>,
     pub areas: Vec<Area>,
     pub postcodes: Postcodes,
+    /// Area figures (`areas/<code>.toml`): pupils, demand and targets per area.
+    pub area_figures: Vec<AreaFigures>,
+    /// The gap analysis, worked out once on first use (see [`Site::gaps`]).
+    gaps: OnceLock<GapReport>,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Diagnostics,
 }
@@ -75,6 +83,10 @@ impl Site {
             Vec::new()
         });
 
+        let (area_figures, area_diags) =
+            crate::load::areas::load(root, &root.join(&config.area_figures), &areas);
+        diagnostics.items.extend(area_diags);
+
         let (providers, provider_diags) = crate::validate::providers(loaded, &postcodes, &areas, &config, today);
         diagnostics.items.extend(provider_diags);
         let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();
@@ -85,7 +97,18 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), config, today, providers, pages, assets, areas, postcodes, warnings: diagnostics })
+        Ok(Site { root: root.to_path_buf(), config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics })
+    }
+
+    /// The raw gap analysis (supply, demand and access per area), worked out on first use.
+    /// Publish it through [`GapReport::publish`] with the profile's suppression policy.
+    pub fn gaps(&self) -> &GapReport {
+        self.gaps.get_or_init(|| crate::analyse::analyse(self))
+    }
+
+    /// The suppression policy for the public site.
+    pub fn public_suppression(&self) -> crate::analyse::Suppression {
+        crate::analyse::Suppression::Public { threshold: self.config.privacy.suppression_threshold }
     }
 
     pub fn area(&self, code: &str) -> Option<&Area> {

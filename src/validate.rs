@@ -89,7 +89,10 @@ pub fn providers(
     config: &Config,
     today: Date,
 ) -> (Vec<ValidProvider>, Vec<Diagnostic>) {
-    let area_codes: HashSet<&str> = areas.iter().map(|a| a.code.as_str()).collect();
+    // An area's code, or the code of a larger area the boundary file nests it in (a ward's
+    // district), so district codes stay valid when the boundaries are wards.
+    let area_codes: HashSet<&str> =
+        areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
     let mut diagnostics = Vec::new();
     let mut valid = Vec::with_capacity(loaded.len());
     let mut seen_ids: HashMap<String, (std::sync::Arc<crate::diagnostics::SourceFile>, Option<Range<usize>>)> =

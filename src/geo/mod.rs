@@ -130,6 +130,9 @@ pub struct Area {
     pub slug: String,
     /// False for areas drawn for context only (outside the authority).
     pub in_scope: bool,
+    /// The larger area this one lies in, when the boundary file says (`lad_code` or `parent`
+    /// property), e.g. a ward's district.
+    pub parent: Option<String>,
     /// Area-weighted centre, used to place masked sites.
     pub centre: (f64, f64),
     /// Outer rings, lon/lat pairs.
@@ -159,9 +162,13 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         let geom = f.get("geometry").ok_or(format!("feature {code} has no geometry"))?;
         let rings = outer_rings(geom).ok_or(format!("feature {code}: geometry is not a Polygon or MultiPolygon"))?;
         let centre = centroid(&rings);
+        let parent = prop("lad_code").or_else(|| prop("parent"));
+        // An area inside a context-only area (a ward of a neighbouring authority) is context too.
+        let in_scope = !context_only.contains(&code) && !parent.as_ref().is_some_and(|p| context_only.contains(p));
         out.push(Area {
+            parent,
             slug: slugify(&name),
-            in_scope: !context_only.contains(&code),
+            in_scope,
             code,
             name,
             centre,
@@ -169,6 +176,17 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
+    // Two areas with one name (wards called "Park" in two districts) get the code added, so
+    // every area has its own page.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for a in &out {
+        *seen.entry(a.slug.clone()).or_default() += 1;
+    }
+    for a in &mut out {
+        if seen[&a.slug] > 1 {
+            a.slug = format!("{}-{}", a.slug, a.code.to_lowercase());
+        }
+    }
     Ok(out)
 }
 
@@ -188,6 +206,31 @@ fn outer_rings(geom: &serde_json::Value) -> Option<Vec<Vec<(f64, f64)>>> {
         "MultiPolygon" => coords.as_array()?.iter().map(|poly| ring(poly.as_array()?.first()?)).collect(),
         _ => None,
     }
+}
+
+impl Area {
+    /// True when the point (lon, lat) lies inside one of the area's outer rings.
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        self.rings.iter().any(|r| ring_contains(r, lon, lat))
+    }
+}
+
+fn ring_contains(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    let n = ring.len();
+    if n < 3 {
+        return false;
+    }
+    let mut j = n - 1;
+    for i in 0..n {
+        let (xi, yi) = ring[i];
+        let (xj, yj) = ring[j];
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
 }
 
 /// Area-weighted centroid of outer rings (lon, lat).

@@ -1,5 +1,6 @@
 //! Load: read every input from disk into memory, keeping what diagnostics need.
 
+pub mod areas;
 pub mod guidance;
 pub mod providers;
 pub mod tomldoc;

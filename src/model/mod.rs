@@ -1,5 +1,6 @@
 //! The domain model: providers, guide pages, dates, slugs and vocabularies.
 
+pub mod area;
 pub mod date;
 pub mod guide;
 pub mod provider;

@@ -1,7 +1,9 @@
 //! Render: turn the validated site into files in memory (pages, feeds, sitemap, assets).
 //! Pages render in parallel; nothing is written to disk here.
 
+pub mod areas;
 pub mod feeds;
+pub mod maps;
 pub mod templates;
 pub mod view;
 
@@ -137,6 +139,7 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     let nav = vec![
         link("Find a provider", "/providers/"),
         link("Districts", "/districts/"),
+        link("Gaps by area", "/areas/"),
         link("Good-practice guide", "/guide/"),
     ];
     let site_view = SiteView {
@@ -331,6 +334,9 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
         jobs.push((url.to_string(), "listing_index.html", c));
     }
 
+    // Gap analysis: /areas/ and /areas/<slug>/.
+    jobs.extend(areas::pages(site));
+
     // Guide pages.
     let by_url: BTreeMap<&str, &GuidePage> = site.pages.iter().map(|p| (p.url.as_str(), p)).collect();
     let mut children: BTreeMap<String, Vec<&GuidePage>> = BTreeMap::new();
@@ -436,6 +442,7 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
         let crumbs = vec![link("Find a provider", "/providers/")];
         let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
         c.insert("provider", &pv);
+        c.insert("locator_map", &areas::locator(site, vp));
         emit(&pv.card.url, "provider.html", &c)
     })?;
     jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
@@ -457,6 +464,7 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     files.push(feeds::sitemap(site, &page_urls));
     files.push(feeds::robots(site));
     files.push(feeds::atom(site));
+    files.extend(areas::files(site));
 
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);

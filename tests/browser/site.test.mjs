@@ -69,6 +69,9 @@ const PAGES = [
   { path: '/guide/', status: 200 },
   { path: '/guide/exclusions/', status: 200 },
   { path: '/accessibility/', status: 200 },
+  { path: '/areas/', status: 200 },
+  { path: '/areas/preston/', status: 200 },
+  { path: '/areas/ribble-valley/', status: 200 },
   { path: '/this-page-does-not-exist/', status: 404 },
 ];
 

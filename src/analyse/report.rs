@@ -1,0 +1,223 @@
+//! The gap report as text: CSV (`/data/gaps.csv`, `apdir gaps --format csv`), JSON and a
+//! terminal table. Every format reads the published figures, so suppression applies.
+
+use serde_json::json;
+
+use super::{GapReport, KEY_STAGES, PublishedReport, TIERS, fmt_num, fmt_rate};
+
+/// Narrows the report to one tier and/or key stage (`apdir gaps --tier 2 --key-stage KS3`).
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub tier: Option<i64>,
+    pub key_stage: Option<String>,
+}
+
+impl Selection {
+    fn tier_index(&self) -> Option<usize> {
+        self.tier.and_then(|t| TIERS.iter().position(|&x| x == t))
+    }
+    fn ks_index(&self) -> Option<usize> {
+        self.key_stage.as_ref().and_then(|k| KEY_STAGES.iter().position(|x| x.eq_ignore_ascii_case(k)))
+    }
+    /// Checks the selection names a known tier and key stage.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(t) = self.tier
+            && self.tier_index().is_none()
+        {
+            return Err(format!("there is no tier {t}; the tiers are 1, 2 and 3"));
+        }
+        if let Some(k) = &self.key_stage
+            && self.ks_index().is_none()
+        {
+            return Err(format!("`{k}` is not a key stage the gap report covers; use KS1, KS2, KS3 or KS4"));
+        }
+        Ok(())
+    }
+    /// Places and access for the selection in area `i`.
+    fn places_and_access(&self, raw: &GapReport, i: usize) -> (f64, Option<f64>) {
+        let a = &raw.areas[i];
+        match (self.tier_index(), self.ks_index()) {
+            (Some(t), Some(k)) => (a.places_tier_ks[t][k], a.access[t][k]),
+            (Some(t), None) => (a.places_tier[t], a.access_to_tier(t)),
+            (None, Some(k)) => {
+                let acc: Vec<f64> = (0..3).filter_map(|t| a.access[t][k]).collect();
+                (a.places_ks[k], acc.into_iter().reduce(f64::max))
+            }
+            (None, None) => (a.places, None),
+        }
+    }
+    fn keeps(&self, g: &super::Gap) -> bool {
+        let t_ok = self.tier.is_none() || g.tier.is_none() || g.tier == self.tier;
+        let k_ok = self.key_stage.as_ref().is_none_or(|k| g.key_stage.is_none_or(|x| x.eq_ignore_ascii_case(k)));
+        t_ok && k_ok
+    }
+    fn label(&self) -> String {
+        match (self.tier, &self.key_stage) {
+            (Some(t), Some(k)) => format!("tier {t}, {}", k.to_uppercase()),
+            (Some(t), None) => format!("tier {t}"),
+            (None, Some(k)) => k.to_uppercase(),
+            (None, None) => String::new(),
+        }
+    }
+    fn is_all(&self) -> bool {
+        self.tier.is_none() && self.key_stage.is_none()
+    }
+}
+
+fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_default()
+}
+fn pct(v: f64) -> String {
+    format!("{:.0}", v * 100.0)
+}
+fn rate_or_c(v: Option<f64>, hidden: bool) -> String {
+    match v {
+        Some(v) => fmt_rate(v),
+        None if hidden => "c".into(),
+        None => String::new(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// One row per area: the measures, the counts (after suppression), then the gaps in words.
+pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String {
+    let mut header: Vec<String> = [
+        "area_code", "area_name", "period", "pupils_5_16", "places", "places_per_1000", "places_per_1000_target",
+        "demand_per_1000", "places_to_demand", "max_travel_miles", "access_tier1_pct", "access_tier2_pct", "access_tier3_pct",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if !sel.is_all() {
+        header.push("selection".into());
+        header.push("selection_places".into());
+        header.push("selection_access_pct".into());
+    }
+    header.extend(public.count_keys.iter().map(|(k, _)| k.clone()));
+    header.push("gaps".into());
+    let mut out = header.join(",");
+    out.push('\n');
+    for (i, a) in public.areas.iter().enumerate() {
+        let mut row = vec![
+            a.code.clone(),
+            csv_field(&a.name),
+            a.period.clone(),
+            a.pupils.map(|p| p.to_string()).unwrap_or_default(),
+            format!("{:.1}", a.places),
+            opt(a.places_per_1000, fmt_rate),
+            fmt_rate(a.places_per_1000_target),
+            rate_or_c(a.demand_per_1000, a.demand_hidden),
+            if a.demand_hidden { "c".into() } else { opt(a.places_to_demand, |v| format!("{v:.2}")) },
+            fmt_num(a.max_travel_miles),
+        ];
+        row.extend(a.access_tier.iter().map(|x| opt(*x, pct)));
+        if !sel.is_all() {
+            let (p, acc) = sel.places_and_access(raw, i);
+            row.push(csv_field(&sel.label()));
+            row.push(format!("{p:.1}"));
+            row.push(opt(acc, pct));
+        }
+        row.extend(a.counts.iter().map(|c| match c {
+            super::Shown::Missing => String::new(),
+            c => c.text(),
+        }));
+        let gaps: Vec<&str> = raw.areas[i].gaps.iter().filter(|g| sel.keeps(g)).map(|g| g.text.as_str()).collect();
+        row.push(csv_field(&gaps.join("; ")));
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn json(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> serde_json::Value {
+    let areas: Vec<serde_json::Value> = public
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let counts: serde_json::Map<String, serde_json::Value> = public
+                .count_keys
+                .iter()
+                .zip(&a.counts)
+                .map(|((k, _), c)| (k.clone(), serde_json::to_value(c).unwrap_or_default()))
+                .collect();
+            let (p, acc) = sel.places_and_access(raw, i);
+            json!({
+                "code": a.code, "name": a.name, "period": a.period, "pupils_5_16": a.pupils,
+                "places": round1(a.places), "places_per_1000": a.places_per_1000.map(round1),
+                "places_per_1000_target": a.places_per_1000_target,
+                "demand_per_1000": if a.demand_hidden { json!("c") } else { json!(a.demand_per_1000.map(round1)) },
+                "places_to_demand": if a.demand_hidden { json!("c") } else { json!(a.places_to_demand.map(|v| (v * 100.0).round() / 100.0)) },
+                "max_travel_miles": a.max_travel_miles,
+                "access_by_tier": a.access_tier.iter().map(|x| x.map(|v| (v * 1000.0).round() / 1000.0)).collect::<Vec<_>>(),
+                "selection": if sel.is_all() { serde_json::Value::Null } else { json!({"label": sel.label(), "places": round1(p), "access": acc.map(|v| (v * 1000.0).round() / 1000.0)}) },
+                "counts": counts,
+                "gaps": raw.areas[i].gaps.iter().filter(|g| sel.keeps(g)).map(|g| g.text.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "suppressed": public.suppressed, "suppression_threshold": public.threshold, "areas": areas })
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// A fixed-width table for the terminal, then the gaps in words.
+pub fn table(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String {
+    let mut rows: Vec<Vec<String>> = vec![vec![
+        "Area".into(),
+        "Pupils".into(),
+        "Places".into(),
+        "Per 1,000".into(),
+        "Target".into(),
+        "Demand per 1,000".into(),
+        "Places to demand".into(),
+        if sel.is_all() { "Access T1/T2/T3 %".into() } else { format!("{}: places, access %", sel.label()) },
+    ]];
+    for (i, a) in public.areas.iter().enumerate() {
+        let access = if sel.is_all() {
+            a.access_tier.iter().map(|x| opt(*x, pct)).collect::<Vec<_>>().join("/")
+        } else {
+            let (p, acc) = sel.places_and_access(raw, i);
+            format!("{p:.1}, {}", opt(acc, pct))
+        };
+        rows.push(vec![
+            a.name.clone(),
+            a.pupils.map(|p| p.to_string()).unwrap_or_default(),
+            format!("{:.1}", a.places),
+            opt(a.places_per_1000, fmt_rate),
+            fmt_rate(a.places_per_1000_target),
+            rate_or_c(a.demand_per_1000, a.demand_hidden),
+            if a.demand_hidden { "c".into() } else { opt(a.places_to_demand, |v| format!("{v:.2}")) },
+            access,
+        ]);
+    }
+    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (n, r) in rows.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| if c == 0 { format!("{s:<w$}", w = widths[c]) } else { format!("{s:>w$}", w = widths[c]) })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if n == 0 {
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push('\n');
+        }
+    }
+    let gaps: Vec<&str> = raw.areas.iter().flat_map(|a| a.gaps.iter()).filter(|g| sel.keeps(g)).map(|g| g.text.as_str()).collect();
+    out.push_str(&format!("\nGaps ({}):\n", gaps.len()));
+    for g in gaps {
+        out.push_str(&format!("- {g}\n"));
+    }
+    if public.suppressed {
+        out.push_str(&format!("\nCounts from 1 to {} are shown as c (with secondary suppression); use --raw for the internal figures.\n", public.threshold));
+    }
+    out
+}

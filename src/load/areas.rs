@@ -1,0 +1,149 @@
+//! Loads the area figures (`areas/<GSS code>.toml`) and checks them against the boundary file.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, SourceFile, display_path};
+use crate::geo::Area;
+use crate::load::tomldoc::{Seg, TomlDoc, fields_of};
+use crate::model::area::*;
+use crate::path;
+
+fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
+    fn key(s: &Seg) -> Option<&str> {
+        match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        }
+    }
+    match path {
+        [] => Some(fields_of::<AreaFigures>()),
+        [a] => match key(a)? {
+            "pupils" => Some(fields_of::<Pupils>()),
+            "demand" => Some(fields_of::<Demand>()),
+            "targets" => Some(fields_of::<Targets>()),
+            _ => None,
+        },
+        [a, Seg::Index(_)] if key(a) == Some("history") => Some(fields_of::<HistoryPeriod>()),
+        _ => None,
+    }
+}
+
+const KEY_STAGE_KEYS: &[&str] = &["ks1", "ks2", "ks3", "ks4"];
+const TIER_KEYS: &[&str] = &["tier1", "tier2", "tier3"];
+
+/// Reads every `*.toml` directly in `dir` (sorted). A missing folder means no figures.
+/// Checks each file against `areas` (the boundary file): its code must exist there and match
+/// the file name; an in-scope boundary area without figures is a warning.
+pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<Diagnostic>) {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.sort();
+    let codes: HashSet<&str> = areas.iter().map(|a| a.code.as_str()).collect();
+    let results: Vec<(Option<AreaFigures>, Vec<Diagnostic>)> = paths
+        .par_iter()
+        .map(|path| {
+            let name = display_path(root, path);
+            let text = match crate::load::read_text(path, &name) {
+                Ok(t) => t,
+                Err(d) => return (None, vec![d]),
+            };
+            let file = SourceFile::new(name, path, text);
+            let mut diags = Vec::new();
+            let (doc, figures) = match TomlDoc::load::<AreaFigures>(&file, &file.text, 0, &known_fields, &mut diags) {
+                Ok((doc, Some(f))) => (doc, f),
+                Ok((_, None)) => return (None, diags),
+                Err(d) => return (None, vec![d]),
+            };
+            let at = |p: Vec<Seg>| doc.span(&p);
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            if !codes.is_empty() && !codes.contains(figures.code.as_str()) {
+                let help = match crate::diagnostics::did_you_mean(&figures.code, codes.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? The code must be one of the `code` properties in the boundary file"),
+                    None => "the code must be one of the `code` properties in the boundary file (`boundaries` in apdir.toml)".into(),
+                };
+                diags.push(
+                    Diagnostic::error("unknown-area", format!("area `{}` is not in the boundary file", figures.code))
+                        .in_file(&file, at(path!["code"]))
+                        .label("no boundary has this code")
+                        .help(help),
+                );
+            }
+            if stem != figures.code {
+                diags.push(
+                    Diagnostic::error("area-file-name", format!("the file is named `{stem}.toml` but holds area `{}`", figures.code))
+                        .in_file(&file, at(path!["code"]))
+                        .label("does not match the file name")
+                        .help(format!("rename the file to `{}.toml`", figures.code)),
+                );
+            }
+            for (table, keys) in [("by_key_stage", KEY_STAGE_KEYS), ("by_tier", TIER_KEYS)] {
+                let map = if table == "by_key_stage" { &figures.demand.by_key_stage } else { &figures.demand.by_tier };
+                for k in map.keys() {
+                    if !keys.contains(&k.as_str()) {
+                        diags.push(
+                            Diagnostic::error("unknown-breakdown", format!("`{k}` is not a key of `demand.{table}`"))
+                                .in_file(&file, at(path!["demand", table, k.as_str()]))
+                                .label("not allowed here")
+                                .help(format!("the keys allowed are: {}", keys.join(", "))),
+                        );
+                    }
+                }
+            }
+            if figures.targets.max_travel_miles <= 0.0 || figures.targets.places_per_1000_target < 0.0 {
+                diags.push(
+                    Diagnostic::error("invalid-target", "targets must be positive numbers")
+                        .in_file(&file, at(path!["targets"]))
+                        .label("here"),
+                );
+            }
+            // The breakdowns split the AP placements: say so when they do not add up.
+            if let (Some(Count::Value(la)), Some(Count::Value(school))) = (figures.demand.la_arranged_ap, figures.demand.school_arranged_ap) {
+                for table in ["by_key_stage", "by_tier"] {
+                    let map = if table == "by_key_stage" { &figures.demand.by_key_stage } else { &figures.demand.by_tier };
+                    let sum: Option<u64> = map.values().map(|c| c.value()).sum();
+                    if let Some(sum) = sum
+                        && !map.is_empty()
+                        && sum != la + school
+                    {
+                        diags.push(
+                            Diagnostic::warning("breakdown-total", format!("`demand.{table}` adds up to {sum}, but the AP placements (LA-arranged + school-arranged) are {}", la + school))
+                                .in_file(&file, at(path!["demand", table]))
+                                .label("does not add up")
+                                .help("each breakdown splits the AP placements; check the figures against the source"),
+                        );
+                    }
+                }
+            }
+            (Some(figures), diags)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (f, d) in results {
+        out.extend(f);
+        diagnostics.extend(d);
+    }
+    let have: HashSet<&str> = out.iter().map(|f| f.code.as_str()).collect();
+    let missing: Vec<&Area> = areas.iter().filter(|a| a.in_scope && !have.contains(a.code.as_str())).collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().take(5).map(|a| format!("{} ({})", a.name, a.code)).collect();
+        let more = if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() };
+        diagnostics.push(
+            Diagnostic::warning(
+                "area-figures-missing",
+                format!("{} in the boundary file {} no figures: {}{more}", crate::diagnostics::plural(missing.len(), "area"), if missing.len() == 1 { "has" } else { "have" }, names.join(", ")),
+            )
+            .help(format!("add `{}/<code>.toml` for each (see docs/areas.md); the gap report shows supply and access only for these areas", display_path(root, dir))),
+        );
+    }
+    (out, diagnostics)
+}
