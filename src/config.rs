@@ -31,6 +31,10 @@ pub struct Config {
     pub themes_dir: String,
     #[serde(default = "default_output")]
     pub output_dir: String,
+    /// Where `apdir build --profile internal` writes the AP team's site. Must differ from
+    /// `output_dir`: the internal build refuses to write into the public output folder.
+    #[serde(default = "default_output_internal")]
+    pub output_dir_internal: String,
     /// The postcode table: `postcode,lat,lon,district_code,ward_code`.
     #[serde(default = "default_postcodes")]
     pub postcodes: String,
@@ -91,6 +95,9 @@ fn default_themes_dir() -> String {
 }
 fn default_output() -> String {
     "public".into()
+}
+fn default_output_internal() -> String {
+    "public-internal".into()
 }
 fn default_postcodes() -> String {
     "data/postcodes.csv".into()
@@ -161,6 +168,13 @@ impl Config {
 
     pub fn output_path(&self, root: &Path) -> PathBuf {
         root.join(&self.output_dir)
+    }
+    /// The default output folder of a profile.
+    pub fn output_path_for(&self, root: &Path, profile: crate::site::Profile) -> PathBuf {
+        match profile {
+            crate::site::Profile::Public => self.output_path(root),
+            crate::site::Profile::Internal => root.join(&self.output_dir_internal),
+        }
     }
     pub fn theme_path(&self, root: &Path) -> PathBuf {
         root.join(&self.themes_dir).join(&self.theme)

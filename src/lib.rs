@@ -7,8 +7,12 @@
 //! [`scaffold`].
 
 pub mod config;
+pub mod dashboard;
 pub mod diagnostics;
+pub mod disclosure;
+pub mod export;
 pub mod geo;
+pub mod import;
 pub mod load;
 pub mod markdown;
 pub mod model;
@@ -23,7 +27,7 @@ use std::time::{Duration, Instant};
 
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use model::date::Date;
-pub use site::{LoadOptions, Site};
+pub use site::{LoadOptions, Profile, Site};
 
 /// What went wrong with a build, typed by how the caller should react.
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +80,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let t = Instant::now();
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     timings.push(("load and validate", t.elapsed()));
-    let output = options.output.clone().unwrap_or_else(|| site.config.output_path(&site.root));
+    let output = options.output.clone().unwrap_or_else(|| site.config.output_path_for(&site.root, site.profile));
     // Refuse a dangerous output folder before spending time rendering.
     output::check_target(&output, &site.root)?;
+    disclosure::check_output(&site, &output)?;
     let t = Instant::now();
     let files = render::render(&site).map_err(Error::Content)?;
     timings.push(("render", t.elapsed()));
@@ -102,4 +107,21 @@ pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
     // Render too, so template errors are found, but write nothing.
     render::render(&site).map_err(Error::Content)?;
     Ok(site.warnings)
+}
+
+/// `apdir export`: writes the export files of `formats` into `out` (records as `profile`
+/// may see them). Returns the number of files written.
+pub fn export(options: &BuildOptions, formats: &[export::Format], out: &std::path::Path) -> Result<usize, Error> {
+    let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+    let files = export::files(&site, formats, site.profile);
+    for f in &files {
+        let dest = out.join(&f.path);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::Usage(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        if let render::Body::Bytes(b) = &f.body {
+            std::fs::write(&dest, b).map_err(|e| Error::Usage(format!("cannot write {}: {e}", dest.display())))?;
+        }
+    }
+    Ok(files.len())
 }

@@ -154,11 +154,13 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ("templates/section.html", include_str!("../themes/default/templates/section.html")),
     ("templates/provider.html", include_str!("../themes/default/templates/provider.html")),
     ("templates/404.html", include_str!("../themes/default/templates/404.html")),
+    ("templates/dashboard.html", include_str!("../themes/default/templates/dashboard.html")),
     ("templates/partials/provider_card.html", include_str!("../themes/default/templates/partials/provider_card.html")),
     ("templates/partials/pagination.html", include_str!("../themes/default/templates/partials/pagination.html")),
     ("templates/partials/summary_list.html", include_str!("../themes/default/templates/partials/summary_list.html")),
     ("static/css/site.css", include_str!("../themes/default/static/css/site.css")),
     ("static/css/print.css", include_str!("../themes/default/static/css/print.css")),
+    ("static/js/sortable-table.js", include_str!("../themes/default/static/js/sortable-table.js")),
 ];
 
 const POSTCODES: &str = include_str!("../data/postcodes.csv");

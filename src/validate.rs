@@ -448,6 +448,7 @@ pub fn providers(
             });
         }
 
+        c.out.extend(crate::disclosure::check_internal(p, &doc));
         let has_error = c.out.iter().any(Diagnostic::is_error);
         diagnostics.extend(c.out);
         if !has_error {

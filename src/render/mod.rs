@@ -59,6 +59,8 @@ struct SiteView<'a> {
     build_date: String,
     build_date_iso: String,
     nav: Vec<Link>,
+    /// True for the AP team's build: pages carry the OFFICIAL-SENSITIVE banner and noindex.
+    internal: bool,
 }
 
 /// A counted link on an index page ("Preston (12)").
@@ -132,11 +134,14 @@ fn base_context(title: &str, description: &str, url: &str, breadcrumbs: Vec<Link
 pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
     let theme_dir = site.config.theme_path(&site.root);
     let mut templates = Templates::load(&site.root, &theme_dir)?;
-    let nav = vec![
+    let mut nav = vec![
         link("Find a provider", "/providers/"),
         link("Districts", "/districts/"),
         link("Good-practice guide", "/guide/"),
     ];
+    if site.profile.is_internal() {
+        nav.push(link("QA dashboard", "/dashboard/"));
+    }
     let site_view = SiteView {
         title: &site.config.title,
         authority: &site.config.authority,
@@ -146,6 +151,7 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
         build_date: site.today.long(),
         build_date_iso: site.today.iso(),
         nav,
+        internal: site.profile.is_internal(),
     };
     templates.tera.global_context().insert("site", &site_view);
     let templates = &templates;
@@ -397,6 +403,7 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
         .map(|(url, template, c)| templates.render(template, &c).map(|html| OutputFile::page(&url, html)))
         .collect();
     rendered.extend(provider_jobs);
+    rendered.extend(crate::dashboard::pages(site, templates));
 
     // 404.
     {
@@ -425,6 +432,7 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
     files.push(feeds::sitemap(site, &page_urls));
     files.push(feeds::robots(site));
     files.push(feeds::atom(site));
+    files.extend(crate::export::site_files(site));
 
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);
