@@ -202,8 +202,12 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
     let mut problems = Vec::new();
     let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(text.as_bytes());
     let mut rows = rdr.records();
+    let header_newlines;
     let header: Vec<String> = match rows.next() {
-        Some(Ok(h)) => h.iter().map(normalise_header).collect(),
+        Some(Ok(h)) => {
+            header_newlines = h.iter().map(|c| c.matches('\n').count()).sum::<usize>();
+            h.iter().map(normalise_header).collect()
+        }
         _ => {
             problems.push(RowProblem { row: 1, column: String::new(), reason: "the sheet has no header row".into() });
             return (Vec::new(), problems);
@@ -235,15 +239,27 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
     let mut groups: Vec<Gathered> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut seen_rows: HashMap<Vec<String>, usize> = HashMap::new();
-    for (i, rec) in rows.enumerate() {
-        let row = i + 2;
+    // The spreadsheet row: the csv reader skips empty lines (and its line count skips them
+    // too), so count line breaks up to each record's first byte, less those inside cells.
+    let mut inner_newlines = header_newlines;
+    let mut row;
+    for rec in rows {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
+                let byte = e.position().map_or(text.len(), |p| p.byte() as usize).min(text.len());
+                row = 1 + text[..byte].matches('\n').count().saturating_sub(inner_newlines);
                 problems.push(RowProblem { row, column: String::new(), reason: format!("cannot read the row: {e}") });
                 continue;
             }
         };
+        let mut byte = rec.position().map_or(text.len(), |p| p.byte() as usize).min(text.len());
+        // The reported start can be an empty line the reader then skipped.
+        while text.as_bytes().get(byte) == Some(&b'\n') {
+            byte += 1;
+        }
+        row = 1 + text[..byte].matches('\n').count().saturating_sub(inner_newlines);
+        inner_newlines += rec.iter().map(|c| c.matches('\n').count()).sum::<usize>();
         let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue;

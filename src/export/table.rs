@@ -214,7 +214,8 @@ fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 fn scalar(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
+        // Trimmed as the import trims, so a round trip is exact.
+        Value::String(s) => s.trim().to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         other => other.to_string(),
