@@ -153,7 +153,7 @@ pub fn money(amount: f64) -> String {
     let digits = whole.abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -172,26 +172,6 @@ pub fn check_internal(p: &crate::model::provider::Provider, doc: &crate::load::t
             .label("here")
             .help("lead_officer, qa_notes and notes are text; contract_value is a number of pounds; contract_ends is a date such as 2027-03-31"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn money_groups_thousands() {
-        assert_eq!(money(6000.0), "£6,000");
-        assert_eq!(money(1234567.5), "£1,234,567.50");
-        assert_eq!(money(95.0), "£95");
-    }
-    #[test]
-    fn internal_notes_read_documented_keys_and_reject_wrong_types() {
-        let t: toml::Table = toml::from_str("lead_officer = \"A\"\ncontract_ends = 2027-03-31\nother = 3").unwrap();
-        let n = InternalNotes::read(&t).unwrap();
-        assert_eq!(n.lead_officer.as_deref(), Some("A"));
-        assert_eq!(n.contract_ends.unwrap().iso(), "2027-03-31");
-        let bad: toml::Table = toml::from_str("contract_value = \"lots\"").unwrap();
-        assert!(InternalNotes::read(&bad).is_err());
-    }
 }
 
 fn resolved(p: &std::path::Path) -> std::path::PathBuf {
@@ -236,4 +216,24 @@ pub fn check_output(site: &Site, output: &std::path::Path) -> Result<(), crate::
         return refuse("the folder holds a public build of the site; write the internal build to a folder of its own".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(money(6000.0), "£6,000");
+        assert_eq!(money(1234567.5), "£1,234,567.50");
+        assert_eq!(money(95.0), "£95");
+    }
+    #[test]
+    fn internal_notes_read_documented_keys_and_reject_wrong_types() {
+        let t: toml::Table = toml::from_str("lead_officer = \"A\"\ncontract_ends = 2027-03-31\nother = 3").unwrap();
+        let n = InternalNotes::read(&t).unwrap();
+        assert_eq!(n.lead_officer.as_deref(), Some("A"));
+        assert_eq!(n.contract_ends.unwrap().iso(), "2027-03-31");
+        let bad: toml::Table = toml::from_str("contract_value = \"lots\"").unwrap();
+        assert!(InternalNotes::read(&bad).is_err());
+    }
 }

@@ -393,7 +393,7 @@ pub fn record_text(p: &Provider, source: &str) -> String {
 /// Imports the sheet. Writes the records that pass; reports the rest.
 pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
     let mut diags = Diagnostics::default();
-    let config = Config::load(&o.root, &mut diags).ok_or_else(|| Error::Content(diags))?;
+    let Some(config) = Config::load(&o.root, &mut diags) else { return Err(Error::Content(diags)) };
     let today = o.today.or(config.today).unwrap_or_else(Date::today);
     let postcodes = Postcodes::load(&o.root.join(&config.postcodes)).map_err(usage)?;
     let areas = crate::geo::load_areas(&o.root.join(&config.boundaries), &config.context_areas).map_err(usage)?;

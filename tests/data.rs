@@ -499,3 +499,13 @@ fn a_messy_spreadsheet_imports_what_it_can_and_reports_the_rest() {
     assert_eq!(p.locations.len(), 2);
     assert_eq!(p.quality_assurance.next_visit_due.unwrap().iso(), "2027-03-01");
 }
+
+#[test]
+fn the_embedded_default_theme_lists_every_theme_file() {
+    let dir = sample_root().join("themes/default");
+    let mut on_disk: Vec<String> = all_files(&dir).iter().map(|f| f.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/")).collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = apdir::scaffold::DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, on_disk, "DEFAULT_THEME in src/scaffold.rs must embed every file of themes/default/");
+}
