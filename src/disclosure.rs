@@ -109,7 +109,12 @@ pub fn internal_rows(vp: &ValidProvider, site: &Site) -> Vec<crate::render::view
         return Vec::new();
     }
     let Some(table) = &vp.provider.internal else { return Vec::new() };
-    let notes = InternalNotes::read(table).unwrap_or_default();
+    let mut notes = InternalNotes::read(table).unwrap_or_default();
+    for text in [&mut notes.lead_officer, &mut notes.qa_notes, &mut notes.notes] {
+        if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            *text = None;
+        }
+    }
     let row = |k: &str, v: String, tag: Option<Tag>| Row { key: k.into(), value: v, href: None, tag };
     let mut rows = Vec::new();
     if let Some(s) = notes.lead_officer {

@@ -111,9 +111,13 @@ role = "Referrals coordinator"
 email = "referrals@example.org"
 phone = "01772 000000"
 
-# Never published: notes for the AP team only.
+# Never published: notes for the AP team only (shown in `apdir build --profile internal`).
 [internal]
 lead_officer = ""
+# contract_value = 0.0          # pounds a year
+# contract_ends = {year}
+# qa_notes = ""
+# notes = ""
 "#;
 
 /// `apdir new provider "Name"`: writes providers/<slug>.toml.

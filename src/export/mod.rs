@@ -47,14 +47,24 @@ pub fn site_files(site: &Site) -> Vec<OutputFile> {
 /// The files of `formats`, with records as `profile` may see them. Paths are relative to
 /// the output folder.
 pub fn files(site: &Site, formats: &[Format], profile: Profile) -> Vec<OutputFile> {
-    let records = records(site, profile);
+    let recs = records(site, profile);
     let mut out = Vec::new();
     for f in formats {
         match f {
-            Format::Json => out.push(bytes("data/providers.json", pretty(&json_document(site, &records, profile)))),
-            Format::Csv => out.push(bytes("data/providers.csv", table::to_csv(&records, profile).into_bytes())),
-            Format::Geojson => out.push(bytes("data/providers.geojson", pretty(&geojson(&records)))),
-            Format::Oruk => out.extend(oruk::files(site).into_iter().map(|(p, v)| bytes(&p, pretty(&v)))),
+            Format::Json => out.push(bytes("data/providers.json", pretty(&json_document(site, &recs, profile)))),
+            Format::Csv => out.push(bytes("data/providers.csv", table::to_csv(&recs, profile).into_bytes())),
+            Format::Geojson => out.push(bytes("data/providers.geojson", pretty(&geojson(&recs)))),
+            Format::Oruk => {
+                // ORUK is always public.
+                let public;
+                let public_recs: &[Value] = if profile.is_internal() {
+                    public = records(site, Profile::Public);
+                    &public
+                } else {
+                    &recs
+                };
+                out.extend(oruk::files(site, public_recs).into_iter().map(|(p, v)| bytes(&p, pretty(&v))));
+            }
         }
     }
     out

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::model::vocab::{KeyStage, Need, ServiceStatus};
-use crate::site::{Profile, Site};
+use crate::site::Site;
 
 /// A stable UUID for an ORUK object.
 pub fn uuid(kind: &str, key: &str) -> String {
@@ -199,8 +199,8 @@ fn service_list_item(r: &Value, org: &Value) -> Value {
 }
 
 /// Every ORUK file, as (path below the output folder, body).
-pub fn files(site: &Site) -> Vec<(String, Value)> {
-    let records = super::records(site, Profile::Public);
+/// `records` are the public records (`export::records(site, Profile::Public)`).
+pub fn files(site: &Site, records: &[Value]) -> Vec<(String, Value)> {
     let all_terms = terms();
     let term_by: BTreeMap<(&str, String), &Term> = all_terms.iter().map(|t| ((t.taxonomy, t.key.clone()), t)).collect();
     let mut out = Vec::new();
@@ -210,7 +210,7 @@ pub fn files(site: &Site) -> Vec<(String, Value)> {
     let mut sals = Vec::new();
     let mut sal_list = Vec::new();
 
-    for r in &records {
+    for r in records {
         let org = organization(r);
         let list_item = service_list_item(r, &org);
         let sid = list_item["id"].clone();
