@@ -51,6 +51,29 @@ pub struct Config {
     pub rules: Rules,
     #[serde(default)]
     pub listing: Listing,
+    #[serde(default)]
+    pub exports: Exports,
+}
+
+/// Which open data files the build publishes (docs/data.md). `apdir export` ignores these.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Exports {
+    /// `/data/providers.json`, `.csv` and `.geojson`.
+    #[serde(default = "yes")]
+    pub data: bool,
+    /// The Open Referral UK files under `/api/v3/` (about four files per provider).
+    #[serde(default = "yes")]
+    pub oruk: bool,
+}
+
+impl Default for Exports {
+    fn default() -> Self {
+        Exports { data: true, oruk: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Thresholds for validation rules.
@@ -123,6 +146,7 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
         [] => Some(fields_of::<Config>()),
         [Seg::Key(k)] if k == "rules" => Some(fields_of::<Rules>()),
         [Seg::Key(k)] if k == "listing" => Some(fields_of::<Listing>()),
+        [Seg::Key(k)] if k == "exports" => Some(fields_of::<Exports>()),
         _ => None,
     }
 }

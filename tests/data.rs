@@ -509,3 +509,16 @@ fn the_embedded_default_theme_lists_every_theme_file() {
     listed.sort();
     assert_eq!(listed, on_disk, "DEFAULT_THEME in src/scaffold.rs must embed every file of themes/default/");
 }
+
+#[test]
+fn exports_can_be_turned_off_in_the_config() {
+    let site = sample_copy(true);
+    let config = site.path().join("apdir.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[exports]\noruk = false\n");
+    std::fs::write(&config, text).unwrap();
+    let out = site.path().join("www");
+    build(site.path(), &out, Profile::Public).unwrap();
+    assert!(out.join("data/providers.csv").exists());
+    assert!(!out.join("api").exists());
+}

@@ -202,7 +202,8 @@ fn service_list_item(r: &Value, org: &Value) -> Value {
 /// `records` are the public records (`export::records(site, Profile::Public)`).
 pub fn files(site: &Site, records: &[Value]) -> Vec<(String, Value)> {
     let all_terms = terms();
-    let term_by: BTreeMap<(&str, String), &Term> = all_terms.iter().map(|t| ((t.taxonomy, t.key.clone()), t)).collect();
+    // Each term's JSON once (its UUID costs a SHA-1), cloned into every link.
+    let term_by: BTreeMap<(&str, String), Value> = all_terms.iter().map(|t| ((t.taxonomy, t.key.clone()), term_json(t))).collect();
     let mut out = Vec::new();
     let mut services_list = Vec::new();
     let mut orgs: BTreeMap<String, (Value, Vec<Value>)> = BTreeMap::new();
@@ -299,8 +300,8 @@ pub fn files(site: &Site, records: &[Value]) -> Vec<(String, Value)> {
         // Taxonomy links.
         let mut links = Vec::new();
         let mut link = |taxonomy: &'static str, key: String| {
-            if let Some(t) = term_by.get(&(taxonomy, key.clone())) {
-                let term = term_json(t);
+            if let Some(term) = term_by.get(&(taxonomy, key.clone())) {
+                let term = term.clone();
                 links.push(json!({
                     "id": uuid("attribute", &format!("{}:{taxonomy}:{key}", text(&r["id"]))),
                     "link_id": sid,
