@@ -477,7 +477,7 @@ pub fn guide(pages: &[GuidePage], provider_ids: &HashSet<&str>) -> Vec<Diagnosti
         }
     }
     let by_path: HashMap<&str, &GuidePage> = pages.iter().map(|p| (p.rel_path.as_str(), p)).collect();
-    let reserved = ["/providers/", "/districts/", "/tiers/", "/needs/", "/key-stages/", "/search/", "/data/", "/areas/", "/css/", "/js/"];
+    let reserved = ["/providers/", "/districts/", "/tiers/", "/needs/", "/key-stages/", "/search/", "/data/", "/api/", "/dashboard/", "/areas/", "/css/", "/js/"];
     for p in pages {
         if let Some(r) = reserved.iter().find(|r| p.url.starts_with(**r)) {
             out.push(
