@@ -113,6 +113,8 @@ pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
 /// may see them). Returns the number of files written.
 pub fn export(options: &BuildOptions, formats: &[export::Format], out: &std::path::Path) -> Result<usize, Error> {
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+    // Internal records never go into a published folder.
+    disclosure::check_output(&site, out)?;
     let files = export::files(&site, formats, site.profile);
     for f in &files {
         let dest = out.join(&f.path);

@@ -183,6 +183,11 @@ fn the_internal_build_refuses_the_public_output_folder() {
     let e = build(site.path(), &elsewhere, Profile::Internal).unwrap_err();
     assert!(e.to_string().contains("public build"), "{e}");
     assert!(!elsewhere.join("dashboard").exists());
+    // `apdir export --profile internal` refuses published folders too.
+    let options = BuildOptions { root: site.path().into(), output: None, load: load_options(Profile::Internal) };
+    assert!(apdir::export(&options, Format::ALL, &public.join("data")).is_err());
+    assert!(apdir::export(&options, Format::ALL, &elsewhere).is_err());
+    assert!(!public.exists());
     // Its own default folder is fine, and differs from the public one.
     let report = apdir::build(&BuildOptions { root: site.path().into(), output: None, load: load_options(Profile::Internal) }).unwrap();
     assert!(report.output.ends_with("public-internal"), "{}", report.output.display());
