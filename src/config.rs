@@ -31,6 +31,10 @@ pub struct Config {
     pub themes_dir: String,
     #[serde(default = "default_output")]
     pub output_dir: String,
+    /// Where `apdir build --profile internal` writes the AP team's site. Must differ from
+    /// `output_dir`: the internal build refuses to write into the public output folder.
+    #[serde(default = "default_output_internal")]
+    pub output_dir_internal: String,
     /// The postcode table: `postcode,lat,lon,district_code,ward_code`.
     #[serde(default = "default_postcodes")]
     pub postcodes: String,
@@ -52,6 +56,8 @@ pub struct Config {
     /// Folder holding one figures file per area (`<GSS code>.toml`), relative to the site root.
     #[serde(default = "default_area_figures")]
     pub area_figures: String,
+    #[serde(default)]
+    pub exports: Exports,
 }
 
 /// Disclosure control for published figures.
@@ -73,6 +79,27 @@ fn default_suppression() -> u64 {
 }
 fn default_area_figures() -> String {
     "areas".into()
+}
+
+/// Which open data files the build publishes (docs/data.md). `apdir export` ignores these.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Exports {
+    /// `/data/providers.json`, `.csv` and `.geojson`.
+    #[serde(default = "yes")]
+    pub data: bool,
+    /// The Open Referral UK files under `/api/v3/` (about four files per provider).
+    #[serde(default = "yes")]
+    pub oruk: bool,
+}
+
+impl Default for Exports {
+    fn default() -> Self {
+        Exports { data: true, oruk: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Thresholds for validation rules.
@@ -118,6 +145,9 @@ fn default_themes_dir() -> String {
 fn default_output() -> String {
     "public".into()
 }
+fn default_output_internal() -> String {
+    "public-internal".into()
+}
 fn default_postcodes() -> String {
     "data/postcodes.csv".into()
 }
@@ -143,6 +173,7 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
         [Seg::Key(k)] if k == "rules" => Some(fields_of::<Rules>()),
         [Seg::Key(k)] if k == "listing" => Some(fields_of::<Listing>()),
         [Seg::Key(k)] if k == "privacy" => Some(fields_of::<Privacy>()),
+        [Seg::Key(k)] if k == "exports" => Some(fields_of::<Exports>()),
         _ => None,
     }
 }
@@ -188,6 +219,13 @@ impl Config {
 
     pub fn output_path(&self, root: &Path) -> PathBuf {
         root.join(&self.output_dir)
+    }
+    /// The default output folder of a profile.
+    pub fn output_path_for(&self, root: &Path, profile: crate::site::Profile) -> PathBuf {
+        match profile {
+            crate::site::Profile::Public => self.output_path(root),
+            crate::site::Profile::Internal => root.join(&self.output_dir_internal),
+        }
     }
     pub fn theme_path(&self, root: &Path) -> PathBuf {
         root.join(&self.themes_dir).join(&self.theme)

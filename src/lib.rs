@@ -8,8 +8,12 @@
 
 pub mod analyse;
 pub mod config;
+pub mod dashboard;
 pub mod diagnostics;
+pub mod disclosure;
+pub mod export;
 pub mod geo;
+pub mod import;
 pub mod load;
 pub mod markdown;
 pub mod model;
@@ -27,7 +31,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use model::date::Date;
-pub use site::{LoadOptions, Site};
+pub use site::{LoadOptions, Profile, Site};
 
 /// What went wrong with a build, typed by how the caller should react.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +87,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let t = Instant::now();
     site.gaps();
     timings.push(("gap analysis", t.elapsed()));
-    let output = options.output.clone().unwrap_or_else(|| site.config.output_path(&site.root));
+    let output = options.output.clone().unwrap_or_else(|| site.config.output_path_for(&site.root, site.profile));
+    // Internal records never go into a published folder.
+    disclosure::check_output(&site, &output)?;
     // Refuses a dangerous output folder before any time is spent rendering.
     let staging = output::Staging::create(&output, &site.root)?;
     let t = Instant::now();
@@ -133,4 +139,23 @@ pub fn gaps_report(options: &BuildOptions, selection: &analyse::report::Selectio
         GapsFormat::Json => format!("{:#}\n", analyse::report::json(report, &public, selection)),
     };
     Ok((text, site.warnings))
+}
+
+/// `apdir export`: writes the export files of `formats` into `out` (records as `profile`
+/// may see them). Returns the number of files written.
+pub fn export(options: &BuildOptions, formats: &[export::Format], out: &std::path::Path) -> Result<usize, Error> {
+    let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+    // Internal records never go into a published folder.
+    disclosure::check_output(&site, out)?;
+    let files = export::files(&site, formats, site.profile);
+    for f in &files {
+        let dest = out.join(&f.path);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::Usage(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        if let render::Body::Bytes(b) = &f.body {
+            std::fs::write(&dest, b).map_err(|e| Error::Usage(format!("cannot write {}: {e}", dest.display())))?;
+        }
+    }
+    Ok(files.len())
 }

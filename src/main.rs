@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use apdir::{BuildOptions, Date, Diagnostics, Error, LoadOptions};
+use apdir::{BuildOptions, Date, Diagnostics, Error, LoadOptions, Profile};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -26,6 +26,29 @@ enum Color {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    Public,
+    Internal,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Profile {
+        match p {
+            ProfileArg::Public => Profile::Public,
+            ProfileArg::Internal => Profile::Internal,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Json,
+    Geojson,
+    Oruk,
 }
 
 #[derive(clap::Args, Clone)]
@@ -53,6 +76,40 @@ enum Command {
         /// Print how long each stage took.
         #[arg(long)]
         timings: bool,
+        /// Who the site is for: `public` (default) or `internal`, the AP team's site with
+        /// [internal] notes and the QA dashboard (written to `output_dir_internal`).
+        #[arg(long, value_enum, default_value_t = ProfileArg::Public)]
+        profile: ProfileArg,
+    },
+    /// Write the open data exports (JSON, CSV, GeoJSON, Open Referral UK) into a folder.
+    Export {
+        /// Which export: csv, json, geojson or oruk (repeat or separate with commas; default all).
+        #[arg(long, value_delimiter = ',', value_enum)]
+        format: Vec<FormatArg>,
+        /// The folder to write into (files go below it as in the site: data/, api/v3/).
+        #[arg(long)]
+        out: PathBuf,
+        /// `internal` includes [internal] notes and masked addresses (for `apdir import`).
+        #[arg(long, value_enum, default_value_t = ProfileArg::Public)]
+        profile: ProfileArg,
+        #[command(flatten)]
+        date: DateArgs,
+    },
+    /// Turn a spreadsheet (CSV) into provider records in providers/.
+    Import {
+        /// The sheet, saved as CSV UTF-8, with the CSV export's columns (or a mapping file).
+        csv: PathBuf,
+        /// A TOML file whose [columns] table maps the sheet's headers to apdir's columns.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Replace records that already exist.
+        #[arg(long)]
+        force: bool,
+        /// Check the sheet and report, without writing any record.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        date: DateArgs,
     },
     /// Check the inputs and templates without writing anything.
     Check {
@@ -147,11 +204,11 @@ fn print_warnings(w: &Diagnostics, color: bool) {
 fn run(cli: &Cli, color: bool) -> Result<(), Error> {
     let today = Date::today();
     match &cli.command {
-        Command::Build { output, base_url, date, quiet, timings } => {
+        Command::Build { output, base_url, date, quiet, timings, profile } => {
             let options = BuildOptions {
                 root: cli.root.clone(),
                 output: output.clone(),
-                load: LoadOptions { today: date.today, base_url: base_url.clone() },
+                load: LoadOptions { today: date.today, base_url: base_url.clone(), profile: (*profile).into() },
             };
             let t = std::time::Instant::now();
             let report = apdir::build(&options)?;
@@ -176,14 +233,14 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             Ok(())
         }
         Command::Check { date } => {
-            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None } };
+            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
             let warnings = apdir::check(&options)?;
             print_warnings(&warnings, color);
             println!("No errors found{}.", if warnings.items.is_empty() { String::new() } else { format!(" ({})", apdir::diagnostics::plural(warnings.warning_count(), "warning")) });
             Ok(())
         }
         Command::Gaps { tier, key_stage, format, raw, date } => {
-            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None } };
+            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
             let selection = apdir::analyse::report::Selection { tier: *tier, key_stage: key_stage.clone() };
             let format = match format {
                 GapsFormat::Table => apdir::GapsFormat::Table,
@@ -194,6 +251,55 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             print_warnings(&warnings, color);
             print!("{text}");
             Ok(())
+        }
+        Command::Export { format, out, profile, date } => {
+            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() } };
+            let formats: Vec<apdir::export::Format> = if format.is_empty() {
+                apdir::export::Format::ALL.to_vec()
+            } else {
+                format
+                    .iter()
+                    .map(|f| match f {
+                        FormatArg::Csv => apdir::export::Format::Csv,
+                        FormatArg::Json => apdir::export::Format::Json,
+                        FormatArg::Geojson => apdir::export::Format::Geojson,
+                        FormatArg::Oruk => apdir::export::Format::Oruk,
+                    })
+                    .collect()
+            };
+            let n = apdir::export(&options, &formats, out)?;
+            println!("Wrote {n} files into {}.", out.display());
+            Ok(())
+        }
+        Command::Import { csv, mapping, force, dry_run, date } => {
+            let options = apdir::import::ImportOptions {
+                root: cli.root.clone(),
+                csv: csv.clone(),
+                mapping: mapping.clone(),
+                force: *force,
+                dry_run: *dry_run,
+                today: date.today,
+            };
+            let report = apdir::import::import(&options)?;
+            if !report.diagnostics.items.is_empty() {
+                eprint!("{}", report.diagnostics.render(color));
+            }
+            for p in &report.problems {
+                eprintln!("cannot import {p}");
+            }
+            let verb = if *dry_run { "Would write" } else { "Wrote" };
+            println!("{verb} {} provider record{} into providers/.", report.written.len(), if report.written.len() == 1 { "" } else { "s" });
+            if report.ok() {
+                Ok(())
+            } else {
+                Err(Error::Usage(format!(
+                    "{} row problem{} and {} record error{}: those providers were not imported",
+                    report.problems.len(),
+                    if report.problems.len() == 1 { "" } else { "s" },
+                    report.diagnostics.error_count(),
+                    if report.diagnostics.error_count() == 1 { "" } else { "s" }
+                )))
+            }
         }
         Command::New { what } => {
             let path = match what {

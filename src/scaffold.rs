@@ -111,9 +111,13 @@ role = "Referrals coordinator"
 email = "referrals@example.org"
 phone = "01772 000000"
 
-# Never published: notes for the AP team only.
+# Never published: notes for the AP team only (shown in `apdir build --profile internal`).
 [internal]
 lead_officer = ""
+# contract_value = 0.0          # pounds a year
+# contract_ends = {year}
+# qa_notes = ""
+# notes = ""
 "#;
 
 /// `apdir new provider "Name"`: writes providers/<slug>.toml.
@@ -157,11 +161,13 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ("templates/areas.html", include_str!("../themes/default/templates/areas.html")),
     ("templates/area.html", include_str!("../themes/default/templates/area.html")),
     ("templates/partials/map_legend.html", include_str!("../themes/default/templates/partials/map_legend.html")),
+    ("templates/dashboard.html", include_str!("../themes/default/templates/dashboard.html")),
     ("templates/partials/provider_card.html", include_str!("../themes/default/templates/partials/provider_card.html")),
     ("templates/partials/pagination.html", include_str!("../themes/default/templates/partials/pagination.html")),
     ("templates/partials/summary_list.html", include_str!("../themes/default/templates/partials/summary_list.html")),
     ("static/css/site.css", include_str!("../themes/default/static/css/site.css")),
     ("static/css/print.css", include_str!("../themes/default/static/css/print.css")),
+    ("static/js/sortable-table.js", include_str!("../themes/default/static/js/sortable-table.js")),
 ];
 
 const POSTCODES: &str = include_str!("../data/postcodes.csv");

@@ -15,8 +15,35 @@ use crate::model::date::Date;
 use crate::model::guide::GuidePage;
 use crate::validate::ValidProvider;
 
+/// Which audience a build is for. Decided once, before rendering: the view models
+/// (`render::view`, via `crate::internal`) are the only place that reads it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// The published site for schools and families (the default).
+    #[default]
+    Public,
+    /// The AP team's site: adds `[internal]` notes, raw figures and the QA dashboard.
+    Internal,
+}
+
+impl Profile {
+    pub fn parse(s: &str) -> Option<Profile> {
+        match s {
+            "public" => Some(Profile::Public),
+            "internal" => Some(Profile::Internal),
+            _ => None,
+        }
+    }
+    pub fn is_internal(self) -> bool {
+        self == Profile::Internal
+    }
+}
+
 pub struct Site {
     pub root: PathBuf,
+    /// The audience this build is for.
+    pub profile: Profile,
     pub config: Config,
     pub today: Date,
     pub providers: Vec<ValidProvider>,
@@ -38,6 +65,7 @@ pub struct Site {
 pub struct LoadOptions {
     pub today: Option<Date>,
     pub base_url: Option<String>,
+    pub profile: Profile,
 }
 
 impl Site {
@@ -97,7 +125,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics })
+        Ok(Site { root: root.to_path_buf(), profile: options.profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

@@ -451,6 +451,7 @@ pub fn providers(
             });
         }
 
+        c.out.extend(crate::disclosure::check_internal(p, &doc));
         let has_error = c.out.iter().any(Diagnostic::is_error);
         diagnostics.extend(c.out);
         if !has_error {
@@ -479,7 +480,7 @@ pub fn guide(pages: &[GuidePage], provider_ids: &HashSet<&str>) -> Vec<Diagnosti
         }
     }
     let by_path: HashMap<&str, &GuidePage> = pages.iter().map(|p| (p.rel_path.as_str(), p)).collect();
-    let reserved = ["/providers/", "/districts/", "/tiers/", "/needs/", "/key-stages/", "/search/", "/data/", "/areas/", "/css/", "/js/"];
+    let reserved = ["/providers/", "/districts/", "/tiers/", "/needs/", "/key-stages/", "/search/", "/data/", "/api/", "/dashboard/", "/areas/", "/css/", "/js/"];
     for p in pages {
         if let Some(r) = reserved.iter().find(|r| p.url.starts_with(**r)) {
             out.push(

@@ -16,7 +16,7 @@ fn fixture() -> PathBuf {
 }
 
 fn options(_root: &Path) -> LoadOptions {
-    LoadOptions { today: Date::parse("2026-11-25"), base_url: None }
+    LoadOptions { today: Date::parse("2026-11-25"), ..Default::default() }
 }
 
 fn load(root: &Path) -> Site {

@@ -33,6 +33,10 @@ pub fn sitemap(site: &Site, urls: &[String]) -> OutputFile {
 }
 
 pub fn robots(site: &Site) -> OutputFile {
+    if site.profile.is_internal() {
+        let s = "# OFFICIAL-SENSITIVE: the AP team's internal site. Not for publication or indexing.\nUser-agent: *\nDisallow: /\n";
+        return OutputFile { path: "robots.txt".into(), body: Body::Bytes(s.as_bytes().to_vec()) };
+    }
     let s = format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", site.config.base());
     OutputFile { path: "robots.txt".into(), body: Body::Bytes(s.into_bytes()) }
 }

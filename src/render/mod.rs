@@ -62,6 +62,8 @@ struct SiteView<'a> {
     build_date: String,
     build_date_iso: String,
     nav: Vec<Link>,
+    /// True for the AP team's build: pages carry the OFFICIAL-SENSITIVE banner and noindex.
+    internal: bool,
 }
 
 /// A counted link on an index page ("Preston (12)").
@@ -136,12 +138,15 @@ fn base_context(title: &str, description: &str, url: &str, breadcrumbs: Vec<Link
 pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     let theme_dir = site.config.theme_path(&site.root);
     let mut templates = Templates::load(&site.root, &theme_dir).map_err(crate::Error::Content)?;
-    let nav = vec![
+    let mut nav = vec![
         link("Find a provider", "/providers/"),
         link("Districts", "/districts/"),
         link("Gaps by area", "/areas/"),
         link("Good-practice guide", "/guide/"),
     ];
+    if site.profile.is_internal() {
+        nav.push(link("QA dashboard", "/dashboard/"));
+    }
     let site_view = SiteView {
         title: &site.config.title,
         authority: &site.config.authority,
@@ -151,6 +156,7 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
         build_date: site.today.long(),
         build_date_iso: site.today.iso(),
         nav,
+        internal: site.profile.is_internal(),
     };
     templates.tera.global_context().insert("site", &site_view);
     let templates = &templates;
@@ -447,6 +453,12 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     })?;
     jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
     listing_jobs.par_iter().try_for_each(|j| emit(&j.url, "listing.html", &listing_context(j)))?;
+    for page in crate::dashboard::pages(site, templates) {
+        match page {
+            Ok(f) => sink.put(f)?,
+            Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+        }
+    }
     {
         let c = base_context("Page not found", "", "/404.html", vec![]);
         match templates.render("404.html", &c) {
@@ -465,6 +477,7 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     files.push(feeds::robots(site));
     files.push(feeds::atom(site));
     files.extend(areas::files(site));
+    files.extend(crate::export::site_files(site));
 
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);

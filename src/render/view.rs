@@ -114,6 +114,8 @@ pub struct ProviderPage {
     pub last_reviewed: Option<String>,
     /// schema.org JSON-LD, already escaped for a `<script>` element.
     pub json_ld: String,
+    /// The AP team's notes (`[internal]`): always empty in the public profile.
+    pub internal: Vec<Row>,
 }
 
 /// A notification banner on a provider page.
@@ -606,6 +608,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
             None
         },
         json_ld: json_ld(p, &locations, site),
+        internal: crate::disclosure::internal_rows(vp, site),
         locations,
         contact,
         child_voice,

@@ -1,0 +1,366 @@
+//! Open Referral UK (HSDS 3.0 UK profile) as static files: what a client of the ORUK v3 API
+//! would read, under `/api/v3/`.
+//!
+//! - `index.json`: the API's meta information (`GET /`).
+//! - `services/index.json`: the paginated list body of `GET /services` (one page holding every
+//!   service); `services/<id>.json`: `GET /services/{id}`, the fully nested service.
+//! - `organizations/`, `locations/`, `service_at_locations/`: list bodies and one file each.
+//! - `taxonomies/index.json` and `taxonomy_terms/index.json`: the tiers, needs and key stages.
+//!
+//! ORUK requires UUIDs for `id`s. apdir derives them as UUID v5 (namespace URL) from
+//! `apdir:<kind>:<stable key>` (for a service, `apdir:service:<provider id>`), so they are
+//! the same in every build. Records are read through `disclosure` with the public profile:
+//! masked sites have no address and sit at their district's centre.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::model::vocab::{KeyStage, Need, ServiceStatus};
+use crate::site::Site;
+
+/// A stable UUID for an ORUK object.
+pub fn uuid(kind: &str, key: &str) -> String {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("apdir:{kind}:{key}").as_bytes()).to_string()
+}
+
+/// A taxonomy term apdir publishes.
+struct Term {
+    taxonomy: &'static str,
+    key: String,
+    name: String,
+}
+
+fn taxonomies() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        ("apdir-tier", "Alternative provision tiers", "The three-tier model of alternative provision (SEND and AP Improvement Plan, 2023)."),
+        ("apdir-need", "Needs met", "Needs an alternative provision provider meets. SEN names follow DfE primary-need codes."),
+        ("apdir-key-stage", "Key stages", "National curriculum key stages (KS5: post-16)."),
+    ]
+}
+
+fn terms() -> Vec<Term> {
+    let mut out = Vec::new();
+    for t in 1..=3 {
+        out.push(Term { taxonomy: "apdir-tier", key: t.to_string(), name: crate::render::view::tier_label(t).into() });
+    }
+    for n in Need::ALL {
+        out.push(Term { taxonomy: "apdir-need", key: n.key().into(), name: n.label().into() });
+    }
+    for k in KeyStage::ALL {
+        out.push(Term { taxonomy: "apdir-key-stage", key: k.key().into(), name: k.label().into() });
+    }
+    out
+}
+
+fn term_json(t: &Term) -> Value {
+    json!({
+        "id": uuid("taxonomy_term", &format!("{}:{}", t.taxonomy, t.key)),
+        "name": t.name,
+        "description": t.name,
+        "taxonomy": t.taxonomy,
+        "taxonomy_id": uuid("taxonomy", t.taxonomy),
+        "term": t.key,
+    })
+}
+
+fn page(contents: Vec<Value>) -> Value {
+    let n = contents.len();
+    json!({
+        "total_items": n,
+        "total_pages": 1,
+        "page_number": 1,
+        "size": n,
+        "first_page": true,
+        "last_page": true,
+        "empty": n == 0,
+        "contents": contents,
+    })
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+fn organization(r: &Value) -> Value {
+    let name = match text(&r["organisation"]["name"]) {
+        "" => text(&r["name"]),
+        n => n,
+    };
+    let key = crate::model::slug::slugify(name);
+    let id = uuid("organization", &key);
+    let description = match r["organisation"]["legal_status"].as_str() {
+        Some(ls) => format!("{} ({})", name, crate::model::vocab::LegalStatus::from_key(ls).label()),
+        None => name.to_string(),
+    };
+    let identifiers: Vec<Value> = r["organisation"]["identifiers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    json!({
+                        "id": uuid("organization_identifier", &format!("{key}:{}:{}", text(&i["scheme"]), text(&i["id"]))),
+                        "organization_id": id,
+                        "identifier_scheme": text(&i["scheme"]),
+                        "identifier_type": text(&i["scheme"]),
+                        "identifier": text(&i["id"]),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({ "id": id, "name": name, "description": description, "organization_identifiers": identifiers })
+}
+
+fn location(r: &Value, l: &Value) -> Value {
+    let key = format!("{}:{}", text(&r["id"]), text(&l["id"]));
+    let id = uuid("location", &key);
+    let mut v = json!({
+        "id": id,
+        "location_type": "physical",
+        "name": if text(&l["name"]).is_empty() { text(&r["name"]) } else { text(&l["name"]) },
+        "latitude": l["lat"],
+        "longitude": l["lon"],
+    });
+    let lines: Vec<&str> = l["address"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default();
+    if let Some(postcode) = l["postcode"].as_str()
+        && !lines.is_empty()
+    {
+        let (first, city) = if lines.len() > 1 { (lines[..lines.len() - 1].join(", "), lines[lines.len() - 1]) } else { (lines[0].to_string(), "") };
+        v["addresses"] = json!([{
+            "id": uuid("address", &key),
+            "location_id": id,
+            "address_1": first,
+            "city": city,
+            "state_province": text(&l["district_name"]),
+            "postal_code": postcode,
+            "country": "GB",
+            "address_type": "physical",
+        }]);
+    } else {
+        v["description"] = json!(format!("The address is not published, to keep pupils safe; the position is the centre of {}.", text(&l["district_name"])));
+    }
+    let access: Vec<Value> = l["accessibility"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| json!({"id": uuid("accessibility", &format!("{key}:{}", text(x))), "location_id": id, "description": crate::render::view::humanise(text(x))}))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !access.is_empty() {
+        v["accessibility"] = Value::Array(access);
+    }
+    v
+}
+
+/// The one-to-one fields of a service (the `service_list` shape).
+fn service_list_item(r: &Value, org: &Value) -> Value {
+    let id = uuid("service", text(&r["id"]));
+    let mut v = json!({
+        "id": id,
+        "organization_id": org["id"],
+        "name": r["name"],
+        "description": if text(&r["description"]).trim().is_empty() { text(&r["summary"]).to_string() } else { format!("{}\n\n{}", text(&r["summary"]), text(&r["description"]).trim()) },
+        "status": r["status"],
+        "organization": org,
+    });
+    if let Some(w) = r["website"].as_str().filter(|w| !w.is_empty()) {
+        v["url"] = json!(w);
+    }
+    if let Some(e) = r["contact"]["email"].as_str().filter(|e| !e.is_empty()) {
+        v["email"] = json!(e);
+    }
+    if let Some(a) = r["offer"]["age_min"].as_u64() {
+        v["minimum_age"] = json!(a);
+    }
+    if let Some(a) = r["offer"]["age_max"].as_u64() {
+        v["maximum_age"] = json!(a);
+    }
+    if let Some(d) = r["last_reviewed"].as_str() {
+        v["assured_date"] = json!(d);
+        v["last_modified"] = json!(format!("{d}T00:00:00Z"));
+    }
+    let mut accreditations = vec![format!("Authority quality assurance: {}", crate::model::vocab::ListStatus::from_key(text(&r["quality_assurance"]["list_status"])).label())];
+    if let Some(urn) = r["registration"]["urn"].as_str().filter(|u| !u.is_empty()) {
+        accreditations.push(format!("URN {urn}"));
+    }
+    if let Some(u) = r["registration"]["ukprn"].as_str().filter(|u| !u.is_empty()) {
+        accreditations.push(format!("UKPRN {u}"));
+    }
+    v["accreditations"] = json!(accreditations.join("; "));
+    let status = ServiceStatus::from_key(text(&r["status"]));
+    let list = text(&r["quality_assurance"]["list_status"]);
+    if status != ServiceStatus::Active || matches!(list, "suspended" | "under_review" | "removed") {
+        v["alert"] = json!("Check with the authority's AP team before making a referral.");
+    }
+    v
+}
+
+/// Every ORUK file, as (path below the output folder, body).
+/// `records` are the public records (`export::records(site, Profile::Public)`).
+pub fn files(site: &Site, records: &[Value]) -> Vec<(String, Value)> {
+    let all_terms = terms();
+    // Each term's JSON once (its UUID costs a SHA-1), cloned into every link.
+    let term_by: BTreeMap<(&str, String), Value> = all_terms.iter().map(|t| ((t.taxonomy, t.key.clone()), term_json(t))).collect();
+    let mut out = Vec::new();
+    let mut services_list = Vec::new();
+    let mut orgs: BTreeMap<String, (Value, Vec<Value>)> = BTreeMap::new();
+    let mut locations = Vec::new();
+    let mut sals = Vec::new();
+    let mut sal_list = Vec::new();
+
+    for r in records {
+        let org = organization(r);
+        let list_item = service_list_item(r, &org);
+        let sid = list_item["id"].clone();
+        let mut full = list_item.clone();
+        // Service areas: the districts served.
+        let mut districts: Vec<(String, String)> = Vec::new();
+        for l in r["locations"].as_array().into_iter().flatten() {
+            let d = (text(&l["district"]).to_string(), text(&l["district_name"]).to_string());
+            if !districts.contains(&d) {
+                districts.push(d);
+            }
+        }
+        for code in r["service_area"].as_array().into_iter().flatten().map(text) {
+            let name = site.area(code).map(|a| a.name.clone()).unwrap_or_else(|| code.to_string());
+            if !districts.iter().any(|(c, _)| c == code) {
+                districts.push((code.to_string(), name));
+            }
+        }
+        full["service_areas"] = Value::Array(
+            districts
+                .iter()
+                .map(|(code, name)| json!({"id": uuid("service_area", &format!("{}:{code}", text(&r["id"]))), "service_id": sid, "name": name, "service_area": name, "extent_type": "text", "extent": code}))
+                .collect(),
+        );
+        // Sites.
+        let mut sal_values = Vec::new();
+        let mut schedules = Vec::new();
+        for l in r["locations"].as_array().into_iter().flatten() {
+            let loc = location(r, l);
+            let sal_id = uuid("service_at_location", &format!("{}:{}", text(&r["id"]), text(&l["id"])));
+            let sal = json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": loc});
+            for (i, s) in l["schedule"].as_array().into_iter().flatten().enumerate() {
+                let days: Vec<&str> = s["days"].as_array().map(|d| d.iter().map(text).collect()).unwrap_or_default();
+                schedules.push(json!({
+                    "id": uuid("schedule", &format!("{}:{}:{i}", text(&r["id"]), text(&l["id"]))),
+                    "service_id": sid,
+                    "service_at_location_id": sal_id,
+                    "freq": "WEEKLY",
+                    "byday": days.join(","),
+                    "opens_at": s["opens"],
+                    "closes_at": s["closes"],
+                    "description": format!("{}: {} to {}", text(&loc["name"]), text(&s["opens"]), text(&s["closes"])),
+                }));
+            }
+            let mut list_loc = loc.clone();
+            if let Some(o) = list_loc.as_object_mut() {
+                o.remove("addresses");
+                o.remove("accessibility");
+            }
+            sal_list.push(json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": list_loc, "service": list_item}));
+            let mut standalone = sal.clone();
+            standalone["service"] = list_item.clone();
+            sals.push(standalone);
+            locations.push(loc);
+            sal_values.push(sal);
+        }
+        full["service_at_locations"] = Value::Array(sal_values);
+        full["schedules"] = Value::Array(schedules);
+        full["cost_options"] = Value::Array(
+            r["costs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut co = json!({
+                        "id": uuid("cost_option", &format!("{}:{i}", text(&r["id"]))),
+                        "service_id": sid,
+                        "option": crate::model::vocab::CostOptionKind::from_key(text(&c["option"])).label(),
+                        "amount": c["amount"],
+                        "amount_description": format!("{} {}{}{}", text(&c["currency"]), crate::model::vocab::CostOptionKind::from_key(text(&c["option"])).label(), if c["includes_transport"].as_bool() == Some(true) { ", including transport" } else { "" }, if text(&c["description"]).is_empty() { String::new() } else { format!(". {}", text(&c["description"])) }),
+                    });
+                    if let Some(d) = c["valid_from"].as_str() {
+                        co["valid_from"] = json!(d);
+                    }
+                    if let Some(d) = c["valid_to"].as_str() {
+                        co["valid_to"] = json!(d);
+                    }
+                    co
+                })
+                .collect(),
+        );
+        if let Some(role) = r["contact"]["role"].as_str().filter(|s| !s.is_empty()) {
+            full["contacts"] = json!([{"id": uuid("contact", text(&r["id"])), "service_id": sid, "name": role, "title": role}]);
+        }
+        // Taxonomy links.
+        let mut links = Vec::new();
+        let mut link = |taxonomy: &'static str, key: String| {
+            if let Some(term) = term_by.get(&(taxonomy, key.clone())) {
+                let term = term.clone();
+                links.push(json!({
+                    "id": uuid("attribute", &format!("{}:{taxonomy}:{key}", text(&r["id"]))),
+                    "link_id": sid,
+                    "link_type": "service",
+                    "taxonomy_term_id": term["id"],
+                    "taxonomy_term": term,
+                }));
+            }
+        };
+        for t in r["offer"]["tiers"].as_array().into_iter().flatten() {
+            link("apdir-tier", t.to_string());
+        }
+        for n in r["offer"]["needs"].as_array().into_iter().flatten() {
+            link("apdir-need", text(n).to_string());
+        }
+        for k in r["offer"]["key_stages"].as_array().into_iter().flatten() {
+            link("apdir-key-stage", text(k).to_string());
+        }
+        full["attributes"] = Value::Array(links);
+
+        out.push((format!("api/v3/services/{}.json", text(&sid)), full));
+        let entry = orgs.entry(text(&org["id"]).to_string()).or_insert_with(|| (org.clone(), Vec::new()));
+        let mut svc = list_item.clone();
+        if let Some(o) = svc.as_object_mut() {
+            o.remove("organization");
+        }
+        entry.1.push(svc);
+        services_list.push(list_item);
+    }
+
+    out.push(("api/v3/services/index.json".into(), page(services_list)));
+    let mut org_values = Vec::new();
+    for (id, (mut org, services)) in orgs {
+        org["services"] = Value::Array(services);
+        out.push((format!("api/v3/organizations/{id}.json"), org.clone()));
+        org_values.push(org);
+    }
+    out.push(("api/v3/organizations/index.json".into(), page(org_values)));
+    for l in &locations {
+        out.push((format!("api/v3/locations/{}.json", text(&l["id"])), l.clone()));
+    }
+    out.push(("api/v3/locations/index.json".into(), page(locations)));
+    for s in &sals {
+        out.push((format!("api/v3/service_at_locations/{}.json", text(&s["id"])), s.clone()));
+    }
+    out.push(("api/v3/service_at_locations/index.json".into(), page(sal_list)));
+    let taxonomies: Vec<Value> = taxonomies()
+        .into_iter()
+        .map(|(key, name, description)| json!({"id": uuid("taxonomy", key), "name": name, "description": description, "version": "1"}))
+        .collect();
+    out.push(("api/v3/taxonomies/index.json".into(), page(taxonomies)));
+    out.push(("api/v3/taxonomy_terms/index.json".into(), page(all_terms.iter().map(term_json).collect())));
+    out.push((
+        "api/v3/index.json".into(),
+        json!({
+            "version": "3.0",
+            "profile": "https://openreferraluk.org/",
+            "openapi_url": "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/openapi.json",
+        }),
+    ));
+    out
+}
