@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod site;
 pub mod validate;
 
@@ -80,11 +81,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     // Refuse a dangerous output folder before spending time rendering.
     output::check_target(&output, &site.root)?;
     let t = Instant::now();
-    let files = render::render(&site).map_err(Error::Content)?;
+    let mut files = render::render(&site).map_err(Error::Content)?;
     timings.push(("render", t.elapsed()));
+    let t = Instant::now();
+    let search = search::build(&site).map_err(Error::Content)?;
+    files.extend(search.files);
+    timings.push(("search index", t.elapsed()));
     let t = Instant::now();
     let published = output::publish(&output, &site.root, &files)?;
     timings.push(("write", t.elapsed()));
+    // The index of record for `apdir search`, kept beside the inputs (never published).
+    search.index.save(&search::index_path(&site.root)).map_err(Error::Usage)?;
     Ok(BuildReport {
         output,
         providers: site.providers.len(),
@@ -102,4 +109,19 @@ pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
     // Render too, so template errors are found, but write nothing.
     render::render(&site).map_err(Error::Content)?;
     Ok(site.warnings)
+}
+
+/// Searches the index the last build saved (or, when there is none, a fresh in-memory index
+/// of the site). Returns the hits and whether the saved index was used.
+pub fn search(options: &BuildOptions, query: &str, search_options: &search::SearchOptions) -> Result<(Vec<search::Hit>, bool), Error> {
+    let dir = search::index_path(&options.root);
+    let (index, saved) = match search::SearchIndex::open(&dir) {
+        Ok(ix) => (ix, true),
+        Err(_) => {
+            let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+            (search::SearchIndex::build(&site).map_err(Error::Usage)?, false)
+        }
+    };
+    let hits = index.search(query, search_options).map_err(Error::Usage)?;
+    Ok((hits, saved))
 }

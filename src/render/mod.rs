@@ -363,6 +363,9 @@ pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
         jobs.push((p.url.clone(), template, c));
     }
 
+    // Search results (filled in by /js/search.js; see src/search/).
+    jobs.push(("/search/".into(), "search.html", base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![])));
+
     // Home.
     {
         let intro = by_url.get("/");

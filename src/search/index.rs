@@ -1,0 +1,279 @@
+//! The tantivy index: schema, analysis, the search documents, and building/opening the index.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use rayon::prelude::*;
+use tantivy::directory::{MmapDirectory, RamDirectory};
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenizerManager};
+use tantivy::{Index, IndexBuilder, TantivyDocument};
+
+use crate::model::guide::GuidePage;
+use crate::render::view;
+use crate::site::Site;
+use crate::validate::ValidProvider;
+
+/// The name the English analyzer is registered under.
+pub const ANALYZER: &str = "apdir_en";
+/// Words longer than this (in bytes) are dropped, as tantivy's default does.
+pub const MAX_WORD: usize = 40;
+
+/// The text fields, in export order, with their query boosts: titles and names first.
+pub const FIELDS: [(&str, f32); 5] = [("title", 4.0), ("headings", 2.0), ("summary", 1.5), ("profile", 1.5), ("body", 1.0)];
+
+/// What a search document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Guide,
+    Provider,
+}
+
+impl Kind {
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Guide => "guide",
+            Kind::Provider => "provider",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Guide => "Guide page",
+            Kind::Provider => "Provider",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<Kind> {
+        match s {
+            "guide" => Some(Kind::Guide),
+            "provider" => Some(Kind::Provider),
+            _ => None,
+        }
+    }
+}
+
+/// One search document, before indexing. `fields` follows [`FIELDS`].
+pub struct SearchDoc {
+    pub kind: Kind,
+    pub title: String,
+    pub url: String,
+    pub fields: [String; 5],
+    /// Plain text the browser cuts snippets from.
+    pub snippet_text: String,
+}
+
+/// A document's public facts, kept beside the index.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DocInfo {
+    pub kind: Kind,
+    pub title: String,
+    pub url: String,
+}
+
+/// The tantivy index plus what the planner and the export need.
+pub struct SearchIndex {
+    pub index: Index,
+    pub fields: [Field; 5],
+    pub docs: Vec<DocInfo>,
+    /// Snippet text per document (only held after a build, for the export).
+    pub snippets: Vec<String>,
+    /// Every surface word (lower-cased) → its indexed term (stemmed).
+    pub vocab: BTreeMap<String, String>,
+    /// The in-memory directory of a freshly built index.
+    ram: Option<RamDirectory>,
+}
+
+fn schema() -> (Schema, [Field; 5], Field, Field, Field) {
+    let mut b = Schema::builder();
+    let indexing = TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
+    let text = TextOptions::default().set_indexing_options(indexing);
+    let fields = FIELDS.map(|(name, _)| b.add_text_field(name, text.clone()));
+    let kind = b.add_text_field("kind", STRING | STORED);
+    let title = b.add_text_field("stored_title", STORED);
+    let url = b.add_text_field("url", STORED);
+    (b.build(), fields, kind, title, url)
+}
+
+/// The indexing analyzer: words split on anything not alphanumeric, long words dropped,
+/// lower-cased, then Snowball English stemming.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_WORD))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The same pipeline without the stemmer: the words a person types.
+pub fn surface_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(MAX_WORD)).filter(LowerCaser).build()
+}
+
+fn tokenizers() -> TokenizerManager {
+    let m = TokenizerManager::default();
+    m.register(ANALYZER, analyzer());
+    m
+}
+
+/// Splits text into lower-cased surface words.
+pub fn surface_words(text: &str) -> Vec<String> {
+    let mut a = surface_analyzer();
+    let mut out = Vec::new();
+    let mut stream = a.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// The indexed term for one surface word.
+pub fn stem(word: &str) -> String {
+    let mut a = analyzer();
+    let mut stream = a.token_stream(word);
+    if stream.advance() { stream.token().text.clone() } else { String::new() }
+}
+
+fn guide_doc(p: &GuidePage) -> SearchDoc {
+    let headings = p.headings.iter().map(|h| h.text.as_str()).collect::<Vec<_>>().join("\n");
+    let mut profile: Vec<String> = p.front.tags.clone();
+    profile.extend(p.front.audience.iter().map(|a| a.label().to_string()));
+    let snippet_text = if p.front.summary.is_empty() { p.text.clone() } else { format!("{}\n{}", p.front.summary, p.text) };
+    SearchDoc {
+        kind: Kind::Guide,
+        title: p.front.title.clone(),
+        url: p.url.clone(),
+        fields: [p.front.title.clone(), headings, p.front.summary.clone(), profile.join("\n"), p.text.clone()],
+        snippet_text,
+    }
+}
+
+fn provider_doc(vp: &ValidProvider, site: &Site) -> SearchDoc {
+    let p = &vp.provider;
+    let o = &p.offer;
+    let mut profile: Vec<String> = vec![p.registration.kind.label().to_string()];
+    profile.extend(view::districts_served(vp).iter().map(|c| view::area_ref(site, c).name));
+    profile.extend(o.needs.iter().map(|n| n.label().to_string()));
+    profile.extend(o.tiers.iter().map(|t| view::tier_label(*t).to_string()));
+    profile.extend(o.key_stages.iter().map(|k| k.label().to_string()));
+    profile.extend(o.qualifications.iter().cloned());
+    let body = crate::markdown::render(&p.description, 2).text;
+    let snippet_text = format!("{}\n{}", p.summary, body);
+    SearchDoc {
+        kind: Kind::Provider,
+        title: p.name.clone(),
+        url: crate::markdown::provider_url(&p.id),
+        fields: [p.name.clone(), String::new(), p.summary.clone(), profile.join("\n"), body],
+        snippet_text,
+    }
+}
+
+/// The site's search documents in index order: guide pages by URL, then providers by id.
+pub fn documents(site: &Site) -> Vec<SearchDoc> {
+    let mut pages: Vec<&GuidePage> = site.pages.iter().filter(|p| p.url != "/").collect();
+    pages.sort_by(|a, b| a.url.cmp(&b.url));
+    let mut providers: Vec<&ValidProvider> = site.providers.iter().collect();
+    providers.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
+    let mut docs: Vec<SearchDoc> = pages.par_iter().map(|p| guide_doc(p)).collect();
+    docs.par_extend(providers.par_iter().map(|vp| provider_doc(vp, site)));
+    docs
+}
+
+impl SearchIndex {
+    /// Indexes the site in memory (one segment).
+    pub fn build(site: &Site) -> Result<SearchIndex, String> {
+        Self::from_documents(documents(site))
+    }
+
+    pub fn from_documents(docs: Vec<SearchDoc>) -> Result<SearchIndex, String> {
+        let e = |e: tantivy::TantivyError| e.to_string();
+        let (schema, fields, kind_f, title_f, url_f) = schema();
+        // The vocabulary: every surface word of every indexed field, and its term.
+        let words: BTreeSet<String> = docs
+            .par_iter()
+            .map(|d| d.fields.iter().flat_map(|f| surface_words(f)).collect::<BTreeSet<String>>())
+            .reduce(BTreeSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let words: Vec<String> = words.into_iter().collect();
+        let vocab: BTreeMap<String, String> = words
+            .par_chunks(512)
+            .flat_map_iter(|chunk| {
+                let mut a = analyzer();
+                chunk
+                    .iter()
+                    .map(|w| {
+                        let mut s = a.token_stream(w);
+                        let t = if s.advance() { s.token().text.clone() } else { w.clone() };
+                        (w.clone(), t)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+
+        let ram = RamDirectory::create();
+        let mut writer = IndexBuilder::new()
+            .schema(schema)
+            .tokenizers(tokenizers())
+            .single_segment_index_writer::<TantivyDocument>(ram.clone(), 200_000_000)
+            .map_err(e)?;
+        let mut infos = Vec::with_capacity(docs.len());
+        let mut snippets = Vec::with_capacity(docs.len());
+        for d in docs {
+            let mut doc = TantivyDocument::default();
+            for (f, text) in fields.iter().zip(&d.fields) {
+                doc.add_text(*f, text);
+            }
+            doc.add_text(kind_f, d.kind.key());
+            doc.add_text(title_f, &d.title);
+            doc.add_text(url_f, &d.url);
+            writer.add_document(doc).map_err(e)?;
+            infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
+            snippets.push(d.snippet_text);
+        }
+        let index = writer.finalize().map_err(e)?;
+        Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram) })
+    }
+
+    /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
+    /// what was there.
+    pub fn save(&self, dir: &Path) -> Result<(), String> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let target = MmapDirectory::open(dir).map_err(|e| e.to_string())?;
+        let ram = self.ram.as_ref().ok_or("only a freshly built index can be saved")?;
+        ram.persist(&target).map_err(|e| e.to_string())?;
+        let side = serde_json::json!({ "docs": self.docs, "vocab": self.vocab });
+        std::fs::write(dir.join("apdir.json"), serde_json::to_vec(&side).unwrap_or_default())
+            .map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
+        Ok(())
+    }
+
+    /// Opens an index saved by [`SearchIndex::save`].
+    pub fn open(dir: &Path) -> Result<SearchIndex, String> {
+        let side: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join("apdir.json")).map_err(|e| format!("cannot read {}: {e}", dir.join("apdir.json").display()))?,
+        )
+        .map_err(|e| e.to_string())?;
+        let docs: Vec<DocInfo> = serde_json::from_value(side["docs"].clone()).map_err(|e| e.to_string())?;
+        let vocab: BTreeMap<String, String> = serde_json::from_value(side["vocab"].clone()).map_err(|e| e.to_string())?;
+        let mut index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+        index.set_tokenizers(tokenizers());
+        let schema = index.schema();
+        let mut fields = [Field::from_field_id(0); 5];
+        for (i, (name, _)) in FIELDS.iter().enumerate() {
+            fields[i] = schema.get_field(name).map_err(|e| e.to_string())?;
+        }
+        Ok(SearchIndex { index, fields, docs, snippets: Vec::new(), vocab, ram: None })
+    }
+
+    /// The stored URL of a tantivy document (used to check doc ids line up).
+    pub fn stored_url(&self, doc: u32) -> Option<String> {
+        let searcher = self.index.reader().ok()?.searcher();
+        let d: TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, doc)).ok()?;
+        let f = self.index.schema().get_field("url").ok()?;
+        d.get_first(f).and_then(|v| v.as_str().map(str::to_string))
+    }
+}
