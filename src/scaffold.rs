@@ -154,11 +154,17 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ("templates/section.html", include_str!("../themes/default/templates/section.html")),
     ("templates/provider.html", include_str!("../themes/default/templates/provider.html")),
     ("templates/404.html", include_str!("../themes/default/templates/404.html")),
+    ("templates/search.html", include_str!("../themes/default/templates/search.html")),
+    ("templates/partials/finder.html", include_str!("../themes/default/templates/partials/finder.html")),
     ("templates/partials/provider_card.html", include_str!("../themes/default/templates/partials/provider_card.html")),
     ("templates/partials/pagination.html", include_str!("../themes/default/templates/partials/pagination.html")),
     ("templates/partials/summary_list.html", include_str!("../themes/default/templates/partials/summary_list.html")),
     ("static/css/site.css", include_str!("../themes/default/static/css/site.css")),
     ("static/css/print.css", include_str!("../themes/default/static/css/print.css")),
+    ("static/css/search.css", include_str!("../themes/default/static/css/search.css")),
+    ("static/js/search-core.js", include_str!("../themes/default/static/js/search-core.js")),
+    ("static/js/search.js", include_str!("../themes/default/static/js/search.js")),
+    ("static/js/finder.js", include_str!("../themes/default/static/js/finder.js")),
 ];
 
 const POSTCODES: &str = include_str!("../data/postcodes.csv");
