@@ -144,7 +144,7 @@
       }
       counts.forEach(function (c, idx) {
         var span = countSpans.get(name + '=' + idx);
-        if (span) { span.textContent = '(' + c + ')'; span.parentNode.parentNode.hidden = c === 0 && !state[name].has(idx); }
+        if (span) span.textContent = '(' + c + ')';
       });
     });
     FLAGS.forEach(function (f) {
