@@ -1,6 +1,6 @@
 //! Static files for the provider finder on `/providers/`:
-//! - `finder/providers.json`: one compact row per provider (facet values as small integers),
-//!   in search-document order (by id), so row `i` is search document `guides + i`;
+//! - `finder/providers.json`: one column per provider fact (facet values as small integers),
+//!   rows in search-document order (by id), so row `i` is search document `guides + i`;
 //! - `finder/pc/<OUTCODE>.json`: the postcodes of one outward code (inward code → lat/lon)
 //!   and the outcode's centre, so resolving a postcode loads a few kilobytes;
 //! - `finder/outcodes.json`: the outward codes the site knows.
@@ -135,9 +135,9 @@ pub fn providers_json(site: &Site) -> Value {
                 .map(|(loc, s)| {
                     if loc.mask_exact_address {
                         let (lon, lat) = site.area(&s.district).map(|a| a.centre).unwrap_or((s.lon, s.lat));
-                        json!([round(lat, 3), round(lon, 3)])
+                        json!([round(lat, 2), round(lon, 2)])
                     } else {
-                        json!([round(s.lat, 4), round(s.lon, 4)])
+                        json!([round(s.lat, 3), round(s.lon, 3)])
                     }
                 })
                 .collect();
@@ -159,8 +159,14 @@ pub fn providers_json(site: &Site) -> Value {
             ])
         })
         .collect();
+    let columns = ["id", "name", "district", "tier", "ks", "need", "reg", "qa", "ofsted", "age_min", "age_max", "vacancies", "flags", "sites"];
+    // Column by column: similar values sit together and compress better.
+    let cols: serde_json::Map<String, Value> =
+        columns.iter().enumerate().map(|(i, c)| (c.to_string(), Value::Array(rows.iter().map(|r| r[i].clone()).collect()))).collect();
     json!({
-        "columns": ["id", "name", "district", "tier", "ks", "need", "reg", "qa", "ofsted", "age_min", "age_max", "vacancies", "flags", "sites"],
+        "columns": columns,
+        "n": rows.len(),
+        "cols": cols,
         "flags": { "day6": DAY6, "pex": PEX, "ehcp": EHCP, "lac": LAC },
         "facets": {
             "district": district.to_json(),
@@ -171,7 +177,6 @@ pub fn providers_json(site: &Site) -> Value {
             "qa": qa.to_json(),
             "ofsted": ofsted.to_json(),
         },
-        "providers": rows,
     })
 }
 

@@ -1,6 +1,6 @@
 //! The tantivy index: schema, analysis, the search documents, and building/opening the index.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -115,14 +115,35 @@ fn tokenizers() -> TokenizerManager {
     m
 }
 
+/// Calls `f` with each lower-cased surface word of `text`, exactly as the indexing analyzer
+/// sees words before stemming (split on anything not alphanumeric, words of [`MAX_WORD`]
+/// bytes or more dropped, lower-cased), without its allocations.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() || word.len() >= MAX_WORD {
+            continue;
+        }
+        if word.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
+            f(word);
+        } else {
+            buf.clear();
+            if word.is_ascii() {
+                buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                for c in word.chars() {
+                    buf.extend(c.to_lowercase());
+                }
+            }
+            f(&buf);
+        }
+    }
+}
+
 /// Splits text into lower-cased surface words.
 pub fn surface_words(text: &str) -> Vec<String> {
-    let mut a = surface_analyzer();
     let mut out = Vec::new();
-    let mut stream = a.token_stream(text);
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
+    for_each_word(text, |w| out.push(w.to_string()));
     out
 }
 
@@ -156,7 +177,7 @@ fn provider_doc(vp: &ValidProvider, site: &Site) -> SearchDoc {
     profile.extend(o.tiers.iter().map(|t| view::tier_label(*t).to_string()));
     profile.extend(o.key_stages.iter().map(|k| k.label().to_string()));
     profile.extend(o.qualifications.iter().cloned());
-    let body = crate::markdown::render(&p.description, 2).text;
+    let body = plain_text(&p.description);
     let snippet_text = format!("{}\n{}", p.summary, body);
     SearchDoc {
         kind: Kind::Provider,
@@ -165,6 +186,20 @@ fn provider_doc(vp: &ValidProvider, site: &Site) -> SearchDoc {
         fields: [p.name.clone(), String::new(), p.summary.clone(), profile.join("\n"), body],
         snippet_text,
     }
+}
+
+/// The words of a Markdown text, without rendering HTML (block ends become spaces).
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Parser, TagEnd};
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell | TagEnd::BlockQuote(_) | TagEnd::CodeBlock) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The site's search documents in index order: guide pages by URL, then providers by id.
@@ -181,19 +216,35 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
 impl SearchIndex {
     /// Indexes the site in memory (one segment).
     pub fn build(site: &Site) -> Result<SearchIndex, String> {
-        Self::from_documents(documents(site))
+        let t = std::time::Instant::now();
+        let docs = documents(site);
+        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+            eprintln!("search: documents {:?}", t.elapsed());
+        }
+        Self::from_documents(docs)
     }
 
     pub fn from_documents(docs: Vec<SearchDoc>) -> Result<SearchIndex, String> {
         let e = |e: tantivy::TantivyError| e.to_string();
         let (schema, fields, kind_f, title_f, url_f) = schema();
+        let tv = std::time::Instant::now();
         // The vocabulary: every surface word of every indexed field, and its term.
-        let words: BTreeSet<String> = docs
+        let words: HashSet<String> = docs
             .par_iter()
-            .map(|d| d.fields.iter().flat_map(|f| surface_words(f)).collect::<BTreeSet<String>>())
-            .reduce(BTreeSet::new, |mut a, b| {
-                a.extend(b);
-                a
+            .fold(HashSet::new, |mut set: HashSet<String>, d| {
+                for f in &d.fields {
+                    for_each_word(f, |w| {
+                        if !set.contains(w) {
+                            set.insert(w.to_string());
+                        }
+                    });
+                }
+                set
+            })
+            .reduce(HashSet::new, |a, b| {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                big.extend(small);
+                big
             });
         let words: Vec<String> = words.into_iter().collect();
         let vocab: BTreeMap<String, String> = words
@@ -210,7 +261,11 @@ impl SearchIndex {
                     .collect::<Vec<_>>()
             })
             .collect();
+        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+            eprintln!("search: vocabulary {:?}", tv.elapsed());
+        }
 
+        let t = std::time::Instant::now();
         let ram = RamDirectory::create();
         let mut writer = IndexBuilder::new()
             .schema(schema)
@@ -232,6 +287,9 @@ impl SearchIndex {
             snippets.push(d.snippet_text);
         }
         let index = writer.finalize().map_err(e)?;
+        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+            eprintln!("search: tantivy {:?}", t.elapsed());
+        }
         Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram) })
     }
 

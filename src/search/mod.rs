@@ -44,9 +44,14 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
         d.push(Diagnostic::error("search", format!("cannot build the search index: {e}")));
         d
     };
+    let t = std::time::Instant::now();
     let (index, finder_files) = rayon::join(|| SearchIndex::build(site), || finder::files(site));
     let index = index.map_err(fail)?;
+    let t_index = t.elapsed();
     let mut files = export::files(&index).map_err(fail)?;
+    if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+        eprintln!("search: index+finder {:?}, export {:?}", t_index, t.elapsed() - t_index);
+    }
     files.extend(finder_files);
     Ok(SearchBuild { index, files })
 }

@@ -352,9 +352,10 @@
   Promise.all([fetch('/finder/providers.json').then(function (r) { return r.json(); }), S ? S.meta() : Promise.resolve({ guides: 0 })]).then(function (got) {
     data = got[0];
     guidesOffset = got[1].guides;
-    rows = data.providers;
     col = {};
     data.columns.forEach(function (c, i) { col[c] = i; });
+    rows = [];
+    for (var r = 0; r < data.n; r++) rows.push(data.columns.map(function (c) { return data.cols[c][r]; }));
     buildForm();
     root.hidden = false;
     if (staticList) staticList.hidden = true;
