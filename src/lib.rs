@@ -91,7 +91,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let published = output::publish(&output, &site.root, &files)?;
     timings.push(("write", t.elapsed()));
     // The index of record for `apdir search`, kept beside the inputs (never published).
+    let t = Instant::now();
     search.index.save(&search::index_path(&site.root)).map_err(Error::Usage)?;
+    timings.push(("save search index", t.elapsed()));
     Ok(BuildReport {
         output,
         providers: site.providers.len(),

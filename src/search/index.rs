@@ -1,12 +1,13 @@
 //! The tantivy index: schema, analysis, the search documents, and building/opening the index.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::path::Path;
 
 use rayon::prelude::*;
 use tantivy::directory::{MmapDirectory, RamDirectory};
 use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
-use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenizerManager};
+use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager};
 use tantivy::{Index, IndexBuilder, TantivyDocument};
 
 use crate::model::guide::GuidePage;
@@ -113,6 +114,68 @@ fn tokenizers() -> TokenizerManager {
     let m = TokenizerManager::default();
     m.register(ANALYZER, analyzer());
     m
+}
+
+/// The indexing analyzer with the stems already known: the same tokens as [`analyzer`], but
+/// each word's stem comes from the vocabulary computed once per distinct word, instead of
+/// running the stemmer on every occurrence.
+fn known_stems_analyzer(stems: Arc<HashMap<String, String>>) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_WORD))
+        .filter(LowerCaser)
+        .filter(KnownStems(stems))
+        .build()
+}
+
+#[derive(Clone)]
+struct KnownStems(Arc<HashMap<String, String>>);
+
+#[derive(Clone)]
+struct KnownStemsFilter<T> {
+    stems: Arc<HashMap<String, String>>,
+    inner: T,
+}
+
+struct KnownStemsStream<'a, S> {
+    stems: &'a HashMap<String, String>,
+    tail: S,
+}
+
+impl TokenFilter for KnownStems {
+    type Tokenizer<T: Tokenizer> = KnownStemsFilter<T>;
+    fn transform<T: Tokenizer>(self, inner: T) -> KnownStemsFilter<T> {
+        KnownStemsFilter { stems: self.0, inner }
+    }
+}
+
+impl<T: Tokenizer> Tokenizer for KnownStemsFilter<T> {
+    type TokenStream<'a> = KnownStemsStream<'a, T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        KnownStemsStream { stems: &self.stems, tail: self.inner.token_stream(text) }
+    }
+}
+
+impl<S: TokenStream> TokenStream for KnownStemsStream<'_, S> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        match self.stems.get(&token.text) {
+            Some(t) => {
+                token.text.clear();
+                token.text.push_str(t);
+            }
+            None => token.text = stem(&token.text),
+        }
+        true
+    }
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
 }
 
 /// Calls `f` with each lower-cased surface word of `text`, exactly as the indexing analyzer
@@ -266,10 +329,12 @@ impl SearchIndex {
         }
 
         let t = std::time::Instant::now();
+        let indexing = TokenizerManager::default();
+        indexing.register(ANALYZER, known_stems_analyzer(Arc::new(vocab.iter().map(|(a, b)| (a.clone(), b.clone())).collect())));
         let ram = RamDirectory::create();
         let mut writer = IndexBuilder::new()
             .schema(schema)
-            .tokenizers(tokenizers())
+            .tokenizers(indexing)
             .single_segment_index_writer::<TantivyDocument>(ram.clone(), 200_000_000)
             .map_err(e)?;
         let mut infos = Vec::with_capacity(docs.len());
@@ -286,7 +351,9 @@ impl SearchIndex {
             infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
             snippets.push(d.snippet_text);
         }
-        let index = writer.finalize().map_err(e)?;
+        let mut index = writer.finalize().map_err(e)?;
+        // Anything that analyses text later (none of our queries do) gets the real stemmer.
+        index.set_tokenizers(tokenizers());
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: tantivy {:?}", t.elapsed());
         }
@@ -333,5 +400,35 @@ impl SearchIndex {
         let d: TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, doc)).ok()?;
         let f = self.index.schema().get_field("url").ok()?;
         d.get_first(f).and_then(|v| v.as_str().map(str::to_string))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(mut a: TextAnalyzer, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut s = a.token_stream(text);
+        while s.advance() {
+            out.push(s.token().text.clone());
+        }
+        out
+    }
+
+    const TEXT: &str = "Day-6 duty: PERMANENTLY excluded pupils' part-time timetables (KS3/KS4), Ærø café ΣΊΣΥΦΟΣ, \
+        a-very-long-wordthatgoesonandonandonandonforeverandever and 2026.";
+
+    #[test]
+    fn the_fast_word_splitter_matches_tantivys() {
+        assert_eq!(surface_words(TEXT), tokens(surface_analyzer(), TEXT));
+    }
+
+    #[test]
+    fn known_stems_match_the_stemmer() {
+        let stems: HashMap<String, String> = surface_words(TEXT).into_iter().map(|w| (w.clone(), stem(&w))).collect();
+        assert_eq!(tokens(known_stems_analyzer(Arc::new(stems)), TEXT), tokens(analyzer(), TEXT));
+        // A word missing from the map is still stemmed.
+        assert_eq!(tokens(known_stems_analyzer(Arc::new(HashMap::new())), "excluded"), vec!["exclud".to_string()]);
     }
 }
