@@ -20,6 +20,7 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod site;
 pub mod validate;
 
@@ -99,11 +100,24 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let t = Instant::now();
     let published = staging.publish()?;
     timings.push(("publish", t.elapsed()));
+    // The index of record for `apdir search`, kept beside the inputs (never published).
+    // Saving it is best effort: the published site is complete without it.
+    let mut warnings = site.warnings.clone();
+    if let Some(index) = site.search_index.get() {
+        let t = Instant::now();
+        if let Err(e) = index.save(&search::index_path(&site.root)) {
+            warnings.push(
+                Diagnostic::warning("search-index", format!("the search index for `apdir search` was not saved: {e}"))
+                    .help("`apdir search` will index the site in memory instead; check that the site folder is writable"),
+            );
+        }
+        timings.push(("save search index", t.elapsed()));
+    }
     Ok(BuildReport {
         output,
         providers: site.providers.len(),
         pages: site.pages.len(),
-        warnings: site.warnings,
+        warnings,
         files: published.files,
         bytes: published.bytes,
         timings,
@@ -158,4 +172,19 @@ pub fn export(options: &BuildOptions, formats: &[export::Format], out: &std::pat
         }
     }
     Ok(files.len())
+}
+
+/// Searches the index the last build saved (or, when there is none, a fresh in-memory index
+/// of the site). Returns the hits and whether the saved index was used.
+pub fn search(options: &BuildOptions, query: &str, search_options: &search::SearchOptions) -> Result<(Vec<search::Hit>, bool), Error> {
+    let dir = search::index_path(&options.root);
+    let (index, saved) = match search::SearchIndex::open(&dir) {
+        Ok(ix) => (ix, true),
+        Err(_) => {
+            let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+            (search::SearchIndex::build(&site).map_err(Error::Usage)?, false)
+        }
+    };
+    let hits = index.search(query, search_options).map_err(Error::Usage)?;
+    Ok((hits, saved))
 }

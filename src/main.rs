@@ -137,6 +137,23 @@ enum Command {
         #[command(subcommand)]
         what: NewWhat,
     },
+    /// Search the directory and guide from the terminal (the index of the last build).
+    Search {
+        /// The words to look for.
+        query: String,
+        /// Only providers, or only guide pages.
+        #[arg(long = "type", value_enum)]
+        kind: Option<SearchKind>,
+        /// How many results to show (0 for all).
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print JSON (rank, kind, title, url, score).
+        #[arg(long)]
+        json: bool,
+        /// Treat the last word as a prefix, as the search box does while you type.
+        #[arg(long)]
+        prefix: bool,
+    },
     /// Create a new site folder with one example of each input and the default theme.
     Init {
         /// The folder to create (must not exist, or be empty).
@@ -149,6 +166,12 @@ enum GapsFormat {
     Table,
     Csv,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SearchKind {
+    Provider,
+    Guide,
 }
 
 #[derive(Subcommand)]
@@ -307,6 +330,36 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 NewWhat::Guide { title, section } => apdir::scaffold::new_guide(&cli.root, title, section, today)?,
             };
             println!("Created {}. Edit it, then run `apdir check`.", path.display());
+            Ok(())
+        }
+        Command::Search { query, kind, limit, json, prefix } => {
+            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions::default() };
+            let search_options = apdir::search::SearchOptions {
+                kind: kind.map(|k| match k {
+                    SearchKind::Provider => apdir::search::Kind::Provider,
+                    SearchKind::Guide => apdir::search::Kind::Guide,
+                }),
+                limit: *limit,
+                prefix: *prefix,
+            };
+            let (hits, saved) = apdir::search(&options, query, &search_options)?;
+            if !saved {
+                eprintln!("note: no saved index in {}; searched a fresh index of the inputs (run `apdir build` to save one)", apdir::search::INDEX_DIR);
+            }
+            if *json {
+                let rows: Vec<serde_json::Value> = hits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| serde_json::json!({"rank": i + 1, "kind": h.kind, "title": h.title, "url": h.url, "score": h.score, "doc": h.doc}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else if hits.is_empty() {
+                println!("No results for \"{query}\".");
+            } else {
+                for (i, h) in hits.iter().enumerate() {
+                    println!("{:>3}. [{}] {}  {}  ({:.3})", i + 1, h.kind.label(), h.title, h.url, h.score);
+                }
+            }
             Ok(())
         }
         Command::Init { dir } => {

@@ -111,6 +111,8 @@ pub fn render(source: &str, heading_offset: u8) -> Rendered {
                     events.push(Event::Html(format!("</h{lvl}>\n").into()));
                     out.headings.push(Heading { level: lvl, text: text.trim().to_string(), id });
                 }
+                // Keep a heading's last word apart from the next block's first (search text).
+                out.text.push(' ');
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest = match parse_target(&dest_url) {
@@ -152,7 +154,7 @@ pub fn render(source: &str, heading_offset: u8) -> Rendered {
                 out.text.push(' ');
                 events.push(event);
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_) | TagEnd::CodeBlock) => {
                 out.text.push(' ');
                 events.push(event);
             }

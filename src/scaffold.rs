@@ -162,12 +162,18 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ("templates/area.html", include_str!("../themes/default/templates/area.html")),
     ("templates/partials/map_legend.html", include_str!("../themes/default/templates/partials/map_legend.html")),
     ("templates/dashboard.html", include_str!("../themes/default/templates/dashboard.html")),
+    ("templates/search.html", include_str!("../themes/default/templates/search.html")),
+    ("templates/partials/finder.html", include_str!("../themes/default/templates/partials/finder.html")),
     ("templates/partials/provider_card.html", include_str!("../themes/default/templates/partials/provider_card.html")),
     ("templates/partials/pagination.html", include_str!("../themes/default/templates/partials/pagination.html")),
     ("templates/partials/summary_list.html", include_str!("../themes/default/templates/partials/summary_list.html")),
     ("static/css/site.css", include_str!("../themes/default/static/css/site.css")),
     ("static/css/print.css", include_str!("../themes/default/static/css/print.css")),
     ("static/js/sortable-table.js", include_str!("../themes/default/static/js/sortable-table.js")),
+    ("static/css/search.css", include_str!("../themes/default/static/css/search.css")),
+    ("static/js/search-core.js", include_str!("../themes/default/static/js/search-core.js")),
+    ("static/js/search.js", include_str!("../themes/default/static/js/search.js")),
+    ("static/js/finder.js", include_str!("../themes/default/static/js/finder.js")),
 ];
 
 const POSTCODES: &str = include_str!("../data/postcodes.csv");

@@ -56,6 +56,8 @@ pub struct Site {
     pub area_figures: Vec<AreaFigures>,
     /// The gap analysis, worked out once on first use (see [`Site::gaps`]).
     gaps: OnceLock<GapReport>,
+    /// The search index made while rendering, saved by the build for `apdir search`.
+    pub search_index: OnceLock<crate::search::SearchIndex>,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Diagnostics,
 }
@@ -125,7 +127,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile: options.profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics })
+        Ok(Site { root: root.to_path_buf(), profile: options.profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

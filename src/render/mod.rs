@@ -407,6 +407,9 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
         jobs.push((p.url.clone(), template, c));
     }
 
+    // Search results (filled in by /js/search.js; see src/search/).
+    jobs.push(("/search/".into(), "search.html", base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![])));
+
     // Home.
     {
         let intro = by_url.get("/");
@@ -470,6 +473,12 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     if !errors.is_empty() {
         return Err(crate::Error::Content(Diagnostics { items: errors }));
     }
+
+    // Search: the tantivy index and its static export (and the finder's files). The index is
+    // kept on the site so the build can save it for `apdir search`.
+    let search = crate::search::build(site).map_err(crate::Error::Content)?;
+    search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
+    let _ = site.search_index.set(search.index);
 
     let mut files = Vec::new();
     let page_urls = page_urls.into_inner().unwrap_or_else(|e| e.into_inner());

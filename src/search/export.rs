@@ -1,0 +1,152 @@
+//! The static export of the tantivy index for the browser (format in `docs/search.md`).
+//!
+//! - `search/meta.json`: document count, guide count, fields (name, boost, total tokens),
+//!   BM25 constants, tantivy's field-norm table, the first term of every postings shard and
+//!   the vocabulary letters.
+//! - `search/v/<letter>.json`: surface word → term (`""` when the word is its own term).
+//! - `search/t/<n>.bin`: postings shards, terms in byte order, cut at about [`SHARD_BYTES`].
+//! - `search/d/<doc>.json`: title, URL, kind and snippet text of one document.
+
+use std::collections::BTreeMap;
+
+use tantivy::postings::Postings;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, TERMINATED};
+
+use super::index::{FIELDS, Kind, SearchIndex};
+use super::query::letter_of;
+use crate::render::{Body, OutputFile};
+
+/// Target size of one postings shard before compression.
+pub const SHARD_BYTES: usize = 12 * 1024;
+/// Longest snippet text kept per document (characters).
+pub const SNIPPET_CHARS: usize = 4000;
+
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn file(path: String, bytes: Vec<u8>) -> OutputFile {
+    OutputFile { path, body: Body::Bytes(bytes) }
+}
+
+/// Per-term postings of every field, encoded.
+struct TermEntry {
+    /// (field index, encoded postings: df, then (doc delta, tf, norm id) per doc)
+    fields: Vec<(u8, Vec<u8>)>,
+}
+
+pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    let reader = ix.index.reader().map_err(|x| e(&x))?;
+    let searcher = reader.searcher();
+    let segments = searcher.segment_readers();
+    if segments.len() > 1 {
+        return Err(format!("the index has {} segments; the export needs one", segments.len()));
+    }
+    let n_docs = ix.docs.len();
+    let mut terms: BTreeMap<Vec<u8>, TermEntry> = BTreeMap::new();
+    let mut field_meta = Vec::new();
+    for (fi, (field, (name, boost))) in ix.fields.iter().zip(FIELDS.iter()).enumerate() {
+        let mut total_tokens = 0u64;
+        if let Some(seg) = segments.first() {
+            let inverted = seg.inverted_index(*field).map_err(|x| e(&x))?;
+            total_tokens = inverted.total_num_tokens();
+            let norms = seg.get_fieldnorms_reader(*field).map_err(|x| e(&x))?;
+            let mut stream = inverted.terms().stream().map_err(|x| e(&x))?;
+            while stream.advance() {
+                let key = stream.key().to_vec();
+                let info = stream.value().clone();
+                let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).map_err(|x| e(&x))?;
+                let mut buf = Vec::with_capacity(info.doc_freq as usize * 3 + 4);
+                put_varint(&mut buf, info.doc_freq as u64);
+                let mut last = 0u32;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    put_varint(&mut buf, (doc - last) as u64);
+                    put_varint(&mut buf, postings.term_freq() as u64);
+                    buf.push(norms.fieldnorm_id(doc));
+                    last = doc;
+                    doc = postings.advance();
+                }
+                terms.entry(key).or_insert_with(|| TermEntry { fields: Vec::new() }).fields.push((fi as u8, buf));
+            }
+        }
+        field_meta.push(serde_json::json!({ "name": name, "boost": boost, "tokens": total_tokens }));
+    }
+
+    let mut out = Vec::new();
+    // Postings shards.
+    let mut shard_starts: Vec<String> = Vec::new();
+    let mut shard: Vec<u8> = Vec::new();
+    let mut count = 0u64;
+    let flush = |shard: &mut Vec<u8>, count: &mut u64, out: &mut Vec<OutputFile>, n: usize| {
+        let mut body = Vec::with_capacity(shard.len() + 4);
+        put_varint(&mut body, *count);
+        body.append(shard);
+        out.push(file(format!("search/t/{n}.bin"), body));
+        *count = 0;
+    };
+    for (key, entry) in &terms {
+        if count == 0 {
+            shard_starts.push(String::from_utf8_lossy(key).into_owned());
+        }
+        put_varint(&mut shard, key.len() as u64);
+        shard.extend_from_slice(key);
+        shard.push(entry.fields.len() as u8);
+        for (fi, buf) in &entry.fields {
+            shard.push(*fi);
+            shard.extend_from_slice(buf);
+        }
+        count += 1;
+        if shard.len() >= SHARD_BYTES {
+            flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
+        }
+    }
+    if count > 0 {
+        flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
+    }
+
+    // Vocabulary by first letter.
+    let mut letters: BTreeMap<char, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+    for (surface, term) in &ix.vocab {
+        let v = if surface == term { String::new() } else { term.clone() };
+        letters.entry(letter_of(surface)).or_default().insert(surface.clone(), v.into());
+    }
+    for (letter, map) in &letters {
+        out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(map).map_err(|x| e(&x))?));
+    }
+
+    // Documents.
+    for (i, d) in ix.docs.iter().enumerate() {
+        let text: String = ix.snippets.get(i).map(|s| s.chars().take(SNIPPET_CHARS).collect()).unwrap_or_default();
+        let k = match d.kind {
+            Kind::Guide => "g",
+            Kind::Provider => "p",
+        };
+        let v = serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text });
+        out.push(file(format!("search/d/{i}.json"), serde_json::to_vec(&v).map_err(|x| e(&x))?));
+    }
+
+    let norms: Vec<u32> = (0..=255u8).map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm).collect();
+    let guides = ix.docs.iter().take_while(|d| d.kind == Kind::Guide).count();
+    let meta = serde_json::json!({
+        "format": 1,
+        "docs": n_docs,
+        "guides": guides,
+        "fields": field_meta,
+        "k1": 1.2,
+        "b": 0.75,
+        "max_prefix": super::query::MAX_PREFIX,
+        "typo_min": super::query::TYPO_MIN,
+        "norms": norms,
+        "shards": shard_starts,
+        "letters": letters.keys().map(|c| c.to_string()).collect::<Vec<_>>(),
+    });
+    out.push(file("search/meta.json".into(), serde_json::to_vec(&meta).map_err(|x| e(&x))?));
+    Ok(out)
+}

@@ -1,0 +1,457 @@
+//! The tantivy index: schema, analysis, the search documents, and building/opening the index.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::path::Path;
+
+use rayon::prelude::*;
+use tantivy::directory::{MmapDirectory, RamDirectory};
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager};
+use tantivy::{Index, IndexBuilder, TantivyDocument};
+
+use crate::model::guide::GuidePage;
+use crate::render::view;
+use crate::site::Site;
+use crate::validate::ValidProvider;
+
+/// The name the English analyzer is registered under.
+pub const ANALYZER: &str = "apdir_en";
+/// Words longer than this (in bytes) are dropped, as tantivy's default does.
+pub const MAX_WORD: usize = 40;
+
+/// The text fields, in export order, with their query boosts: titles and names first.
+pub const FIELDS: [(&str, f32); 5] = [("title", 4.0), ("headings", 2.0), ("summary", 1.5), ("profile", 1.5), ("body", 1.0)];
+
+/// What a search document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Guide,
+    Provider,
+}
+
+impl Kind {
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Guide => "guide",
+            Kind::Provider => "provider",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Guide => "Guide page",
+            Kind::Provider => "Provider",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<Kind> {
+        match s {
+            "guide" => Some(Kind::Guide),
+            "provider" => Some(Kind::Provider),
+            _ => None,
+        }
+    }
+}
+
+/// One search document, before indexing. `fields` follows [`FIELDS`].
+pub struct SearchDoc {
+    pub kind: Kind,
+    pub title: String,
+    pub url: String,
+    pub fields: [String; 5],
+    /// Plain text the browser cuts snippets from.
+    pub snippet_text: String,
+}
+
+/// A document's public facts, kept beside the index.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DocInfo {
+    pub kind: Kind,
+    pub title: String,
+    pub url: String,
+}
+
+/// The tantivy index plus what the planner and the export need.
+pub struct SearchIndex {
+    pub index: Index,
+    pub fields: [Field; 5],
+    pub docs: Vec<DocInfo>,
+    /// Snippet text per document (only held after a build, for the export).
+    pub snippets: Vec<String>,
+    /// Every surface word (lower-cased) → its indexed term (stemmed).
+    pub vocab: BTreeMap<String, String>,
+    /// The in-memory directory of a freshly built index.
+    ram: Option<RamDirectory>,
+}
+
+fn schema() -> (Schema, [Field; 5], Field, Field, Field) {
+    let mut b = Schema::builder();
+    let indexing = TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
+    let text = TextOptions::default().set_indexing_options(indexing);
+    let fields = FIELDS.map(|(name, _)| b.add_text_field(name, text.clone()));
+    let kind = b.add_text_field("kind", STRING | STORED);
+    let title = b.add_text_field("stored_title", STORED);
+    let url = b.add_text_field("url", STORED);
+    (b.build(), fields, kind, title, url)
+}
+
+/// The indexing analyzer: words split on anything not alphanumeric, long words dropped,
+/// lower-cased, then Snowball English stemming.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_WORD))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The same pipeline without the stemmer: the words a person types.
+pub fn surface_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(MAX_WORD)).filter(LowerCaser).build()
+}
+
+fn tokenizers() -> TokenizerManager {
+    let m = TokenizerManager::default();
+    m.register(ANALYZER, analyzer());
+    m
+}
+
+/// The indexing analyzer with the stems already known: the same tokens as [`analyzer`], but
+/// each word's stem comes from the vocabulary computed once per distinct word, instead of
+/// running the stemmer on every occurrence.
+fn known_stems_analyzer(stems: Arc<HashMap<String, String>>) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_WORD))
+        .filter(LowerCaser)
+        .filter(KnownStems(stems))
+        .build()
+}
+
+#[derive(Clone)]
+struct KnownStems(Arc<HashMap<String, String>>);
+
+#[derive(Clone)]
+struct KnownStemsFilter<T> {
+    stems: Arc<HashMap<String, String>>,
+    inner: T,
+}
+
+struct KnownStemsStream<'a, S> {
+    stems: &'a HashMap<String, String>,
+    tail: S,
+}
+
+impl TokenFilter for KnownStems {
+    type Tokenizer<T: Tokenizer> = KnownStemsFilter<T>;
+    fn transform<T: Tokenizer>(self, inner: T) -> KnownStemsFilter<T> {
+        KnownStemsFilter { stems: self.0, inner }
+    }
+}
+
+impl<T: Tokenizer> Tokenizer for KnownStemsFilter<T> {
+    type TokenStream<'a> = KnownStemsStream<'a, T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        KnownStemsStream { stems: &self.stems, tail: self.inner.token_stream(text) }
+    }
+}
+
+impl<S: TokenStream> TokenStream for KnownStemsStream<'_, S> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        match self.stems.get(&token.text) {
+            Some(t) => {
+                token.text.clear();
+                token.text.push_str(t);
+            }
+            None => token.text = stem(&token.text),
+        }
+        true
+    }
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+/// Calls `f` with each lower-cased surface word of `text`, exactly as the indexing analyzer
+/// sees words before stemming (split on anything not alphanumeric, words of [`MAX_WORD`]
+/// bytes or more dropped, lower-cased), without its allocations.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() || word.len() >= MAX_WORD {
+            continue;
+        }
+        if word.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
+            f(word);
+        } else {
+            buf.clear();
+            if word.is_ascii() {
+                buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                for c in word.chars() {
+                    buf.extend(c.to_lowercase());
+                }
+            }
+            f(&buf);
+        }
+    }
+}
+
+/// Splits text into lower-cased surface words.
+pub fn surface_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_word(text, |w| out.push(w.to_string()));
+    out
+}
+
+/// The indexed term for one surface word.
+pub fn stem(word: &str) -> String {
+    let mut a = analyzer();
+    let mut stream = a.token_stream(word);
+    if stream.advance() { stream.token().text.clone() } else { String::new() }
+}
+
+fn guide_doc(p: &GuidePage) -> SearchDoc {
+    let headings = p.headings.iter().map(|h| h.text.as_str()).collect::<Vec<_>>().join("\n");
+    let mut profile: Vec<String> = p.front.tags.clone();
+    profile.extend(p.front.audience.iter().map(|a| a.label().to_string()));
+    let snippet_text = if p.front.summary.is_empty() { p.text.clone() } else { format!("{}\n{}", p.front.summary, p.text) };
+    SearchDoc {
+        kind: Kind::Guide,
+        title: p.front.title.clone(),
+        url: p.url.clone(),
+        fields: [p.front.title.clone(), headings, p.front.summary.clone(), profile.join("\n"), p.text.clone()],
+        snippet_text,
+    }
+}
+
+fn provider_doc(vp: &ValidProvider, site: &Site) -> SearchDoc {
+    let p = &vp.provider;
+    let o = &p.offer;
+    let mut profile: Vec<String> = vec![p.registration.kind.label().to_string()];
+    profile.extend(view::districts_served(vp).iter().map(|c| view::area_ref(site, c).name));
+    profile.extend(o.needs.iter().map(|n| n.label().to_string()));
+    profile.extend(o.tiers.iter().map(|t| view::tier_label(*t).to_string()));
+    profile.extend(o.key_stages.iter().map(|k| k.label().to_string()));
+    profile.extend(o.qualifications.iter().cloned());
+    let body = plain_text(&p.description);
+    let snippet_text = format!("{}\n{}", p.summary, body);
+    SearchDoc {
+        kind: Kind::Provider,
+        title: p.name.clone(),
+        url: crate::markdown::provider_url(&p.id),
+        fields: [p.name.clone(), String::new(), p.summary.clone(), profile.join("\n"), body],
+        snippet_text,
+    }
+}
+
+/// The words of a Markdown text, without rendering HTML (block ends become spaces).
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Parser, TagEnd};
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell | TagEnd::BlockQuote(_) | TagEnd::CodeBlock) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The site's search documents in index order: guide pages by URL, then providers by id.
+pub fn documents(site: &Site) -> Vec<SearchDoc> {
+    let mut pages: Vec<&GuidePage> = site.pages.iter().filter(|p| p.url != "/").collect();
+    pages.sort_by(|a, b| a.url.cmp(&b.url));
+    let mut providers: Vec<&ValidProvider> = site.providers.iter().collect();
+    providers.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
+    let mut docs: Vec<SearchDoc> = pages.par_iter().map(|p| guide_doc(p)).collect();
+    docs.par_extend(providers.par_iter().map(|vp| provider_doc(vp, site)));
+    docs
+}
+
+impl SearchIndex {
+    /// Indexes the site in memory (one segment).
+    pub fn build(site: &Site) -> Result<SearchIndex, String> {
+        let t = std::time::Instant::now();
+        let docs = documents(site);
+        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+            eprintln!("search: documents {:?}", t.elapsed());
+        }
+        Self::from_documents(docs)
+    }
+
+    pub fn from_documents(docs: Vec<SearchDoc>) -> Result<SearchIndex, String> {
+        let e = |e: tantivy::TantivyError| e.to_string();
+        let (schema, fields, kind_f, title_f, url_f) = schema();
+        let tv = std::time::Instant::now();
+        // The vocabulary: every surface word of every indexed field, and its term.
+        let words: HashSet<String> = docs
+            .par_iter()
+            .fold(HashSet::new, |mut set: HashSet<String>, d| {
+                for f in &d.fields {
+                    for_each_word(f, |w| {
+                        if !set.contains(w) {
+                            set.insert(w.to_string());
+                        }
+                    });
+                }
+                set
+            })
+            .reduce(HashSet::new, |a, b| {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                big.extend(small);
+                big
+            });
+        let words: Vec<String> = words.into_iter().collect();
+        let vocab: BTreeMap<String, String> = words
+            .par_chunks(512)
+            .flat_map_iter(|chunk| {
+                let mut a = analyzer();
+                chunk
+                    .iter()
+                    .map(|w| {
+                        let mut s = a.token_stream(w);
+                        let t = if s.advance() { s.token().text.clone() } else { w.clone() };
+                        (w.clone(), t)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+            eprintln!("search: vocabulary {:?}", tv.elapsed());
+        }
+
+        let t = std::time::Instant::now();
+        let indexing = TokenizerManager::default();
+        indexing.register(ANALYZER, known_stems_analyzer(Arc::new(vocab.iter().map(|(a, b)| (a.clone(), b.clone())).collect())));
+        let ram = RamDirectory::create();
+        let mut writer = IndexBuilder::new()
+            .schema(schema)
+            .tokenizers(indexing)
+            .single_segment_index_writer::<TantivyDocument>(ram.clone(), 200_000_000)
+            .map_err(e)?;
+        let mut infos = Vec::with_capacity(docs.len());
+        let mut snippets = Vec::with_capacity(docs.len());
+        for d in docs {
+            let mut doc = TantivyDocument::default();
+            for (f, text) in fields.iter().zip(&d.fields) {
+                doc.add_text(*f, text);
+            }
+            doc.add_text(kind_f, d.kind.key());
+            doc.add_text(title_f, &d.title);
+            doc.add_text(url_f, &d.url);
+            writer.add_document(doc).map_err(e)?;
+            infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
+            snippets.push(d.snippet_text);
+        }
+        let mut index = writer.finalize().map_err(e)?;
+        // Anything that analyses text later (none of our queries do) gets the real stemmer.
+        index.set_tokenizers(tokenizers());
+        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+            eprintln!("search: tantivy {:?}", t.elapsed());
+        }
+        Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram) })
+    }
+
+    /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
+    /// what was there.
+    /// The new index is written beside `dir` and then renamed into place, so a reader (or a
+    /// second build running at the same time) never sees half an index.
+    pub fn save(&self, dir: &Path) -> Result<(), String> {
+        static SAVES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
+        let parent = dir.parent().ok_or("the index folder has no parent")?;
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let fresh = parent.join(format!(".{name}.new-{}-{n}", std::process::id()));
+        let old = parent.join(format!(".{name}.old-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&fresh);
+        std::fs::create_dir_all(&fresh).map_err(|e| format!("cannot create {}: {e}", fresh.display()))?;
+        let write = || -> Result<(), String> {
+            let target = MmapDirectory::open(&fresh).map_err(|e| e.to_string())?;
+            let ram = self.ram.as_ref().ok_or("only a freshly built index can be saved")?;
+            ram.persist(&target).map_err(|e| e.to_string())?;
+            let side = serde_json::json!({ "docs": self.docs, "vocab": self.vocab });
+            std::fs::write(fresh.join("apdir.json"), serde_json::to_vec(&side).unwrap_or_default())
+                .map_err(|e| format!("cannot write the search vocabulary: {e}"))
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(e);
+        }
+        // Move the previous index aside, put the new one in place, then drop the old one.
+        let had_old = std::fs::rename(dir, &old).is_ok();
+        let placed = std::fs::rename(&fresh, dir);
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        if let Err(e) = placed {
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(format!("cannot put the index in place at {}: {e}", dir.display()));
+        }
+        Ok(())
+    }
+
+    /// Opens an index saved by [`SearchIndex::save`].
+    pub fn open(dir: &Path) -> Result<SearchIndex, String> {
+        let side: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join("apdir.json")).map_err(|e| format!("cannot read {}: {e}", dir.join("apdir.json").display()))?,
+        )
+        .map_err(|e| e.to_string())?;
+        let docs: Vec<DocInfo> = serde_json::from_value(side["docs"].clone()).map_err(|e| e.to_string())?;
+        let vocab: BTreeMap<String, String> = serde_json::from_value(side["vocab"].clone()).map_err(|e| e.to_string())?;
+        let mut index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+        index.set_tokenizers(tokenizers());
+        let schema = index.schema();
+        let mut fields = [Field::from_field_id(0); 5];
+        for (i, (name, _)) in FIELDS.iter().enumerate() {
+            fields[i] = schema.get_field(name).map_err(|e| e.to_string())?;
+        }
+        Ok(SearchIndex { index, fields, docs, snippets: Vec::new(), vocab, ram: None })
+    }
+
+    /// The stored URL of a tantivy document (used to check doc ids line up).
+    pub fn stored_url(&self, doc: u32) -> Option<String> {
+        let searcher = self.index.reader().ok()?.searcher();
+        let d: TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, doc)).ok()?;
+        let f = self.index.schema().get_field("url").ok()?;
+        d.get_first(f).and_then(|v| v.as_str().map(str::to_string))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(mut a: TextAnalyzer, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut s = a.token_stream(text);
+        while s.advance() {
+            out.push(s.token().text.clone());
+        }
+        out
+    }
+
+    const TEXT: &str = "Day-6 duty: PERMANENTLY excluded pupils' part-time timetables (KS3/KS4), Ærø café ΣΊΣΥΦΟΣ, \
+        a-very-long-wordthatgoesonandonandonandonforeverandever and 2026.";
+
+    #[test]
+    fn the_fast_word_splitter_matches_tantivys() {
+        assert_eq!(surface_words(TEXT), tokens(surface_analyzer(), TEXT));
+    }
+
+    #[test]
+    fn known_stems_match_the_stemmer() {
+        let stems: HashMap<String, String> = surface_words(TEXT).into_iter().map(|w| (w.clone(), stem(&w))).collect();
+        assert_eq!(tokens(known_stems_analyzer(Arc::new(stems)), TEXT), tokens(analyzer(), TEXT));
+        // A word missing from the map is still stemmed.
+        assert_eq!(tokens(known_stems_analyzer(Arc::new(HashMap::new())), "excluded"), vec!["exclud".to_string()]);
+    }
+}

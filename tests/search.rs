@@ -1,0 +1,298 @@
+//! Search: the tantivy index, the static export the browser ranks from, and the finder files.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use apdir::render::{Body, OutputFile};
+use apdir::search::{self, Kind, SearchIndex, SearchOptions};
+use apdir::{Date, LoadOptions, Site};
+
+fn site() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Site::load(root, &LoadOptions { today: Date::parse("2026-11-25"), ..Default::default() }).expect("the sample site loads")
+    })
+}
+
+fn built() -> &'static (SearchIndex, HashMap<String, Vec<u8>>) {
+    static BUILT: OnceLock<(SearchIndex, HashMap<String, Vec<u8>>)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let b = search::build(site()).expect("search builds");
+        let files = b
+            .files
+            .into_iter()
+            .map(|f: OutputFile| match f.body {
+                Body::Bytes(v) => (f.path, v),
+                Body::Copy(p) => (f.path, std::fs::read(p).unwrap()),
+            })
+            .collect();
+        (b.index, files)
+    })
+}
+
+fn opts(kind: Option<Kind>, limit: usize) -> SearchOptions {
+    SearchOptions { kind, limit, prefix: false }
+}
+
+#[test]
+fn documents_are_guides_then_providers_and_doc_ids_line_up() {
+    let (ix, _) = built();
+    let s = site();
+    let guides = s.pages.iter().filter(|p| p.url != "/").count();
+    assert_eq!(ix.docs.len(), guides + s.providers.len());
+    assert!(ix.docs[..guides].iter().all(|d| d.kind == Kind::Guide));
+    assert!(ix.docs[guides..].iter().all(|d| d.kind == Kind::Provider));
+    for n in [0, guides as u32, ix.docs.len() as u32 - 1] {
+        assert_eq!(ix.stored_url(n).as_deref(), Some(ix.docs[n as usize].url.as_str()));
+    }
+}
+
+#[test]
+fn stemming_typos_types_and_field_boosts() {
+    let (ix, _) = built();
+    let top = |q: &str, kind| ix.search(q, &opts(kind, 3)).unwrap();
+    // "excluded" and "excluding" share a stem; guide pages about exclusion come first.
+    let a = top("excluded", Some(Kind::Guide));
+    assert!(a.iter().any(|h| h.url.starts_with("/guide/exclusions/")), "{a:?}");
+    assert_eq!(
+        top("excluded", None).iter().map(|h| h.doc).collect::<Vec<_>>(),
+        top("EXCLUDED", None).iter().map(|h| h.doc).collect::<Vec<_>>()
+    );
+    // One typo in a long word.
+    let t = top("timetabel", None);
+    assert_eq!(t.first().map(|h| h.url.as_str()), Some("/guide/attendance/part-time-timetables/"));
+    // No typo tolerance for short words; AND across words.
+    assert!(top("tiem", None).is_empty());
+    assert!(top("timetable zzqxjv", None).is_empty());
+    // A provider's name outranks mentions elsewhere.
+    let r = top("ribbleside", Some(Kind::Provider));
+    assert_eq!(r[0].url, "/providers/ribbleside-short-stay-school/");
+    assert!(top("ribbleside", Some(Kind::Guide)).iter().all(|h| h.kind == Kind::Guide));
+}
+
+// ---------------------------------------------------------------- the export, decoded
+
+fn varint(b: &[u8], pos: &mut usize) -> u64 {
+    let (mut v, mut shift) = (0u64, 0);
+    loop {
+        let byte = b[*pos];
+        *pos += 1;
+        v |= ((byte & 0x7f) as u64) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            return v;
+        }
+    }
+}
+
+/// term → [(field, [(doc, tf, norm id)])]
+type Postings = BTreeMap<String, Vec<(usize, Vec<(u32, u32, u8)>)>>;
+
+fn decode(files: &HashMap<String, Vec<u8>>) -> (serde_json::Value, Postings, BTreeMap<String, String>) {
+    let meta: serde_json::Value = serde_json::from_slice(&files["search/meta.json"]).unwrap();
+    let mut postings = Postings::new();
+    let starts: Vec<String> = meta["shards"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    for (n, start) in starts.iter().enumerate() {
+        let b = &files[&format!("search/t/{n}.bin")];
+        let mut pos = 0;
+        let count = varint(b, &mut pos);
+        for i in 0..count {
+            let len = varint(b, &mut pos) as usize;
+            let term = String::from_utf8(b[pos..pos + len].to_vec()).unwrap();
+            pos += len;
+            if i == 0 {
+                assert_eq!(&term, start, "shard {n} starts with the listed term");
+            }
+            let nf = b[pos];
+            pos += 1;
+            let mut fields = Vec::new();
+            for _ in 0..nf {
+                let f = b[pos] as usize;
+                pos += 1;
+                let df = varint(b, &mut pos);
+                let mut doc = 0u32;
+                let mut list = Vec::new();
+                for _ in 0..df {
+                    doc += varint(b, &mut pos) as u32;
+                    let tf = varint(b, &mut pos) as u32;
+                    list.push((doc, tf, b[pos]));
+                    pos += 1;
+                }
+                fields.push((f, list));
+            }
+            assert!(postings.insert(term, fields).is_none(), "a term in two shards");
+        }
+        assert_eq!(pos, b.len(), "shard {n} has trailing bytes");
+    }
+    let mut vocab = BTreeMap::new();
+    for letter in meta["letters"].as_array().unwrap() {
+        let v: BTreeMap<String, String> = serde_json::from_slice(&files[&format!("search/v/{}.json", letter.as_str().unwrap())]).unwrap();
+        for (s, t) in v {
+            let t = if t.is_empty() { s.clone() } else { t };
+            vocab.insert(s, t);
+        }
+    }
+    (meta, postings, vocab)
+}
+
+/// BM25 from the exported files alone, as /js/search-core.js computes it.
+fn rank_from_export(meta: &serde_json::Value, postings: &Postings, vocab: &BTreeMap<String, String>, q: &str) -> Vec<(u32, f32)> {
+    let n = meta["docs"].as_u64().unwrap() as f32;
+    let norms: Vec<f32> = meta["norms"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as f32).collect();
+    let fields = meta["fields"].as_array().unwrap();
+    let planned = search::query::plan(vocab, q, false);
+    if planned.is_empty() || planned.iter().any(|p| p.terms.is_empty()) {
+        return Vec::new();
+    }
+    let mut total: Option<HashMap<u32, f32>> = None;
+    for p in &planned {
+        let mut word: HashMap<u32, f32> = HashMap::new();
+        for t in &p.terms {
+            for (f, list) in postings.get(t).map(Vec::as_slice).unwrap_or(&[]) {
+                let avg = fields[*f]["tokens"].as_u64().unwrap() as f32 / n;
+                let boost = fields[*f]["boost"].as_f64().unwrap() as f32;
+                let df = list.len() as f32;
+                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                for (doc, tf, norm) in list {
+                    let tf = *tf as f32;
+                    let k = 1.2 * (1.0 - 0.75 + 0.75 * norms[*norm as usize] / avg);
+                    *word.entry(*doc).or_default() += idf * 2.2 * tf / (tf + k) * boost;
+                }
+            }
+        }
+        total = Some(match total {
+            None => word,
+            Some(prev) => prev.into_iter().filter_map(|(d, s)| word.get(&d).map(|w| (d, s + w))).collect(),
+        });
+    }
+    let mut v: Vec<(u32, f32)> = total.unwrap_or_default().into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+#[test]
+fn the_export_ranks_like_tantivy() {
+    let (ix, files) = built();
+    let (meta, postings, vocab) = decode(files);
+    assert_eq!(meta["docs"].as_u64().unwrap() as usize, ix.docs.len());
+    assert_eq!(&vocab, &ix.vocab, "the shipped vocabulary is the planner's");
+    // Every planned term is in the postings.
+    for t in vocab.values() {
+        assert!(postings.contains_key(t), "term {t} has no postings");
+    }
+    for q in ["excluded", "part time timetable", "anxiety", "day 6", "tier 2 preston", "semh", "exclsion", "ehcp reintegration", "motor vehicle", "looked after children"] {
+        let tantivy = ix.search(q, &opts(None, 10)).unwrap();
+        let ours = rank_from_export(&meta, &postings, &vocab, q);
+        assert!(!tantivy.is_empty(), "{q}: no results");
+        assert_eq!(tantivy.len(), ours.len().min(10), "{q}: result counts differ");
+        for (i, (h, (doc, score))) in tantivy.iter().zip(&ours).enumerate() {
+            assert!((h.score - score).abs() <= 1e-3 * h.score.max(1.0), "{q}: score {i} {} vs {score}", h.score);
+            if h.doc != *doc {
+                assert!((h.score - score).abs() <= 1e-3 * h.score, "{q}: rank {i} doc {} vs {doc}", h.doc);
+            }
+        }
+    }
+}
+
+#[test]
+fn shards_are_small_and_documents_carry_no_internal_data() {
+    let (ix, files) = built();
+    for (path, body) in files.iter() {
+        if path.starts_with("search/t/") {
+            // A shard only grows past the target by one term's postings.
+            assert!(body.len() < 64 * 1024, "{path} is {} bytes", body.len());
+        }
+    }
+    let d: serde_json::Value = serde_json::from_slice(&files["search/d/0.json"]).unwrap();
+    assert_eq!(d["u"], ix.docs[0].url.as_str());
+    let all: String = files.iter().filter(|(p, _)| p.starts_with("search/d/") || p.starts_with("finder/providers")).map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
+    for p in &site().providers {
+        if let Some(internal) = &p.provider.internal {
+            for v in internal.values() {
+                if let Some(s) = v.as_str().filter(|s| s.len() > 6) {
+                    assert!(!all.contains(s), "internal value {s:?} of {} reached the export", p.provider.id);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn saved_index_answers_like_the_fresh_one() {
+    let (ix, _) = built();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    ix.save(&path).unwrap();
+    let opened = SearchIndex::open(&path).unwrap();
+    for q in ["excluded", "part time", "anxiety preston"] {
+        let a: Vec<u32> = ix.search(q, &opts(None, 10)).unwrap().iter().map(|h| h.doc).collect();
+        let b: Vec<u32> = opened.search(q, &opts(None, 10)).unwrap().iter().map(|h| h.doc).collect();
+        assert_eq!(a, b, "{q}");
+    }
+}
+
+#[test]
+fn finder_masks_exact_addresses_and_shards_postcodes_by_outcode() {
+    let (_, files) = built();
+    let s = site();
+    let v: serde_json::Value = serde_json::from_slice(&files["finder/providers.json"]).unwrap();
+    let cols: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let col = |name: &str| cols.iter().position(|c| *c == name).unwrap();
+    let n = v["n"].as_u64().unwrap() as usize;
+    let rows: Vec<Vec<serde_json::Value>> = (0..n).map(|i| cols.iter().map(|c| v["cols"][*c][i].clone()).collect()).collect();
+    assert_eq!(rows.len(), s.providers.len());
+    let mut masked = 0;
+    for vp in &s.providers {
+        let row = rows.iter().find(|r| r[col("id")] == vp.provider.id.as_str()).unwrap();
+        let sites = row[col("sites")].as_array().unwrap();
+        for ((loc, placed), got) in vp.provider.locations.iter().zip(&vp.sites).zip(sites) {
+            let (lat, lon) = (got[0].as_f64().unwrap(), got[1].as_f64().unwrap());
+            if loc.mask_exact_address {
+                masked += 1;
+                let area = s.area(&placed.district).unwrap();
+                assert!((lat - area.centre.1).abs() < 0.01 && (lon - area.centre.0).abs() < 0.01, "{} is not at its district centre", vp.provider.id);
+                assert!(((lat - placed.lat).abs() > 0.0005 || (lon - placed.lon).abs() > 0.0005) && ((lat * 100.0).round() - lat * 100.0).abs() < 1e-6, "{} reveals its location", vp.provider.id);
+            } else {
+                assert!((lat - placed.lat).abs() < 0.001 && (lon - placed.lon).abs() < 0.001);
+            }
+        }
+    }
+    assert!(masked > 0, "the sample has masked sites");
+    // Every postcode is in its outcode's shard.
+    let outcodes: Vec<String> = serde_json::from_slice(&files["finder/outcodes.json"]).unwrap();
+    let mut count = 0;
+    for out in &outcodes {
+        let shard: serde_json::Value = serde_json::from_slice(&files[&format!("finder/pc/{out}.json")]).unwrap();
+        count += shard["p"].as_object().unwrap().len();
+        assert!(files[&format!("finder/pc/{out}.json")].len() < 64 * 1024);
+    }
+    assert_eq!(count, s.postcodes.len());
+    let pr7: serde_json::Value = serde_json::from_slice(&files["finder/pc/PR7.json"]).unwrap();
+    let e = s.postcodes.get("pr7 1ab").unwrap();
+    assert_eq!(pr7["p"]["1AB"][0].as_f64().unwrap(), (e.lat * 1e4).round() / 1e4);
+}
+
+#[test]
+fn the_default_theme_list_matches_the_theme_folder() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+    let mut on_disk: Vec<String> = walk(&dir).into_iter().map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/")).collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = apdir::scaffold::DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, on_disk, "src/scaffold.rs DEFAULT_THEME must list every theme file");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
