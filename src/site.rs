@@ -9,6 +9,7 @@ use crate::geo::{Area, Postcodes};
 use crate::load::guidance::ContentAsset;
 use crate::model::date::Date;
 use crate::model::guide::GuidePage;
+use crate::load::providers::LoadedProvider;
 use crate::validate::ValidProvider;
 
 pub struct Site {
@@ -32,25 +33,35 @@ pub struct LoadOptions {
     pub base_url: Option<String>,
 }
 
-impl Site {
-    /// Load → validate. Returns the site, or every problem found.
-    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Diagnostics> {
+/// Everything read from disk, before validation: [`Inputs::read`] then [`Site::from_inputs`] is
+/// [`Site::load`]. The preview server (`crate::serve`) keeps these and re-reads only what changed.
+#[derive(Clone)]
+pub struct Inputs {
+    pub config: Config,
+    pub today: Date,
+    pub postcodes: Postcodes,
+    pub areas: Vec<Area>,
+    /// Every record that parsed, sorted by path.
+    pub providers: Vec<LoadedProvider>,
+    /// Every page that parsed, drafts included, sorted by path.
+    pub pages: Vec<GuidePage>,
+    pub assets: Vec<ContentAsset>,
+    /// Problems found while reading (files that do not parse, missing tables).
+    pub diagnostics: Diagnostics,
+}
+
+impl Inputs {
+    /// Reads every input. Fails only when apdir.toml cannot be read.
+    pub fn read(root: &Path, options: &LoadOptions) -> Result<Inputs, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
-        let Some(mut config) = Config::load(root, &mut diagnostics) else {
+        let Some(config) = Config::load(root, &mut diagnostics) else {
             return Err(diagnostics);
         };
-        if let Some(b) = &options.base_url {
-            config.base_url = b.clone();
-        }
-        let today = options.today.or(config.today).unwrap_or_else(Date::today);
+        let (config, today) = Inputs::settings(config, options);
 
         // Geography first: providers need it. Both load in parallel with the records.
         let ((postcodes, areas), ((loaded, provider_diags), (pages, assets, guide_diags))) = rayon::join(
-            || {
-                let postcodes = Postcodes::load(&root.join(&config.postcodes));
-                let areas = crate::geo::load_areas(&root.join(&config.boundaries), &config.context_areas);
-                (postcodes, areas)
-            },
+            || Inputs::geography(root, &config),
             || {
                 rayon::join(
                     || crate::load::providers::load(root, &root.join("providers")),
@@ -60,6 +71,33 @@ impl Site {
         );
         diagnostics.items.extend(provider_diags);
         diagnostics.items.extend(guide_diags);
+        let (postcodes, areas) = Inputs::geography_or_diagnose(postcodes, areas, &mut diagnostics);
+        Ok(Inputs { config, today, postcodes, areas, providers: loaded, pages, assets, diagnostics })
+    }
+
+    /// Applies the command line's overrides to the configuration; returns it with today's date.
+    pub fn settings(mut config: Config, options: &LoadOptions) -> (Config, Date) {
+        if let Some(b) = &options.base_url {
+            config.base_url = b.clone();
+        }
+        let today = options.today.or(config.today).unwrap_or_else(Date::today);
+        (config, today)
+    }
+
+    /// Reads the postcode table and the area boundaries named in the configuration.
+    #[allow(clippy::type_complexity)]
+    pub fn geography(root: &Path, config: &Config) -> (Result<Postcodes, String>, Result<Vec<Area>, String>) {
+        let postcodes = Postcodes::load(&root.join(&config.postcodes));
+        let areas = crate::geo::load_areas(&root.join(&config.boundaries), &config.context_areas);
+        (postcodes, areas)
+    }
+
+    /// Turns failures to read the geography into diagnostics (and empty tables).
+    pub fn geography_or_diagnose(
+        postcodes: Result<Postcodes, String>,
+        areas: Result<Vec<Area>, String>,
+        diagnostics: &mut Diagnostics,
+    ) -> (Postcodes, Vec<Area>) {
         let postcodes = postcodes.unwrap_or_else(|e| {
             diagnostics.push(
                 Diagnostic::error("postcodes", format!("cannot load the postcode table: {e}"))
@@ -74,7 +112,19 @@ impl Site {
             );
             Vec::new()
         });
+        (postcodes, areas)
+    }
+}
 
+impl Site {
+    /// Load → validate. Returns the site, or every problem found.
+    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Diagnostics> {
+        Site::from_inputs(root, Inputs::read(root, options)?)
+    }
+
+    /// Validate: checks what [`Inputs::read`] read and builds the site, or returns every problem.
+    pub fn from_inputs(root: &Path, inputs: Inputs) -> Result<Site, Diagnostics> {
+        let Inputs { config, today, postcodes, areas, providers: loaded, pages, assets, mut diagnostics } = inputs;
         let (providers, provider_diags) = crate::validate::providers(loaded, &postcodes, &areas, &config, today);
         diagnostics.items.extend(provider_diags);
         let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();

@@ -15,12 +15,26 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
 }
 
 /// Files below `content/` that are not Markdown (images, PDFs): copied to the same path.
+#[derive(Clone, Debug)]
 pub struct ContentAsset {
     pub source: PathBuf,
     pub rel_path: String,
 }
 
 pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<Diagnostic>) {
+    let (md, assets, mut diagnostics) = list(dir);
+    let results: Vec<(Option<GuidePage>, Vec<Diagnostic>)> =
+        md.par_iter().map(|path| load_page(root, dir, path)).collect();
+    let mut pages = Vec::with_capacity(results.len());
+    for (p, d) in results {
+        pages.extend(p);
+        diagnostics.extend(d);
+    }
+    (pages, assets, diagnostics)
+}
+
+/// The Markdown pages below `dir` (sorted by path) and the other files beside them.
+pub fn list(dir: &Path) -> (Vec<PathBuf>, Vec<ContentAsset>, Vec<Diagnostic>) {
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diagnostics = Vec::new();
@@ -48,17 +62,11 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<
         }
     }
     md.sort();
-    let results: Vec<(Option<GuidePage>, Vec<Diagnostic>)> =
-        md.par_iter().map(|path| load_page(root, dir, path)).collect();
-    let mut pages = Vec::with_capacity(results.len());
-    for (p, d) in results {
-        pages.extend(p);
-        diagnostics.extend(d);
-    }
-    (pages, assets, diagnostics)
+    (md, assets, diagnostics)
 }
 
-fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Vec<Diagnostic>) {
+/// Reads one Markdown page (front matter and body).
+pub fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Vec<Diagnostic>) {
     let name = display_path(root, path);
     let mut diags = Vec::new();
     let text = match crate::load::read_text(path, &name) {

@@ -10,6 +10,7 @@ use crate::load::tomldoc::{Seg, TomlDoc, fields_of};
 use crate::model::provider::*;
 
 /// A provider record as read from disk, before validation.
+#[derive(Clone)]
 pub struct LoadedProvider {
     pub provider: Provider,
     pub doc: TomlDoc,
@@ -60,6 +61,19 @@ pub fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
 /// Reads every `*.toml` below `dir` (sorted by path). Files that cannot be read or parsed
 /// become diagnostics; the rest are returned.
 pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
+    let paths = list(dir);
+    let results: Vec<(Option<LoadedProvider>, Vec<Diagnostic>)> = paths.par_iter().map(|path| load_file(root, path)).collect();
+    let mut providers = Vec::with_capacity(results.len());
+    let mut diagnostics = Vec::new();
+    for (p, d) in results {
+        providers.extend(p);
+        diagnostics.extend(d);
+    }
+    (providers, diagnostics)
+}
+
+/// The provider record files below `dir`, sorted by path.
+pub fn list(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut paths: Vec<_> = match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => walkdir::WalkDir::new(dir)
             .follow_links(false)
@@ -72,38 +86,31 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
         _ => Vec::new(),
     };
     paths.sort();
-    let results: Vec<(Option<LoadedProvider>, Vec<Diagnostic>)> = paths
-        .par_iter()
-        .map(|path| {
-            let name = display_path(root, path);
-            let mut diags = Vec::new();
-            let text = match crate::load::read_text(path, &name) {
-                Ok(t) => t,
-                Err(d) => return (None, vec![d]),
-            };
-            let file = SourceFile::new(name, path, text);
-            let loaded = match TomlDoc::load::<Provider>(&file, &file.text, 0, &known_fields, &mut diags) {
-                Ok((doc, Some(provider))) => Some(LoadedProvider {
-                    provider,
-                    doc,
-                    stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-                }),
-                Ok((_, None)) => None,
-                Err(d) => {
-                    diags.push(d);
-                    None
-                }
-            };
-            (loaded, diags)
-        })
-        .collect();
-    let mut providers = Vec::with_capacity(results.len());
-    let mut diagnostics = Vec::new();
-    for (p, d) in results {
-        providers.extend(p);
-        diagnostics.extend(d);
-    }
-    (providers, diagnostics)
+    paths
+}
+
+/// Reads and parses one provider record.
+pub fn load_file(root: &Path, path: &Path) -> (Option<LoadedProvider>, Vec<Diagnostic>) {
+    let name = display_path(root, path);
+    let mut diags = Vec::new();
+    let text = match crate::load::read_text(path, &name) {
+        Ok(t) => t,
+        Err(d) => return (None, vec![d]),
+    };
+    let file = SourceFile::new(name, path, text);
+    let loaded = match TomlDoc::load::<Provider>(&file, &file.text, 0, &known_fields, &mut diags) {
+        Ok((doc, Some(provider))) => Some(LoadedProvider {
+            provider,
+            doc,
+            stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        }),
+        Ok((_, None)) => None,
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+    (loaded, diags)
 }
 
 /// Keeps `Arc` in the public surface of this module readable.

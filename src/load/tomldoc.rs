@@ -52,6 +52,7 @@ pub fn path_to_string(path: &[Seg]) -> String {
     s
 }
 
+#[derive(Clone)]
 pub struct TomlDoc {
     pub file: Arc<SourceFile>,
     root: SpanNode,
@@ -60,6 +61,7 @@ pub struct TomlDoc {
 }
 
 /// Where each key and value of a document sits, kept after the parse tree is consumed.
+#[derive(Clone)]
 enum SpanNode {
     Table { span: Range<usize>, entries: Vec<(String, Range<usize>, SpanNode)> },
     Array { span: Range<usize>, items: Vec<SpanNode> },

@@ -129,9 +129,32 @@ fn base_context(title: &str, description: &str, url: &str, breadcrumbs: Vec<Link
     c
 }
 
+/// Chooses which pages a render writes. A full build writes every page ([`Everything`]); the
+/// preview server (`crate::serve`) writes only pages whose inputs changed since its last render.
+/// Files other than template pages (404, feeds, static files) are always written.
+pub trait Selection: Sync {
+    /// Whether to build the page of this provider at all (false: it is known to be unchanged).
+    fn provider_page(&self, _id: &str) -> bool {
+        true
+    }
+    /// Whether to render this page, given the template and context it would be rendered with.
+    fn page(&self, _url: &str, _template: &str, _context: &Context) -> bool {
+        true
+    }
+}
+
+/// Selects every page: what `apdir build` renders.
+pub struct Everything;
+impl Selection for Everything {}
+
 /// Renders every page of the site into `sink`, in parallel. On error the sink holds a partial
 /// site: the caller discards it.
 pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
+    render_selected(site, sink, &Everything)
+}
+
+/// [`render`], writing only the pages `selection` picks (the rest are known to be unchanged).
+pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) -> Result<(), crate::Error> {
     let theme_dir = site.config.theme_path(&site.root);
     let mut templates = Templates::load(&site.root, &theme_dir).map_err(crate::Error::Content)?;
     let nav = vec![
@@ -416,6 +439,10 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     let page_urls: std::sync::Mutex<Vec<String>> = Default::default();
     // Renders one page and hands it to the sink; template problems are collected.
     let emit = |url: &str, template: &str, c: &Context| -> Result<(), crate::output::OutputError> {
+        if !selection.page(url, template, c) {
+            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            return Ok(());
+        }
         match templates.render(template, c) {
             Ok(html) => {
                 page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
@@ -432,6 +459,10 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
         }
     };
     site.providers.par_iter().try_for_each(|vp| {
+        if !selection.provider_page(&vp.provider.id) {
+            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
+            return Ok(());
+        }
         let pv = provider_page(vp, site);
         let crumbs = vec![link("Find a provider", "/providers/")];
         let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
