@@ -33,6 +33,8 @@ pub struct Request {
     pub method: String,
     pub target: String,
     pub host: Option<String>,
+    /// The client asked to close the connection after this response (or spoke HTTP/1.0).
+    pub close: bool,
 }
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
@@ -40,6 +42,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Req
     let mut line = String::new();
     let mut request_line = None;
     let mut host = None;
+    let mut close = false;
     loop {
         line.clear();
         let n = std::io::Read::take(&mut *reader, (MAX_HEAD_BYTES - head.len().min(MAX_HEAD_BYTES)) as u64).read_line(&mut line)?;
@@ -60,12 +63,19 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Req
             && name.eq_ignore_ascii_case("host")
         {
             host = Some(value.trim().to_string());
+        } else if let Some((name, value)) = l.split_once(':')
+            && name.eq_ignore_ascii_case("connection")
+        {
+            close = value.trim().eq_ignore_ascii_case("close");
         }
     }
     let Some(rl) = request_line else { return Ok(None) };
     let mut parts = rl.split(' ');
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else { return Ok(None) };
-    Ok(Some(Request { method: method.to_string(), target: target.to_string(), host }))
+    if parts.next() == Some("HTTP/1.0") {
+        close = true;
+    }
+    Ok(Some(Request { method: method.to_string(), target: target.to_string(), host, close }))
 }
 
 fn handle(stream: TcpStream, shared: &Shared, loopback_only: bool) -> std::io::Result<()> {
@@ -76,7 +86,7 @@ fn handle(stream: TcpStream, shared: &Shared, loopback_only: bool) -> std::io::R
     while let Some(req) = read_request(&mut reader)? {
         if loopback_only && !host_is_loopback(req.host.as_deref()) {
             respond(&mut out, 403, "text/plain; charset=utf-8", b"apdir serve answers only to 127.0.0.1 and localhost\n", false)?;
-            continue;
+            break;
         }
         let head_only = req.method == "HEAD";
         if req.method != "GET" && !head_only {
@@ -90,6 +100,9 @@ fn handle(stream: TcpStream, shared: &Shared, loopback_only: bool) -> std::io::R
             "/__apdir/status" => respond(&mut out, 200, "application/json", shared.status().to_json().as_bytes(), head_only)?,
             "/__apdir/events" => return events(out, shared),
             _ => serve_file(&mut out, shared, path, head_only)?,
+        }
+        if req.close {
+            break;
         }
     }
     Ok(())
