@@ -124,7 +124,8 @@ impl Selection for Memo<'_> {
 impl Preview {
     pub fn new(root: &Path, options: LoadOptions) -> Preview {
         Preview {
-            root: root.to_path_buf(),
+            // Canonical, so that the paths the watcher reports compare equal to listed ones.
+            root: absolute(root),
             options,
             base: None,
             providers: BTreeMap::new(),
@@ -159,7 +160,7 @@ impl Preview {
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuild, crate::Error> {
         let t = Instant::now();
         let changed: BTreeSet<PathBuf> = changed.iter().map(|p| absolute(p)).collect();
-        let root = absolute(&self.root);
+        let root = self.root.clone();
         let providers_dir = root.join("providers");
         let content_dir = root.join("content");
         let theme_dir = self.theme_dir().map(|d| absolute(&d));
@@ -218,7 +219,7 @@ impl Preview {
             .iter()
             .filter(|p| match self.providers.get(*p) {
                 None => true,
-                Some(c) => changed.contains(&absolute(p)) || c.stamp != stamp(p),
+                Some(c) => changed.contains(*p) || c.stamp != stamp(p),
             })
             .collect();
         use rayon::prelude::*;
@@ -247,7 +248,7 @@ impl Preview {
             .iter()
             .filter(|p| match self.pages.get(*p) {
                 None => true,
-                Some(c) => changed.contains(&absolute(p)) || c.stamp != stamp(p),
+                Some(c) => changed.contains(*p) || c.stamp != stamp(p),
             })
             .collect();
         let fresh: Vec<(PathBuf, CachedPage)> = stale
