@@ -55,7 +55,7 @@ pub fn path_to_string(path: &[Seg]) -> String {
 #[derive(Clone)]
 pub struct TomlDoc {
     pub file: Arc<SourceFile>,
-    root: SpanNode,
+    root: Arc<SpanNode>,
     /// Offset of the TOML text inside the file (front matter sits after `+++`).
     base: usize,
 }
@@ -118,7 +118,7 @@ impl TomlDoc {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<(TomlDoc, Option<T>), Diagnostic> {
         let table = DeTable::parse(text).map_err(|e| toml_error(file, &e, base, "toml-syntax"))?;
-        let doc = TomlDoc { file: file.clone(), root: SpanNode::from_table(table.span(), table.get_ref()), base };
+        let doc = TomlDoc { file: file.clone(), root: Arc::new(SpanNode::from_table(table.span(), table.get_ref())), base };
         let de = toml::Deserializer::from(table);
         let mut unknown: Vec<Vec<Seg>> = Vec::new();
         let result = serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
@@ -153,7 +153,7 @@ impl TomlDoc {
     }
 
     fn lookup(&self, path: &[Seg]) -> Option<&SpanNode> {
-        let mut cur = &self.root;
+        let mut cur: &SpanNode = &self.root;
         for seg in path {
             cur = cur.get(seg)?;
         }

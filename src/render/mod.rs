@@ -141,6 +141,11 @@ pub trait Selection: Sync {
     fn page(&self, _url: &str, _template: &str, _context: &Context) -> bool {
         true
     }
+    /// Whether to build a listing page's context at all, given a fingerprint of everything on it
+    /// but the cards, and the ids of the providers whose cards it shows (false: unchanged).
+    fn listing_page(&self, _url: &str, _fingerprint: u64, _providers: &[&str]) -> bool {
+        true
+    }
 }
 
 /// Selects every page: what `apdir build` renders.
@@ -470,7 +475,24 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
         emit(&pv.card.url, "provider.html", &c)
     })?;
     jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
-    listing_jobs.par_iter().try_for_each(|j| emit(&j.url, "listing.html", &listing_context(j)))?;
+    listing_jobs.par_iter().try_for_each(|j| {
+        let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (&j.url, &j.base_url, &j.heading, &j.intro, &j.title, j.page, j.total_pages, j.total_items, page_size, j.facets).hash(&mut h);
+            j.crumbs.iter().for_each(|l| (&l.title, &l.url).hash(&mut h));
+            if j.facets {
+                all_facets.values().flat_map(|v| v.iter()).for_each(|l| (&l.title, &l.url, l.count, &l.description).hash(&mut h));
+            }
+            h.finish()
+        };
+        if !selection.listing_page(&j.url, fingerprint, &ids) {
+            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(j.url.clone());
+            return Ok(());
+        }
+        emit(&j.url, "listing.html", &listing_context(j))
+    })?;
     {
         let c = base_context("Page not found", "", "/404.html", vec![]);
         match templates.render("404.html", &c) {

@@ -77,6 +77,8 @@ pub struct Preview {
     pages: BTreeMap<PathBuf, CachedPage>,
     /// Per page URL: the template fingerprint and context it was last rendered with.
     rendered: HashMap<String, (u64, Context)>,
+    /// Per listing page URL: its fingerprint (all but the cards) and its template's.
+    listings: HashMap<String, (u64, u64)>,
     /// Fingerprint of every template's closure (itself and what it extends or includes).
     template_keys: HashMap<String, u64>,
     files: Arc<Files>,
@@ -91,6 +93,9 @@ struct Memo<'a> {
     /// Provider pages to build even though nothing says they changed: None means every one.
     providers: Option<&'a HashSet<String>>,
     previous: &'a HashMap<String, (u64, Context)>,
+    previous_listings: &'a HashMap<String, (u64, u64)>,
+    /// Listing pages built this time, with their fingerprints.
+    fresh_listings: Mutex<Vec<(String, u64, u64)>>,
     template_keys: &'a HashMap<String, u64>,
     /// Every page URL the render produced, skipped or not.
     seen: Mutex<Vec<String>>,
@@ -105,6 +110,19 @@ impl Selection for Memo<'_> {
             self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(id));
         }
         wanted
+    }
+
+    fn listing_page(&self, url: &str, fingerprint: u64, providers: &[&str]) -> bool {
+        let key = self.template_keys.get("listing.html").copied().unwrap_or(0);
+        let unchanged = !self.all
+            && self.previous_listings.get(url) == Some(&(fingerprint, key))
+            && self.providers.is_some_and(|changed| !providers.iter().any(|id| changed.contains(*id)));
+        if unchanged {
+            self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            return false;
+        }
+        self.fresh_listings.lock().unwrap_or_else(|e| e.into_inner()).push((url.to_string(), fingerprint, key));
+        true
     }
 
     fn page(&self, url: &str, template: &str, context: &Context) -> bool {
@@ -131,6 +149,7 @@ impl Preview {
             providers: BTreeMap::new(),
             pages: BTreeMap::new(),
             rendered: HashMap::new(),
+            listings: HashMap::new(),
             template_keys: HashMap::new(),
             files: Arc::new(Files::new()),
             render_all: true,
@@ -279,6 +298,8 @@ impl Preview {
         inputs.diagnostics.items.extend(self.providers.values().flat_map(|c| c.diagnostics.iter().cloned()));
         inputs.diagnostics.items.extend(list_diagnostics);
         inputs.diagnostics.items.extend(self.pages.values().flat_map(|c| c.diagnostics.iter().cloned()));
+        timings.push(("assemble", stage.elapsed()));
+        let stage = Instant::now();
         let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
 
         timings.push(("validate", stage.elapsed()));
@@ -291,6 +312,8 @@ impl Preview {
             all: full,
             providers: if templates_changed { None } else { Some(&changed_ids) },
             previous: &self.rendered,
+            previous_listings: &self.listings,
+            fresh_listings: Mutex::default(),
             template_keys: &template_keys,
             seen: Mutex::default(),
             fresh: Mutex::default(),
@@ -299,6 +322,7 @@ impl Preview {
         render::render_selected(&site, &sink, &memo)?;
         let seen = memo.seen.into_inner().unwrap_or_else(|e| e.into_inner());
         let fresh = memo.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+        let fresh_listings = memo.fresh_listings.into_inner().unwrap_or_else(|e| e.into_inner());
         let written = sink.into_files();
         timings.push(("render", stage.elapsed()));
 
@@ -326,10 +350,16 @@ impl Preview {
         // Remember what each page was rendered from.
         let mut live: HashSet<&str> = seen.iter().map(String::as_str).collect();
         live.extend(fresh.iter().map(|(u, _, _)| u.as_str()));
+        live.extend(fresh_listings.iter().map(|(u, _, _)| u.as_str()));
         if full {
             self.rendered.clear();
+            self.listings.clear();
         }
         self.rendered.retain(|u, _| live.contains(u.as_str()));
+        self.listings.retain(|u, _| live.contains(u.as_str()));
+        for (url, fingerprint, key) in fresh_listings {
+            self.listings.insert(url, (fingerprint, key));
+        }
         for (url, key, context) in fresh {
             self.rendered.insert(url, (key, context));
         }
