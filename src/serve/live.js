@@ -69,7 +69,7 @@
     close.addEventListener('click', hide);
     overlay.appendChild(close);
     document.body.appendChild(overlay);
-    close.focus();
+    close.focus({ preventScroll: true });
   }
 
   function check() {
