@@ -132,6 +132,26 @@ enum Command {
         #[command(flatten)]
         date: DateArgs,
     },
+    /// Build the site into memory, serve it on 127.0.0.1 and rebuild it after every change.
+    Serve {
+        /// The port to listen on (0: any free port).
+        #[arg(long, short, default_value_t = 1111)]
+        port: u16,
+        /// Listen on this address instead of 127.0.0.1 (other machines could then see the preview).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// The audience to preview for; only `public` exists so far.
+        #[arg(long, default_value = "public", value_parser = ["public"])]
+        profile: String,
+        /// Wait this long after the last save before rebuilding, in milliseconds.
+        #[arg(long, default_value_t = 25)]
+        debounce_ms: u64,
+        #[command(flatten)]
+        date: DateArgs,
+    },
     /// Create a new provider record or guide page from a valid starting point.
     New {
         #[command(subcommand)]
@@ -324,6 +344,15 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 )))
             }
         }
+        Command::Serve { port, bind, open, profile: _, debounce_ms, date } => apdir::serve::serve(&apdir::serve::ServeOptions {
+            root: cli.root.clone(),
+            load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
+            bind: *bind,
+            port: *port,
+            debounce: std::time::Duration::from_millis(*debounce_ms),
+            open: *open,
+            color,
+        }),
         Command::New { what } => {
             let path = match what {
                 NewWhat::Provider { name } => apdir::scaffold::new_provider(&cli.root, name, today)?,

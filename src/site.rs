@@ -13,6 +13,7 @@ use crate::geo::{Area, Postcodes};
 use crate::load::guidance::ContentAsset;
 use crate::model::date::Date;
 use crate::model::guide::GuidePage;
+use crate::load::providers::LoadedProvider;
 use crate::validate::ValidProvider;
 
 /// Which audience a build is for. Decided once, before rendering: the view models
@@ -70,25 +71,38 @@ pub struct LoadOptions {
     pub profile: Profile,
 }
 
-impl Site {
-    /// Load → validate. Returns the site, or every problem found.
-    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Diagnostics> {
+/// Everything read from disk, before validation: [`Inputs::read`] then [`Site::from_inputs`] is
+/// [`Site::load`]. The preview server (`crate::serve`) keeps these and re-reads only what changed.
+#[derive(Clone)]
+pub struct Inputs {
+    pub profile: Profile,
+    pub config: Config,
+    pub today: Date,
+    pub postcodes: Postcodes,
+    pub areas: Vec<Area>,
+    /// Area figures (`areas/<code>.toml`).
+    pub area_figures: Vec<AreaFigures>,
+    /// Every record that parsed, sorted by path.
+    pub providers: Vec<LoadedProvider>,
+    /// Every page that parsed, drafts included, sorted by path.
+    pub pages: Vec<GuidePage>,
+    pub assets: Vec<ContentAsset>,
+    /// Problems found while reading (files that do not parse, missing tables).
+    pub diagnostics: Diagnostics,
+}
+
+impl Inputs {
+    /// Reads every input. Fails only when apdir.toml cannot be read.
+    pub fn read(root: &Path, options: &LoadOptions) -> Result<Inputs, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
-        let Some(mut config) = Config::load(root, &mut diagnostics) else {
+        let Some(config) = Config::load(root, &mut diagnostics) else {
             return Err(diagnostics);
         };
-        if let Some(b) = &options.base_url {
-            config.base_url = b.clone();
-        }
-        let today = options.today.or(config.today).unwrap_or_else(Date::today);
+        let (config, today) = Inputs::settings(config, options);
 
         // Geography first: providers need it. Both load in parallel with the records.
         let ((postcodes, areas), ((loaded, provider_diags), (pages, assets, guide_diags))) = rayon::join(
-            || {
-                let postcodes = Postcodes::load(&root.join(&config.postcodes));
-                let areas = crate::geo::load_areas(&root.join(&config.boundaries), &config.context_areas);
-                (postcodes, areas)
-            },
+            || Inputs::geography(root, &config),
             || {
                 rayon::join(
                     || crate::load::providers::load(root, &root.join("providers")),
@@ -98,6 +112,35 @@ impl Site {
         );
         diagnostics.items.extend(provider_diags);
         diagnostics.items.extend(guide_diags);
+        let (postcodes, areas) = Inputs::geography_or_diagnose(postcodes, areas, &mut diagnostics);
+        let (area_figures, area_diags) = crate::load::areas::load(root, &root.join(&config.area_figures), &areas);
+        diagnostics.items.extend(area_diags);
+        Ok(Inputs { profile: options.profile, config, today, postcodes, areas, area_figures, providers: loaded, pages, assets, diagnostics })
+    }
+
+    /// Applies the command line's overrides to the configuration; returns it with today's date.
+    pub fn settings(mut config: Config, options: &LoadOptions) -> (Config, Date) {
+        if let Some(b) = &options.base_url {
+            config.base_url = b.clone();
+        }
+        let today = options.today.or(config.today).unwrap_or_else(Date::today);
+        (config, today)
+    }
+
+    /// Reads the postcode table and the area boundaries named in the configuration.
+    #[allow(clippy::type_complexity)]
+    pub fn geography(root: &Path, config: &Config) -> (Result<Postcodes, String>, Result<Vec<Area>, String>) {
+        let postcodes = Postcodes::load(&root.join(&config.postcodes));
+        let areas = crate::geo::load_areas(&root.join(&config.boundaries), &config.context_areas);
+        (postcodes, areas)
+    }
+
+    /// Turns failures to read the geography into diagnostics (and empty tables).
+    pub fn geography_or_diagnose(
+        postcodes: Result<Postcodes, String>,
+        areas: Result<Vec<Area>, String>,
+        diagnostics: &mut Diagnostics,
+    ) -> (Postcodes, Vec<Area>) {
         let postcodes = postcodes.unwrap_or_else(|e| {
             diagnostics.push(
                 Diagnostic::error("postcodes", format!("cannot load the postcode table: {e}"))
@@ -112,11 +155,19 @@ impl Site {
             );
             Vec::new()
         });
+        (postcodes, areas)
+    }
+}
 
-        let (area_figures, area_diags) =
-            crate::load::areas::load(root, &root.join(&config.area_figures), &areas);
-        diagnostics.items.extend(area_diags);
+impl Site {
+    /// Load → validate. Returns the site, or every problem found.
+    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Diagnostics> {
+        Site::from_inputs(root, Inputs::read(root, options)?)
+    }
 
+    /// Validate: checks what [`Inputs::read`] read and builds the site, or returns every problem.
+    pub fn from_inputs(root: &Path, inputs: Inputs) -> Result<Site, Diagnostics> {
+        let Inputs { profile, config, today, postcodes, areas, area_figures, providers: loaded, pages, assets, mut diagnostics } = inputs;
         let (providers, provider_diags) = crate::validate::providers(loaded, &postcodes, &areas, &config, today);
         diagnostics.items.extend(provider_diags);
         let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();
@@ -127,7 +178,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile: options.profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics })
+        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

@@ -18,9 +18,10 @@ pub struct PostcodeEntry {
 }
 
 /// The postcode table, keyed by normalised postcode (`"PR1 2HE"`).
-#[derive(Default)]
+/// Cheap to clone: the table is shared.
+#[derive(Clone, Default)]
 pub struct Postcodes {
-    map: HashMap<String, PostcodeEntry>,
+    map: std::sync::Arc<HashMap<String, PostcodeEntry>>,
 }
 
 /// Normalises what a person types: any case, any spacing. Returns `"PR7 1AA"` or `None` when
@@ -104,7 +105,7 @@ impl Postcodes {
                 },
             );
         }
-        Ok(Postcodes { map })
+        Ok(Postcodes { map: std::sync::Arc::new(map) })
     }
 
     pub fn get(&self, postcode: &str) -> Option<&PostcodeEntry> {

@@ -13,12 +13,21 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
 }
 
 /// Files below `content/` that are not Markdown (images, PDFs): copied to the same path.
+#[derive(Clone, Debug)]
 pub struct ContentAsset {
     pub source: PathBuf,
     pub rel_path: String,
 }
 
 pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<Diagnostic>) {
+    let (md, assets, mut diagnostics) = list(dir);
+    let (pages, mut found) = crate::load::read_all(root, &md, |path, file, diags| parse_page(dir, path, file, diags));
+    diagnostics.append(&mut found);
+    (pages, assets, diagnostics)
+}
+
+/// The Markdown pages below `dir` (sorted by path) and the other files beside them.
+pub fn list(dir: &Path) -> (Vec<PathBuf>, Vec<ContentAsset>, Vec<Diagnostic>) {
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diagnostics = Vec::new();
@@ -46,12 +55,15 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<
         }
     }
     md.sort();
-    let (pages, mut found) = crate::load::read_all(root, &md, |path, file, diags| load_page(dir, path, file, diags));
-    diagnostics.append(&mut found);
-    (pages, assets, diagnostics)
+    (md, assets, diagnostics)
 }
 
-fn load_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<GuidePage> {
+/// Reads one Markdown page (front matter and body).
+pub fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Vec<Diagnostic>) {
+    crate::load::read_one(root, path, |path, file, diags| parse_page(dir, path, file, diags))
+}
+
+fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<GuidePage> {
     let Some((fm_start, fm_end, body_start)) = split_front_matter(&file.text) else {
         diags.push(
             Diagnostic::error("no-front-matter", "this page has no front matter")

@@ -19,20 +19,7 @@ pub fn read_all<T: Send>(
     paths: &[PathBuf],
     parse: impl Fn(&Path, &Arc<SourceFile>, &mut Vec<Diagnostic>) -> Option<T> + Sync,
 ) -> (Vec<T>, Vec<Diagnostic>) {
-    let results: Vec<(Option<T>, Vec<Diagnostic>)> = paths
-        .par_iter()
-        .map(|path| {
-            let name = display_path(root, path);
-            match read_text(path, &name) {
-                Ok(text) => {
-                    let file = SourceFile::new(name, path, text);
-                    let mut diagnostics = Vec::new();
-                    (parse(path, &file, &mut diagnostics), diagnostics)
-                }
-                Err(d) => (None, vec![d]),
-            }
-        })
-        .collect();
+    let results: Vec<(Option<T>, Vec<Diagnostic>)> = paths.par_iter().map(|path| read_one(root, path, &parse)).collect();
     let mut found = Vec::with_capacity(results.len());
     let mut diagnostics = Vec::new();
     for (item, d) in results {
@@ -40,6 +27,23 @@ pub fn read_all<T: Send>(
         diagnostics.extend(d);
     }
     (found, diagnostics)
+}
+
+/// Reads one file and hands it to `parse`.
+pub fn read_one<T>(
+    root: &Path,
+    path: &Path,
+    parse: impl Fn(&Path, &Arc<SourceFile>, &mut Vec<Diagnostic>) -> Option<T>,
+) -> (Option<T>, Vec<Diagnostic>) {
+    let name = display_path(root, path);
+    match read_text(path, &name) {
+        Ok(text) => {
+            let file = SourceFile::new(name, path, text);
+            let mut diagnostics = Vec::new();
+            (parse(path, &file, &mut diagnostics), diagnostics)
+        }
+        Err(d) => (None, vec![d]),
+    }
 }
 
 /// Largest input file read (a record or a page); anything larger is certainly a mistake.

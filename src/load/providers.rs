@@ -1,11 +1,14 @@
 //! Loads `providers/*.toml` in parallel, keeping each file's spans for validation.
 
 use std::path::Path;
-use crate::diagnostics::Diagnostic;
+use std::sync::Arc;
+
+use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::tomldoc::{Seg, TomlDoc, fields_of};
 use crate::model::provider::*;
 
 /// A provider record as read from disk, before validation.
+#[derive(Clone)]
 pub struct LoadedProvider {
     pub provider: Provider,
     pub doc: TomlDoc,
@@ -56,6 +59,11 @@ pub fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
 /// Reads every `*.toml` below `dir` (sorted by path). Files that cannot be read or parsed
 /// become diagnostics; the rest are returned.
 pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
+    crate::load::read_all(root, &list(dir), parse)
+}
+
+/// The provider record files below `dir`, sorted by path.
+pub fn list(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut paths: Vec<_> = match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => walkdir::WalkDir::new(dir)
             .follow_links(false)
@@ -68,18 +76,25 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
         _ => Vec::new(),
     };
     paths.sort();
-    crate::load::read_all(root, &paths, |path, file, diags| {
-        match TomlDoc::load::<Provider>(file, &file.text, 0, &known_fields, diags) {
-            Ok((doc, Some(provider))) => Some(LoadedProvider {
-                provider,
-                doc,
-                stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-            }),
-            Ok((_, None)) => None,
-            Err(d) => {
-                diags.push(d);
-                None
-            }
+    paths
+}
+
+/// Reads and parses one provider record.
+pub fn load_file(root: &Path, path: &Path) -> (Option<LoadedProvider>, Vec<Diagnostic>) {
+    crate::load::read_one(root, path, parse)
+}
+
+fn parse(path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<LoadedProvider> {
+    match TomlDoc::load::<Provider>(file, &file.text, 0, &known_fields, diags) {
+        Ok((doc, Some(provider))) => Some(LoadedProvider {
+            provider,
+            doc,
+            stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        }),
+        Ok((_, None)) => None,
+        Err(d) => {
+            diags.push(d);
+            None
         }
-    })
+    }
 }

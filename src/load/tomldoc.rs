@@ -52,17 +52,19 @@ pub fn path_to_string(path: &[Seg]) -> String {
     s
 }
 
+#[derive(Clone)]
 pub struct TomlDoc {
     pub file: Arc<SourceFile>,
     /// Where each key and value sits: worked out only when a diagnostic needs it, by parsing
     /// the text again (most records never need it, and the build is faster without it).
-    spans: std::sync::OnceLock<SpanNode>,
+    spans: Arc<std::sync::OnceLock<SpanNode>>,
     /// Offset and length of the TOML text inside the file (front matter sits after `+++`).
     base: usize,
     len: usize,
 }
 
 /// Where each key and value of a document sits, kept after the parse tree is consumed.
+#[derive(Clone)]
 enum SpanNode {
     Table { span: Range<usize>, entries: Vec<(String, Range<usize>, SpanNode)> },
     Array { span: Range<usize>, items: Vec<SpanNode> },
@@ -120,7 +122,7 @@ impl TomlDoc {
     ) -> Result<(TomlDoc, Option<T>), Diagnostic> {
         let table = DeTable::parse(text).map_err(|e| toml_error(file, &e, base, "toml-syntax"))?;
         debug_assert_eq!(&file.text[base..base + text.len()], text);
-        let doc = TomlDoc { file: file.clone(), spans: std::sync::OnceLock::new(), base, len: text.len() };
+        let doc = TomlDoc { file: file.clone(), spans: Arc::new(std::sync::OnceLock::new()), base, len: text.len() };
         let de = toml::Deserializer::from(table);
         let mut unknown: Vec<Vec<Seg>> = Vec::new();
         let result = serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));

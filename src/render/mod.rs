@@ -133,9 +133,37 @@ fn base_context(title: &str, description: &str, url: &str, breadcrumbs: Vec<Link
     c
 }
 
+/// Chooses which pages a render writes. A full build writes every page ([`Everything`]); the
+/// preview server (`crate::serve`) writes only pages whose inputs changed since its last render.
+/// Files other than template pages (404, feeds, static files) are always written.
+pub trait Selection: Sync {
+    /// Whether to build the page of this provider at all (false: it is known to be unchanged).
+    fn provider_page(&self, _id: &str) -> bool {
+        true
+    }
+    /// Whether to render this page, given the template and context it would be rendered with.
+    fn page(&self, _url: &str, _template: &str, _context: &Context) -> bool {
+        true
+    }
+    /// Whether to build a listing page's context at all, given a fingerprint of everything on it
+    /// but the cards, and the ids of the providers whose cards it shows (false: unchanged).
+    fn listing_page(&self, _url: &str, _fingerprint: u64, _providers: &[&str]) -> bool {
+        true
+    }
+}
+
+/// Selects every page: what `apdir build` renders.
+pub struct Everything;
+impl Selection for Everything {}
+
 /// Renders every page of the site into `sink`, in parallel. On error the sink holds a partial
 /// site: the caller discards it.
 pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
+    render_selected(site, sink, &Everything)
+}
+
+/// [`render`], writing only the pages `selection` picks (the rest are known to be unchanged).
+pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) -> Result<(), crate::Error> {
     let theme_dir = site.config.theme_path(&site.root);
     let mut templates = Templates::load(&site.root, &theme_dir).map_err(crate::Error::Content)?;
     let mut nav = vec![
@@ -431,6 +459,10 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
     let page_urls: std::sync::Mutex<Vec<String>> = Default::default();
     // Renders one page and hands it to the sink; template problems are collected.
     let emit = |url: &str, template: &str, c: &Context| -> Result<(), crate::output::OutputError> {
+        if !selection.page(url, template, c) {
+            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            return Ok(());
+        }
         match templates.render(template, c) {
             Ok(html) => {
                 page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
@@ -447,6 +479,10 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
         }
     };
     site.providers.par_iter().try_for_each(|vp| {
+        if !selection.provider_page(&vp.provider.id) {
+            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
+            return Ok(());
+        }
         let pv = provider_page(vp, site);
         let crumbs = vec![link("Find a provider", "/providers/")];
         let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
@@ -455,7 +491,24 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
         emit(&pv.card.url, "provider.html", &c)
     })?;
     jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
-    listing_jobs.par_iter().try_for_each(|j| emit(&j.url, "listing.html", &listing_context(j)))?;
+    listing_jobs.par_iter().try_for_each(|j| {
+        let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (&j.url, &j.base_url, &j.heading, &j.intro, &j.title, j.page, j.total_pages, j.total_items, page_size, j.facets).hash(&mut h);
+            j.crumbs.iter().for_each(|l| (&l.title, &l.url).hash(&mut h));
+            if j.facets {
+                all_facets.values().flat_map(|v| v.iter()).for_each(|l| (&l.title, &l.url, l.count, &l.description).hash(&mut h));
+            }
+            h.finish()
+        };
+        if !selection.listing_page(&j.url, fingerprint, &ids) {
+            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(j.url.clone());
+            return Ok(());
+        }
+        emit(&j.url, "listing.html", &listing_context(j))
+    })?;
     for page in crate::dashboard::pages(site, templates) {
         match page {
             Ok(f) => sink.put(f)?,

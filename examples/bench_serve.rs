@@ -1,0 +1,112 @@
+//! Benchmark for `apdir serve`: time from saving one provider record to the rebuilt page being
+//! served. Run it through `scripts/bench-serve`, which builds the binaries and the synthetic site.
+//!
+//! ```text
+//! bench_serve --apdir target/release/apdir --root target/synth-serve [--edits 30]
+//! ```
+//!
+//! Starts `apdir serve --port 0` on the site, listens to its event stream, then for each edit:
+//! rewrites the `summary` of one provider record with a new token, waits for the `reload` event,
+//! fetches the provider's page and checks that it shows the token. The time is taken from the
+//! moment the file is written to the moment the page with the token has been received. Prints
+//! the median, 90th percentile, fastest and slowest. The record is restored at the end.
+//! Standard library only; talks only to 127.0.0.1.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+fn main() -> ExitCode {
+    let mut apdir = PathBuf::from("target/release/apdir");
+    let mut root = PathBuf::from("target/synth-serve");
+    let mut edits = 30usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--apdir" => apdir = args.next().expect("--apdir PATH").into(),
+            "--root" => root = args.next().expect("--root DIR").into(),
+            "--edits" => edits = args.next().and_then(|n| n.parse().ok()).expect("--edits N"),
+            other => {
+                eprintln!("unknown argument {other}\nusage: bench_serve [--apdir PATH] [--root DIR] [--edits N]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("providers")).expect("a providers/ folder").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    let record = files[files.len() / 2].clone();
+    let original = std::fs::read_to_string(&record).unwrap();
+    let id = original.lines().find_map(|l| l.strip_prefix("id = \"")).and_then(|l| l.strip_suffix('"')).expect("an id line").to_string();
+    let url = format!("/providers/{id}/");
+
+    let mut child = Command::new(&apdir)
+        .args(["--root", &root.to_string_lossy(), "--color", "never", "serve", "--port", "0", "--today", "2026-11-25"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start apdir serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("apdir serve stopped").unwrap();
+        if let Some(rest) = line.strip_prefix("Serving the site at http://127.0.0.1:") {
+            break rest.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+    let log = std::thread::spawn(move || lines.map_while(Result::ok).filter(|l| l.starts_with("Rebuilt")).collect::<Vec<_>>());
+
+    let mut events = BufReader::new(TcpStream::connect(("127.0.0.1", port)).unwrap());
+    write!(events.get_mut(), "GET /__apdir/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    wait_for(&mut events, "event: hello");
+
+    let mut times = Vec::new();
+    for i in 0..edits {
+        std::thread::sleep(Duration::from_millis(400));
+        let token = format!("Bench edit {i} ");
+        let edited = original.replacen("summary = \"", &format!("summary = \"{token}"), 1);
+        std::fs::write(&record, edited).unwrap();
+        let t = Instant::now();
+        wait_for(&mut events, "event: reload");
+        let page = get(port, &url);
+        let elapsed = t.elapsed();
+        assert!(page.contains(&token), "edit {i}: the page does not show the edit");
+        times.push(elapsed);
+    }
+    std::fs::write(&record, &original).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = child.kill();
+    let _ = child.wait();
+    let rebuilds = log.join().unwrap_or_default();
+
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let p = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    println!("apdir serve: save → page served, {} edits of {} ({} providers)", times.len(), record.display(), files.len());
+    println!("  median {:.0} ms, p90 {:.0} ms, fastest {:.0} ms, slowest {:.0} ms", ms(p(0.5)), ms(p(0.9)), ms(times[0]), ms(times[times.len() - 1]));
+    if let Some(last) = rebuilds.iter().rev().nth(1) {
+        println!("  server's own account of a rebuild: {last}");
+    }
+    ExitCode::SUCCESS
+}
+
+fn wait_for(events: &mut BufReader<TcpStream>, what: &str) {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if events.read_line(&mut line).unwrap() == 0 {
+            panic!("the event stream closed");
+        }
+        if line.trim_end() == what {
+            return;
+        }
+    }
+}
+
+fn get(port: u16, target: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}

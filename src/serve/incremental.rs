@@ -1,0 +1,494 @@
+//! Incremental rebuilds for the preview server.
+//!
+//! A [`Preview`] keeps what the last rebuild read ([`Inputs`], one entry per provider record and
+//! guide page) and what it rendered (each page's template fingerprint and Tera context). A
+//! rebuild re-reads only the files that changed, validates the whole site again (cheap, and the
+//! same code as `apdir build`), then renders through [`render::render_selected`] with a
+//! [`Selection`] that skips every page whose template and context are unchanged. Files that are
+//! not template pages (feeds, sitemap, 404, static files, anything another stage adds) are
+//! always written again. The result is the same set of bytes a clean `apdir build` writes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use tera::Context;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::load::providers::LoadedProvider;
+use crate::model::guide::GuidePage;
+use crate::output::Memory;
+use crate::render::{self, Selection};
+use crate::site::{Inputs, LoadOptions, Site};
+
+/// The files of the last good site: path inside the site (no leading slash) → bytes.
+pub type Files = BTreeMap<String, Arc<[u8]>>;
+
+/// A file's identity on disk, to notice changes the watcher did not report.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some(Stamp { modified: m.modified().ok(), len: m.len() })
+}
+
+struct CachedProvider {
+    stamp: Option<Stamp>,
+    loaded: Option<LoadedProvider>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+struct CachedPage {
+    stamp: Option<Stamp>,
+    page: Option<GuidePage>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// What one rebuild did.
+#[derive(Debug)]
+pub struct Rebuild {
+    /// Whether every input was read again (configuration, geography or first build).
+    pub full: bool,
+    /// Files re-read.
+    pub reread: usize,
+    /// Pages rendered (the rest were unchanged).
+    pub rendered: usize,
+    /// Paths (inside the site) whose bytes changed, were added or were removed.
+    pub changed: Vec<String>,
+    pub warnings: Diagnostics,
+    pub elapsed: std::time::Duration,
+    /// Time spent in each stage.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+/// A site kept in memory and rebuilt incrementally.
+pub struct Preview {
+    root: PathBuf,
+    options: LoadOptions,
+    /// Configuration and geography of the last read (providers/pages are kept per file below).
+    base: Option<Inputs>,
+    providers: BTreeMap<PathBuf, CachedProvider>,
+    pages: BTreeMap<PathBuf, CachedPage>,
+    /// Per page URL: the template fingerprint and context it was last rendered with.
+    rendered: HashMap<String, (u64, Context)>,
+    /// Per listing page URL: its fingerprint (all but the cards) and its template's.
+    listings: HashMap<String, (u64, u64)>,
+    /// Fingerprint of every template's closure (itself and what it extends or includes).
+    template_keys: HashMap<String, u64>,
+    files: Arc<Files>,
+    /// A full read or a new day happened and no render has succeeded since: render everything.
+    render_all: bool,
+}
+
+/// Decides, during a render, which pages must be rendered again.
+struct Memo<'a> {
+    /// Nothing may be skipped (first build, settings changed).
+    all: bool,
+    /// Provider pages to build even though nothing says they changed: None means every one.
+    providers: Option<&'a HashSet<String>>,
+    previous: &'a HashMap<String, (u64, Context)>,
+    previous_listings: &'a HashMap<String, (u64, u64)>,
+    /// Listing pages built this time, with their fingerprints.
+    fresh_listings: Mutex<Vec<(String, u64, u64)>>,
+    template_keys: &'a HashMap<String, u64>,
+    /// Every page URL the render produced, skipped or not.
+    seen: Mutex<Vec<String>>,
+    /// Pages rendered this time, with what they were rendered from.
+    fresh: Mutex<Vec<(String, u64, Context)>>,
+}
+
+impl Selection for Memo<'_> {
+    fn provider_page(&self, id: &str) -> bool {
+        let wanted = self.all || self.providers.is_none_or(|ids| ids.contains(id));
+        if !wanted {
+            self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(id));
+        }
+        wanted
+    }
+
+    fn listing_page(&self, url: &str, fingerprint: u64, providers: &[&str]) -> bool {
+        let key = self.template_keys.get("listing.html").copied().unwrap_or(0);
+        let unchanged = !self.all
+            && self.previous_listings.get(url) == Some(&(fingerprint, key))
+            && self.providers.is_some_and(|changed| !providers.iter().any(|id| changed.contains(*id)));
+        if unchanged {
+            self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            return false;
+        }
+        self.fresh_listings.lock().unwrap_or_else(|e| e.into_inner()).push((url.to_string(), fingerprint, key));
+        true
+    }
+
+    fn page(&self, url: &str, template: &str, context: &Context) -> bool {
+        // A template the scan did not find (a site override added since) is never skipped.
+        let key = self.template_keys.get(template).copied();
+        let unchanged = !self.all
+            && key.is_some_and(|k| self.previous.get(url).is_some_and(|(pk, pc)| *pk == k && pc == context));
+        if unchanged {
+            self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            return false;
+        }
+        self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push((url.to_string(), key.unwrap_or(0), context.clone()));
+        true
+    }
+}
+
+impl Preview {
+    pub fn new(root: &Path, options: LoadOptions) -> Preview {
+        Preview {
+            // Canonical, so that the paths the watcher reports compare equal to listed ones.
+            root: absolute(root),
+            options,
+            base: None,
+            providers: BTreeMap::new(),
+            pages: BTreeMap::new(),
+            rendered: HashMap::new(),
+            listings: HashMap::new(),
+            template_keys: HashMap::new(),
+            files: Arc::new(Files::new()),
+            render_all: true,
+        }
+    }
+
+    /// The last good site.
+    pub fn files(&self) -> Arc<Files> {
+        Arc::clone(&self.files)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folders and files whose changes matter, for the watcher.
+    pub fn output_dir(&self) -> Option<PathBuf> {
+        self.base.as_ref().map(|b| b.config.output_path(&self.root))
+    }
+
+    pub fn theme_dir(&self) -> Option<PathBuf> {
+        self.base.as_ref().map(|b| b.config.theme_path(&self.root))
+    }
+
+    /// Rebuilds after `changed` files changed (paths as the watcher reports them; empty: look
+    /// at everything). On error the last good site stays as it was.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuild, crate::Error> {
+        let t = Instant::now();
+        let changed: BTreeSet<PathBuf> = changed.iter().map(|p| absolute(p)).collect();
+        let root = self.root.clone();
+        let providers_dir = root.join("providers");
+        let content_dir = root.join("content");
+        let theme_dir = self.theme_dir().map(|d| absolute(&d));
+        // Anything but records, pages and theme files (apdir.toml, postcodes, boundaries,
+        // an unknown file) makes the whole site be read again.
+        let needs_full = self.base.is_none()
+            || changed.is_empty()
+            || changed.iter().any(|p| {
+                !(p.starts_with(&providers_dir)
+                    || p.starts_with(&content_dir)
+                    || p.starts_with(root.join("templates"))
+                    || p.starts_with(root.join("static"))
+                    || theme_dir.as_ref().is_some_and(|d| p.starts_with(d)))
+            });
+        if needs_full {
+            self.render_all = true;
+            let inputs = match Inputs::read(&self.root, &self.options) {
+                Ok(i) => i,
+                Err(d) => {
+                    // Read everything again next time too.
+                    self.base = None;
+                    return Err(crate::Error::Content(d));
+                }
+            };
+            let mut base = inputs;
+            base.providers = Vec::new();
+            base.pages = Vec::new();
+            base.assets = Vec::new();
+            self.providers.clear();
+            self.pages.clear();
+            self.base = Some(base);
+        } else if let Some(base) = &self.base {
+            // Today's date is part of every page: a new day is a full render.
+            let (_, today) = Inputs::settings(base.config.clone(), &self.options);
+            if today != base.today {
+                self.render_all = true;
+                if let Some(b) = self.base.as_mut() {
+                    b.today = today;
+                }
+            }
+        }
+
+        // Re-read the records and pages that changed; a directory scan catches what the
+        // watcher did not report (and additions and removals).
+        let mut reread = 0;
+        let mut changed_ids: HashSet<String> = HashSet::new();
+        let provider_paths = crate::load::providers::list(&self.root.join("providers"));
+        let present: HashSet<&PathBuf> = provider_paths.iter().collect();
+        let gone: Vec<PathBuf> = self.providers.keys().filter(|p| !present.contains(p)).cloned().collect();
+        for p in gone {
+            if let Some(c) = self.providers.remove(&p) {
+                changed_ids.extend(c.loaded.map(|l| provider_id(&l)));
+            }
+        }
+        let stale: Vec<&PathBuf> = provider_paths
+            .iter()
+            .filter(|p| match self.providers.get(*p) {
+                None => true,
+                Some(c) => changed.contains(*p) || c.stamp != stamp(p),
+            })
+            .collect();
+        use rayon::prelude::*;
+        let fresh: Vec<(PathBuf, CachedProvider)> = stale
+            .par_iter()
+            .map(|p| {
+                let s = stamp(p);
+                let (loaded, diagnostics) = crate::load::providers::load_file(&self.root, p);
+                ((*p).clone(), CachedProvider { stamp: s, loaded, diagnostics })
+            })
+            .collect();
+        reread += fresh.len();
+        for (p, c) in fresh {
+            if let Some(old) = self.providers.get(&p) {
+                changed_ids.extend(old.loaded.as_ref().map(provider_id));
+            }
+            changed_ids.extend(c.loaded.as_ref().map(provider_id));
+            self.providers.insert(p, c);
+        }
+
+        let content = self.root.join("content");
+        let (md_paths, assets, list_diagnostics) = crate::load::guidance::list(&content);
+        let present: HashSet<&PathBuf> = md_paths.iter().collect();
+        self.pages.retain(|p, _| present.contains(p));
+        let stale: Vec<&PathBuf> = md_paths
+            .iter()
+            .filter(|p| match self.pages.get(*p) {
+                None => true,
+                Some(c) => changed.contains(*p) || c.stamp != stamp(p),
+            })
+            .collect();
+        let fresh: Vec<(PathBuf, CachedPage)> = stale
+            .par_iter()
+            .map(|p| {
+                let s = stamp(p);
+                let (page, diagnostics) = crate::load::guidance::load_page(&self.root, &content, p);
+                ((*p).clone(), CachedPage { stamp: s, page, diagnostics })
+            })
+            .collect();
+        reread += fresh.len();
+        self.pages.extend(fresh);
+
+        let mut timings = vec![("read", t.elapsed())];
+        let stage = Instant::now();
+        // The same inputs `Inputs::read` would give, in the same order.
+        let base = self.base.as_ref().expect("read above");
+        let mut inputs = Inputs {
+            profile: base.profile,
+            area_figures: base.area_figures.clone(),
+            config: base.config.clone(),
+            today: base.today,
+            postcodes: base.postcodes.clone(),
+            areas: base.areas.clone(),
+            providers: self.providers.values().filter_map(|c| c.loaded.clone()).collect(),
+            pages: self.pages.values().filter_map(|c| c.page.clone()).collect(),
+            assets,
+            diagnostics: base.diagnostics.clone(),
+        };
+        inputs.diagnostics.items.extend(self.providers.values().flat_map(|c| c.diagnostics.iter().cloned()));
+        inputs.diagnostics.items.extend(list_diagnostics);
+        inputs.diagnostics.items.extend(self.pages.values().flat_map(|c| c.diagnostics.iter().cloned()));
+        timings.push(("assemble", stage.elapsed()));
+        let stage = Instant::now();
+        let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
+
+        timings.push(("validate", stage.elapsed()));
+        let stage = Instant::now();
+        // Render only what changed.
+        let template_keys = template_keys(&site);
+        let templates_changed = template_keys != self.template_keys;
+        let full = self.render_all;
+        let memo = Memo {
+            all: full,
+            providers: if templates_changed { None } else { Some(&changed_ids) },
+            previous: &self.rendered,
+            previous_listings: &self.listings,
+            fresh_listings: Mutex::default(),
+            template_keys: &template_keys,
+            seen: Mutex::default(),
+            fresh: Mutex::default(),
+        };
+        let sink = Memory::default();
+        render::render_selected(&site, &sink, &memo)?;
+        let seen = memo.seen.into_inner().unwrap_or_else(|e| e.into_inner());
+        let fresh = memo.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+        let fresh_listings = memo.fresh_listings.into_inner().unwrap_or_else(|e| e.into_inner());
+        let written = sink.into_files();
+        timings.push(("render", stage.elapsed()));
+
+        // The new site: the old files, with every written file replaced, less what is gone.
+        let mut keep: HashSet<String> = seen.iter().map(|u| page_path(u)).collect();
+        keep.extend(written.keys().cloned());
+        let mut files: Files = (*self.files).clone();
+        let mut changed_paths = Vec::new();
+        files.retain(|path, _| {
+            let k = keep.contains(path);
+            if !k {
+                changed_paths.push(path.clone());
+            }
+            k
+        });
+        let rendered_count = fresh.len();
+        for (path, bytes) in written {
+            if files.get(&path).is_none_or(|old| **old != *bytes) {
+                changed_paths.push(path.clone());
+                files.insert(path, bytes.into());
+            }
+        }
+        changed_paths.sort();
+
+        // Remember what each page was rendered from.
+        let mut live: HashSet<&str> = seen.iter().map(String::as_str).collect();
+        live.extend(fresh.iter().map(|(u, _, _)| u.as_str()));
+        live.extend(fresh_listings.iter().map(|(u, _, _)| u.as_str()));
+        if full {
+            self.rendered.clear();
+            self.listings.clear();
+        }
+        self.rendered.retain(|u, _| live.contains(u.as_str()));
+        self.listings.retain(|u, _| live.contains(u.as_str()));
+        for (url, fingerprint, key) in fresh_listings {
+            self.listings.insert(url, (fingerprint, key));
+        }
+        for (url, key, context) in fresh {
+            self.rendered.insert(url, (key, context));
+        }
+        self.template_keys = template_keys;
+        self.files = Arc::new(files);
+        self.render_all = false;
+        Ok(Rebuild {
+            full,
+            reread,
+            rendered: rendered_count,
+            changed: changed_paths,
+            warnings: site.warnings,
+            elapsed: t.elapsed(),
+            timings,
+        })
+    }
+}
+
+fn provider_id(l: &LoadedProvider) -> String {
+    if l.provider.id.is_empty() { l.stem.clone() } else { l.provider.id.clone() }
+}
+
+/// The file a page URL is written to (as `OutputFile::page` does).
+pub fn page_path(url: &str) -> String {
+    format!("{}index.html", url.trim_start_matches('/'))
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    p.canonicalize().unwrap_or_else(|_| {
+        // A removed file: canonicalise its folder.
+        match (p.parent().and_then(|d| d.canonicalize().ok()), p.file_name()) {
+            (Some(d), Some(n)) => d.join(n),
+            _ => p,
+        }
+    })
+}
+
+/// Fingerprints each template together with everything it extends, includes or imports, so
+/// that a template edit re-renders only the pages that use it. Reads the same folders as
+/// `render::templates::Templates::load` (the site's `templates/` overrides the theme's).
+fn template_keys(site: &Site) -> HashMap<String, u64> {
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
+    for dir in [site.config.theme_path(&site.root).join("templates"), site.root.join("templates")] {
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&dir).follow_links(false).max_depth(8).into_iter().filter_map(Result::ok) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let name = crate::diagnostics::display_path(&dir, entry.path());
+            if name.starts_with('.') {
+                continue;
+            }
+            sources.insert(name, std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    let refs: BTreeMap<&str, Option<Vec<String>>> = sources.iter().map(|(n, s)| (n.as_str(), referenced_templates(s))).collect();
+    let mut keys = HashMap::new();
+    for name in sources.keys() {
+        // The closure: a template whose references cannot be read depends on every template.
+        let mut closure: BTreeSet<&str> = BTreeSet::new();
+        let mut todo = vec![name.as_str()];
+        let mut everything = false;
+        while let Some(n) = todo.pop() {
+            if !closure.insert(n) {
+                continue;
+            }
+            match refs.get(n) {
+                Some(Some(r)) => todo.extend(r.iter().filter_map(|x| sources.get_key_value(x.as_str()).map(|(k, _)| k.as_str()))),
+                Some(None) => everything = true,
+                None => {}
+            }
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        if everything {
+            sources.hash(&mut h);
+        } else {
+            for n in closure {
+                (n, &sources[n]).hash(&mut h);
+            }
+        }
+        keys.insert(name.clone(), h.finish());
+    }
+    keys
+}
+
+/// The templates a template names in `extends`, `include` or `import` tags; None when a name is
+/// not a plain string (so the dependencies cannot be known).
+fn referenced_templates(source: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("%}") else { break };
+        let tag = after[..end].trim_matches(|c: char| c == '-' || c.is_whitespace());
+        let word = tag.split_whitespace().next().unwrap_or("");
+        if matches!(word, "extends" | "include" | "import") {
+            let args = tag[word.len()..].trim_start();
+            let quote = args.chars().next()?;
+            if !matches!(quote, '"' | '\'' | '`') {
+                return None;
+            }
+            let name_end = args[1..].find(quote)?;
+            out.push(args[1..1 + name_end].to_string());
+        }
+        rest = &after[end + 2..];
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_template_references() {
+        let r = referenced_templates("{% extends \"base.html\" %}{% block x %}{%- include 'partials/a.html' -%}{% endblock %}");
+        assert_eq!(r, Some(vec!["base.html".to_string(), "partials/a.html".to_string()]));
+        assert_eq!(referenced_templates("{% include name %}"), None);
+        assert_eq!(referenced_templates("{% if x %}{% endif %}"), Some(vec![]));
+    }
+
+    #[test]
+    fn page_paths() {
+        assert_eq!(page_path("/"), "index.html");
+        assert_eq!(page_path("/providers/a/"), "providers/a/index.html");
+    }
+}

@@ -1,0 +1,321 @@
+//! `apdir serve`: a live preview for the people who edit the records and the guide.
+//!
+//! Builds the site into memory ([`incremental::Preview`]), serves it over HTTP on 127.0.0.1,
+//! watches the inputs (`notify`), rebuilds incrementally after each burst of saves and tells the
+//! open pages to reload (Server-Sent Events on `/__apdir/events`). When a change breaks the site
+//! the last good site stays served and `/__apdir/live.js` shows the diagnostics from
+//! `/__apdir/status` over the page. Nothing is written to disk; the live-reload script exists
+//! only in served pages.
+
+pub mod http;
+pub mod incremental;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::site::LoadOptions;
+pub use incremental::{Files, Preview, Rebuild};
+
+/// The script tag added to every served HTML page (never to `apdir build` output).
+pub const LIVE_SCRIPT_TAG: &str = "<script src=\"/__apdir/live.js\" defer></script>";
+
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub load: LoadOptions,
+    pub bind: IpAddr,
+    /// 0: any free port.
+    pub port: u16,
+    /// Quiet time after the last change before rebuilding.
+    pub debounce: Duration,
+    pub open: bool,
+    pub color: bool,
+}
+
+/// What the browser is told: the current version of the site and whether the last rebuild
+/// worked (with its diagnostics when it did not).
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    /// Increases with every rebuild, good or bad.
+    pub version: u64,
+    pub ok: bool,
+    pub problems: Vec<Problem>,
+    /// Paths that changed in the last good rebuild.
+    pub changed: Vec<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Problem {
+    pub severity: &'static str,
+    pub code: &'static str,
+    /// `providers/x.toml:12:3`, or empty when the problem has no place.
+    pub location: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    fn from(d: &Diagnostic) -> Problem {
+        Problem {
+            severity: if d.is_error() { "error" } else { "warning" },
+            code: d.code,
+            location: d.location(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+        }
+    }
+}
+
+impl Status {
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "version": self.version,
+            "ok": self.ok,
+            "problems": self.problems,
+            "changed": self.changed,
+        })
+        .to_string()
+    }
+}
+
+/// The state the HTTP threads read: the site and the status, with a condition variable that
+/// wakes the event streams when either changes.
+#[derive(Default)]
+pub struct Shared {
+    pub files: Mutex<Arc<Files>>,
+    pub status: Mutex<Status>,
+    pub changed: Condvar,
+}
+
+impl Shared {
+    pub fn files(&self) -> Arc<Files> {
+        Arc::clone(&self.files.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    pub fn status(&self) -> Status {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Records the outcome of a rebuild and wakes the browsers.
+    pub fn publish(&self, preview: &Preview, outcome: &Result<Rebuild, crate::Error>) {
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        status.version += 1;
+        match outcome {
+            Ok(r) => {
+                *self.files.lock().unwrap_or_else(|e| e.into_inner()) = preview.files();
+                status.ok = true;
+                status.problems = Vec::new();
+                status.changed = r.changed.clone();
+            }
+            Err(e) => {
+                status.ok = false;
+                status.changed = Vec::new();
+                status.problems = match e {
+                    crate::Error::Content(d) => d.errors().map(Problem::from).collect(),
+                    other => vec![Problem {
+                        severity: "error",
+                        code: "build",
+                        location: String::new(),
+                        message: other.to_string(),
+                        help: None,
+                    }],
+                };
+            }
+        }
+        drop(status);
+        self.changed.notify_all();
+    }
+}
+
+/// Builds, serves and watches until the process is stopped.
+pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
+    let mut preview = Preview::new(&options.root, options.load.clone());
+    let shared = Arc::new(Shared::default());
+    let first = preview.rebuild(&[]);
+    report(&first, options.color);
+    shared.publish(&preview, &first);
+
+    let addr = SocketAddr::new(options.bind, options.port);
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| crate::Error::Usage(format!("cannot listen on {addr}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| crate::Error::Usage(e.to_string()))?;
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {local}, reachable from other machines on the network. The preview shows draft pages and \
+             every problem in the records; use the default address (127.0.0.1) unless you mean it."
+        );
+    }
+    let url = format!("http://{}/", if options.bind.is_loopback() { format!("127.0.0.1:{}", local.port()) } else { local.to_string() });
+    println!("Serving the site at {url} (press Ctrl+C to stop). Watching for changes.");
+    {
+        let shared = Arc::clone(&shared);
+        let loopback_only = options.bind.is_loopback();
+        std::thread::Builder::new()
+            .name("apdir-http".into())
+            .spawn(move || http::run(listener, shared, loopback_only))
+            .map_err(|e| crate::Error::Usage(e.to_string()))?;
+    }
+    if options.open {
+        open_browser(&url);
+    }
+    watch_loop(&mut preview, &shared, options)
+}
+
+fn report(outcome: &Result<Rebuild, crate::Error>, color: bool) {
+    match outcome {
+        Ok(r) => {
+            if !r.warnings.items.is_empty() && r.full {
+                eprint!("{}", r.warnings.render(color));
+            }
+            let stages: Vec<String> = r.timings.iter().map(|(s, d)| format!("{s} {:.0}", d.as_secs_f64() * 1000.0)).collect();
+            println!(
+                "Rebuilt in {:.0} ms ({}): {} re-read, {} rendered, {} changed{}",
+                r.elapsed.as_secs_f64() * 1000.0,
+                stages.join(", "),
+                crate::diagnostics::plural(r.reread, "file"),
+                crate::diagnostics::plural(r.rendered, "page"),
+                crate::diagnostics::plural(r.changed.len(), "file"),
+                if r.full { " (full rebuild)" } else { "" },
+            );
+        }
+        Err(crate::Error::Content(d)) => {
+            eprint!("{}", d.render(color));
+            eprintln!("error: {}; still serving the last good site", d.summary());
+        }
+        Err(e) => eprintln!("error: {e}; still serving the last good site"),
+    }
+}
+
+/// Watches the inputs; after each burst of changes (quiet for `debounce`), rebuilds.
+fn watch_loop(preview: &mut Preview, shared: &Shared, options: &ServeOptions) -> Result<(), crate::Error> {
+    let (tx, rx) = mpsc::channel::<PathBuf>();
+    let mut watcher = Watcher::start(preview, tx)?;
+    loop {
+        let Ok(first) = rx.recv() else { return Ok(()) };
+        let mut changed = vec![first];
+        collect_burst(&rx, &mut changed, options.debounce);
+        if changed.iter().any(|p| p.parent() == Some(preview.root()) && p.is_dir()) {
+            // A folder such as templates/ appeared: watch it too.
+            watcher.refresh(preview);
+        }
+        let outcome = preview.rebuild(&changed);
+        report(&outcome, options.color);
+        shared.publish(preview, &outcome);
+    }
+}
+
+/// Adds to `changed` every path that arrives until none has for `quiet` (at most 2 s, so a
+/// steady stream of saves still rebuilds). Paths that arrive during the rebuild wait in the
+/// channel for the next one: no change is lost.
+pub fn collect_burst(rx: &mpsc::Receiver<PathBuf>, changed: &mut Vec<PathBuf>, quiet: Duration) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        match rx.recv_timeout(quiet) {
+            Ok(p) => changed.push(p),
+            Err(_) => break,
+        }
+    }
+    changed.sort();
+    changed.dedup();
+}
+
+/// The file-system watcher: the site folder itself (apdir.toml) and the input folders below it.
+struct Watcher {
+    inner: notify::RecommendedWatcher,
+    watched: Vec<PathBuf>,
+}
+
+impl Watcher {
+    fn start(preview: &Preview, tx: mpsc::Sender<PathBuf>) -> Result<Watcher, crate::Error> {
+        use notify::Watcher as _;
+        let output = preview.output_dir().map(|p| p.canonicalize().unwrap_or(p));
+        let handler = move |event: notify::Result<notify::Event>| {
+            let Ok(event) = event else { return };
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            for path in event.paths {
+                if ignored(&path, output.as_deref()) {
+                    continue;
+                }
+                let _ = tx.send(path);
+            }
+        };
+        let inner = notify::recommended_watcher(handler).map_err(|e| crate::Error::Usage(format!("cannot watch the site folder: {e}")))?;
+        let mut w = Watcher { inner, watched: Vec::new() };
+        w.inner
+            .watch(preview.root(), notify::RecursiveMode::NonRecursive)
+            .map_err(|e| crate::Error::Usage(format!("cannot watch {}: {e}", preview.root().display())))?;
+        w.refresh(preview);
+        Ok(w)
+    }
+
+    /// Watches every input folder that exists and is not watched yet.
+    fn refresh(&mut self, preview: &Preview) {
+        use notify::Watcher as _;
+        let root = preview.root();
+        let mut dirs: Vec<PathBuf> = ["providers", "content", "areas", "data", "templates", "static"].iter().map(|d| root.join(d)).collect();
+        if let Some(t) = preview.theme_dir() {
+            dirs.push(t);
+        }
+        for d in dirs {
+            if d.is_dir() && !self.watched.contains(&d) && self.inner.watch(&d, notify::RecursiveMode::Recursive).is_ok() {
+                self.watched.push(d);
+            }
+        }
+    }
+}
+
+/// Editor scratch files, hidden files and the output folder never trigger a rebuild.
+fn ignored(path: &Path, output: Option<&Path>) -> bool {
+    if output.is_some_and(|o| path.starts_with(o)) {
+        return true;
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name == "4913"
+}
+
+fn open_browser(url: &str) {
+    let cmd = if cfg!(target_os = "macos") {
+        vec!["open", url]
+    } else if cfg!(target_os = "windows") {
+        vec!["cmd", "/C", "start", "", url]
+    } else {
+        vec!["xdg-open", url]
+    };
+    if std::process::Command::new(cmd[0]).args(&cmd[1..]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().is_err() {
+        eprintln!("note: could not open a browser; open {url} yourself");
+    }
+}
+
+/// Turns diagnostics into the overlay's problems (errors first).
+pub fn problems(d: &Diagnostics) -> Vec<Problem> {
+    d.errors().chain(d.warnings()).map(Problem::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_files_are_ignored() {
+        let out = Path::new("/site/public");
+        assert!(ignored(Path::new("/site/public/index.html"), Some(out)));
+        assert!(ignored(Path::new("/site/providers/.a.toml.swp"), Some(out)));
+        assert!(ignored(Path::new("/site/providers/a.toml~"), Some(out)));
+        assert!(!ignored(Path::new("/site/providers/a.toml"), Some(out)));
+    }
+
+    #[test]
+    fn a_burst_is_collected_whole() {
+        let (tx, rx) = mpsc::channel();
+        for i in 0..50 {
+            tx.send(PathBuf::from(format!("/p/{}", i % 10))).unwrap();
+        }
+        let mut changed = vec![];
+        collect_burst(&rx, &mut changed, Duration::from_millis(20));
+        assert_eq!(changed.len(), 10);
+    }
+}

@@ -1,0 +1,293 @@
+//! `apdir serve`: incremental rebuilds give exactly what a clean build gives; a broken input
+//! keeps the last good site; the server stays inside the site; live reload only when serving.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use apdir::serve::Preview;
+use apdir::{BuildOptions, LoadOptions};
+use common::*;
+
+/// A copy of the repository's sample site (with its own theme folder) in a temporary folder.
+fn sample_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in ["apdir.toml", "providers", "content", "data", "areas", "themes"] {
+        copy(&repo().join(entry), &dir.path().join(entry));
+    }
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            copy(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+fn load_options() -> LoadOptions {
+    LoadOptions { today: Some(today()), ..Default::default() }
+}
+
+/// Builds `root` from scratch with `apdir::build` and checks the preview holds the same bytes.
+fn assert_same_as_clean_build(preview: &Preview, root: &Path, step: &str) {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("public");
+    apdir::build(&BuildOptions { root: root.to_path_buf(), output: Some(target.clone()), load: load_options() })
+        .unwrap_or_else(|e| panic!("{step}: the clean build failed: {}", render_err(&e)));
+    let mut clean = read_tree(&target);
+    clean.remove(apdir::output::MARKER);
+    let served: BTreeMap<String, Vec<u8>> = preview.files().iter().map(|(k, v)| (k.clone(), v.to_vec())).collect();
+    let only_clean: Vec<&String> = clean.keys().filter(|k| !served.contains_key(*k)).collect();
+    let only_served: Vec<&String> = served.keys().filter(|k| !clean.contains_key(*k)).collect();
+    assert!(only_clean.is_empty() && only_served.is_empty(), "{step}: missing from the preview {only_clean:?}; extra in the preview {only_served:?}");
+    for (path, bytes) in &clean {
+        assert!(served[path] == *bytes, "{step}: {path} differs from a clean build");
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
+    let dir = sample_copy();
+    let root = dir.path();
+    let providers = root.join("providers");
+    let mut preview = Preview::new(root, load_options());
+    let first = preview.rebuild(&[]).unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert!(first.full);
+    assert_same_as_clean_build(&preview, root, "first build");
+
+    // Edit a provider's summary: its page and the listings showing its card change, not the rest.
+    let p = providers.join("barnoldswick-canal-crafts.toml");
+    edit(&p, "summary = \"Arts, crafts", "summary = \"Boat-based arts, crafts");
+    let r = preview.rebuild(std::slice::from_ref(&p)).unwrap();
+    assert!(!r.full && r.reread == 1, "{r:?}");
+    assert!(r.changed.contains(&"providers/barnoldswick-canal-crafts/index.html".to_string()), "{:?}", r.changed);
+    assert!(r.rendered < 40, "a summary edit re-rendered {} pages", r.rendered);
+    assert!(!r.changed.iter().any(|c| c.starts_with("guide/")), "{:?}", r.changed);
+    assert_same_as_clean_build(&preview, root, "edit a provider");
+
+    // Rename the provider (its place in every list moves).
+    edit(&p, "name = \"Barnoldswick Canal Crafts\"", "name = \"Zephyr Canal Crafts\"");
+    preview.rebuild(std::slice::from_ref(&p)).unwrap();
+    assert_same_as_clean_build(&preview, root, "rename a provider");
+
+    // Add a provider, as a copy of another with a new id.
+    let added = providers.join("added-provider.toml");
+    let text = std::fs::read_to_string(&p).unwrap().replace("id = \"barnoldswick-canal-crafts\"", "id = \"added-provider\"").replace("Zephyr Canal Crafts", "Added Provider");
+    std::fs::write(&added, text).unwrap();
+    let r = preview.rebuild(std::slice::from_ref(&added)).unwrap();
+    assert!(r.changed.contains(&"providers/added-provider/index.html".to_string()));
+    assert_same_as_clean_build(&preview, root, "add a provider");
+
+    // Move the file (the id inside stays): nothing the public sees changes.
+    let moved = providers.join("added-provider-moved.toml");
+    std::fs::rename(&added, &moved).unwrap();
+    preview.rebuild(&[added.clone(), moved.clone()]).unwrap();
+    assert_same_as_clean_build(&preview, root, "move a provider file");
+
+    // Delete it: its page goes.
+    std::fs::remove_file(&moved).unwrap();
+    let r = preview.rebuild(std::slice::from_ref(&moved)).unwrap();
+    assert!(r.changed.contains(&"providers/added-provider/index.html".to_string()));
+    assert!(!preview.files().contains_key("providers/added-provider/index.html"));
+    assert_same_as_clean_build(&preview, root, "delete a provider");
+
+    // Guide pages: edit, add, rename, delete.
+    let guide = root.join("content/guide/_index.md");
+    let text = std::fs::read_to_string(&guide).unwrap();
+    std::fs::write(&guide, format!("{text}\n\nA new closing paragraph.\n")).unwrap();
+    let r = preview.rebuild(std::slice::from_ref(&guide)).unwrap();
+    assert!(r.changed.contains(&"guide/index.html".to_string()), "{:?}", r.changed);
+    assert_same_as_clean_build(&preview, root, "edit a guide page");
+    let new_page = root.join("content/guide/new-page.md");
+    std::fs::write(&new_page, "+++\ntitle = \"A new page\"\nsummary = \"Added while serving.\"\nupdated = 2026-11-20\n+++\n\n## First\n\nText.\n").unwrap();
+    preview.rebuild(std::slice::from_ref(&new_page)).unwrap();
+    assert!(preview.files().contains_key("guide/new-page/index.html"));
+    assert_same_as_clean_build(&preview, root, "add a guide page");
+    let renamed = root.join("content/guide/renamed-page.md");
+    std::fs::rename(&new_page, &renamed).unwrap();
+    preview.rebuild(&[new_page.clone(), renamed.clone()]).unwrap();
+    assert!(!preview.files().contains_key("guide/new-page/index.html"));
+    assert!(preview.files().contains_key("guide/renamed-page/index.html"));
+    assert_same_as_clean_build(&preview, root, "rename a guide page");
+    std::fs::remove_file(&renamed).unwrap();
+    preview.rebuild(std::slice::from_ref(&renamed)).unwrap();
+    assert_same_as_clean_build(&preview, root, "delete a guide page");
+
+    // Break a record: the error names the place, and the last good site stays.
+    let before = preview.files();
+    edit(&p, "schema_version = 1", "schema_version = 1\nname_typo = = \"x\"");
+    let err = preview.rebuild(std::slice::from_ref(&p)).unwrap_err();
+    let apdir::Error::Content(d) = &err else { panic!("{err}") };
+    assert!(d.errors().any(|e| e.location().starts_with("providers/barnoldswick-canal-crafts.toml:3:")), "{}", d.render(false));
+    assert!(std::sync::Arc::ptr_eq(&before, &preview.files()), "a failed rebuild changed the served site");
+    edit(&p, "schema_version = 1\nname_typo = = \"x\"", "schema_version = 1");
+    preview.rebuild(std::slice::from_ref(&p)).unwrap();
+    assert_same_as_clean_build(&preview, root, "fix a record");
+
+    // A template edit re-renders the pages that use it, and only those.
+    let template = root.join("themes/default/templates/provider.html");
+    let text = std::fs::read_to_string(&template).unwrap();
+    let marked = text.replacen("</h1>", "</h1><p>Template edited while serving.</p>", 1);
+    assert_ne!(text, marked);
+    std::fs::write(&template, marked).unwrap();
+    let r = preview.rebuild(std::slice::from_ref(&template)).unwrap();
+    let provider_pages = preview.files().keys().filter(|k| k.starts_with("providers/") && !k.starts_with("providers/page/") && k.ends_with("/index.html") && k.matches('/').count() == 2).count();
+    assert_eq!(r.rendered, provider_pages, "a provider.html edit should re-render the provider pages only");
+    assert_same_as_clean_build(&preview, root, "edit a template");
+
+    // A settings change reads and renders everything again.
+    edit(&root.join("apdir.toml"), "title = \"Alternative provision in Lancashire\"", "title = \"AP in Lancashire\"");
+    let r = preview.rebuild(&[root.join("apdir.toml")]).unwrap();
+    assert!(r.full);
+    assert_same_as_clean_build(&preview, root, "edit apdir.toml");
+}
+
+#[test]
+fn build_output_never_holds_the_live_reload_script() {
+    let (_dir, files) = build_sample();
+    assert!(files.contains_key("index.html"));
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("__apdir") && !text.contains("live.js"), "{path} mentions the live-reload script");
+    }
+}
+
+// ---------------------------------------------------------------- the real server
+
+struct Server {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(root: &Path) -> Server {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apdir"))
+        .args(["--root", &root.to_string_lossy(), "--color", "never", "serve", "--port", "0", "--today", "2026-11-25"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = loop {
+        let line = lines.next().expect("the server stopped before serving").unwrap();
+        if let Some(rest) = line.strip_prefix("Serving the site at http://127.0.0.1:") {
+            break rest.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, port }
+}
+
+/// Sends a raw request; returns (status code, body).
+fn request(port: u16, target: &str, host: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut head = String::new();
+    let mut reader = BufReader::new(s);
+    reader.read_line(&mut head).unwrap();
+    let code = head.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (code, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn get(port: u16, target: &str) -> (u16, String) {
+    request(port, target, &format!("127.0.0.1:{port}"))
+}
+
+/// Polls until `f` holds (at most 20 s).
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(20) {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+#[test]
+fn server_serves_reloads_reports_and_stays_inside_the_site() {
+    let dir = sample_copy();
+    let root = dir.path();
+    let server = start_server(root);
+    let port = server.port;
+
+    // Pages carry the live-reload script; the script and status are served.
+    let (code, home) = get(port, "/");
+    assert_eq!(code, 200);
+    assert!(home.contains("<script src=\"/__apdir/live.js\" defer></script></head>"));
+    let (code, js) = get(port, "/__apdir/live.js");
+    assert_eq!(code, 200);
+    assert!(js.contains("EventSource") && js.contains("role"));
+    assert!(get(port, "/__apdir/status").1.contains("\"ok\":true"));
+    assert_eq!(get(port, "/guide").0, 301);
+    assert_eq!(get(port, "/no-such-page/").0, 404);
+
+    // Nothing outside the site, whatever the spelling.
+    for bad in ["/../apdir.toml", "/%2e%2e/apdir.toml", "/css/..%2f..%2fapdir.toml", "/..\\apdir.toml", "//etc/passwd"] {
+        let (code, body) = get(port, bad);
+        assert!(code == 400 || code == 404, "{bad}: {code}");
+        assert!(!body.contains("base_url"), "{bad} leaked a file");
+    }
+    // Another host name (DNS rebinding) is refused.
+    assert_eq!(request(port, "/", "attacker.example").0, 403);
+
+    // A flood of saves: the last one wins, none is lost.
+    let p = root.join("providers/barnoldswick-canal-crafts.toml");
+    let original = std::fs::read_to_string(&p).unwrap();
+    for i in 0..40 {
+        std::fs::write(&p, original.replacen("summary = \"Arts", &format!("summary = \"Save {i} arts"), 1)).unwrap();
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    eventually("the last save to be served", || get(port, "/providers/barnoldswick-canal-crafts/").1.contains("Save 39 arts"));
+
+    // Break the record: the last good page stays, the status names the place.
+    std::fs::write(&p, original.replacen("schema_version = 1", "schema_version = 1\nbroken = = 1", 1)).unwrap();
+    eventually("the status to report the error", || get(port, "/__apdir/status").1.contains("\"ok\":false"));
+    let status = get(port, "/__apdir/status").1;
+    assert!(status.contains("providers/barnoldswick-canal-crafts.toml:3:"), "{status}");
+    assert!(get(port, "/providers/barnoldswick-canal-crafts/").1.contains("Save 39 arts"));
+    // Fixed: the problems go.
+    std::fs::write(&p, &original).unwrap();
+    eventually("the fix to be served", || get(port, "/__apdir/status").1.contains("\"ok\":true"));
+    assert!(!get(port, "/providers/barnoldswick-canal-crafts/").1.contains("Save 39 arts"));
+    drop(server);
+    let _ = PathBuf::new();
+}
