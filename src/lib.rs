@@ -6,8 +6,11 @@
 //! `main.rs` only parses arguments and calls [`build`], [`check`] and the scaffolding in
 //! [`scaffold`].
 
+pub mod audit;
 pub mod config;
 pub mod diagnostics;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 pub mod load;
 pub mod markdown;

@@ -60,12 +60,20 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<
 
 fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Vec<Diagnostic>) {
     let name = display_path(root, path);
-    let mut diags = Vec::new();
     let text = match crate::load::read_text(path, &name) {
         Ok(t) => t,
         Err(d) => return (None, vec![d]),
     };
     let file = SourceFile::new(name, path, text);
+    let rel_path = display_path(dir, path);
+    let is_section = path.file_name().is_some_and(|n| n == "_index.md");
+    parse_page(file, rel_path, is_section)
+}
+
+/// Parses one guide page already read into `file`: front matter, then the Markdown body.
+/// `rel_path` is the path below `content/`.
+pub fn parse_page(file: Arc<SourceFile>, rel_path: String, is_section: bool) -> (Option<GuidePage>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
     let Some((fm_start, fm_end, body_start)) = split_front_matter(&file.text) else {
         diags.push(
             Diagnostic::error("no-front-matter", "this page has no front matter")
@@ -94,11 +102,9 @@ fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Vec<Di
             return (None, diags);
         }
     };
-    let rel_path = display_path(dir, path);
     let body = &file.text[body_start..];
     let rendered = markdown::render(body, 0);
     let word_count = rendered.text.split_whitespace().count();
-    let is_section = path.file_name().is_some_and(|n| n == "_index.md");
     let page = GuidePage {
         url: markdown::url_for_content_path(&rel_path),
         rel_path,

@@ -23,6 +23,12 @@ pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
         .help("split the file, or check that it is the file you meant to put here"));
     }
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
+    decode_text(bytes, name)
+}
+
+/// Decodes the bytes of an input file: UTF-8 only (a clear diagnostic otherwise), without a
+/// byte-order mark, with CRLF line endings turned into LF.
+pub fn decode_text(bytes: Vec<u8>, name: &str) -> Result<String, Diagnostic> {
     let mut text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

@@ -76,25 +76,13 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
         .par_iter()
         .map(|path| {
             let name = display_path(root, path);
-            let mut diags = Vec::new();
             let text = match crate::load::read_text(path, &name) {
                 Ok(t) => t,
                 Err(d) => return (None, vec![d]),
             };
             let file = SourceFile::new(name, path, text);
-            let loaded = match TomlDoc::load::<Provider>(&file, &file.text, 0, &known_fields, &mut diags) {
-                Ok((doc, Some(provider))) => Some(LoadedProvider {
-                    provider,
-                    doc,
-                    stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-                }),
-                Ok((_, None)) => None,
-                Err(d) => {
-                    diags.push(d);
-                    None
-                }
-            };
-            (loaded, diags)
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            parse_record(file, stem)
         })
         .collect();
     let mut providers = Vec::with_capacity(results.len());
@@ -104,6 +92,21 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
         diagnostics.extend(d);
     }
     (providers, diagnostics)
+}
+
+/// Parses one provider record already read into `file`; `stem` is its file name without
+/// `.toml` (the id when the record has none).
+pub fn parse_record(file: Arc<SourceFile>, stem: String) -> (Option<LoadedProvider>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let loaded = match TomlDoc::load::<Provider>(&file, &file.text, 0, &known_fields, &mut diags) {
+        Ok((doc, Some(provider))) => Some(LoadedProvider { provider, doc, stem }),
+        Ok((_, None)) => None,
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+    (loaded, diags)
 }
 
 /// Keeps `Arc` in the public surface of this module readable.
