@@ -24,27 +24,14 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diagnostics = Vec::new();
-    if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(dir).follow_links(false).max_depth(16) {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    diagnostics.push(Diagnostic::error("io", format!("cannot read the content folder: {e}")));
-                    continue;
-                }
-            };
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = display_path(dir, entry.path());
-            if rel.split('/').any(|p| p.starts_with('.')) {
-                continue;
-            }
-            if entry.path().extension().is_some_and(|x| x == "md") {
-                md.push(entry.into_path());
-            } else {
-                assets.push(ContentAsset { source: entry.into_path(), rel_path: rel });
-            }
+    let (files, walk_diagnostics) = crate::load::input_files(root, dir);
+    diagnostics.extend(walk_diagnostics);
+    for path in files {
+        let rel = display_path(dir, &path);
+        if path.extension().is_some_and(|x| x == "md") {
+            md.push(path);
+        } else {
+            assets.push(ContentAsset { source: path, rel_path: rel });
         }
     }
     md.sort();

@@ -60,17 +60,8 @@ pub fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
 /// Reads every `*.toml` below `dir` (sorted by path). Files that cannot be read or parsed
 /// become diagnostics; the rest are returned.
 pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
-    let mut paths: Vec<_> = match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .max_depth(8)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
-            .map(|e| e.into_path())
-            .collect(),
-        _ => Vec::new(),
-    };
+    let (files, walk_diagnostics) = crate::load::input_files(root, dir);
+    let mut paths: Vec<_> = files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     paths.sort();
     let results: Vec<(Option<LoadedProvider>, Vec<Diagnostic>)> = paths
         .par_iter()
@@ -86,7 +77,7 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
         })
         .collect();
     let mut providers = Vec::with_capacity(results.len());
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = walk_diagnostics;
     for (p, d) in results {
         providers.extend(p);
         diagnostics.extend(d);
