@@ -6,7 +6,8 @@
 //! apdir breaks one of its promises: a parser panicking, sanitised HTML that could run script,
 //! a normalised postcode that is not in normal form.
 
-use std::sync::{Arc, LazyLock};
+use std::path::Path;
+use std::sync::LazyLock;
 
 use crate::diagnostics::SourceFile;
 use crate::geo::{self, Area, Postcodes};
@@ -61,7 +62,8 @@ fn decode(data: &[u8], name: &str) -> Option<String> {
 pub fn provider_record(data: &[u8]) {
     let Some(text) = decode(data, "providers/fuzz.toml") else { return };
     let file = SourceFile::new("providers/fuzz.toml", "providers/fuzz.toml", text);
-    let (loaded, mut diags) = crate::load::providers::parse_record(Arc::clone(&file), "fuzz".into());
+    let mut diags = Vec::new();
+    let loaded = crate::load::providers::parse_record(Path::new("providers/fuzz.toml"), &file, &mut diags);
     let c = &*CONTEXT;
     if let Some(p) = loaded {
         let (valid, more) = crate::validate::providers(vec![p], &c.postcodes, &c.areas, &c.config, c.today);
@@ -82,7 +84,8 @@ pub fn provider_record(data: &[u8]) {
 pub fn guide_page(data: &[u8]) {
     let Some(text) = decode(data, "content/guide/fuzz.md") else { return };
     let file = SourceFile::new("content/guide/fuzz.md", "content/guide/fuzz.md", text);
-    let (page, mut diags) = crate::load::guidance::parse_page(file, "guide/fuzz.md".into(), false);
+    let mut diags = Vec::new();
+    let page = crate::load::guidance::parse_page(Path::new("content"), Path::new("content/guide/fuzz.md"), &file, &mut diags);
     if let Some(page) = page {
         assert_sanitised(&page.html);
         let ids = std::collections::HashSet::from(["fuzz"]);
@@ -145,8 +148,7 @@ pub fn postcode_table(data: &[u8]) {
     }
 }
 
-/// Area boundaries (GeoJSON): parse, then every area has a slug and a finite or NaN-free centre
-/// whenever its coordinates are finite.
+/// Area boundaries (GeoJSON): parse, then every area has a safe slug.
 pub fn areas(data: &[u8]) {
     let Some(text) = decode(data, "areas/districts.geojson") else { return };
     if let Ok(areas) = geo::parse_areas(&text, &["E06000008".to_string()]) {

@@ -3,8 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::diagnostics::{Diagnostic, SourceFile, display_path};
 use crate::load::tomldoc::{Seg, TomlDoc, fields_of};
 use crate::markdown;
@@ -35,64 +33,48 @@ pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<
         }
     }
     md.sort();
-    let results: Vec<(Option<GuidePage>, Vec<Diagnostic>)> =
-        md.par_iter().map(|path| load_page(root, dir, path)).collect();
-    let mut pages = Vec::with_capacity(results.len());
-    for (p, d) in results {
-        pages.extend(p);
-        diagnostics.extend(d);
-    }
+    let (pages, mut found) = crate::load::read_all(root, &md, |path, file, diags| parse_page(dir, path, file, diags));
+    diagnostics.append(&mut found);
     (pages, assets, diagnostics)
 }
 
-fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Vec<Diagnostic>) {
-    let name = display_path(root, path);
-    let text = match crate::load::read_text(path, &name) {
-        Ok(t) => t,
-        Err(d) => return (None, vec![d]),
-    };
-    let file = SourceFile::new(name, path, text);
-    let rel_path = display_path(dir, path);
-    let is_section = path.file_name().is_some_and(|n| n == "_index.md");
-    parse_page(file, rel_path, is_section)
-}
-
-/// Parses one guide page already read into `file`: front matter, then the Markdown body.
-/// `rel_path` is the path below `content/`.
-pub fn parse_page(file: Arc<SourceFile>, rel_path: String, is_section: bool) -> (Option<GuidePage>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+/// Parses one guide page already read into `file` (`path` is its path, below `dir`, the
+/// content folder): front matter, then the Markdown body.
+pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<GuidePage> {
     let Some((fm_start, fm_end, body_start)) = split_front_matter(&file.text) else {
         diags.push(
             Diagnostic::error("no-front-matter", "this page has no front matter")
-                .in_file(&file, Some(0..0))
+                .in_file(file, Some(0..0))
                 .label("expected `+++` on the first line")
                 .help("start the file with:\n+++\ntitle = \"Page title\"\nsummary = \"One sentence about the page.\"\n+++"),
         );
-        return (None, diags);
+        return None;
     };
     let fm_text = &file.text[fm_start..fm_end];
-    let front = match TomlDoc::load::<FrontMatter>(&file, fm_text, fm_start, &known_fields, &mut diags) {
+    let front = match TomlDoc::load::<FrontMatter>(file, fm_text, fm_start, &known_fields, diags) {
         Ok((doc, Some(front))) => {
             if front.title.trim().is_empty() {
                 diags.push(
                     Diagnostic::error("empty-title", "the page title is empty")
-                        .in_file(&file, doc.span(&crate::path!["title"]))
+                        .in_file(file, doc.span(&crate::path!["title"]))
                         .label("empty")
                         .help("give the page a title: it is the page's heading and its name in search results"),
                 );
             }
             front
         }
-        Ok((_, None)) => return (None, diags),
+        Ok((_, None)) => return None,
         Err(d) => {
             diags.push(d);
-            return (None, diags);
+            return None;
         }
     };
+    let rel_path = display_path(dir, path);
     let body = &file.text[body_start..];
     let rendered = markdown::render(body, 0);
     let word_count = rendered.text.split_whitespace().count();
-    let page = GuidePage {
+    let is_section = path.file_name().is_some_and(|n| n == "_index.md");
+    Some(GuidePage {
         url: markdown::url_for_content_path(&rel_path),
         rel_path,
         is_section,
@@ -103,9 +85,8 @@ pub fn parse_page(file: Arc<SourceFile>, rel_path: String, is_section: bool) -> 
         body_offset: body_start,
         text: rendered.text,
         word_count,
-        file: Arc::clone(&file),
-    };
-    (Some(page), diags)
+        file: Arc::clone(file),
+    })
 }
 
 /// Finds `+++\n…\n+++\n`: returns (front matter start, end, body start).

@@ -4,9 +4,42 @@ pub mod guidance;
 pub mod providers;
 pub mod tomldoc;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::diagnostics::Diagnostic;
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, SourceFile, display_path};
+
+/// Reads every file of `paths` in parallel and hands each to `parse`; gathers what parsed and
+/// every diagnostic, in path order.
+pub fn read_all<T: Send>(
+    root: &Path,
+    paths: &[PathBuf],
+    parse: impl Fn(&Path, &Arc<SourceFile>, &mut Vec<Diagnostic>) -> Option<T> + Sync,
+) -> (Vec<T>, Vec<Diagnostic>) {
+    let results: Vec<(Option<T>, Vec<Diagnostic>)> = paths
+        .par_iter()
+        .map(|path| {
+            let name = display_path(root, path);
+            match read_text(path, &name) {
+                Ok(text) => {
+                    let file = SourceFile::new(name, path, text);
+                    let mut diagnostics = Vec::new();
+                    (parse(path, &file, &mut diagnostics), diagnostics)
+                }
+                Err(d) => (None, vec![d]),
+            }
+        })
+        .collect();
+    let mut found = Vec::with_capacity(results.len());
+    let mut diagnostics = Vec::new();
+    for (item, d) in results {
+        found.extend(item);
+        diagnostics.extend(d);
+    }
+    (found, diagnostics)
+}
 
 /// Largest input file read (a record or a page); anything larger is certainly a mistake.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;

@@ -1,11 +1,7 @@
 //! Loads `providers/*.toml` in parallel, keeping each file's spans for validation.
 
 use std::path::Path;
-use std::sync::Arc;
-
-use rayon::prelude::*;
-
-use crate::diagnostics::{Diagnostic, SourceFile, display_path};
+use crate::diagnostics::Diagnostic;
 use crate::load::tomldoc::{Seg, TomlDoc, fields_of};
 use crate::model::provider::*;
 
@@ -60,45 +56,26 @@ pub fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
 /// Reads every `*.toml` below `dir` (sorted by path). Files that cannot be read or parsed
 /// become diagnostics; the rest are returned.
 pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
-    let (files, walk_diagnostics) = crate::load::input_files(root, dir);
-    let mut paths: Vec<_> = files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
-    paths.sort();
-    let results: Vec<(Option<LoadedProvider>, Vec<Diagnostic>)> = paths
-        .par_iter()
-        .map(|path| {
-            let name = display_path(root, path);
-            let text = match crate::load::read_text(path, &name) {
-                Ok(t) => t,
-                Err(d) => return (None, vec![d]),
-            };
-            let file = SourceFile::new(name, path, text);
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            parse_record(file, stem)
-        })
-        .collect();
-    let mut providers = Vec::with_capacity(results.len());
-    let mut diagnostics = walk_diagnostics;
-    for (p, d) in results {
-        providers.extend(p);
-        diagnostics.extend(d);
-    }
+    let (files, mut diagnostics) = crate::load::input_files(root, dir);
+    let paths: Vec<_> = files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let (providers, mut found) = crate::load::read_all(root, &paths, parse_record);
+    diagnostics.append(&mut found);
     (providers, diagnostics)
 }
 
-/// Parses one provider record already read into `file`; `stem` is its file name without
-/// `.toml` (the id when the record has none).
-pub fn parse_record(file: Arc<SourceFile>, stem: String) -> (Option<LoadedProvider>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let loaded = match TomlDoc::load::<Provider>(&file, &file.text, 0, &known_fields, &mut diags) {
-        Ok((doc, Some(provider))) => Some(LoadedProvider { provider, doc, stem }),
+/// Parses one provider record already read into `file` (`path` is where it came from: its
+/// file name is the id when the record has none).
+pub fn parse_record(path: &Path, file: &std::sync::Arc<crate::diagnostics::SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<LoadedProvider> {
+    match TomlDoc::load::<Provider>(file, &file.text, 0, &known_fields, diags) {
+        Ok((doc, Some(provider))) => Some(LoadedProvider {
+            provider,
+            doc,
+            stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        }),
         Ok((_, None)) => None,
         Err(d) => {
             diags.push(d);
             None
         }
-    };
-    (loaded, diags)
+    }
 }
-
-/// Keeps `Arc` in the public surface of this module readable.
-pub type File = Arc<SourceFile>;

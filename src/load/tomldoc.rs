@@ -54,9 +54,12 @@ pub fn path_to_string(path: &[Seg]) -> String {
 
 pub struct TomlDoc {
     pub file: Arc<SourceFile>,
-    root: SpanNode,
-    /// Offset of the TOML text inside the file (front matter sits after `+++`).
+    /// Where each key and value sits: worked out only when a diagnostic needs it, by parsing
+    /// the text again (most records never need it, and the build is faster without it).
+    spans: std::sync::OnceLock<SpanNode>,
+    /// Offset and length of the TOML text inside the file (front matter sits after `+++`).
     base: usize,
+    len: usize,
 }
 
 /// Where each key and value of a document sits, kept after the parse tree is consumed.
@@ -116,7 +119,8 @@ impl TomlDoc {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<(TomlDoc, Option<T>), Diagnostic> {
         let table = DeTable::parse(text).map_err(|e| toml_error(file, &e, base, "toml-syntax"))?;
-        let doc = TomlDoc { file: file.clone(), root: SpanNode::from_table(table.span(), table.get_ref()), base };
+        debug_assert_eq!(&file.text[base..base + text.len()], text);
+        let doc = TomlDoc { file: file.clone(), spans: std::sync::OnceLock::new(), base, len: text.len() };
         let de = toml::Deserializer::from(table);
         let mut unknown: Vec<Vec<Seg>> = Vec::new();
         let result = serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
@@ -150,8 +154,18 @@ impl TomlDoc {
         }
     }
 
+    fn root(&self) -> &SpanNode {
+        self.spans.get_or_init(|| {
+            let text = &self.file.text[self.base..self.base + self.len];
+            match DeTable::parse(text) {
+                Ok(t) => SpanNode::from_table(t.span(), t.get_ref()),
+                Err(_) => SpanNode::Leaf { span: 0..0 },
+            }
+        })
+    }
+
     fn lookup(&self, path: &[Seg]) -> Option<&SpanNode> {
-        let mut cur = &self.root;
+        let mut cur = self.root();
         for seg in path {
             cur = cur.get(seg)?;
         }
