@@ -181,13 +181,11 @@ pub fn security_problems(html: &str, whole_page: bool) -> Vec<String> {
                     }
                 }
             }
-            "meta" => {
-                if t.attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("content-security-policy")) {
-                    if t.attr("content") == Some(CONTENT_SECURITY_POLICY) {
-                        has_csp = true;
-                    } else {
-                        problems.push(format!("the Content-Security-Policy is `{}`, not the site policy", t.attr("content").unwrap_or("")));
-                    }
+            "meta" if t.attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("content-security-policy")) => {
+                if t.attr("content") == Some(CONTENT_SECURITY_POLICY) {
+                    has_csp = true;
+                } else {
+                    problems.push(format!("the Content-Security-Policy is `{}`, not the site policy", t.attr("content").unwrap_or("")));
                 }
             }
             _ => {}

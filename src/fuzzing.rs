@@ -73,8 +73,7 @@ pub fn provider_record(data: &[u8]) {
             assert_sanitised(&html);
         }
     }
-    let mut all = crate::diagnostics::Diagnostics::default();
-    all.items = diags;
+    let mut all = crate::diagnostics::Diagnostics { items: diags };
     all.sort();
     let _ = all.render(false);
 }
@@ -91,8 +90,7 @@ pub fn guide_page(data: &[u8]) {
         let ids = std::collections::HashSet::from(["fuzz"]);
         diags.extend(crate::validate::guide(std::slice::from_ref(&page), &ids));
     }
-    let mut all = crate::diagnostics::Diagnostics::default();
-    all.items = diags;
+    let mut all = crate::diagnostics::Diagnostics { items: diags };
     all.sort();
     let _ = all.render(false);
 }
@@ -158,8 +156,11 @@ pub fn areas(data: &[u8]) {
     }
 }
 
+/// A fuzz target: raw bytes in, a panic only when a promise is broken.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the regression test and the fuzz script.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("provider_record", provider_record),
     ("guide_page", guide_page),
     ("markdown", markdown),
