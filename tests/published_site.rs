@@ -36,3 +36,14 @@ fn the_policy_in_the_theme_is_the_audited_policy() {
     let base = std::fs::read_to_string(common::repo().join("themes/default/templates/base.html")).unwrap();
     assert!(base.contains(&format!("content=\"{}\"", audit::CONTENT_SECURITY_POLICY)), "base.html must declare the policy in apdir::audit");
 }
+
+#[test]
+fn the_same_inputs_publish_the_same_bytes() {
+    // Addresses and pages are stable across builds: links people have saved keep working and
+    // a rebuild with nothing changed changes nothing.
+    let (_a, first) = common::build_sample();
+    let (_b, second) = common::build_sample();
+    assert!(first.keys().eq(second.keys()), "the set of published files differs between two builds");
+    let differing: Vec<&String> = first.iter().filter(|(k, v)| second.get(*k) != Some(v)).map(|(k, _)| k).collect();
+    assert!(differing.is_empty(), "these files differ between two builds of the same inputs: {differing:?}");
+}
