@@ -182,8 +182,14 @@ impl Config {
     /// Reads `apdir.toml` from the site root. Problems go into `diagnostics`.
     pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Config> {
         let path = root.join(CONFIG_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let text = match std::fs::metadata(&path) {
+            Ok(_) => match crate::load::read_text(&path, CONFIG_FILE) {
+                Ok(t) => t,
+                Err(d) => {
+                    diagnostics.push(d);
+                    return None;
+                }
+            },
             Err(e) => {
                 diagnostics.push(
                     Diagnostic::error("no-config", format!("cannot read {}: {e}", path.display()))

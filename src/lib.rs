@@ -7,11 +7,14 @@
 //! [`scaffold`].
 
 pub mod analyse;
+pub mod audit;
 pub mod config;
 pub mod dashboard;
 pub mod diagnostics;
 pub mod disclosure;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 pub mod import;
 pub mod load;

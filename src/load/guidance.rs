@@ -20,38 +20,25 @@ pub struct ContentAsset {
 }
 
 pub fn load(root: &Path, dir: &Path) -> (Vec<GuidePage>, Vec<ContentAsset>, Vec<Diagnostic>) {
-    let (md, assets, mut diagnostics) = list(dir);
+    let (md, assets, mut diagnostics) = list(root, dir);
     let (pages, mut found) = crate::load::read_all(root, &md, |path, file, diags| parse_page(dir, path, file, diags));
     diagnostics.append(&mut found);
     (pages, assets, diagnostics)
 }
 
 /// The Markdown pages below `dir` (sorted by path) and the other files beside them.
-pub fn list(dir: &Path) -> (Vec<PathBuf>, Vec<ContentAsset>, Vec<Diagnostic>) {
+pub fn list(root: &Path, dir: &Path) -> (Vec<PathBuf>, Vec<ContentAsset>, Vec<Diagnostic>) {
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diagnostics = Vec::new();
-    if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(dir).follow_links(false).max_depth(16) {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    diagnostics.push(Diagnostic::error("io", format!("cannot read the content folder: {e}")));
-                    continue;
-                }
-            };
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = display_path(dir, entry.path());
-            if rel.split('/').any(|p| p.starts_with('.')) {
-                continue;
-            }
-            if entry.path().extension().is_some_and(|x| x == "md") {
-                md.push(entry.into_path());
-            } else {
-                assets.push(ContentAsset { source: entry.into_path(), rel_path: rel });
-            }
+    let (files, walk_diagnostics) = crate::load::input_files(root, dir);
+    diagnostics.extend(walk_diagnostics);
+    for path in files {
+        let rel = display_path(dir, &path);
+        if path.extension().is_some_and(|x| x == "md") {
+            md.push(path);
+        } else {
+            assets.push(ContentAsset { source: path, rel_path: rel });
         }
     }
     md.sort();
@@ -63,7 +50,9 @@ pub fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Ve
     crate::load::read_one(root, path, |path, file, diags| parse_page(dir, path, file, diags))
 }
 
-fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<GuidePage> {
+/// Parses one guide page already read into `file` (`path` is its path, below `dir`, the
+/// content folder): front matter, then the Markdown body.
+pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<GuidePage> {
     let Some((fm_start, fm_end, body_start)) = split_front_matter(&file.text) else {
         diags.push(
             Diagnostic::error("no-front-matter", "this page has no front matter")

@@ -49,6 +49,61 @@ pub fn read_one<T>(
 /// Largest input file read (a record or a page); anything larger is certainly a mistake.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Deepest folder nesting read below `providers/` or `content/`.
+pub const MAX_FOLDER_DEPTH: usize = 16;
+
+/// Every regular file below `dir`, sorted, skipping hidden files and folders (`.git`, editor
+/// backups). Never follows symbolic links (so a link loop cannot hang the build) but says so,
+/// and reports folders nested too deeply or unreadable instead of silently leaving files out.
+/// `root` is the site folder, for display.
+pub fn input_files(root: &Path, dir: &Path) -> (Vec<std::path::PathBuf>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    if !dir.is_dir() {
+        return (files, diagnostics);
+    }
+    let mut walk = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let at = e.path().map(|p| crate::diagnostics::display_path(root, p)).unwrap_or_default();
+                diagnostics.push(Diagnostic::error("io", format!("cannot read {at}: {e}")));
+                continue;
+            }
+        };
+        let hidden = entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.');
+        if hidden {
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        let name = crate::diagnostics::display_path(root, entry.path());
+        if entry.file_type().is_symlink() {
+            diagnostics.push(
+                Diagnostic::warning("symlink-skipped", format!("{name} is a symbolic link; apdir does not follow links, so it was left out"))
+                    .help("put the file itself in the folder (links could point outside the site or round in a loop)"),
+            );
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            if entry.depth() >= MAX_FOLDER_DEPTH {
+                diagnostics.push(
+                    Diagnostic::error("too-deep", format!("{name} is nested {} folders deep; apdir reads at most {MAX_FOLDER_DEPTH}", entry.depth()))
+                        .help("move the files into a shallower folder"),
+                );
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_file() {
+            files.push(entry.into_path());
+        }
+    }
+    (files, diagnostics)
+}
+
 /// Reads a UTF-8 text file, dropping a byte-order mark and normalising CRLF line endings.
 pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
     let meta = std::fs::metadata(path)
@@ -61,6 +116,12 @@ pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
         .help("split the file, or check that it is the file you meant to put here"));
     }
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
+    decode_text(bytes, name)
+}
+
+/// Decodes the bytes of an input file: UTF-8 only (a clear diagnostic otherwise), without a
+/// byte-order mark, with CRLF line endings turned into LF.
+pub fn decode_text(bytes: Vec<u8>, name: &str) -> Result<String, Diagnostic> {
     let mut text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

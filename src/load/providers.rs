@@ -59,32 +59,29 @@ pub fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
 /// Reads every `*.toml` below `dir` (sorted by path). Files that cannot be read or parsed
 /// become diagnostics; the rest are returned.
 pub fn load(root: &Path, dir: &Path) -> (Vec<LoadedProvider>, Vec<Diagnostic>) {
-    crate::load::read_all(root, &list(dir), parse)
+    let (files, mut diagnostics) = crate::load::input_files(root, dir);
+    let paths: Vec<_> = files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let (providers, mut found) = crate::load::read_all(root, &paths, parse_record);
+    diagnostics.append(&mut found);
+    (providers, diagnostics)
 }
 
-/// The provider record files below `dir`, sorted by path.
-pub fn list(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> = match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .max_depth(8)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
-            .map(|e| e.into_path())
-            .collect(),
-        _ => Vec::new(),
-    };
+/// The provider record files below `dir`, sorted by path (the same files `load` reads).
+pub fn list(root: &Path, dir: &Path) -> Vec<std::path::PathBuf> {
+    let (files, _) = crate::load::input_files(root, dir);
+    let mut paths: Vec<_> = files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     paths.sort();
     paths
 }
 
 /// Reads and parses one provider record.
 pub fn load_file(root: &Path, path: &Path) -> (Option<LoadedProvider>, Vec<Diagnostic>) {
-    crate::load::read_one(root, path, parse)
+    crate::load::read_one(root, path, parse_record)
 }
 
-fn parse(path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<LoadedProvider> {
+/// Parses one provider record already read into `file` (`path` is where it came from: its
+/// file name is the id when the record has none).
+pub fn parse_record(path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<LoadedProvider> {
     match TomlDoc::load::<Provider>(file, &file.text, 0, &known_fields, diags) {
         Ok((doc, Some(provider))) => Some(LoadedProvider {
             provider,

@@ -226,7 +226,7 @@ impl Preview {
         // watcher did not report (and additions and removals).
         let mut reread = 0;
         let mut changed_ids: HashSet<String> = HashSet::new();
-        let provider_paths = crate::load::providers::list(&self.root.join("providers"));
+        let provider_paths = crate::load::providers::list(&self.root, &self.root.join("providers"));
         let present: HashSet<&PathBuf> = provider_paths.iter().collect();
         let gone: Vec<PathBuf> = self.providers.keys().filter(|p| !present.contains(p)).cloned().collect();
         for p in gone {
@@ -260,7 +260,7 @@ impl Preview {
         }
 
         let content = self.root.join("content");
-        let (md_paths, assets, list_diagnostics) = crate::load::guidance::list(&content);
+        let (md_paths, assets, list_diagnostics) = crate::load::guidance::list(&self.root, &content);
         let present: HashSet<&PathBuf> = md_paths.iter().collect();
         self.pages.retain(|p, _| present.contains(p));
         let stale: Vec<&PathBuf> = md_paths

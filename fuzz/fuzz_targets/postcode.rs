@@ -1,0 +1,4 @@
+#![no_main]
+//! Fuzz target: see `apdir::fuzzing::postcode` for what it parses and which promises it checks.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| apdir::fuzzing::postcode(data));

@@ -1,0 +1,145 @@
+//! Limits and awkward inputs: every one ends in a clear message (or just works), never a
+//! panic or a hang.
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::Duration;
+
+fn apdir_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_apdir")).current_dir(dir).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+/// Runs `f` on another thread and fails the test if it takes longer than `secs` (a hang).
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(secs)).expect("no answer in time: a hang")
+}
+
+#[test]
+fn a_50_mb_record_is_refused_with_a_clear_error() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let mut huge = VALID_PROVIDER.replace("summary = \"A provider for tests.\"", "summary = \"");
+    huge.push_str(&"x".repeat(50 * 1024 * 1024));
+    site.provider("huge", &huge);
+    let errors = site.errors();
+    let found = errors.with_code("file-too-large");
+    assert_eq!(found.len(), 1, "{}", errors.render(false));
+    let text = errors.render(false);
+    assert!(text.contains("providers/huge.toml is 50 MB"), "{text}");
+    assert!(text.contains("at most 8 MB"), "{text}");
+}
+
+#[test]
+fn bom_and_crlf_are_read_as_plain_text_everywhere() {
+    let site = TestSite::new();
+    let crlf = |s: &str| format!("\u{feff}{}", s.replace('\n', "\r\n"));
+    site.provider("test-provider", &crlf(VALID_PROVIDER));
+    site.write("content/guide/page.md", &crlf("+++\ntitle = \"Windows page\"\nsummary = \"Saved by Notepad.\"\n+++\n\n## A heading\n\nText.\n"));
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    site.write("apdir.toml", &crlf(&config));
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert_eq!(report.providers, 1);
+    let html = std::fs::read_to_string(site.output().join("guide/page/index.html")).unwrap();
+    assert!(html.contains("<h1") && html.contains("Windows page"));
+    assert!(!html.contains('\u{feff}') && !html.contains('\r'));
+}
+
+#[test]
+fn files_that_are_not_utf8_are_named_with_their_line() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    // "Café" saved as Windows-1252 on line 3.
+    let mut latin1 = b"schema_version = 1\nname = \"Test\"\nsummary = \"Caf".to_vec();
+    latin1.push(0xE9);
+    latin1.extend_from_slice(b"\"\n");
+    std::fs::write(site.root().join("providers/latin1.toml"), latin1).unwrap();
+    std::fs::write(site.root().join("content/guide/latin1.md"), b"+++\ntitle = \"x\"\n+++\n\xff\xfe").unwrap();
+    let errors = site.errors();
+    let text = errors.render(false);
+    assert_eq!(errors.with_code("not-utf8").len(), 2, "{text}");
+    assert!(text.contains("providers/latin1.toml:3: the file is not UTF-8"), "{text}");
+    assert!(text.contains("content/guide/latin1.md:4: the file is not UTF-8"), "{text}");
+}
+
+#[test]
+fn symlink_loops_neither_hang_nor_lose_files_silently() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let root = site.root().to_path_buf();
+    std::os::unix::fs::symlink(root.join("providers"), root.join("providers/loop")).unwrap();
+    std::os::unix::fs::symlink(root.join("content"), root.join("content/guide/loop")).unwrap();
+    std::os::unix::fs::symlink("/", root.join("content/escape")).unwrap();
+    let report = within(60, move || {
+        let options = apdir::BuildOptions { root: root.clone(), output: None, load: apdir::LoadOptions { today: Some(today()), ..Default::default() } };
+        apdir::build(&options).map(|r| (r.providers, r.warnings.render(false))).map_err(|e| render_err(&e))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.0, 1);
+    assert!(report.1.contains("providers/loop is a symbolic link"), "{}", report.1);
+    assert!(report.1.contains("content/guide/loop is a symbolic link"), "{}", report.1);
+    assert!(report.1.contains("content/escape is a symbolic link"), "{}", report.1);
+}
+
+#[test]
+fn deep_folders_are_read_to_a_limit_and_reported_beyond_it() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let page = "+++\ntitle = \"Deep\"\nsummary = \"Deep.\"\n+++\nText.\n";
+    let ok_deep = (0..10).map(|i| format!("d{i}")).collect::<Vec<_>>().join("/");
+    site.write(&format!("content/guide/{ok_deep}/page.md"), page);
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert!(site.output().join(format!("guide/{ok_deep}/page/index.html")).exists());
+
+    let too_deep = (0..40).map(|i| format!("level-{i}")).collect::<Vec<_>>().join("/");
+    site.write(&format!("content/guide/{too_deep}/page.md"), page);
+    site.write(&format!("providers/{too_deep}/other.toml"), VALID_PROVIDER);
+    let errors = site.errors();
+    assert_eq!(errors.with_code("too-deep").len(), 2, "{}", errors.render(false));
+    assert!(errors.render(false).contains("apdir reads at most 16"));
+}
+
+#[test]
+fn an_empty_folder_gets_a_clear_error_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [vec!["build"], vec!["check"], vec!["build", "--output", "site"]] {
+        let out = apdir_in(dir.path(), &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("apdir.toml") && err.contains("apdir init"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing was written");
+}
+
+#[test]
+fn a_site_with_settings_only_builds_or_explains() {
+    let site = TestSite::new();
+    std::fs::remove_dir_all(site.root().join("content")).unwrap();
+    std::fs::remove_dir_all(site.root().join("providers")).unwrap();
+    let out = apdir_in(site.root(), &["build", "--today", "2026-11-25"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+}
+
+#[test]
+fn an_output_folder_misconfigured_in_apdir_toml_is_refused() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    // (Home folders and foreign folders are covered in tests/output.rs without risking a real one.)
+    for output_dir in ["/", ".", "", "..", "./providers", "content", "themes/default"] {
+        site.write("apdir.toml", &format!("{config}output_dir = {output_dir:?}\n"));
+        let out = apdir_in(site.root(), &["build", "--today", "2026-11-25"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "output_dir = {output_dir:?} must be refused: {err}");
+        assert!(err.contains("refusing to write the site"), "{err}");
+    }
+    assert!(site.root().join("providers/test-provider.toml").exists());
+    assert!(site.root().join("content/guide/_index.md").exists());
+}
