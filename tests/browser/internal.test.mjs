@@ -103,7 +103,7 @@ describe('internal build: accessibility, banner and noindex', { skip: SKIP }, ()
         assert.ok(await banner.isVisible(), 'no visible classification banner');
         assert.match(await banner.innerText(), /OFFICIAL-SENSITIVE: not for publication/);
         assert.equal(await page.locator('meta[name="robots"]').getAttribute('content'), 'noindex, nofollow');
-        await page.addScriptTag({ content: await readFile(require.resolve('axe-core/axe.min.js'), 'utf8') });
+        await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
         const violations = await page.evaluate(async (tags) => {
           // eslint-disable-next-line no-undef
           const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } });

@@ -77,7 +77,7 @@ async function open(options = {}) {
 }
 
 async function axe(page) {
-  await page.addScriptTag({ content: AXE_SOURCE });
+  await page.evaluate(AXE_SOURCE);
   const v = await page.evaluate(async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((x) => `${x.id}: ${x.help} at ${JSON.stringify(x.nodes.slice(0, 3).map((n) => n.target))}`), AXE_TAGS);
   return v;
 }
