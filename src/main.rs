@@ -143,9 +143,9 @@ enum Command {
         /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
-        /// The audience to preview for; only `public` exists so far.
-        #[arg(long, default_value = "public", value_parser = ["public"])]
-        profile: String,
+        /// The audience to preview for: `internal` shows the AP team's site (OFFICIAL-SENSITIVE).
+        #[arg(long, value_enum, default_value_t = ProfileArg::Public)]
+        profile: ProfileArg,
         /// Wait this long after the last save before rebuilding, in milliseconds.
         #[arg(long, default_value_t = 25)]
         debounce_ms: u64,
@@ -344,9 +344,9 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 )))
             }
         }
-        Command::Serve { port, bind, open, profile: _, debounce_ms, date } => apdir::serve::serve(&apdir::serve::ServeOptions {
+        Command::Serve { port, bind, open, profile, debounce_ms, date } => apdir::serve::serve(&apdir::serve::ServeOptions {
             root: cli.root.clone(),
-            load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
+            load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() },
             bind: *bind,
             port: *port,
             debounce: std::time::Duration::from_millis(*debounce_ms),

@@ -183,8 +183,13 @@ impl Drop for Server {
 }
 
 fn start_server(root: &Path) -> Server {
+    start_server_with(root, &[])
+}
+
+fn start_server_with(root: &Path, extra: &[&str]) -> Server {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apdir"))
         .args(["--root", &root.to_string_lossy(), "--color", "never", "serve", "--port", "0", "--today", "2026-11-25"])
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -290,4 +295,15 @@ fn server_serves_reloads_reports_and_stays_inside_the_site() {
     assert!(!get(port, "/providers/barnoldswick-canal-crafts/").1.contains("Save 39 arts"));
     drop(server);
     let _ = PathBuf::new();
+}
+
+#[test]
+fn the_internal_profile_can_be_previewed() {
+    let site = sample_copy();
+    let server = start_server_with(site.path(), &["--profile", "internal"]);
+    let (status, body) = get(server.port, "/dashboard/");
+    assert_eq!(status, 200, "the AP team's dashboard is served");
+    assert!(body.contains("OFFICIAL-SENSITIVE"), "internal pages carry the banner");
+    let public = start_server(site.path());
+    assert_eq!(get(public.port, "/dashboard/").0, 404, "the public preview has no dashboard");
 }
