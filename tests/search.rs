@@ -205,8 +205,15 @@ fn shards_are_small_and_documents_carry_no_internal_data() {
             assert!(body.len() < 64 * 1024, "{path} is {} bytes", body.len());
         }
     }
-    let d: serde_json::Value = serde_json::from_slice(&files["search/d/0.json"]).unwrap();
-    assert_eq!(d["u"], ix.docs[0].url.as_str());
+    let pack: serde_json::Value = serde_json::from_slice(&files["search/d/0.json"]).unwrap();
+    assert_eq!(pack[0]["u"], ix.docs[0].url.as_str());
+    // Documents are packed: one file per DOCS_PER_FILE documents, the last one partly full.
+    let per = apdir::search::export::DOCS_PER_FILE;
+    let doc_files = files.keys().filter(|p| p.starts_with("search/d/")).count();
+    assert_eq!(doc_files, ix.docs.len().div_ceil(per));
+    let last = ix.docs.len() - 1;
+    let tail: serde_json::Value = serde_json::from_slice(&files[&format!("search/d/{}.json", last / per)]).unwrap();
+    assert_eq!(tail[last % per]["u"], ix.docs[last].url.as_str());
     let all: String = files.iter().filter(|(p, _)| p.starts_with("search/d/") || p.starts_with("finder/providers")).map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
     for p in &site().providers {
         if let Some(internal) = &p.provider.internal {

@@ -5,7 +5,9 @@
 //!   the vocabulary letters.
 //! - `search/v/<letter>.json`: surface word → term (`""` when the word is its own term).
 //! - `search/t/<n>.bin`: postings shards, terms in byte order, cut at about [`SHARD_BYTES`].
-//! - `search/d/<doc>.json`: title, URL, kind and snippet text of one document.
+//! - `search/d/<n>.json`: title, URL, kind and snippet text of documents `n * DOCS_PER_FILE`
+//!   up to the next file, as an array (packed so a large site does not write one file per
+//!   document: file count, not bytes, dominates write time).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +18,10 @@ use tantivy::{DocSet, TERMINATED};
 use super::index::{FIELDS, Kind, SearchIndex};
 use super::query::letter_of;
 use crate::render::{Body, OutputFile};
+
+/// Documents per `search/d/` file: small enough that a page of results fetches a few KB, large
+/// enough that 11,000 documents are 700 files rather than 11,000.
+pub const DOCS_PER_FILE: usize = 16;
 
 /// Target size of one postings shard before compression.
 pub const SHARD_BYTES: usize = 12 * 1024;
@@ -121,21 +127,27 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
         out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(map).map_err(|x| e(&x))?));
     }
 
-    // Documents.
+    // Documents, DOCS_PER_FILE to a file.
+    let mut pack: Vec<serde_json::Value> = Vec::with_capacity(DOCS_PER_FILE);
     for (i, d) in ix.docs.iter().enumerate() {
         let text: String = ix.snippets.get(i).map(|s| s.chars().take(SNIPPET_CHARS).collect()).unwrap_or_default();
         let k = match d.kind {
             Kind::Guide => "g",
             Kind::Provider => "p",
         };
-        let v = serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text });
-        out.push(file(format!("search/d/{i}.json"), serde_json::to_vec(&v).map_err(|x| e(&x))?));
+        pack.push(serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text }));
+        if pack.len() == DOCS_PER_FILE || i + 1 == ix.docs.len() {
+            let n = i / DOCS_PER_FILE;
+            out.push(file(format!("search/d/{n}.json"), serde_json::to_vec(&pack).map_err(|x| e(&x))?));
+            pack.clear();
+        }
     }
 
     let norms: Vec<u32> = (0..=255u8).map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm).collect();
     let guides = ix.docs.iter().take_while(|d| d.kind == Kind::Guide).count();
     let meta = serde_json::json!({
-        "format": 1,
+        "format": 2,
+        "docs_per_file": DOCS_PER_FILE,
         "docs": n_docs,
         "guides": guides,
         "fields": field_meta,

@@ -233,7 +233,13 @@
     });
   }
 
-  function doc(n) { return get(BASE + 'd/' + n + '.json'); }
+  // Documents are packed `docs_per_file` to a file (see src/search/export.rs).
+  function doc(n) {
+    return meta().then(function (m) {
+      var per = m.docs_per_file || 1;
+      return get(BASE + 'd/' + Math.floor(n / per) + '.json').then(function (pack) { return pack[n % per]; });
+    });
+  }
 
   // A snippet of the document's text around the first matched word, matches in <mark>.
   function snippet(text, planned, maxChars) {
