@@ -156,6 +156,45 @@ pub fn areas(data: &[u8]) {
     }
 }
 
+/// A spreadsheet for `apdir import`: decode (BOM, CRLF, UTF-8), read the CSV and gather rows
+/// into records (`import::read_sheet`), turn each into a provider as the import does
+/// (`import::convert_record`), validate, render the record text and every diagnostic. Writes
+/// nothing. Checks: every problem names a row within the sheet, every gathered record is TOML
+/// with the id it was filed under and a safe file name, and the written text of a valid record
+/// reads back as a provider.
+pub fn import_csv(data: &[u8]) {
+    let Some(text) = decode(data, "sheet.csv") else { return };
+    let (records, problems) = crate::import::read_sheet(&text, &std::collections::HashMap::new());
+    let lines = text.matches('\n').count() + 1;
+    for p in &problems {
+        assert!(p.row >= 1 && p.row <= lines, "problem row {} outside a sheet of {lines} lines: {p}", p.row);
+        let _ = p.to_string();
+    }
+    let c = &*CONTEXT;
+    let mut loaded = Vec::new();
+    let mut diags = Vec::new();
+    for (id, row, toml_text) in records {
+        assert!(row >= 1 && row <= lines, "record row {row} outside a sheet of {lines} lines");
+        let table: toml::Table = toml::from_str(&toml_text).unwrap_or_else(|e| panic!("gathered record is not TOML: {e}\n{toml_text}"));
+        assert_eq!(table.get("id").and_then(|v| v.as_str()), Some(id.as_str()));
+        let path = Path::new("providers").join(format!("{id}.toml"));
+        let (p, found) = crate::import::convert_record("sheet.csv", &path, &id, row, toml_text);
+        loaded.extend(p);
+        diags.extend(found);
+    }
+    let (valid, more) = crate::validate::providers(loaded, &c.postcodes, &c.areas, &c.config, c.today);
+    diags.extend(more);
+    for v in &valid {
+        // A record that is written has a file name that stays inside providers/.
+        assert!(crate::model::slug::is_slug(&v.provider.id), "imported id {:?} is not a safe file name", v.provider.id);
+        let written = crate::import::record_text(&v.provider, "sheet.csv");
+        assert!(toml::from_str::<toml::Table>(&written).is_ok(), "written record does not read back:\n{written}");
+    }
+    let mut all = crate::diagnostics::Diagnostics { items: diags };
+    all.sort();
+    let _ = all.render(false);
+}
+
 /// A fuzz target: raw bytes in, a panic only when a promise is broken.
 pub type Target = fn(&[u8]);
 
@@ -167,4 +206,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("postcode", postcode),
     ("postcode_table", postcode_table),
     ("areas", areas),
+    ("import_csv", import_csv),
 ];

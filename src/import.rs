@@ -390,6 +390,23 @@ pub fn record_text(p: &Provider, source: &str) -> String {
     s
 }
 
+/// Turns one record gathered by [`read_sheet`] into a provider, as `apdir build` would load
+/// `providers/<id>.toml`, with what was found wrong. Pure: writes nothing (shared by
+/// [`import`] and the `import_csv` fuzz target).
+pub fn convert_record(sheet: &str, path: &Path, id: &str, row: usize, toml_text: String) -> (Option<LoadedProvider>, Vec<Diagnostic>) {
+    let file = SourceFile::new(format!("{sheet} row {row} (as providers/{id}.toml)"), path, toml_text);
+    let mut found = Vec::new();
+    let mut out = None;
+    match TomlDoc::load::<Provider>(&file, &file.text, 0, &crate::load::providers::known_fields, &mut found) {
+        Ok((doc, Some(provider))) if !found.iter().any(Diagnostic::is_error) => {
+            out = Some(LoadedProvider { provider, doc, stem: id.to_string() });
+        }
+        Ok(_) => {}
+        Err(d) => found.push(d),
+    }
+    (out, found)
+}
+
 /// Imports the sheet. Writes the records that pass; reports the rest.
 pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
     let mut diags = Diagnostics::default();
@@ -415,15 +432,8 @@ pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
             problems.push(RowProblem { row, column: "id".into(), reason: format!("providers/{id}.toml already exists; pass --force to replace it") });
             continue;
         }
-        let file = SourceFile::new(format!("{shown} row {row} (as providers/{id}.toml)"), &path, toml_text);
-        let mut found = Vec::new();
-        match TomlDoc::load::<Provider>(&file, &file.text, 0, &crate::load::providers::known_fields, &mut found) {
-            Ok((doc, Some(provider))) if !found.iter().any(Diagnostic::is_error) => {
-                loaded.push(LoadedProvider { provider, doc, stem: id });
-            }
-            Ok(_) => {}
-            Err(d) => found.push(d),
-        }
+        let (provider, found) = convert_record(&shown, &path, &id, row, toml_text);
+        loaded.extend(provider);
         report.diagnostics.items.extend(found);
     }
     let (valid, found) = crate::validate::providers(loaded, &postcodes, &areas, &config, today);
