@@ -148,7 +148,7 @@ struct Count {
     count: usize,
 }
 
-/// The internal-only pages (the dashboard). Empty for the public profile.
+/// The internal-only pages (the dashboard and the exclusions tracker). Empty for the public profile.
 pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagnostic>> {
     if !site.profile.is_internal() {
         return Vec::new();
@@ -167,5 +167,8 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagn
     c.insert("items", &items);
     c.insert("counts", &counts);
     c.insert("provider_count", &site.providers.len());
-    vec![templates.render("dashboard.html", &c).map(|html| OutputFile { path: "dashboard/index.html".into(), body: Body::Bytes(html.into_bytes()) })]
+    c.insert("exclusions_url", crate::tracking::URL);
+    let mut out = vec![templates.render("dashboard.html", &c).map(|html| OutputFile { path: "dashboard/index.html".into(), body: Body::Bytes(html.into_bytes()) })];
+    out.extend(crate::tracking::pages(site, templates));
+    out
 }

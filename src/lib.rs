@@ -26,6 +26,7 @@ pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod tracking;
 pub mod validate;
 
 use std::path::PathBuf;

@@ -162,6 +162,7 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ("templates/area.html", include_str!("../themes/default/templates/area.html")),
     ("templates/partials/map_legend.html", include_str!("../themes/default/templates/partials/map_legend.html")),
     ("templates/dashboard.html", include_str!("../themes/default/templates/dashboard.html")),
+    ("templates/dashboard_exclusions.html", include_str!("../themes/default/templates/dashboard_exclusions.html")),
     ("templates/search.html", include_str!("../themes/default/templates/search.html")),
     ("templates/partials/finder.html", include_str!("../themes/default/templates/partials/finder.html")),
     ("templates/partials/provider_card.html", include_str!("../themes/default/templates/partials/provider_card.html")),

@@ -27,7 +27,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const TEST_TIMEOUT = 90_000;
 
-const PAGES = ['/dashboard/', '/providers/barnoldswick-canal-crafts/', '/'];
+const PAGES = ['/dashboard/', '/dashboard/exclusions/', '/providers/barnoldswick-canal-crafts/', '/'];
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json', '.xml': 'application/xml' };
 
