@@ -180,24 +180,7 @@ pub fn check_internal(p: &crate::model::provider::Provider, doc: &crate::load::t
 }
 
 fn resolved(p: &std::path::Path) -> std::path::PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    // Canonicalise the longest part that exists, so symlinks and `..` compare equal.
-    let mut existing = abs.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
-            (Some(n), Some(parent)) => {
-                rest.push(n);
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut out = existing.canonicalize().unwrap_or(existing);
-    for n in rest.into_iter().rev() {
-        out.push(n);
-    }
-    out
+    crate::output::absolute(p)
 }
 
 /// The internal build refuses to write into (or around) the public output folder, or into

@@ -70,7 +70,9 @@ pub fn check_target(target: &Path, root: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-fn absolute(p: &Path) -> PathBuf {
+/// `p` made absolute without touching the disk for the parts that do not exist yet, with the
+/// part that exists canonicalised (so symlinks and `..` compare equal).
+pub fn absolute(p: &Path) -> PathBuf {
     let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
     // Resolve `.` and `..` without touching the disk (the target may not exist yet), then
     // canonicalise the part that does exist so symlinked parents compare equal.
