@@ -166,17 +166,7 @@ pub fn export(options: &BuildOptions, formats: &[export::Format], out: &std::pat
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     // Internal records never go into a published folder.
     disclosure::check_output(&site, out)?;
-    let files = export::files(&site, formats, site.profile);
-    for f in &files {
-        let dest = out.join(&f.path);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::Usage(format!("cannot create {}: {e}", parent.display())))?;
-        }
-        if let render::Body::Bytes(b) = &f.body {
-            std::fs::write(&dest, b).map_err(|e| Error::Usage(format!("cannot write {}: {e}", dest.display())))?;
-        }
-    }
-    Ok(files.len())
+    Ok(export::write(&site, formats, site.profile, &output::Folder::new(out))?)
 }
 
 /// Searches the index the last build saved (or, when there is none, a fresh in-memory index

@@ -143,6 +143,40 @@ impl Memory {
     }
 }
 
+/// Writes files straight into a folder, beside whatever it holds (`apdir export`: the
+/// folder is the user's, not a site apdir replaces).
+pub struct Folder {
+    dir: PathBuf,
+}
+
+impl Folder {
+    pub fn new(dir: &Path) -> Folder {
+        Folder { dir: dir.to_path_buf() }
+    }
+}
+
+impl Sink for Folder {
+    fn put(&self, file: OutputFile) -> Result<(), OutputError> {
+        write_below(&self.dir, file).map(|_| ())
+    }
+}
+
+/// Writes `file` below `dir`, making folders as needed. Returns the bytes written.
+fn write_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
+    let dest = dir.join(safe_relative(&file.path)?);
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    match &file.body {
+        Body::Bytes(b) => {
+            let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
+            f.write_all(b).map_err(io(&dest))?;
+            Ok(b.len() as u64)
+        }
+        Body::Copy(src) => std::fs::copy(src, &dest).map_err(io(&dest)),
+    }
+}
+
 fn safe_relative(path: &str) -> Result<&Path, OutputError> {
     let rel = Path::new(path);
     if path.is_empty() || rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
@@ -224,19 +258,7 @@ impl Drop for Staging {
 
 impl Sink for Staging {
     fn put(&self, file: OutputFile) -> Result<(), OutputError> {
-        let rel = safe_relative(&file.path)?;
-        let dest = self.dir.join(rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        let n = match &file.body {
-            Body::Bytes(b) => {
-                let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
-                f.write_all(b).map_err(io(&dest))?;
-                b.len() as u64
-            }
-            Body::Copy(src) => std::fs::copy(src, &dest).map_err(io(&dest))?,
-        };
+        let n = write_below(&self.dir, file)?;
         self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         Ok(())

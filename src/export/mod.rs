@@ -12,6 +12,7 @@ pub mod table;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use crate::output::{OutputError, Sink};
 use crate::render::{Body, OutputFile};
 use crate::site::{Profile, Site};
 
@@ -39,64 +40,112 @@ impl Format {
     }
 }
 
-/// The export files the site publishes (the public profile's records, whatever the build's
-/// profile: the internal site's open data links show what the public sees).
-pub fn site_files(site: &Site) -> Vec<OutputFile> {
+/// Writes the export files the site publishes into `sink` (the public profile's records,
+/// whatever the build's profile: the internal site's open data links show what the public
+/// sees).
+pub fn write_site_files(site: &Site, sink: &dyn Sink) -> Result<usize, OutputError> {
     let e = &site.config.exports;
     let formats: Vec<Format> = Format::ALL.iter().copied().filter(|f| if *f == Format::Oruk { e.oruk } else { e.data }).collect();
-    files(site, &formats, Profile::Public)
+    write(site, &formats, Profile::Public, sink)
 }
 
-/// The files of `formats`, with records as `profile` may see them. Paths are relative to
-/// the output folder.
+/// The files of `formats`, with records as `profile` may see them, in memory (sorted by path).
 pub fn files(site: &Site, formats: &[Format], profile: Profile) -> Vec<OutputFile> {
-    let recs = records(site, profile);
-    let mut out = Vec::new();
+    let memory = crate::output::Memory::default();
+    // Memory only refuses unsafe paths, and export paths are fixed.
+    let _ = write(site, formats, profile, &memory);
+    memory.into_files().into_iter().map(|(path, b)| OutputFile { path, body: Body::Bytes(b) }).collect()
+}
+
+/// What one provider contributes to each export, already serialised.
+#[derive(Default)]
+struct Pieces {
+    json: Vec<u8>,
+    csv: Vec<u8>,
+    features: Vec<Vec<u8>>,
+    oruk: Option<oruk::Pieces>,
+}
+
+/// Writes the files of `formats` into `sink`, with records as `profile` may see them (Open
+/// Referral UK is always public). Records are made, serialised and dropped one provider at a
+/// time on every core, so memory stays near the size of the output, not of the records as
+/// trees. Returns the number of files written.
+pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink) -> Result<usize, OutputError> {
+    let want = |f: Format| formats.contains(&f);
+    let written = std::sync::atomic::AtomicUsize::new(0);
+    let put = |path: String, mut bytes: Vec<u8>| -> Result<(), OutputError> {
+        bytes.push(b'\n');
+        written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        sink.put(OutputFile { path, body: Body::Bytes(bytes) })
+    };
+    let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
+    let columns = table::columns(costs, profile);
+    let terms = oruk::Terms::new();
+    let mut pieces: Vec<Pieces> = directory_order(site)
+        .into_par_iter()
+        .map(|vp| -> Result<Pieces, OutputError> {
+            let mut p = Pieces::default();
+            if want(Format::Json) || want(Format::Csv) || want(Format::Geojson) {
+                let r = crate::disclosure::provider_record(vp, site, profile);
+                if want(Format::Json) {
+                    p.json = serde_json::to_vec(&r).unwrap_or_default();
+                }
+                if want(Format::Csv) {
+                    p.csv = table::rows(&r, &columns);
+                }
+                if want(Format::Geojson) {
+                    p.features = features(&r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
+                }
+            }
+            if want(Format::Oruk) {
+                let public = crate::disclosure::provider_record(vp, site, Profile::Public);
+                p.oruk = Some(oruk::record_pieces(site, &terms, &public, &put)?);
+            }
+            Ok(p)
+        })
+        .collect::<Result<_, _>>()?;
     for f in formats {
         match f {
-            Format::Json => out.push(bytes("data/providers.json", compact(&json_document(site, &recs, profile)))),
-            Format::Csv => out.push(bytes("data/providers.csv", table::to_csv(&recs, profile).into_bytes())),
-            Format::Geojson => out.push(bytes("data/providers.geojson", compact(&geojson(&recs)))),
+            Format::Json => {
+                let Value::Object(fields) = json_envelope(site, pieces.len(), profile) else { unreachable!("an object") };
+                put("data/providers.json".into(), oruk::object_with_list(fields, "providers", pieces.iter().map(|p| p.json.as_slice())))?;
+            }
+            Format::Csv => {
+                let mut csv = table::header(&columns);
+                pieces.iter().for_each(|p| csv.extend_from_slice(&p.csv));
+                // The CSV ends with its last row's line break.
+                written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                sink.put(OutputFile { path: "data/providers.csv".into(), body: Body::Bytes(csv) })?;
+            }
+            Format::Geojson => {
+                let Value::Object(fields) = json!({ "type": "FeatureCollection" }) else { unreachable!("an object") };
+                put("data/providers.geojson".into(), oruk::object_with_list(fields, "features", pieces.iter().flat_map(|p| p.features.iter().map(Vec::as_slice))))?;
+            }
             Format::Oruk => {
-                // ORUK is always public.
-                let public;
-                let public_recs: &[Value] = if profile.is_internal() {
-                    public = records(site, Profile::Public);
-                    &public
-                } else {
-                    &recs
-                };
-                let files: Vec<OutputFile> = oruk::files(site, public_recs).into_par_iter().map(|(p, v)| bytes(&p, compact(&v))).collect();
-                out.extend(files);
+                let oruk: Vec<oruk::Pieces> = pieces.iter_mut().filter_map(|p| p.oruk.take()).collect();
+                oruk::finish(&oruk, &put)?;
             }
         }
     }
-    out
+    Ok(written.into_inner())
 }
 
-/// Provider records in directory order (by name, then id).
-pub fn records(site: &Site, profile: Profile) -> Vec<Value> {
+/// Providers in directory order (by name, then id).
+fn directory_order(site: &Site) -> Vec<&crate::validate::ValidProvider> {
     let mut order: Vec<&crate::validate::ValidProvider> = site.providers.iter().collect();
     order.sort_by(|a, b| {
         a.provider.name.to_lowercase().cmp(&b.provider.name.to_lowercase()).then(a.provider.id.cmp(&b.provider.id))
     });
-    order.into_par_iter().map(|vp| crate::disclosure::provider_record(vp, site, profile)).collect()
+    order
 }
 
-fn bytes(path: &str, b: Vec<u8>) -> OutputFile {
-    OutputFile { path: path.into(), body: Body::Bytes(b) }
+/// Provider records in directory order (by name, then id).
+pub fn records(site: &Site, profile: Profile) -> Vec<Value> {
+    directory_order(site).into_par_iter().map(|vp| crate::disclosure::provider_record(vp, site, profile)).collect()
 }
 
-/// Compact JSON with a final newline (the files are for programs; 10,000 providers make
-/// about 40,000 ORUK files, so every byte counts).
-fn compact(v: &Value) -> Vec<u8> {
-    let mut s = serde_json::to_vec(v).unwrap_or_default();
-    s.push(b'\n');
-    s
-}
-
-/// `/data/providers.json`: a versioned envelope around the records.
-pub fn json_document(site: &Site, records: &[Value], profile: Profile) -> Value {
+/// `/data/providers.json`: a versioned envelope; `providers` (the records) goes beside these.
+fn json_envelope(site: &Site, provider_count: usize, profile: Profile) -> Value {
     json!({
         "format": "apdir-providers",
         "version": FORMAT_VERSION,
@@ -105,39 +154,37 @@ pub fn json_document(site: &Site, records: &[Value], profile: Profile) -> Value 
         "source": format!("{}/", site.config.base()),
         "generated": site.today.iso(),
         "documentation": "docs/data.md in the apdir source describes every field",
-        "provider_count": records.len(),
-        "providers": records,
+        "provider_count": provider_count,
     })
 }
 
-/// `/data/providers.geojson`: one Point feature per provider site. Masked sites sit at their
-/// district's centre (the record's `lat`/`lon` already say so) and carry `masked: true`.
-pub fn geojson(records: &[Value]) -> Value {
+/// A record's features in `/data/providers.geojson`: one Point per provider site. Masked
+/// sites sit at their district's centre (the record's `lat`/`lon` already say so) and carry
+/// `masked: true`.
+fn features(r: &Value) -> Vec<Value> {
     let mut features = Vec::new();
-    for r in records {
-        let Some(locations) = r.get("locations").and_then(Value::as_array) else { continue };
-        for l in locations {
-            let (Some(lat), Some(lon)) = (l.get("lat").and_then(Value::as_f64), l.get("lon").and_then(Value::as_f64)) else { continue };
-            features.push(json!({
-                "type": "Feature",
-                "id": format!("{}/{}", r["id"].as_str().unwrap_or(""), l["id"].as_str().unwrap_or("")),
-                "geometry": { "type": "Point", "coordinates": [lon, lat] },
-                "properties": {
-                    "provider_id": r["id"],
-                    "name": r["name"],
-                    "site": l["name"],
-                    "status": r["status"],
-                    "registration_type": r["registration"]["type"],
-                    "list_status": r["quality_assurance"]["list_status"],
-                    "tiers": r["offer"]["tiers"],
-                    "district": l["district"],
-                    "district_name": l["district_name"],
-                    "postcode": l["postcode"],
-                    "masked": l["mask_exact_address"],
-                    "url": r["url"],
-                },
-            }));
-        }
+    let Some(locations) = r.get("locations").and_then(Value::as_array) else { return features };
+    for l in locations {
+        let (Some(lat), Some(lon)) = (l.get("lat").and_then(Value::as_f64), l.get("lon").and_then(Value::as_f64)) else { continue };
+        features.push(json!({
+            "type": "Feature",
+            "id": format!("{}/{}", r["id"].as_str().unwrap_or(""), l["id"].as_str().unwrap_or("")),
+            "geometry": { "type": "Point", "coordinates": [lon, lat] },
+            "properties": {
+                "provider_id": r["id"],
+                "name": r["name"],
+                "site": l["name"],
+                "status": r["status"],
+                "registration_type": r["registration"]["type"],
+                "list_status": r["quality_assurance"]["list_status"],
+                "tiers": r["offer"]["tiers"],
+                "district": l["district"],
+                "district_name": l["district_name"],
+                "postcode": l["postcode"],
+                "masked": l["mask_exact_address"],
+                "url": r["url"],
+            },
+        }));
     }
-    json!({ "type": "FeatureCollection", "features": features })
+    features
 }

@@ -65,20 +65,6 @@ fn term_json(t: &Term) -> Value {
     })
 }
 
-fn page(contents: Vec<Value>) -> Value {
-    let n = contents.len();
-    json!({
-        "total_items": n,
-        "total_pages": 1,
-        "page_number": 1,
-        "size": n,
-        "first_page": true,
-        "last_page": true,
-        "empty": n == 0,
-        "contents": contents,
-    })
-}
-
 fn text(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
@@ -198,169 +184,252 @@ fn service_list_item(r: &Value, org: &Value) -> Value {
     v
 }
 
-/// Every ORUK file, as (path below the output folder, body).
-/// `records` are the public records (`export::records(site, Profile::Public)`).
-pub fn files(site: &Site, records: &[Value]) -> Vec<(String, Value)> {
-    let all_terms = terms();
-    // Each term's JSON once (its UUID costs a SHA-1), cloned into every link.
-    let term_by: BTreeMap<(&str, String), Value> = all_terms.iter().map(|t| ((t.taxonomy, t.key.clone()), term_json(t))).collect();
-    let mut out = Vec::new();
-    let mut services_list = Vec::new();
-    let mut orgs: BTreeMap<String, (Value, Vec<Value>)> = BTreeMap::new();
-    let mut locations = Vec::new();
-    let mut sals = Vec::new();
-    let mut sal_list = Vec::new();
+/// Shared by every record's pieces: each taxonomy term's JSON once (its UUID costs a SHA-1).
+pub struct Terms {
+    by_key: BTreeMap<(&'static str, String), Value>,
+}
 
-    for r in records {
-        let org = organization(r);
-        let list_item = service_list_item(r, &org);
-        let sid = list_item["id"].clone();
-        let mut full = list_item.clone();
-        // Service areas: the districts served.
-        let mut districts: Vec<(String, String)> = Vec::new();
-        for l in r["locations"].as_array().into_iter().flatten() {
-            let d = (text(&l["district"]).to_string(), text(&l["district_name"]).to_string());
-            if !districts.contains(&d) {
-                districts.push(d);
-            }
+impl Terms {
+    pub fn new() -> Terms {
+        Terms { by_key: terms().iter().map(|t| ((t.taxonomy, t.key.clone()), term_json(t))).collect() }
+    }
+}
+
+impl Default for Terms {
+    fn default() -> Terms {
+        Terms::new()
+    }
+}
+
+/// What one provider contributes to the ORUK files besides its own files (which
+/// [`record_pieces`] writes at once): its entries in the list bodies, already serialised, so
+/// the lists are joined as bytes and no record is held in memory as a tree.
+pub struct Pieces {
+    service: Vec<u8>,
+    org_id: String,
+    org: Value,
+    org_service: Vec<u8>,
+    locations: Vec<Vec<u8>>,
+    service_at_locations: Vec<Vec<u8>>,
+}
+
+/// Serialises compactly; a value built from JSON cannot fail to serialise.
+fn compact(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// Writes one public record's own files (`services/<id>.json`, `locations/<id>.json`,
+/// `service_at_locations/<id>.json`) through `put` and returns its list entries.
+pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(String, Vec<u8>) -> Result<(), E>) -> Result<Pieces, E> {
+    let term_by = &terms.by_key;
+    let mut location_bytes = Vec::new();
+    let mut sal_list_bytes = Vec::new();
+    let org = organization(r);
+    let list_item = service_list_item(r, &org);
+    let sid = list_item["id"].clone();
+    let mut full = list_item.clone();
+    // Service areas: the districts served.
+    let mut districts: Vec<(String, String)> = Vec::new();
+    for l in r["locations"].as_array().into_iter().flatten() {
+        let d = (text(&l["district"]).to_string(), text(&l["district_name"]).to_string());
+        if !districts.contains(&d) {
+            districts.push(d);
         }
-        for code in r["service_area"].as_array().into_iter().flatten().map(text) {
-            let name = site.area(code).map(|a| a.name.clone()).unwrap_or_else(|| code.to_string());
-            if !districts.iter().any(|(c, _)| c == code) {
-                districts.push((code.to_string(), name));
-            }
+    }
+    for code in r["service_area"].as_array().into_iter().flatten().map(text) {
+        let name = site.area(code).map(|a| a.name.clone()).unwrap_or_else(|| code.to_string());
+        if !districts.iter().any(|(c, _)| c == code) {
+            districts.push((code.to_string(), name));
         }
-        full["service_areas"] = Value::Array(
-            districts
-                .iter()
-                .map(|(code, name)| json!({"id": uuid("service_area", &format!("{}:{code}", text(&r["id"]))), "service_id": sid, "name": name, "service_area": name, "extent_type": "text", "extent": code}))
-                .collect(),
-        );
-        // Sites.
-        let mut sal_values = Vec::new();
-        let mut schedules = Vec::new();
-        for l in r["locations"].as_array().into_iter().flatten() {
-            let loc = location(r, l);
-            let sal_id = uuid("service_at_location", &format!("{}:{}", text(&r["id"]), text(&l["id"])));
-            let sal = json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": loc});
-            for (i, s) in l["schedule"].as_array().into_iter().flatten().enumerate() {
-                let days: Vec<&str> = s["days"].as_array().map(|d| d.iter().map(text).collect()).unwrap_or_default();
-                schedules.push(json!({
-                    "id": uuid("schedule", &format!("{}:{}:{i}", text(&r["id"]), text(&l["id"]))),
+    }
+    full["service_areas"] = Value::Array(
+        districts
+            .iter()
+            .map(|(code, name)| json!({"id": uuid("service_area", &format!("{}:{code}", text(&r["id"]))), "service_id": sid, "name": name, "service_area": name, "extent_type": "text", "extent": code}))
+            .collect(),
+    );
+    // Sites.
+    let mut sal_values = Vec::new();
+    let mut schedules = Vec::new();
+    for l in r["locations"].as_array().into_iter().flatten() {
+        let loc = location(r, l);
+        let sal_id = uuid("service_at_location", &format!("{}:{}", text(&r["id"]), text(&l["id"])));
+        let sal = json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": loc});
+        for (i, s) in l["schedule"].as_array().into_iter().flatten().enumerate() {
+            let days: Vec<&str> = s["days"].as_array().map(|d| d.iter().map(text).collect()).unwrap_or_default();
+            schedules.push(json!({
+                "id": uuid("schedule", &format!("{}:{}:{i}", text(&r["id"]), text(&l["id"]))),
+                "service_id": sid,
+                "service_at_location_id": sal_id,
+                "freq": "WEEKLY",
+                "byday": days.join(","),
+                "opens_at": s["opens"],
+                "closes_at": s["closes"],
+                "description": format!("{}: {} to {}", text(&loc["name"]), text(&s["opens"]), text(&s["closes"])),
+            }));
+        }
+        let mut list_loc = loc.clone();
+        if let Some(o) = list_loc.as_object_mut() {
+            o.remove("addresses");
+            o.remove("accessibility");
+        }
+        sal_list_bytes.push(compact(&json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": list_loc, "service": list_item})));
+        let mut standalone = sal.clone();
+        standalone["service"] = list_item.clone();
+        put(format!("api/v3/service_at_locations/{sal_id}.json"), compact(&standalone))?;
+        let bytes = compact(&loc);
+        put(format!("api/v3/locations/{}.json", text(&loc["id"])), bytes.clone())?;
+        location_bytes.push(bytes);
+        sal_values.push(sal);
+    }
+    full["service_at_locations"] = Value::Array(sal_values);
+    full["schedules"] = Value::Array(schedules);
+    full["cost_options"] = Value::Array(
+        r["costs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut co = json!({
+                    "id": uuid("cost_option", &format!("{}:{i}", text(&r["id"]))),
                     "service_id": sid,
-                    "service_at_location_id": sal_id,
-                    "freq": "WEEKLY",
-                    "byday": days.join(","),
-                    "opens_at": s["opens"],
-                    "closes_at": s["closes"],
-                    "description": format!("{}: {} to {}", text(&loc["name"]), text(&s["opens"]), text(&s["closes"])),
-                }));
-            }
-            let mut list_loc = loc.clone();
-            if let Some(o) = list_loc.as_object_mut() {
-                o.remove("addresses");
-                o.remove("accessibility");
-            }
-            sal_list.push(json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": list_loc, "service": list_item}));
-            let mut standalone = sal.clone();
-            standalone["service"] = list_item.clone();
-            sals.push(standalone);
-            locations.push(loc);
-            sal_values.push(sal);
+                    "option": crate::model::vocab::CostOptionKind::from_key(text(&c["option"])).label(),
+                    "amount": c["amount"],
+                    "amount_description": format!("{} {}{}{}", text(&c["currency"]), crate::model::vocab::CostOptionKind::from_key(text(&c["option"])).label(), if c["includes_transport"].as_bool() == Some(true) { ", including transport" } else { "" }, if text(&c["description"]).is_empty() { String::new() } else { format!(". {}", text(&c["description"])) }),
+                });
+                if let Some(d) = c["valid_from"].as_str() {
+                    co["valid_from"] = json!(d);
+                }
+                if let Some(d) = c["valid_to"].as_str() {
+                    co["valid_to"] = json!(d);
+                }
+                co
+            })
+            .collect(),
+    );
+    if let Some(role) = r["contact"]["role"].as_str().filter(|s| !s.is_empty()) {
+        full["contacts"] = json!([{"id": uuid("contact", text(&r["id"])), "service_id": sid, "name": role, "title": role}]);
+    }
+    // Taxonomy links.
+    let mut links = Vec::new();
+    let mut link = |taxonomy: &'static str, key: String| {
+        if let Some(term) = term_by.get(&(taxonomy, key.clone())) {
+            let term = term.clone();
+            links.push(json!({
+                "id": uuid("attribute", &format!("{}:{taxonomy}:{key}", text(&r["id"]))),
+                "link_id": sid,
+                "link_type": "service",
+                "taxonomy_term_id": term["id"],
+                "taxonomy_term": term,
+            }));
         }
-        full["service_at_locations"] = Value::Array(sal_values);
-        full["schedules"] = Value::Array(schedules);
-        full["cost_options"] = Value::Array(
-            r["costs"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, c)| {
-                    let mut co = json!({
-                        "id": uuid("cost_option", &format!("{}:{i}", text(&r["id"]))),
-                        "service_id": sid,
-                        "option": crate::model::vocab::CostOptionKind::from_key(text(&c["option"])).label(),
-                        "amount": c["amount"],
-                        "amount_description": format!("{} {}{}{}", text(&c["currency"]), crate::model::vocab::CostOptionKind::from_key(text(&c["option"])).label(), if c["includes_transport"].as_bool() == Some(true) { ", including transport" } else { "" }, if text(&c["description"]).is_empty() { String::new() } else { format!(". {}", text(&c["description"])) }),
-                    });
-                    if let Some(d) = c["valid_from"].as_str() {
-                        co["valid_from"] = json!(d);
-                    }
-                    if let Some(d) = c["valid_to"].as_str() {
-                        co["valid_to"] = json!(d);
-                    }
-                    co
-                })
-                .collect(),
-        );
-        if let Some(role) = r["contact"]["role"].as_str().filter(|s| !s.is_empty()) {
-            full["contacts"] = json!([{"id": uuid("contact", text(&r["id"])), "service_id": sid, "name": role, "title": role}]);
-        }
-        // Taxonomy links.
-        let mut links = Vec::new();
-        let mut link = |taxonomy: &'static str, key: String| {
-            if let Some(term) = term_by.get(&(taxonomy, key.clone())) {
-                let term = term.clone();
-                links.push(json!({
-                    "id": uuid("attribute", &format!("{}:{taxonomy}:{key}", text(&r["id"]))),
-                    "link_id": sid,
-                    "link_type": "service",
-                    "taxonomy_term_id": term["id"],
-                    "taxonomy_term": term,
-                }));
-            }
-        };
-        for t in r["offer"]["tiers"].as_array().into_iter().flatten() {
-            link("apdir-tier", t.to_string());
-        }
-        for n in r["offer"]["needs"].as_array().into_iter().flatten() {
-            link("apdir-need", text(n).to_string());
-        }
-        for k in r["offer"]["key_stages"].as_array().into_iter().flatten() {
-            link("apdir-key-stage", text(k).to_string());
-        }
-        full["attributes"] = Value::Array(links);
+    };
+    for t in r["offer"]["tiers"].as_array().into_iter().flatten() {
+        link("apdir-tier", t.to_string());
+    }
+    for n in r["offer"]["needs"].as_array().into_iter().flatten() {
+        link("apdir-need", text(n).to_string());
+    }
+    for k in r["offer"]["key_stages"].as_array().into_iter().flatten() {
+        link("apdir-key-stage", text(k).to_string());
+    }
+    full["attributes"] = Value::Array(links);
 
-        out.push((format!("api/v3/services/{}.json", text(&sid)), full));
-        let entry = orgs.entry(text(&org["id"]).to_string()).or_insert_with(|| (org.clone(), Vec::new()));
-        let mut svc = list_item.clone();
-        if let Some(o) = svc.as_object_mut() {
-            o.remove("organization");
-        }
-        entry.1.push(svc);
-        services_list.push(list_item);
+    put(format!("api/v3/services/{}.json", text(&sid)), compact(&full))?;
+    let mut svc = list_item.clone();
+    if let Some(o) = svc.as_object_mut() {
+        o.remove("organization");
     }
+    Ok(Pieces {
+        service: compact(&list_item),
+        org_id: text(&org["id"]).to_string(),
+        org,
+        org_service: compact(&svc),
+        locations: location_bytes,
+        service_at_locations: sal_list_bytes,
+    })
+}
 
-    out.push(("api/v3/services/index.json".into(), page(services_list)));
-    let mut org_values = Vec::new();
-    for (id, (mut org, services)) in orgs {
-        org["services"] = Value::Array(services);
-        out.push((format!("api/v3/organizations/{id}.json"), org.clone()));
-        org_values.push(org);
+/// A JSON object (keys in order, as `serde_json` writes them) whose `list_key` holds `items`,
+/// each already serialised.
+pub fn object_with_list<'a>(mut fields: serde_json::Map<String, Value>, list_key: &str, items: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    fields.insert(list_key.to_string(), Value::Null);
+    let mut out = vec![b'{'];
+    let mut items = Some(items);
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend(compact(&Value::String(k.clone())));
+        out.push(b':');
+        if k == list_key {
+            out.push(b'[');
+            for (n, item) in items.take().into_iter().flatten().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(item);
+            }
+            out.push(b']');
+        } else {
+            out.extend(compact(v));
+        }
     }
-    out.push(("api/v3/organizations/index.json".into(), page(org_values)));
-    for l in &locations {
-        out.push((format!("api/v3/locations/{}.json", text(&l["id"])), l.clone()));
+    out.push(b'}');
+    out
+}
+
+/// The list body of a paginated ORUK response holding every item on one page.
+fn page_of(items: &[&[u8]]) -> Vec<u8> {
+    let n = items.len();
+    let Value::Object(fields) = json!({
+        "total_items": n,
+        "total_pages": 1,
+        "page_number": 1,
+        "size": n,
+        "first_page": true,
+        "last_page": true,
+        "empty": n == 0,
+    }) else {
+        unreachable!("json! of an object is an object")
+    };
+    object_with_list(fields, "contents", items.iter().copied())
+}
+
+/// Writes the list bodies, the organisations and the taxonomies, from every record's pieces
+/// in directory order.
+pub fn finish<E>(pieces: &[Pieces], put: &dyn Fn(String, Vec<u8>) -> Result<(), E>) -> Result<(), E> {
+    put("api/v3/services/index.json".into(), page_of(&pieces.iter().map(|p| p.service.as_slice()).collect::<Vec<_>>()))?;
+    let mut orgs: BTreeMap<&str, (&Value, Vec<&[u8]>)> = BTreeMap::new();
+    for p in pieces {
+        orgs.entry(&p.org_id).or_insert_with(|| (&p.org, Vec::new())).1.push(&p.org_service);
     }
-    out.push(("api/v3/locations/index.json".into(), page(locations)));
-    for s in &sals {
-        out.push((format!("api/v3/service_at_locations/{}.json", text(&s["id"])), s.clone()));
+    let mut org_bytes = Vec::new();
+    for (id, (org, services)) in orgs {
+        let Value::Object(fields) = org.clone() else { continue };
+        let bytes = object_with_list(fields, "services", services);
+        put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
+        org_bytes.push(bytes);
     }
-    out.push(("api/v3/service_at_locations/index.json".into(), page(sal_list)));
-    let taxonomies: Vec<Value> = taxonomies()
+    put("api/v3/organizations/index.json".into(), page_of(&org_bytes.iter().map(Vec::as_slice).collect::<Vec<_>>()))?;
+    let locations: Vec<&[u8]> = pieces.iter().flat_map(|p| p.locations.iter().map(Vec::as_slice)).collect();
+    put("api/v3/locations/index.json".into(), page_of(&locations))?;
+    let sals: Vec<&[u8]> = pieces.iter().flat_map(|p| p.service_at_locations.iter().map(Vec::as_slice)).collect();
+    put("api/v3/service_at_locations/index.json".into(), page_of(&sals))?;
+    let taxonomies: Vec<Vec<u8>> = taxonomies()
         .into_iter()
-        .map(|(key, name, description)| json!({"id": uuid("taxonomy", key), "name": name, "description": description, "version": "1"}))
+        .map(|(key, name, description)| compact(&json!({"id": uuid("taxonomy", key), "name": name, "description": description, "version": "1"})))
         .collect();
-    out.push(("api/v3/taxonomies/index.json".into(), page(taxonomies)));
-    out.push(("api/v3/taxonomy_terms/index.json".into(), page(all_terms.iter().map(term_json).collect())));
-    out.push((
+    put("api/v3/taxonomies/index.json".into(), page_of(&taxonomies.iter().map(Vec::as_slice).collect::<Vec<_>>()))?;
+    let terms: Vec<Vec<u8>> = terms().iter().map(|t| compact(&term_json(t))).collect();
+    put("api/v3/taxonomy_terms/index.json".into(), page_of(&terms.iter().map(Vec::as_slice).collect::<Vec<_>>()))?;
+    put(
         "api/v3/index.json".into(),
-        json!({
+        compact(&json!({
             "version": "3.0",
             "profile": "https://openreferraluk.org/",
             "openapi_url": "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/openapi.json",
-        }),
-    ));
-    out
+        })),
+    )
 }

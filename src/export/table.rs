@@ -248,22 +248,33 @@ pub fn cell(v: Option<&Value>, kind: Kind) -> String {
 pub fn to_csv(records: &[Value], profile: Profile) -> String {
     let costs = records.iter().filter_map(|r| r["costs"].as_array().map(Vec::len)).max().unwrap_or(1);
     let cols = columns(costs, profile);
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let _ = w.write_record(cols.iter().map(|c| c.name.as_str()));
+    let mut out = header(&cols);
     for r in records {
-        let empty = Vec::new();
-        let locations = r["locations"].as_array().unwrap_or(&empty);
-        for loc in locations {
-            let row: Vec<String> = cols
-                .iter()
-                .map(|c| match c.scope {
-                    Scope::Provider | Scope::Cost => cell(get(r, &c.name), c.kind),
-                    Scope::Location => cell(get(loc, &c.name["location.".len()..]), c.kind),
-                    Scope::Internal => cell(get(r, &c.name), c.kind),
-                })
-                .collect();
-            let _ = w.write_record(&row);
-        }
+        out.extend(rows(r, &cols));
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new())
+}
+
+/// The header row of a CSV with `cols`, encoded.
+pub fn header(cols: &[Column]) -> Vec<u8> {
+    let mut w = writer();
+    let _ = w.write_record(cols.iter().map(|c| c.name.as_str()));
+    w.into_inner().unwrap_or_default()
+}
+
+/// One record's rows (one per site), encoded, so records can be written in parallel.
+pub fn rows(r: &Value, cols: &[Column]) -> Vec<u8> {
+    let mut w = writer();
+    for loc in r["locations"].as_array().into_iter().flatten() {
+        let row = cols.iter().map(|c| match c.scope {
+            Scope::Provider | Scope::Cost | Scope::Internal => cell(get(r, &c.name), c.kind),
+            Scope::Location => cell(get(loc, &c.name["location.".len()..]), c.kind),
+        });
+        let _ = w.write_record(row);
+    }
+    w.into_inner().unwrap_or_default()
 }

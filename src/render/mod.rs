@@ -539,7 +539,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
     files.push(feeds::robots(site));
     files.push(feeds::atom(site));
     files.extend(areas::files(site));
-    files.extend(crate::export::site_files(site));
+    crate::export::write_site_files(site, sink)?;
 
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);
