@@ -35,7 +35,8 @@ fn leftovers(site: &TestSite) -> Vec<String> {
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public."))
+        // The spare (the site before the current one, kept for the next build) is no leftover.
+        .filter(|n| n.starts_with(".public.") && n != ".public.spare")
         .collect()
 }
 

@@ -116,3 +116,91 @@ fn check_writes_nothing() {
     apdir::check(&site.options()).unwrap();
     assert!(!site.output().exists());
 }
+
+/// A fresh build of the site into a folder of its own, for comparison.
+fn fresh_build(site: &TestSite) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let out = tempfile::tempdir().unwrap();
+    let mut options = site.options();
+    options.output = Some(out.path().join("site"));
+    apdir::build(&options).unwrap();
+    read_tree(&out.path().join("site"))
+}
+
+#[test]
+fn a_rebuild_over_the_spare_site_equals_a_fresh_build() {
+    let site = TestSite::new();
+    let spare = site.root().join(".public.spare");
+    site.provider("test-provider", VALID_PROVIDER);
+    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second"));
+    site.build().unwrap();
+    assert!(!spare.exists(), "a first build has no previous site to keep");
+    site.build().unwrap();
+    assert!(spare.join("providers/second/index.html").is_file(), "the replaced site is kept as the spare");
+
+    // The next build rewrites the spare: remove a provider, add a guide page, and put
+    // things in the spare's way that a stale or tampered folder could hold.
+    std::fs::remove_file(site.root().join("providers/second.toml")).unwrap();
+    site.write("content/guide/new.md", "+++\ntitle = \"New page\"\nsummary = \"x\"\n+++\nA new page.\n");
+    std::fs::write(spare.join("stale.html"), "old").unwrap();
+    // A file where a folder must go, and a folder where a file must go.
+    std::fs::remove_dir_all(spare.join("guide")).unwrap();
+    std::fs::write(spare.join("guide"), "not a folder").unwrap();
+    std::fs::remove_file(spare.join("providers/test-provider/index.html")).unwrap();
+    std::fs::create_dir_all(spare.join("providers/test-provider/index.html/inner")).unwrap();
+    // A link where a file goes must not be written through.
+    let victim = site.root().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::fs::remove_file(spare.join("404.html")).unwrap();
+    std::os::unix::fs::symlink(&victim, spare.join("404.html")).unwrap();
+    // A file with another hard link (a deploy snapshot, say) keeps its bytes under that name.
+    let snapshot = site.root().join("snapshot-index.html");
+    std::fs::write(spare.join("index.html"), "snapshot bytes").unwrap();
+    std::fs::hard_link(spare.join("index.html"), &snapshot).unwrap();
+
+    let before_prev = read_tree(&site.output());
+    site.build().unwrap();
+    assert_eq!(read_tree(&site.output()), fresh_build(&site), "a rebuild over the spare equals a fresh build");
+    assert!(!site.output().join("providers/second").exists(), "pages of removed providers disappear");
+    assert!(!site.output().join("stale.html").exists(), "stale files are pruned");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me", "a link in the spare is replaced, not followed");
+    assert_eq!(std::fs::read_to_string(&snapshot).unwrap(), "snapshot bytes", "hard links keep their bytes");
+    assert!(!std::fs::symlink_metadata(site.output().join("404.html")).unwrap().file_type().is_symlink());
+    // The site it replaced is the new spare, whole.
+    assert_eq!(read_tree(&spare), before_prev);
+}
+
+#[test]
+fn unchanged_files_keep_their_timestamps_and_changed_ones_are_rewritten() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second"));
+    site.build().unwrap();
+    site.build().unwrap();
+    let mtime = |p: &str| std::fs::metadata(site.output().join(p)).unwrap().modified().unwrap();
+    let page = "providers/second/index.html";
+    let old = mtime(page);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Builds three and four rewrite the spares of builds one and two: same bytes, so the
+    // page's file is left alone both times.
+    site.build().unwrap();
+    site.build().unwrap();
+    assert_eq!(mtime(page), old, "an unchanged page is not rewritten");
+    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second (renamed)"));
+    site.build().unwrap();
+    assert!(mtime(page) > old, "a changed page is rewritten");
+    assert!(std::fs::read_to_string(site.output().join(page)).unwrap().contains("Second (renamed)"));
+}
+
+#[test]
+fn a_spare_without_the_marker_is_not_reused() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let spare = site.root().join(".public.spare");
+    std::fs::create_dir_all(&spare).unwrap();
+    std::fs::write(spare.join("precious.txt"), "not apdir's").unwrap();
+    site.build().unwrap();
+    site.build().unwrap();
+    site.build().unwrap();
+    assert_eq!(std::fs::read_to_string(spare.join("precious.txt")).unwrap(), "not apdir's");
+    assert!(!site.output().join("precious.txt").exists());
+}
