@@ -88,8 +88,11 @@ pub struct BuildReport {
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let mut timings = Vec::new();
     let t = Instant::now();
-    let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
-    timings.push(("load and validate", t.elapsed()));
+    let inputs = site::Inputs::read(&options.root, &options.load).map_err(Error::Content)?;
+    timings.push(("read and parse", t.elapsed()));
+    let t = Instant::now();
+    let site = Site::from_inputs(&options.root, inputs).map_err(Error::Content)?;
+    timings.push(("validate", t.elapsed()));
     let t = Instant::now();
     site.gaps();
     timings.push(("gap analysis", t.elapsed()));

@@ -95,8 +95,7 @@ pub fn providers(
         areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
     let mut diagnostics = Vec::new();
     let mut valid = Vec::with_capacity(loaded.len());
-    let mut seen_ids: HashMap<String, (std::sync::Arc<crate::diagnostics::SourceFile>, Option<Range<usize>>)> =
-        HashMap::new();
+    let mut seen_ids: HashMap<String, crate::load::tomldoc::TomlDoc> = HashMap::new();
     let mut seen_names: HashMap<String, std::sync::Arc<crate::diagnostics::SourceFile>> = HashMap::new();
 
     for LoadedProvider { mut provider, doc, stem } in loaded {
@@ -127,8 +126,10 @@ pub fn providers(
                 format!("use `{suggestion}` (as the `id` field, or as the file name {suggestion}.toml)"),
             );
         }
-        if let Some((other, other_span)) = seen_ids.get(&p.id) {
-            let (l, col) = other_span.as_ref().map(|s| other.line_col(s.start)).unwrap_or((1, 1));
+        if let Some(other_doc) = seen_ids.get(&p.id) {
+            // The first record's position is worked out only now (spans cost a second parse).
+            let other = &other_doc.file;
+            let (l, col) = other_doc.span(&path!["id"]).map(|s| other.line_col(s.start)).unwrap_or((1, 1));
             c.error(
                 "duplicate-id",
                 &path!["id"],
@@ -137,7 +138,7 @@ pub fn providers(
                 "every provider needs its own id; it becomes the page address /providers/<id>/",
             );
         } else {
-            seen_ids.insert(p.id.clone(), (doc.file.clone(), doc.span(&path!["id"])));
+            seen_ids.insert(p.id.clone(), doc.clone());
         }
         if p.name.trim().is_empty() {
             c.error("empty-name", &path!["name"], "the provider has no name", "empty", "give the provider's name as schools know it");

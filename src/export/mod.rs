@@ -85,20 +85,25 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
         .into_par_iter()
         .map(|vp| -> Result<Pieces, OutputError> {
             let mut p = Pieces::default();
-            if want(Format::Json) || want(Format::Csv) || want(Format::Geojson) {
-                let r = crate::disclosure::provider_record(vp, site, profile);
+            let data = want(Format::Json) || want(Format::Csv) || want(Format::Geojson);
+            let record = data.then(|| crate::disclosure::provider_record(vp, site, profile));
+            if let Some(r) = &record {
                 if want(Format::Json) {
-                    p.json = serde_json::to_vec(&r).unwrap_or_default();
+                    p.json = serde_json::to_vec(r).unwrap_or_default();
                 }
                 if want(Format::Csv) {
-                    p.csv = table::rows(&r, &columns);
+                    p.csv = table::rows(r, &columns);
                 }
                 if want(Format::Geojson) {
-                    p.features = features(&r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
+                    p.features = features(r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
                 }
             }
             if want(Format::Oruk) {
-                let public = crate::disclosure::provider_record(vp, site, Profile::Public);
+                // ORUK is always public: reuse the record when it is the public one.
+                let public = match record {
+                    Some(r) if !profile.is_internal() => r,
+                    _ => crate::disclosure::provider_record(vp, site, Profile::Public),
+                };
                 p.oruk = Some(oruk::record_pieces(site, &terms, &public, &put)?);
             }
             Ok(p)

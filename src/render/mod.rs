@@ -164,6 +164,7 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<(), crate::Error> {
 
 /// [`render`], writing only the pages `selection` picks (the rest are known to be unchanged).
 pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) -> Result<(), crate::Error> {
+    let lap = Lap::new();
     let theme_dir = site.config.theme_path(&site.root);
     let mut templates = Templates::load(&site.root, &theme_dir).map_err(crate::Error::Content)?;
     let mut nav = vec![
@@ -196,6 +197,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
         pa.name.to_lowercase().cmp(&pb.name.to_lowercase()).then(pa.id.cmp(&pb.id))
     });
     let cards: Vec<ProviderCard> = order.par_iter().map(|&i| card(&site.providers[i], site)).collect();
+    lap.mark("cards");
     // Index of listing memberships (positions in `cards`).
     let mut by_district: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut by_tier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
@@ -478,6 +480,8 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             }
         }
     };
+    lap.mark("contexts");
+    let locator = areas::Locator::new(site);
     site.providers.par_iter().try_for_each(|vp| {
         if !selection.provider_page(&vp.provider.id) {
             page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
@@ -487,10 +491,12 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
         let crumbs = vec![link("Find a provider", "/providers/")];
         let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
         c.insert("provider", &pv);
-        c.insert("locator_map", &areas::locator(site, vp));
+        c.insert("locator_map", &locator.html(site, vp));
         emit(&pv.card.url, "provider.html", &c)
     })?;
+    lap.mark("provider pages");
     jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
+    lap.mark("other pages");
     listing_jobs.par_iter().try_for_each(|j| {
         let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
         let fingerprint = {
@@ -509,6 +515,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
         }
         emit(&j.url, "listing.html", &listing_context(j))
     })?;
+    lap.mark("listing pages");
     for page in crate::dashboard::pages(site, templates) {
         match page {
             Ok(f) => sink.put(f)?,
@@ -529,18 +536,22 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
 
     // Search: the tantivy index and its static export (and the finder's files). The index is
     // kept on the site so the build can save it for `apdir search`.
+    lap.mark("dashboard and 404");
     let search = crate::search::build(site).map_err(crate::Error::Content)?;
     search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
     let _ = site.search_index.set(search.index);
 
+    lap.mark("search");
     let mut files = Vec::new();
     let page_urls = page_urls.into_inner().unwrap_or_else(|e| e.into_inner());
     files.push(feeds::sitemap(site, &page_urls));
     files.push(feeds::robots(site));
     files.push(feeds::atom(site));
     files.extend(areas::files(site));
+    lap.mark("feeds and areas");
     crate::export::write_site_files(site, sink)?;
 
+    lap.mark("exports");
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);
     copy_tree(&site.root.join("static"), &mut files);
@@ -552,7 +563,24 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
     files.reverse();
     files.retain(|f| seen.insert(f.path.clone()));
     files.into_par_iter().try_for_each(|f| sink.put(f))?;
+    lap.mark("assets and the rest");
     Ok(())
+}
+
+/// With `APDIR_RENDER_TIMINGS` set, prints how long each part of rendering took (for
+/// `scripts/bench` and profiling; `--timings` shows the stages).
+struct Lap(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Lap {
+    fn new() -> Lap {
+        Lap(std::env::var_os("APDIR_RENDER_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+    }
+    fn mark(&self, what: &str) {
+        if let Some(t) = &self.0 {
+            eprintln!("render: {what:<22} {:>8.1} ms", t.get().elapsed().as_secs_f64() * 1000.0);
+            t.set(std::time::Instant::now());
+        }
+    }
 }
 
 fn sp_parent(url: &str) -> Option<String> {
