@@ -482,66 +482,91 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
     };
     lap.mark("contexts");
     let locator = areas::Locator::new(site);
-    site.providers.par_iter().try_for_each(|vp| {
-        if !selection.provider_page(&vp.provider.id) {
-            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
-            return Ok(());
-        }
-        let pv = provider_page(vp, site);
-        let crumbs = vec![link("Find a provider", "/providers/")];
-        let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
-        c.insert("provider", &pv);
-        c.insert("locator_map", &locator.html(site, vp));
-        emit(&pv.card.url, "provider.html", &c)
-    })?;
-    lap.mark("provider pages");
-    jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
-    lap.mark("other pages");
-    listing_jobs.par_iter().try_for_each(|j| {
-        let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
-        let fingerprint = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (&j.url, &j.base_url, &j.heading, &j.intro, &j.title, j.page, j.total_pages, j.total_items, page_size, j.facets).hash(&mut h);
-            j.crumbs.iter().for_each(|l| (&l.title, &l.url).hash(&mut h));
-            if j.facets {
-                all_facets.values().flat_map(|v| v.iter()).for_each(|l| (&l.title, &l.url, l.count, &l.description).hash(&mut h));
+    // Pages, search and exports are independent: run them side by side, so that one's
+    // sequential parts (tantivy's commit, joining the export lists) overlap the others.
+    let (pages, (search, exports)) = rayon::join(
+        || -> Result<(), crate::Error> {
+            let t = std::time::Instant::now();
+        site.providers.par_iter().try_for_each(|vp| {
+            if !selection.provider_page(&vp.provider.id) {
+                page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
+                return Ok(());
             }
-            h.finish()
-        };
-        if !selection.listing_page(&j.url, fingerprint, &ids) {
-            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(j.url.clone());
-            return Ok(());
+            let pv = provider_page(vp, site);
+            let crumbs = vec![link("Find a provider", "/providers/")];
+            let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
+            c.insert("provider", &pv);
+            c.insert("locator_map", &locator.html(site, vp));
+            emit(&pv.card.url, "provider.html", &c)
+        })?;
+        lap.mark_from(&t, "provider pages");
+        let t = std::time::Instant::now();
+        jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
+        lap.mark_from(&t, "other pages");
+        let t = std::time::Instant::now();
+        listing_jobs.par_iter().try_for_each(|j| {
+            let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
+            let fingerprint = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (&j.url, &j.base_url, &j.heading, &j.intro, &j.title, j.page, j.total_pages, j.total_items, page_size, j.facets).hash(&mut h);
+                j.crumbs.iter().for_each(|l| (&l.title, &l.url).hash(&mut h));
+                if j.facets {
+                    all_facets.values().flat_map(|v| v.iter()).for_each(|l| (&l.title, &l.url, l.count, &l.description).hash(&mut h));
+                }
+                h.finish()
+            };
+            if !selection.listing_page(&j.url, fingerprint, &ids) {
+                page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(j.url.clone());
+                return Ok(());
+            }
+            emit(&j.url, "listing.html", &listing_context(j))
+        })?;
+        lap.mark_from(&t, "listing pages");
+        for page in crate::dashboard::pages(site, templates) {
+            match page {
+                Ok(f) => sink.put(f)?,
+                Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+            }
         }
-        emit(&j.url, "listing.html", &listing_context(j))
-    })?;
-    lap.mark("listing pages");
-    for page in crate::dashboard::pages(site, templates) {
-        match page {
-            Ok(f) => sink.put(f)?,
-            Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+        {
+            let c = base_context("Page not found", "", "/404.html", vec![]);
+            match templates.render("404.html", &c) {
+                Ok(html) => sink.put(OutputFile { path: "404.html".into(), body: Body::Bytes(html.into_bytes()) })?,
+                Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+            }
         }
-    }
-    {
-        let c = base_context("Page not found", "", "/404.html", vec![]);
-        match templates.render("404.html", &c) {
-            Ok(html) => sink.put(OutputFile { path: "404.html".into(), body: Body::Bytes(html.into_bytes()) })?,
-            Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
-        }
-    }
+            Ok(())
+        },
+        || {
+            rayon::join(
+                || -> Result<(), crate::Error> {
+                    // The tantivy index and its static export (and the finder's files). The
+                    // index is kept on the site so the build can save it for `apdir search`.
+                    let t = std::time::Instant::now();
+                    let search = crate::search::build(site).map_err(crate::Error::Content)?;
+                    search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
+                    let _ = site.search_index.set(search.index);
+                    lap.mark_from(&t, "search");
+                    Ok(())
+                },
+                || -> Result<(), crate::Error> {
+                    let t = std::time::Instant::now();
+                    crate::export::write_site_files(site, sink)?;
+                    lap.mark_from(&t, "exports");
+                    Ok(())
+                },
+            )
+        },
+    );
+    pages?;
     let errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     if !errors.is_empty() {
         return Err(crate::Error::Content(Diagnostics { items: errors }));
     }
-
-    // Search: the tantivy index and its static export (and the finder's files). The index is
-    // kept on the site so the build can save it for `apdir search`.
-    lap.mark("dashboard and 404");
-    let search = crate::search::build(site).map_err(crate::Error::Content)?;
-    search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
-    let _ = site.search_index.set(search.index);
-
-    lap.mark("search");
+    search?;
+    exports?;
+    lap.mark("pages, search, exports");
     let mut files = Vec::new();
     let page_urls = page_urls.into_inner().unwrap_or_else(|e| e.into_inner());
     files.push(feeds::sitemap(site, &page_urls));
@@ -549,9 +574,6 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
     files.push(feeds::atom(site));
     files.extend(areas::files(site));
     lap.mark("feeds and areas");
-    crate::export::write_site_files(site, sink)?;
-
-    lap.mark("exports");
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);
     copy_tree(&site.root.join("static"), &mut files);
@@ -569,16 +591,24 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
 
 /// With `APDIR_RENDER_TIMINGS` set, prints how long each part of rendering took (for
 /// `scripts/bench` and profiling; `--timings` shows the stages).
-struct Lap(Option<std::cell::Cell<std::time::Instant>>);
+struct Lap(Option<std::sync::Mutex<std::time::Instant>>);
 
 impl Lap {
     fn new() -> Lap {
-        Lap(std::env::var_os("APDIR_RENDER_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+        Lap(std::env::var_os("APDIR_RENDER_TIMINGS").map(|_| std::sync::Mutex::new(std::time::Instant::now())))
     }
+    /// The time since the last mark.
     fn mark(&self, what: &str) {
         if let Some(t) = &self.0 {
-            eprintln!("render: {what:<22} {:>8.1} ms", t.get().elapsed().as_secs_f64() * 1000.0);
-            t.set(std::time::Instant::now());
+            let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+            eprintln!("render: {what:<24} {:>8.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+            *t = std::time::Instant::now();
+        }
+    }
+    /// The time since `start` (for parts that run side by side).
+    fn mark_from(&self, start: &std::time::Instant, what: &str) {
+        if self.0.is_some() {
+            eprintln!("render:   {what:<22} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
         }
     }
 }
