@@ -369,24 +369,36 @@ fn make_parents(dir: &Path, rel: &Path) -> Result<(), OutputError> {
 }
 
 /// Removes from `dir` every file not in `keep` (paths relative to `dir`, `/`-separated), and
-/// the folders left empty. The marker stays.
+/// the folders left empty. The marker stays. Folders are read on every core.
 fn prune(dir: &Path, keep: &std::collections::HashSet<String>) {
-    let rel = |p: &Path| -> Option<String> {
-        let parts: Vec<&str> = p.strip_prefix(dir).ok()?.components().map(|c| c.as_os_str().to_str()).collect::<Option<_>>()?;
-        Some(parts.join("/"))
-    };
-    let entries: Vec<walkdir::DirEntry> =
-        walkdir::WalkDir::new(dir).min_depth(1).follow_links(false).contents_first(true).into_iter().filter_map(Result::ok).collect();
-    entries.par_iter().filter(|e| !e.file_type().is_dir()).for_each(|e| {
-        let stale = rel(e.path()).is_none_or(|r| r != MARKER && !keep.contains(&r));
-        if stale {
+    prune_folder(dir, "", keep);
+}
+
+/// [`prune`] for one folder (`rel` is its path below the staging folder, "" for the top).
+/// Returns whether the folder itself was removed.
+fn prune_folder(dir: &Path, rel: &str, keep: &std::collections::HashSet<String>) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let mut subfolders = Vec::new();
+    let mut kept = 0usize;
+    for e in entries.filter_map(Result::ok) {
+        let Ok(file_type) = e.file_type() else { continue };
+        // apdir writes only UTF-8 paths: anything else is stale.
+        let Some(name) = e.file_name().to_str().map(str::to_string) else {
+            let _ = if file_type.is_dir() { std::fs::remove_dir_all(e.path()) } else { std::fs::remove_file(e.path()) };
+            continue;
+        };
+        let child = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        if file_type.is_dir() {
+            subfolders.push((e.path(), child));
+        } else if child == MARKER || keep.contains(&child) {
+            kept += 1;
+        } else {
             let _ = std::fs::remove_file(e.path());
         }
-    });
-    // Children come before their folder, so a folder emptied above is removed in turn.
-    for e in entries.iter().filter(|e| e.file_type().is_dir()) {
-        let _ = std::fs::remove_dir(e.path());
     }
+    let removed = subfolders.par_iter().filter(|(path, child)| prune_folder(path, child, keep)).count();
+    kept += subfolders.len() - removed;
+    !rel.is_empty() && kept == 0 && std::fs::remove_dir(dir).is_ok()
 }
 
 /// Writes `files` as the complete new content of `target` (a convenience over [`Staging`]).

@@ -184,14 +184,24 @@ fn service_list_item(r: &Value, org: &Value) -> Value {
     v
 }
 
-/// Shared by every record's pieces: each taxonomy term's JSON once (its UUID costs a SHA-1).
+/// Shared by every record's pieces: each taxonomy term's id and JSON, made once (a UUID
+/// costs a SHA-1) and embedded as bytes in every attribute that links to it.
 pub struct Terms {
-    by_key: BTreeMap<(&'static str, String), Value>,
+    by_key: BTreeMap<(&'static str, String), (Value, Vec<u8>)>,
 }
 
 impl Terms {
     pub fn new() -> Terms {
-        Terms { by_key: terms().iter().map(|t| ((t.taxonomy, t.key.clone()), term_json(t))).collect() }
+        Terms {
+            by_key: terms()
+                .iter()
+                .map(|t| {
+                    let v = term_json(t);
+                    let bytes = compact(&v);
+                    ((t.taxonomy, t.key.clone()), (v["id"].clone(), bytes))
+                })
+                .collect(),
+        }
     }
 }
 
@@ -218,16 +228,75 @@ fn compact(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
+/// A JSON object kept as its serialised members, written with its keys in the order
+/// `serde_json` writes a map's. A member serialised once (a service's list entry, a
+/// location, a taxonomy term) is embedded as bytes wherever the API nests it, instead of
+/// being cloned as a tree and serialised again. The output is byte-for-byte what
+/// serialising the nested tree would give.
+#[derive(Clone, Default)]
+struct Obj(Vec<(String, Vec<u8>)>);
+
+impl Obj {
+    fn of(v: &Value) -> Obj {
+        let mut o = Obj::default();
+        if let Value::Object(m) = v {
+            // A serde_json map iterates in key order already.
+            o.0 = m.iter().map(|(k, v)| (k.clone(), compact(v))).collect();
+        }
+        o
+    }
+    fn raw(mut self, key: &str, bytes: Vec<u8>) -> Obj {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+            Ok(i) => self.0[i].1 = bytes,
+            Err(i) => self.0.insert(i, (key.to_string(), bytes)),
+        }
+        self
+    }
+    fn set(self, key: &str, v: &Value) -> Obj {
+        self.raw(key, compact(v))
+    }
+    fn without(mut self, key: &str) -> Obj {
+        self.0.retain(|(k, _)| k != key);
+        self
+    }
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(2 + self.0.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>());
+        out.push(b'{');
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend(compact(&Value::String(k.clone())));
+            out.push(b':');
+            out.extend_from_slice(v);
+        }
+        out.push(b'}');
+        out
+    }
+}
+
+/// A JSON array of serialised items.
+fn array<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = vec![b'['];
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item);
+    }
+    out.push(b']');
+    out
+}
+
 /// Writes one public record's own files (`services/<id>.json`, `locations/<id>.json`,
 /// `service_at_locations/<id>.json`) through `put` and returns its list entries.
 pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(String, Vec<u8>) -> Result<(), E>) -> Result<Pieces, E> {
-    let term_by = &terms.by_key;
-    let mut location_bytes = Vec::new();
-    let mut sal_list_bytes = Vec::new();
+    let id = text(&r["id"]);
     let org = organization(r);
     let list_item = service_list_item(r, &org);
     let sid = list_item["id"].clone();
-    let mut full = list_item.clone();
+    let item = Obj::of(&list_item);
+    let item_bytes = item.bytes();
     // Service areas: the districts served.
     let mut districts: Vec<(String, String)> = Vec::new();
     for l in r["locations"].as_array().into_iter().flatten() {
@@ -242,23 +311,24 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
             districts.push((code.to_string(), name));
         }
     }
-    full["service_areas"] = Value::Array(
+    let service_areas = Value::Array(
         districts
             .iter()
-            .map(|(code, name)| json!({"id": uuid("service_area", &format!("{}:{code}", text(&r["id"]))), "service_id": sid, "name": name, "service_area": name, "extent_type": "text", "extent": code}))
+            .map(|(code, name)| json!({"id": uuid("service_area", &format!("{id}:{code}")), "service_id": sid, "name": name, "service_area": name, "extent_type": "text", "extent": code}))
             .collect(),
     );
     // Sites.
-    let mut sal_values = Vec::new();
+    let mut location_bytes = Vec::new();
+    let mut sal_list_bytes = Vec::new();
+    let mut sal_bytes = Vec::new();
     let mut schedules = Vec::new();
     for l in r["locations"].as_array().into_iter().flatten() {
         let loc = location(r, l);
-        let sal_id = uuid("service_at_location", &format!("{}:{}", text(&r["id"]), text(&l["id"])));
-        let sal = json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": loc});
+        let sal_id = uuid("service_at_location", &format!("{id}:{}", text(&l["id"])));
         for (i, s) in l["schedule"].as_array().into_iter().flatten().enumerate() {
             let days: Vec<&str> = s["days"].as_array().map(|d| d.iter().map(text).collect()).unwrap_or_default();
             schedules.push(json!({
-                "id": uuid("schedule", &format!("{}:{}:{i}", text(&r["id"]), text(&l["id"]))),
+                "id": uuid("schedule", &format!("{id}:{}:{i}", text(&l["id"]))),
                 "service_id": sid,
                 "service_at_location_id": sal_id,
                 "freq": "WEEKLY",
@@ -268,23 +338,18 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
                 "description": format!("{}: {} to {}", text(&loc["name"]), text(&s["opens"]), text(&s["closes"])),
             }));
         }
-        let mut list_loc = loc.clone();
-        if let Some(o) = list_loc.as_object_mut() {
-            o.remove("addresses");
-            o.remove("accessibility");
-        }
-        sal_list_bytes.push(compact(&json!({"id": sal_id, "service_id": sid, "location_id": loc["id"], "location": list_loc, "service": list_item})));
-        let mut standalone = sal.clone();
-        standalone["service"] = list_item.clone();
-        put(format!("api/v3/service_at_locations/{sal_id}.json"), compact(&standalone))?;
-        let bytes = compact(&loc);
-        put(format!("api/v3/locations/{}.json", text(&loc["id"])), bytes.clone())?;
-        location_bytes.push(bytes);
-        sal_values.push(sal);
+        let loc_obj = Obj::of(&loc);
+        let loc_bytes = loc_obj.bytes();
+        let list_loc = loc_obj.without("addresses").without("accessibility").bytes();
+        let sal = Obj::default().set("id", &json!(sal_id)).set("service_id", &sid).set("location_id", &loc["id"]);
+        sal_list_bytes.push(sal.clone().raw("location", list_loc).raw("service", item_bytes.clone()).bytes());
+        let sal = sal.raw("location", loc_bytes.clone());
+        put(format!("api/v3/service_at_locations/{sal_id}.json"), sal.clone().raw("service", item_bytes.clone()).bytes())?;
+        put(format!("api/v3/locations/{}.json", text(&loc["id"])), loc_bytes.clone())?;
+        location_bytes.push(loc_bytes);
+        sal_bytes.push(sal.bytes());
     }
-    full["service_at_locations"] = Value::Array(sal_values);
-    full["schedules"] = Value::Array(schedules);
-    full["cost_options"] = Value::Array(
+    let cost_options = Value::Array(
         r["costs"]
             .as_array()
             .into_iter()
@@ -292,7 +357,7 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
             .enumerate()
             .map(|(i, c)| {
                 let mut co = json!({
-                    "id": uuid("cost_option", &format!("{}:{i}", text(&r["id"]))),
+                    "id": uuid("cost_option", &format!("{id}:{i}")),
                     "service_id": sid,
                     "option": crate::model::vocab::CostOptionKind::from_key(text(&c["option"])).label(),
                     "amount": c["amount"],
@@ -308,21 +373,17 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
             })
             .collect(),
     );
-    if let Some(role) = r["contact"]["role"].as_str().filter(|s| !s.is_empty()) {
-        full["contacts"] = json!([{"id": uuid("contact", text(&r["id"])), "service_id": sid, "name": role, "title": role}]);
-    }
-    // Taxonomy links.
-    let mut links = Vec::new();
+    // Taxonomy links, each embedding its term's JSON.
+    let mut links: Vec<Vec<u8>> = Vec::new();
     let mut link = |taxonomy: &'static str, key: String| {
-        if let Some(term) = term_by.get(&(taxonomy, key.clone())) {
-            let term = term.clone();
-            links.push(json!({
-                "id": uuid("attribute", &format!("{}:{taxonomy}:{key}", text(&r["id"]))),
-                "link_id": sid,
-                "link_type": "service",
-                "taxonomy_term_id": term["id"],
-                "taxonomy_term": term,
-            }));
+        if let Some((term_id, term_bytes)) = terms.by_key.get(&(taxonomy, key.clone())) {
+            let attribute = Obj::default()
+                .set("id", &json!(uuid("attribute", &format!("{id}:{taxonomy}:{key}"))))
+                .set("link_id", &sid)
+                .set("link_type", &json!("service"))
+                .set("taxonomy_term_id", term_id)
+                .raw("taxonomy_term", term_bytes.clone());
+            links.push(attribute.bytes());
         }
     };
     for t in r["offer"]["tiers"].as_array().into_iter().flatten() {
@@ -334,18 +395,23 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
     for k in r["offer"]["key_stages"].as_array().into_iter().flatten() {
         link("apdir-key-stage", text(k).to_string());
     }
-    full["attributes"] = Value::Array(links);
 
-    put(format!("api/v3/services/{}.json", text(&sid)), compact(&full))?;
-    let mut svc = list_item.clone();
-    if let Some(o) = svc.as_object_mut() {
-        o.remove("organization");
+    let mut full = item
+        .clone()
+        .set("service_areas", &service_areas)
+        .raw("service_at_locations", array(sal_bytes.iter().map(Vec::as_slice)))
+        .set("schedules", &Value::Array(schedules))
+        .set("cost_options", &cost_options)
+        .raw("attributes", array(links.iter().map(Vec::as_slice)));
+    if let Some(role) = r["contact"]["role"].as_str().filter(|s| !s.is_empty()) {
+        full = full.set("contacts", &json!([{"id": uuid("contact", id), "service_id": sid, "name": role, "title": role}]));
     }
+    put(format!("api/v3/services/{}.json", text(&sid)), full.bytes())?;
     Ok(Pieces {
-        service: compact(&list_item),
+        service: item_bytes,
         org_id: text(&org["id"]).to_string(),
         org,
-        org_service: compact(&svc),
+        org_service: item.without("organization").bytes(),
         locations: location_bytes,
         service_at_locations: sal_list_bytes,
     })
