@@ -121,7 +121,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
         }
         timings.push(("save search index", t.elapsed()));
     }
-    Ok(BuildReport {
+    let report = BuildReport {
         output,
         providers: site.providers.len(),
         pages: site.pages.len(),
@@ -129,7 +129,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
         files: published.files,
         bytes: published.bytes,
         timings,
-    })
+    };
+    // Freeing a large site's records and index takes a noticeable moment; nothing waits for it.
+    std::thread::spawn(move || drop(site));
+    Ok(report)
 }
 
 /// Loads and validates without writing anything. Returns the warnings, or every problem.
