@@ -332,17 +332,19 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             }
             let verb = if *dry_run { "Would write" } else { "Wrote" };
             println!("{verb} {} provider record{} into providers/.", report.written.len(), if report.written.len() == 1 { "" } else { "s" });
-            if report.ok() {
-                Ok(())
-            } else {
-                Err(Error::Usage(format!(
-                    "{} row problem{} and {} record error{}: those providers were not imported",
+            if !report.ok() {
+                // Problems in the sheet are content errors (exit 1), like a build's; the rows
+                // without problems were imported, so this is not "nothing was written".
+                eprintln!(
+                    "error: {} row problem{} and {} record error{}: those providers were not imported",
                     report.problems.len(),
                     if report.problems.len() == 1 { "" } else { "s" },
                     report.diagnostics.error_count(),
                     if report.diagnostics.error_count() == 1 { "" } else { "s" }
-                )))
+                );
+                std::process::exit(1);
             }
+            Ok(())
         }
         Command::Serve { port, bind, open, profile, debounce_ms, date } => apdir::serve::serve(&apdir::serve::ServeOptions {
             root: cli.root.clone(),

@@ -90,3 +90,37 @@ fn the_embedded_theme_matches_the_theme_folder() {
         assert_eq!(std::fs::read_to_string(dir.join(rel)).unwrap(), *text, "{rel} is stale in the binary");
     }
 }
+
+#[test]
+fn an_import_with_problem_rows_exits_1_and_imports_the_rest() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let root = site.root().to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = apdir(&["--root", root, "export", "--format", "csv", "--today", "2026-11-25", "--out", out_dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_path(out_dir.path().join("data/providers.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let row: Vec<String> = reader.records().next().unwrap().unwrap().iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    // Two new providers from the same row: one good, one with a tier that does not exist.
+    let mut good = row.clone();
+    good[col("id")] = "second-provider".into();
+    good[col("name")] = "Second Provider".into();
+    let mut bad = row.clone();
+    bad[col("id")] = "third-provider".into();
+    bad[col("name")] = "Third Provider".into();
+    bad[col("offer.tiers")] = "9".into();
+    let sheet = out_dir.path().join("sheet.csv");
+    let mut writer = csv::Writer::from_path(&sheet).unwrap();
+    writer.write_record(&header).unwrap();
+    writer.write_record(&good).unwrap();
+    writer.write_record(&bad).unwrap();
+    writer.flush().unwrap();
+    let out = apdir(&["--root", root, "import", sheet.to_str().unwrap(), "--today", "2026-11-25"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "problems in the sheet are content errors: {err}");
+    assert!(err.contains("were not imported"), "{err}");
+    assert!(site.root().join("providers/second-provider.toml").is_file(), "the good row is imported");
+    assert!(!site.root().join("providers/third-provider.toml").exists(), "the bad row is not");
+}
