@@ -320,8 +320,8 @@ fn rewrite_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
     let n = bytes.len() as u64;
     match std::fs::symlink_metadata(&dest) {
         Ok(m) if m.is_file() && !has_other_links(&m) => {
-            if m.len() == n && std::fs::read(&dest).is_ok_and(|old| old == bytes) {
-                return Ok(n);
+            if let Ok(f) = open_for_rewrite(&dest) {
+                return rewrite_in_place(f, m.len(), &bytes).map_err(io(&dest)).map(|()| n);
             }
         }
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(&dest).map_err(io(&dest))?,
@@ -331,6 +331,36 @@ fn rewrite_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
     let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
     f.write_all(&bytes).map_err(io(&dest))?;
     Ok(n)
+}
+
+/// Opens an existing regular file to read and write it, never through a symbolic link.
+fn open_for_rewrite(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    options.open(path)
+}
+
+/// Makes `f` (now `old_len` bytes long) hold `bytes`: nothing is written when they are already
+/// its content; otherwise it is overwritten from the start and cut to length, so a page that
+/// changed but kept its size (a new build date) reuses its blocks.
+fn rewrite_in_place(mut f: std::fs::File, old_len: u64, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    let n = bytes.len() as u64;
+    if old_len == n {
+        let mut old = Vec::with_capacity(bytes.len());
+        f.read_to_end(&mut old)?;
+        if old == bytes {
+            return Ok(());
+        }
+        f.seek(std::io::SeekFrom::Start(0))?;
+    }
+    f.write_all(bytes)?;
+    if old_len > n {
+        f.set_len(n)?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
