@@ -115,6 +115,12 @@ pub fn absolute(p: &Path) -> PathBuf {
 /// tests can render into [`Memory`] instead.
 pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> Result<(), OutputError>;
+
+    /// Writes a file given as the concatenation of `parts`, without joining them in memory
+    /// first where the sink can (a 10,000-provider export list is tens of megabytes).
+    fn put_parts(&self, path: &str, parts: &[&[u8]]) -> Result<(), OutputError> {
+        self.put(OutputFile { path: path.into(), body: Body::Bytes(parts.concat()) })
+    }
 }
 
 /// Throws rendered files away (`apdir check` renders only to find template errors).
@@ -166,6 +172,29 @@ impl Sink for Folder {
     fn put(&self, file: OutputFile) -> Result<(), OutputError> {
         write_below(&self.dir, file).map(|_| ())
     }
+    fn put_parts(&self, path: &str, parts: &[&[u8]]) -> Result<(), OutputError> {
+        write_parts_below(&self.dir, safe_relative(path)?, parts).map(|_| ())
+    }
+}
+
+/// Writes the concatenation of `parts` as `dir/rel`, making folders as needed.
+fn write_parts_below(dir: &Path, rel: &Path, parts: &[&[u8]]) -> Result<u64, OutputError> {
+    let dest = dir.join(rel);
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
+    write_parts(&mut f, parts).map_err(io(&dest))
+}
+
+/// Writes `parts` to `f` through a buffer; returns the bytes written.
+fn write_parts(f: &mut std::fs::File, parts: &[&[u8]]) -> std::io::Result<u64> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 18, f);
+    for p in parts {
+        w.write_all(p)?;
+    }
+    w.flush()?;
+    Ok(parts.iter().map(|p| p.len() as u64).sum())
 }
 
 /// Writes `file` below `dir`, making folders as needed. Returns the bytes written.
@@ -291,6 +320,20 @@ impl Drop for Staging {
 }
 
 impl Sink for Staging {
+    fn put_parts(&self, path: &str, parts: &[&[u8]]) -> Result<(), OutputError> {
+        let rel = safe_relative(path)?;
+        let n = match &self.reused {
+            Some(written) => {
+                written.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string());
+                rewrite_parts_below(&self.dir, rel, parts)?
+            }
+            None => write_parts_below(&self.dir, rel, parts)?,
+        };
+        self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
     fn put(&self, file: OutputFile) -> Result<(), OutputError> {
         let n = match &self.reused {
             Some(written) => {
@@ -331,6 +374,54 @@ fn rewrite_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
     let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
     f.write_all(&bytes).map_err(io(&dest))?;
     Ok(n)
+}
+
+/// [`rewrite_below`] for a file given as the concatenation of `parts`, compared and written
+/// part by part.
+fn rewrite_parts_below(dir: &Path, rel: &Path, parts: &[&[u8]]) -> Result<u64, OutputError> {
+    let dest = dir.join(rel);
+    let n: u64 = parts.iter().map(|p| p.len() as u64).sum();
+    match std::fs::symlink_metadata(&dest) {
+        Ok(m) if m.is_file() && !has_other_links(&m) => {
+            if let Ok(f) = open_for_rewrite(&dest) {
+                return rewrite_parts_in_place(f, m.len(), parts).map_err(io(&dest)).map(|()| n);
+            }
+        }
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&dest).map_err(io(&dest))?,
+        Ok(_) => std::fs::remove_file(&dest).map_err(io(&dest))?,
+        Err(_) => make_parents(dir, rel)?,
+    }
+    let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
+    write_parts(&mut f, parts).map_err(io(&dest))
+}
+
+/// [`rewrite_in_place`] for a file given as the concatenation of `parts`.
+fn rewrite_parts_in_place(mut f: std::fs::File, old_len: u64, parts: &[&[u8]]) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    let n: u64 = parts.iter().map(|p| p.len() as u64).sum();
+    if old_len == n {
+        let mut reader = std::io::BufReader::with_capacity(1 << 18, &mut f);
+        let mut buf = Vec::new();
+        let mut same = true;
+        for p in parts {
+            buf.resize(p.len(), 0);
+            reader.read_exact(&mut buf)?;
+            if buf != *p {
+                same = false;
+                break;
+            }
+        }
+        if same {
+            return Ok(());
+        }
+        drop(reader);
+        f.seek(std::io::SeekFrom::Start(0))?;
+    }
+    write_parts(&mut f, parts)?;
+    if old_len > n {
+        f.set_len(n)?;
+    }
+    Ok(())
 }
 
 /// Opens an existing regular file to read and write it, never through a symbolic link.

@@ -78,6 +78,13 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
         written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         sink.put(OutputFile { path, body: Body::Bytes(bytes) })
     };
+    // A large file given in parts (the lists), ending with a line break like the others.
+    let put_parts = |path: String, parts: &[&[u8]]| -> Result<(), OutputError> {
+        let mut all = parts.to_vec();
+        all.push(b"\n");
+        written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        sink.put_parts(&path, &all)
+    };
     let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
     let columns = table::columns(costs, profile);
     let terms = oruk::Terms::new();
@@ -113,22 +120,22 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
         match f {
             Format::Json => {
                 let Value::Object(fields) = json_envelope(site, pieces.len(), profile) else { unreachable!("an object") };
-                put("data/providers.json".into(), oruk::object_with_list(fields, "providers", pieces.iter().map(|p| p.json.as_slice())))?;
+                put_parts("data/providers.json".into(), &oruk::object_with_list(fields, "providers", pieces.iter().map(|p| p.json.as_slice())).slices())?;
             }
             Format::Csv => {
-                let mut csv = table::header(&columns);
-                pieces.iter().for_each(|p| csv.extend_from_slice(&p.csv));
+                let header = table::header(&columns);
+                let parts: Vec<&[u8]> = std::iter::once(header.as_slice()).chain(pieces.iter().map(|p| p.csv.as_slice())).collect();
                 // The CSV ends with its last row's line break.
                 written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                sink.put(OutputFile { path: "data/providers.csv".into(), body: Body::Bytes(csv) })?;
+                sink.put_parts("data/providers.csv", &parts)?;
             }
             Format::Geojson => {
                 let Value::Object(fields) = json!({ "type": "FeatureCollection" }) else { unreachable!("an object") };
-                put("data/providers.geojson".into(), oruk::object_with_list(fields, "features", pieces.iter().flat_map(|p| p.features.iter().map(Vec::as_slice))))?;
+                put_parts("data/providers.geojson".into(), &oruk::object_with_list(fields, "features", pieces.iter().flat_map(|p| p.features.iter().map(Vec::as_slice))).slices())?;
             }
             Format::Oruk => {
                 let oruk: Vec<oruk::Pieces> = pieces.iter_mut().filter_map(|p| p.oruk.take()).collect();
-                oruk::finish(&oruk, &put)?;
+                oruk::finish(&oruk, &put_parts)?;
             }
         }
     }

@@ -417,37 +417,55 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
     })
 }
 
+/// A JSON text as parts written one after another (`Sink::put_parts`), so a list of ten
+/// thousand serialised entries is never copied into one buffer.
+pub struct Parts<'a>(Vec<std::borrow::Cow<'a, [u8]>>);
+
+impl<'a> Parts<'a> {
+    pub fn slices(&self) -> Vec<&[u8]> {
+        self.0.iter().map(|c| c.as_ref()).collect()
+    }
+    pub fn concat(&self) -> Vec<u8> {
+        self.slices().concat()
+    }
+}
+
 /// A JSON object (keys in order, as `serde_json` writes them) whose `list_key` holds `items`,
 /// each already serialised.
-pub fn object_with_list<'a>(mut fields: serde_json::Map<String, Value>, list_key: &str, items: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+pub fn object_with_list<'a>(mut fields: serde_json::Map<String, Value>, list_key: &str, items: impl IntoIterator<Item = &'a [u8]>) -> Parts<'a> {
+    use std::borrow::Cow;
     fields.insert(list_key.to_string(), Value::Null);
-    let mut out = vec![b'{'];
+    let mut parts: Vec<Cow<'a, [u8]>> = Vec::new();
+    // Members before and after the list are gathered into one part each.
+    let mut run = vec![b'{'];
     let mut items = Some(items);
     for (i, (k, v)) in fields.iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            run.push(b',');
         }
-        out.extend(compact(&Value::String(k.clone())));
-        out.push(b':');
+        run.extend(compact(&Value::String(k.clone())));
+        run.push(b':');
         if k == list_key {
-            out.push(b'[');
+            run.push(b'[');
+            parts.push(Cow::Owned(std::mem::take(&mut run)));
             for (n, item) in items.take().into_iter().flatten().enumerate() {
                 if n > 0 {
-                    out.push(b',');
+                    parts.push(Cow::Borrowed(b","));
                 }
-                out.extend_from_slice(item);
+                parts.push(Cow::Borrowed(item));
             }
-            out.push(b']');
+            run.push(b']');
         } else {
-            out.extend(compact(v));
+            run.extend(compact(v));
         }
     }
-    out.push(b'}');
-    out
+    run.push(b'}');
+    parts.push(Cow::Owned(run));
+    Parts(parts)
 }
 
 /// The list body of a paginated ORUK response holding every item on one page.
-fn page_of(items: &[&[u8]]) -> Vec<u8> {
+fn page_of<'a>(items: &[&'a [u8]]) -> Parts<'a> {
     let n = items.len();
     let Value::Object(fields) = json!({
         "total_items": n,
@@ -464,9 +482,10 @@ fn page_of(items: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Writes the list bodies, the organisations and the taxonomies, from every record's pieces
-/// in directory order.
-pub fn finish<E>(pieces: &[Pieces], put: &dyn Fn(String, Vec<u8>) -> Result<(), E>) -> Result<(), E> {
-    put("api/v3/services/index.json".into(), page_of(&pieces.iter().map(|p| p.service.as_slice()).collect::<Vec<_>>()))?;
+/// in directory order. `put_parts` writes a file given in parts.
+pub fn finish<E>(pieces: &[Pieces], put_parts: &dyn Fn(String, &[&[u8]]) -> Result<(), E>) -> Result<(), E> {
+    let put = |path: String, bytes: Vec<u8>| put_parts(path, &[&bytes]);
+    put_parts("api/v3/services/index.json".into(), &page_of(&pieces.iter().map(|p| p.service.as_slice()).collect::<Vec<_>>()).slices())?;
     let mut orgs: BTreeMap<&str, (&Value, Vec<&[u8]>)> = BTreeMap::new();
     for p in pieces {
         orgs.entry(&p.org_id).or_insert_with(|| (&p.org, Vec::new())).1.push(&p.org_service);
@@ -474,22 +493,22 @@ pub fn finish<E>(pieces: &[Pieces], put: &dyn Fn(String, Vec<u8>) -> Result<(), 
     let mut org_bytes = Vec::new();
     for (id, (org, services)) in orgs {
         let Value::Object(fields) = org.clone() else { continue };
-        let bytes = object_with_list(fields, "services", services);
+        let bytes = object_with_list(fields, "services", services).concat();
         put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
         org_bytes.push(bytes);
     }
-    put("api/v3/organizations/index.json".into(), page_of(&org_bytes.iter().map(Vec::as_slice).collect::<Vec<_>>()))?;
+    put_parts("api/v3/organizations/index.json".into(), &page_of(&org_bytes.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
     let locations: Vec<&[u8]> = pieces.iter().flat_map(|p| p.locations.iter().map(Vec::as_slice)).collect();
-    put("api/v3/locations/index.json".into(), page_of(&locations))?;
+    put_parts("api/v3/locations/index.json".into(), &page_of(&locations).slices())?;
     let sals: Vec<&[u8]> = pieces.iter().flat_map(|p| p.service_at_locations.iter().map(Vec::as_slice)).collect();
-    put("api/v3/service_at_locations/index.json".into(), page_of(&sals))?;
+    put_parts("api/v3/service_at_locations/index.json".into(), &page_of(&sals).slices())?;
     let taxonomies: Vec<Vec<u8>> = taxonomies()
         .into_iter()
         .map(|(key, name, description)| compact(&json!({"id": uuid("taxonomy", key), "name": name, "description": description, "version": "1"})))
         .collect();
-    put("api/v3/taxonomies/index.json".into(), page_of(&taxonomies.iter().map(Vec::as_slice).collect::<Vec<_>>()))?;
+    put_parts("api/v3/taxonomies/index.json".into(), &page_of(&taxonomies.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
     let terms: Vec<Vec<u8>> = terms().iter().map(|t| compact(&term_json(t))).collect();
-    put("api/v3/taxonomy_terms/index.json".into(), page_of(&terms.iter().map(Vec::as_slice).collect::<Vec<_>>()))?;
+    put_parts("api/v3/taxonomy_terms/index.json".into(), &page_of(&terms.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
     put(
         "api/v3/index.json".into(),
         compact(&json!({
