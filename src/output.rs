@@ -608,3 +608,64 @@ fn recover(parent: &Path, name: &str, target: &Path) {
 fn process_alive(pid: u32) -> bool {
     if cfg!(target_os = "linux") { Path::new(&format!("/proc/{pid}")).exists() } else { true }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rewrites `old` as `new` in a file, whole and in parts; returns the file's bytes after each.
+    fn rewrite(old: &[u8], new: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, old).unwrap();
+        rewrite_in_place(open_for_rewrite(&path).unwrap(), old.len() as u64, new).unwrap();
+        let whole = std::fs::read(&path).unwrap();
+        std::fs::write(&path, old).unwrap();
+        let (a, b) = new.split_at(new.len() / 2);
+        rewrite_parts_in_place(open_for_rewrite(&path).unwrap(), old.len() as u64, &[a, b"", b]).unwrap();
+        (whole, std::fs::read(&path).unwrap())
+    }
+
+    #[test]
+    fn a_file_rewritten_in_place_holds_exactly_the_new_bytes() {
+        for (old, new) in [
+            (&b"built on 25 November"[..], &b"built on 26 November"[..]),
+            (b"a longer old file body", b"short"),
+            (b"short", b"a longer new file body"),
+            (b"", b"x"),
+            (b"x", b""),
+        ] {
+            let (whole, parts) = rewrite(old, new);
+            assert_eq!(whole, new, "{old:?} -> {new:?}");
+            assert_eq!(parts, new, "{old:?} -> {new:?} in parts");
+        }
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"same bytes").unwrap();
+        // Read-only: any write would fail, so succeeding proves nothing was written.
+        let f = std::fs::File::open(&path).unwrap();
+        rewrite_in_place(f, 10, b"same bytes").unwrap();
+        let f = std::fs::File::open(&path).unwrap();
+        rewrite_parts_in_place(f, 10, &[b"same ", b"bytes"]).unwrap();
+        let f = std::fs::File::open(&path).unwrap();
+        assert!(rewrite_parts_in_place(f, 10, &[b"same ", b"BYTES"]).is_err(), "a change is written");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_in_the_spare_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"keep").unwrap();
+        std::fs::create_dir(dir.path().join("site")).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("site/page.html")).unwrap();
+        rewrite_parts_below(&dir.path().join("site"), Path::new("page.html"), &[b"new"]).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+        assert_eq!(std::fs::read(dir.path().join("site/page.html")).unwrap(), b"new");
+        assert!(!std::fs::symlink_metadata(dir.path().join("site/page.html")).unwrap().file_type().is_symlink());
+    }
+}
