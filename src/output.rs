@@ -355,25 +355,11 @@ impl Sink for Staging {
 /// with other hard links is replaced, not rewritten, so the other names keep their bytes.
 fn rewrite_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
     let rel = safe_relative(&file.path)?;
-    let dest = dir.join(rel);
     let bytes = match file.body {
         Body::Bytes(b) => b,
         Body::Copy(src) => std::fs::read(&src).map_err(io(&src))?,
     };
-    let n = bytes.len() as u64;
-    match std::fs::symlink_metadata(&dest) {
-        Ok(m) if m.is_file() && !has_other_links(&m) => {
-            if let Ok(f) = open_for_rewrite(&dest) {
-                return rewrite_in_place(f, m.len(), &bytes).map_err(io(&dest)).map(|()| n);
-            }
-        }
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&dest).map_err(io(&dest))?,
-        Ok(_) => std::fs::remove_file(&dest).map_err(io(&dest))?,
-        Err(_) => make_parents(dir, rel)?,
-    }
-    let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
-    f.write_all(&bytes).map_err(io(&dest))?;
-    Ok(n)
+    rewrite_parts_below(dir, rel, &[&bytes])
 }
 
 /// [`rewrite_below`] for a file given as the concatenation of `parts`, compared and written
@@ -381,12 +367,16 @@ fn rewrite_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
 fn rewrite_parts_below(dir: &Path, rel: &Path, parts: &[&[u8]]) -> Result<u64, OutputError> {
     let dest = dir.join(rel);
     let n: u64 = parts.iter().map(|p| p.len() as u64).sum();
+    // The usual case first: a regular file of the earlier site (opening a link or a folder
+    // this way fails, and is dealt with below).
+    if let Ok(f) = open_for_rewrite(&dest)
+        && let Ok(m) = f.metadata()
+        && m.is_file()
+        && !has_other_links(&m)
+    {
+        return rewrite_parts_in_place(f, m.len(), parts).map_err(io(&dest)).map(|()| n);
+    }
     match std::fs::symlink_metadata(&dest) {
-        Ok(m) if m.is_file() && !has_other_links(&m) => {
-            if let Ok(f) = open_for_rewrite(&dest) {
-                return rewrite_parts_in_place(f, m.len(), parts).map_err(io(&dest)).map(|()| n);
-            }
-        }
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(&dest).map_err(io(&dest))?,
         Ok(_) => std::fs::remove_file(&dest).map_err(io(&dest))?,
         Err(_) => make_parents(dir, rel)?,
@@ -395,12 +385,14 @@ fn rewrite_parts_below(dir: &Path, rel: &Path, parts: &[&[u8]]) -> Result<u64, O
     write_parts(&mut f, parts).map_err(io(&dest))
 }
 
-/// [`rewrite_in_place`] for a file given as the concatenation of `parts`.
+/// Makes `f` (now `old_len` bytes long) hold the concatenation of `parts`: nothing is written
+/// when that is already its content; otherwise it is overwritten from the start and cut to
+/// length, so a page that changed but kept its size (a new build date) reuses its blocks.
 fn rewrite_parts_in_place(mut f: std::fs::File, old_len: u64, parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::{Read, Seek};
     let n: u64 = parts.iter().map(|p| p.len() as u64).sum();
     if old_len == n {
-        let mut reader = std::io::BufReader::with_capacity(1 << 18, &mut f);
+        let mut reader = std::io::BufReader::with_capacity((n as usize).clamp(1, 1 << 18), &mut f);
         let mut buf = Vec::new();
         let mut same = true;
         for p in parts {
@@ -431,27 +423,6 @@ fn open_for_rewrite(path: &Path) -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
     options.open(path)
-}
-
-/// Makes `f` (now `old_len` bytes long) hold `bytes`: nothing is written when they are already
-/// its content; otherwise it is overwritten from the start and cut to length, so a page that
-/// changed but kept its size (a new build date) reuses its blocks.
-fn rewrite_in_place(mut f: std::fs::File, old_len: u64, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::{Read, Seek};
-    let n = bytes.len() as u64;
-    if old_len == n {
-        let mut old = Vec::with_capacity(bytes.len());
-        f.read_to_end(&mut old)?;
-        if old == bytes {
-            return Ok(());
-        }
-        f.seek(std::io::SeekFrom::Start(0))?;
-    }
-    f.write_all(bytes)?;
-    if old_len > n {
-        f.set_len(n)?;
-    }
-    Ok(())
 }
 
 #[cfg(unix)]
@@ -618,7 +589,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, old).unwrap();
-        rewrite_in_place(open_for_rewrite(&path).unwrap(), old.len() as u64, new).unwrap();
+        rewrite_parts_in_place(open_for_rewrite(&path).unwrap(), old.len() as u64, &[new]).unwrap();
         let whole = std::fs::read(&path).unwrap();
         std::fs::write(&path, old).unwrap();
         let (a, b) = new.split_at(new.len() / 2);
@@ -648,7 +619,7 @@ mod tests {
         std::fs::write(&path, b"same bytes").unwrap();
         // Read-only: any write would fail, so succeeding proves nothing was written.
         let f = std::fs::File::open(&path).unwrap();
-        rewrite_in_place(f, 10, b"same bytes").unwrap();
+        rewrite_parts_in_place(f, 10, &[b"same bytes"]).unwrap();
         let f = std::fs::File::open(&path).unwrap();
         rewrite_parts_in_place(f, 10, &[b"same ", b"bytes"]).unwrap();
         let f = std::fs::File::open(&path).unwrap();
