@@ -54,9 +54,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 #[test]
 fn a_successful_build_replaces_the_whole_site() {
-    let site = TestSite::new();
-    site.provider("test-provider", VALID_PROVIDER);
-    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second"));
+    let site = two_providers();
     site.build().unwrap();
     assert!(site.output().join("providers/second/index.html").exists());
     std::fs::remove_file(site.root().join("providers/second.toml")).unwrap();
@@ -117,6 +115,14 @@ fn check_writes_nothing() {
     assert!(!site.output().exists());
 }
 
+/// A site with two providers, `test-provider` and `second`.
+fn two_providers() -> TestSite {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second"));
+    site
+}
+
 /// A fresh build of the site into a folder of its own, for comparison.
 fn fresh_build(site: &TestSite) -> std::collections::BTreeMap<String, Vec<u8>> {
     let out = tempfile::tempdir().unwrap();
@@ -128,10 +134,8 @@ fn fresh_build(site: &TestSite) -> std::collections::BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn a_rebuild_over_the_spare_site_equals_a_fresh_build() {
-    let site = TestSite::new();
+    let site = two_providers();
     let spare = site.root().join(".public.spare");
-    site.provider("test-provider", VALID_PROVIDER);
-    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second"));
     site.build().unwrap();
     assert!(!spare.exists(), "a first build has no previous site to keep");
     site.build().unwrap();
@@ -171,9 +175,7 @@ fn a_rebuild_over_the_spare_site_equals_a_fresh_build() {
 
 #[test]
 fn unchanged_files_keep_their_timestamps_and_changed_ones_are_rewritten() {
-    let site = TestSite::new();
-    site.provider("test-provider", VALID_PROVIDER);
-    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second"));
+    let site = two_providers();
     site.build().unwrap();
     site.build().unwrap();
     let mtime = |p: &str| std::fs::metadata(site.output().join(p)).unwrap().modified().unwrap();
