@@ -197,8 +197,13 @@ pub fn init(dir: &Path, today: Date) -> Result<(), Error> {
     for (rel, text) in DEFAULT_THEME {
         write_new(&dir.join("themes/default").join(rel), text)?;
     }
+    write_new(&dir.join(".gitignore"), GITIGNORE)?;
     Ok(())
 }
+
+/// What a new site keeps out of version control: the built sites, the sites kept beside them
+/// for the next build to rewrite, and the search index of `apdir search`.
+const GITIGNORE: &str = "# Built by apdir (see the README, \"Output\"): the sites, the spare copies the next build\n# rewrites, and the search index.\n/public/\n/public-internal/\n/.public.*\n/.public-internal.*\n.apdir/\n";
 
 #[cfg(test)]
 mod tests {

@@ -69,6 +69,14 @@ fn init_creates_a_site_that_builds() {
     let out = apdir(&["--root", dir.to_str().unwrap(), "build"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.join("public/providers/example-learning-centre/index.html").exists());
+    // The built site, the spare copy a rebuild keeps and the search index stay out of git.
+    let out = apdir(&["--root", dir.to_str().unwrap(), "build"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join(".public.spare").is_dir());
+    let ignore = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+    for line in ["/public/", "/.public.*", "/public-internal/", "/.public-internal.*", ".apdir/"] {
+        assert!(ignore.lines().any(|l| l == line), "{line} missing from .gitignore:\n{ignore}");
+    }
     // init refuses a folder that is not empty.
     assert_eq!(apdir(&["init", dir.to_str().unwrap()]).status.code(), Some(2));
 }
