@@ -284,11 +284,6 @@ impl Staging {
         &self.dir
     }
 
-    /// Whether this build rewrites a previous site in place (rather than an empty folder).
-    pub fn reuses_previous_site(&self) -> bool {
-        self.reused.is_some()
-    }
-
     /// Swaps the staged site into place.
     pub fn publish(mut self) -> Result<Published, OutputError> {
         if let Some(written) = self.reused.take() {

@@ -244,22 +244,12 @@ pub fn cell(v: Option<&Value>, kind: Kind) -> String {
     }
 }
 
-/// Records as CSV: a header row, then one row per provider site.
-pub fn to_csv(records: &[Value], profile: Profile) -> String {
-    let costs = records.iter().filter_map(|r| r["costs"].as_array().map(Vec::len)).max().unwrap_or(1);
-    let cols = columns(costs, profile);
-    let mut out = header(&cols);
-    for r in records {
-        out.extend(rows(r, &cols));
-    }
-    String::from_utf8(out).unwrap_or_default()
-}
-
 fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new())
 }
 
-/// The header row of a CSV with `cols`, encoded.
+/// The header row of a CSV with `cols`, encoded. The CSV export is this row followed by every
+/// record's [`rows`].
 pub fn header(cols: &[Column]) -> Vec<u8> {
     let mut w = writer();
     let _ = w.write_record(cols.iter().map(|c| c.name.as_str()));

@@ -492,55 +492,55 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
     let (pages, (search, exports)) = rayon::join(
         || -> Result<(), crate::Error> {
             let t = std::time::Instant::now();
-        site.providers.par_iter().try_for_each(|vp| {
-            if !selection.provider_page(&vp.provider.id) {
-                page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
-                return Ok(());
-            }
-            let pv = provider_page(vp, site);
-            let crumbs = vec![link("Find a provider", "/providers/")];
-            let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
-            c.insert("provider", &pv);
-            c.insert("locator_map", &locator.html(site, vp));
-            emit(&pv.card.url, "provider.html", &c)
-        })?;
-        lap.mark_from(&t, "provider pages");
-        let t = std::time::Instant::now();
-        jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
-        lap.mark_from(&t, "other pages");
-        let t = std::time::Instant::now();
-        listing_jobs.par_iter().try_for_each(|j| {
-            let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
-            let fingerprint = {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                (&j.url, &j.base_url, &j.heading, &j.intro, &j.title, j.page, j.total_pages, j.total_items, page_size, j.facets).hash(&mut h);
-                j.crumbs.iter().for_each(|l| (&l.title, &l.url).hash(&mut h));
-                if j.facets {
-                    all_facets.values().flat_map(|v| v.iter()).for_each(|l| (&l.title, &l.url, l.count, &l.description).hash(&mut h));
+            site.providers.par_iter().try_for_each(|vp| {
+                if !selection.provider_page(&vp.provider.id) {
+                    page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
+                    return Ok(());
                 }
-                h.finish()
-            };
-            if !selection.listing_page(&j.url, fingerprint, &ids) {
-                page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(j.url.clone());
-                return Ok(());
+                let pv = provider_page(vp, site);
+                let crumbs = vec![link("Find a provider", "/providers/")];
+                let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
+                c.insert("provider", &pv);
+                c.insert("locator_map", &locator.html(site, vp));
+                emit(&pv.card.url, "provider.html", &c)
+            })?;
+            lap.mark_from(&t, "provider pages");
+            let t = std::time::Instant::now();
+            jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
+            lap.mark_from(&t, "other pages");
+            let t = std::time::Instant::now();
+            listing_jobs.par_iter().try_for_each(|j| {
+                let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
+                let fingerprint = {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    (&j.url, &j.base_url, &j.heading, &j.intro, &j.title, j.page, j.total_pages, j.total_items, page_size, j.facets).hash(&mut h);
+                    j.crumbs.iter().for_each(|l| (&l.title, &l.url).hash(&mut h));
+                    if j.facets {
+                        all_facets.values().flat_map(|v| v.iter()).for_each(|l| (&l.title, &l.url, l.count, &l.description).hash(&mut h));
+                    }
+                    h.finish()
+                };
+                if !selection.listing_page(&j.url, fingerprint, &ids) {
+                    page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(j.url.clone());
+                    return Ok(());
+                }
+                emit(&j.url, "listing.html", &listing_context(j))
+            })?;
+            lap.mark_from(&t, "listing pages");
+            for page in crate::dashboard::pages(site, templates) {
+                match page {
+                    Ok(f) => sink.put(f)?,
+                    Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+                }
             }
-            emit(&j.url, "listing.html", &listing_context(j))
-        })?;
-        lap.mark_from(&t, "listing pages");
-        for page in crate::dashboard::pages(site, templates) {
-            match page {
-                Ok(f) => sink.put(f)?,
-                Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+            {
+                let c = base_context("Page not found", "", "/404.html", vec![]);
+                match templates.render("404.html", &c) {
+                    Ok(html) => sink.put(OutputFile { path: "404.html".into(), body: Body::Bytes(html.into_bytes()) })?,
+                    Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
+                }
             }
-        }
-        {
-            let c = base_context("Page not found", "", "/404.html", vec![]);
-            match templates.render("404.html", &c) {
-                Ok(html) => sink.put(OutputFile { path: "404.html".into(), body: Body::Bytes(html.into_bytes()) })?,
-                Err(d) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(d),
-            }
-        }
             Ok(())
         },
         || {
