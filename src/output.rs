@@ -121,6 +121,153 @@ pub trait Sink: Sync {
     fn put_parts(&self, path: &str, parts: &[&[u8]]) -> Result<(), OutputError> {
         self.put(OutputFile { path: path.into(), body: Body::Bytes(parts.concat()) })
     }
+
+    /// A file written piece by piece, for output too large to hold (the export lists of a
+    /// big site). Sinks that keep files whole buffer it and [`Sink::put`] it when finished.
+    fn writer<'a>(&'a self, path: &str) -> Result<Box<dyn FileWriter + 'a>, OutputError> {
+        Ok(Box::new(Buffered { sink: self, path: path.to_string(), bytes: Vec::new() }))
+    }
+}
+
+/// A file being written piece by piece (see [`Sink::writer`]); nothing is complete until
+/// [`FileWriter::finish`].
+pub trait FileWriter {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError>;
+    fn finish(self: Box<Self>) -> Result<(), OutputError>;
+}
+
+/// The default [`FileWriter`]: collects the bytes and puts the file when finished.
+struct Buffered<'a, S: Sink + ?Sized> {
+    sink: &'a S,
+    path: String,
+    bytes: Vec<u8>,
+}
+
+impl<S: Sink + ?Sized> FileWriter for Buffered<'_, S> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.bytes.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn finish(self: Box<Self>) -> Result<(), OutputError> {
+        self.sink.put(OutputFile { path: self.path, body: Body::Bytes(self.bytes) })
+    }
+}
+
+/// Writes a new file through a buffer.
+struct NewFile {
+    path: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+}
+
+impl NewFile {
+    fn create(path: PathBuf) -> Result<NewFile, OutputError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        let f = std::fs::File::create(&path).map_err(io(&path))?;
+        Ok(NewFile { out: std::io::BufWriter::with_capacity(1 << 18, f), path })
+    }
+}
+
+impl FileWriter for NewFile {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.out.write_all(bytes).map_err(io(&self.path))
+    }
+    fn finish(mut self: Box<Self>) -> Result<(), OutputError> {
+        self.out.flush().map_err(io(&self.path))
+    }
+}
+
+/// Rewrites a file of the spare site as it streams in: while the new bytes match the old
+/// ones nothing is written; from the first difference on, the rest is written over the old
+/// bytes; at the end the file is cut to length. An unchanged file is only read.
+struct Rewrite {
+    path: PathBuf,
+    file: std::fs::File,
+    old_len: u64,
+    /// Bytes received so far (the new file's length so far).
+    pos: u64,
+    comparing: bool,
+    /// Old bytes read ahead while comparing, starting at file offset `read_at`.
+    read_buf: Vec<u8>,
+    read_at: u64,
+    write_buf: Vec<u8>,
+}
+
+impl Rewrite {
+    fn new(path: PathBuf, file: std::fs::File, old_len: u64) -> Rewrite {
+        Rewrite { path, file, old_len, pos: 0, comparing: true, read_buf: Vec::new(), read_at: 0, write_buf: Vec::new() }
+    }
+
+    /// Whether the old file holds `bytes` at `pos`.
+    fn old_bytes_match(&mut self, bytes: &[u8]) -> std::io::Result<bool> {
+        use std::io::Read;
+        if self.pos + bytes.len() as u64 > self.old_len {
+            return Ok(false);
+        }
+        let mut done = 0;
+        while done < bytes.len() {
+            let at = self.pos + done as u64;
+            if at >= self.read_at + self.read_buf.len() as u64 {
+                // Reads are sequential: the file's position is `at` here.
+                self.read_at = at;
+                self.read_buf.resize(1 << 18, 0);
+                let k = self.file.read(&mut self.read_buf)?;
+                self.read_buf.truncate(k);
+                if k == 0 {
+                    return Ok(false);
+                }
+            }
+            let start = (at - self.read_at) as usize;
+            let take = (self.read_buf.len() - start).min(bytes.len() - done);
+            if self.read_buf[start..start + take] != bytes[done..done + take] {
+                return Ok(false);
+            }
+            done += take;
+        }
+        Ok(true)
+    }
+
+    fn write_io(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Seek;
+        if self.comparing {
+            if self.old_bytes_match(bytes)? {
+                self.pos += bytes.len() as u64;
+                return Ok(());
+            }
+            self.comparing = false;
+            self.read_buf = Vec::new();
+            self.file.seek(std::io::SeekFrom::Start(self.pos))?;
+        }
+        self.write_buf.extend_from_slice(bytes);
+        self.pos += bytes.len() as u64;
+        if self.write_buf.len() >= 1 << 18 {
+            self.file.write_all(&self.write_buf)?;
+            self.write_buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish_io(&mut self) -> std::io::Result<()> {
+        if !self.write_buf.is_empty() {
+            self.file.write_all(&self.write_buf)?;
+        }
+        if self.old_len > self.pos {
+            self.file.set_len(self.pos)?;
+        }
+        Ok(())
+    }
+}
+
+impl FileWriter for Rewrite {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.path.clone();
+        self.write_io(bytes).map_err(io(&path))
+    }
+    fn finish(mut self: Box<Self>) -> Result<(), OutputError> {
+        let path = self.path.clone();
+        self.finish_io().map_err(io(&path))
+    }
 }
 
 /// Throws rendered files away (`apdir check` renders only to find template errors).
@@ -174,6 +321,9 @@ impl Sink for Folder {
     }
     fn put_parts(&self, path: &str, parts: &[&[u8]]) -> Result<(), OutputError> {
         write_parts_below(&self.dir, safe_relative(path)?, parts).map(|_| ())
+    }
+    fn writer<'a>(&'a self, path: &str) -> Result<Box<dyn FileWriter + 'a>, OutputError> {
+        Ok(Box::new(NewFile::create(self.dir.join(safe_relative(path)?))?))
     }
 }
 
@@ -314,7 +464,47 @@ impl Drop for Staging {
     }
 }
 
+/// A file of the staging folder being streamed in; counted when finished.
+struct StagedFile<'a> {
+    staging: &'a Staging,
+    inner: Box<dyn FileWriter + 'a>,
+    len: u64,
+}
+
+impl FileWriter for StagedFile<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.len += bytes.len() as u64;
+        self.inner.write(bytes)
+    }
+    fn finish(self: Box<Self>) -> Result<(), OutputError> {
+        let StagedFile { staging, inner, len } = *self;
+        inner.finish()?;
+        staging.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        staging.bytes.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
 impl Sink for Staging {
+    fn writer<'a>(&'a self, path: &str) -> Result<Box<dyn FileWriter + 'a>, OutputError> {
+        let rel = safe_relative(path)?;
+        let dest = self.dir.join(rel);
+        let inner: Box<dyn FileWriter + 'a> = match &self.reused {
+            Some(written) => {
+                written.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string());
+                match open_existing_file(&dest) {
+                    Some((file, old_len)) => Box::new(Rewrite::new(dest, file, old_len)),
+                    None => {
+                        clear_the_way(&self.dir, rel)?;
+                        Box::new(NewFile::create(dest)?)
+                    }
+                }
+            }
+            None => Box::new(NewFile::create(dest)?),
+        };
+        Ok(Box::new(StagedFile { staging: self, inner, len: 0 }))
+    }
+
     fn put_parts(&self, path: &str, parts: &[&[u8]]) -> Result<(), OutputError> {
         let rel = safe_relative(path)?;
         let n = match &self.reused {
@@ -362,22 +552,32 @@ fn rewrite_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
 fn rewrite_parts_below(dir: &Path, rel: &Path, parts: &[&[u8]]) -> Result<u64, OutputError> {
     let dest = dir.join(rel);
     let n: u64 = parts.iter().map(|p| p.len() as u64).sum();
-    // The usual case first: a regular file of the earlier site (opening a link or a folder
-    // this way fails, and is dealt with below).
-    if let Ok(f) = open_for_rewrite(&dest)
-        && let Ok(m) = f.metadata()
-        && m.is_file()
-        && !has_other_links(&m)
-    {
-        return rewrite_parts_in_place(f, m.len(), parts).map_err(io(&dest)).map(|()| n);
+    if let Some((f, old_len)) = open_existing_file(&dest) {
+        return rewrite_parts_in_place(f, old_len, parts).map_err(io(&dest)).map(|()| n);
     }
-    match std::fs::symlink_metadata(&dest) {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&dest).map_err(io(&dest))?,
-        Ok(_) => std::fs::remove_file(&dest).map_err(io(&dest))?,
-        Err(_) => make_parents(dir, rel)?,
-    }
+    clear_the_way(dir, rel)?;
     let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
     write_parts(&mut f, parts).map_err(io(&dest))
+}
+
+/// The usual case over the spare: a regular file of the earlier site with no other names,
+/// opened to read and write, with its length. `None` for anything else (opening a link or a
+/// folder this way fails).
+fn open_existing_file(dest: &Path) -> Option<(std::fs::File, u64)> {
+    let f = open_for_rewrite(dest).ok()?;
+    let m = f.metadata().ok()?;
+    (m.is_file() && !has_other_links(&m)).then(|| (f, m.len()))
+}
+
+/// Removes whatever stands at `dir/rel` (a folder, a link, a hard-linked file) and makes the
+/// folders above it, so a new file can be created there.
+fn clear_the_way(dir: &Path, rel: &Path) -> Result<(), OutputError> {
+    let dest = dir.join(rel);
+    match std::fs::symlink_metadata(&dest) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&dest).map_err(io(&dest)),
+        Ok(_) => std::fs::remove_file(&dest).map_err(io(&dest)),
+        Err(_) => make_parents(dir, rel),
+    }
 }
 
 /// Makes `f` (now `old_len` bytes long) hold the concatenation of `parts`: nothing is written
@@ -619,6 +819,55 @@ mod tests {
         rewrite_parts_in_place(f, 10, &[b"same ", b"bytes"]).unwrap();
         let f = std::fs::File::open(&path).unwrap();
         assert!(rewrite_parts_in_place(f, 10, &[b"same ", b"BYTES"]).is_err(), "a change is written");
+    }
+
+    /// Streams `new` over a file holding `old`, in pieces of `step` bytes.
+    fn stream(old: &[u8], new: &[u8], step: usize) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, old).unwrap();
+        let mut w: Box<dyn FileWriter> = Box::new(Rewrite::new(path.clone(), open_for_rewrite(&path).unwrap(), old.len() as u64));
+        for piece in new.chunks(step.max(1)) {
+            w.write(piece).unwrap();
+        }
+        w.finish().unwrap();
+        std::fs::read(&path).unwrap()
+    }
+
+    #[test]
+    fn a_streamed_rewrite_holds_exactly_the_new_bytes() {
+        let big: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+        let mut changed_late = big.clone();
+        changed_late[650_000] ^= 1;
+        let mut changed_early = big.clone();
+        changed_early[3] ^= 1;
+        let cases: Vec<(&[u8], &[u8])> = vec![
+            (&big, &big),
+            (&big, &changed_late),
+            (&big, &changed_early),
+            (&big, &big[..400_000]),
+            (&big[..400_000], &big),
+            (b"built on 25 November", b"built on 26 November"),
+            (b"", b"new"),
+            (b"old", b""),
+        ];
+        for (old, new) in cases {
+            for step in [1, 7, 4096, 1 << 20] {
+                assert!(stream(old, new, step) == new, "{} -> {} bytes in steps of {step}", old.len(), new.len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_unchanged_file_is_only_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"same bytes").unwrap();
+        // Read-only: a write would fail.
+        let mut w: Box<dyn FileWriter> = Box::new(Rewrite::new(path.clone(), std::fs::File::open(&path).unwrap(), 10));
+        w.write(b"same ").unwrap();
+        w.write(b"bytes").unwrap();
+        w.finish().unwrap();
     }
 
     #[cfg(unix)]

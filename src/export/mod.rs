@@ -12,7 +12,9 @@ pub mod table;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::output::{OutputError, Sink};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::output::{FileWriter, OutputError, Sink};
 use crate::render::{Body, OutputFile};
 use crate::site::{Profile, Site};
 
@@ -66,80 +68,157 @@ struct Pieces {
     oruk: Option<oruk::Pieces>,
 }
 
+/// Providers are exported in chunks of this many: each chunk's records are made on every
+/// core, then appended to the list files, so memory does not grow with the directory.
+const CHUNK: usize = 512;
+
 /// Writes the files of `formats` into `sink`, with records as `profile` may see them (Open
-/// Referral UK is always public). Records are made, serialised and dropped one provider at a
-/// time on every core, so memory stays near the size of the output, not of the records as
-/// trees. Returns the number of files written.
+/// Referral UK is always public). Records are made, serialised and dropped a chunk of
+/// providers at a time, and the list files (`providers.json`, the ORUK lists, …) are streamed
+/// to the sink as they grow, so memory stays flat however many providers there are. Returns
+/// the number of files written.
 pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink) -> Result<usize, OutputError> {
     let want = |f: Format| formats.contains(&f);
-    let written = std::sync::atomic::AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
     let put = |path: String, mut bytes: Vec<u8>| -> Result<(), OutputError> {
         bytes.push(b'\n');
-        written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        written.fetch_add(1, Ordering::Relaxed);
         sink.put(OutputFile { path, body: Body::Bytes(bytes) })
     };
-    // A large file given in parts (the lists), ending with a line break like the others.
+    // A file given in parts, ending with a line break like the others.
     let put_parts = |path: String, parts: &[&[u8]]| -> Result<(), OutputError> {
         let mut all = parts.to_vec();
         all.push(b"\n");
-        written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        written.fetch_add(1, Ordering::Relaxed);
         sink.put_parts(&path, &all)
     };
     let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
     let columns = table::columns(costs, profile);
     let terms = oruk::Terms::new();
-    let mut pieces: Vec<Pieces> = directory_order(site)
-        .into_par_iter()
-        .map(|vp| -> Result<Pieces, OutputError> {
-            let mut p = Pieces::default();
-            let data = want(Format::Json) || want(Format::Csv) || want(Format::Geojson);
-            let record = data.then(|| crate::disclosure::provider_record(vp, site, profile));
-            if let Some(r) = &record {
-                if want(Format::Json) {
-                    p.json = serde_json::to_vec(r).unwrap_or_default();
+    let order = directory_order(site);
+    let locations: usize = order.iter().map(|vp| vp.provider.locations.len()).sum();
+
+    let object = |v: Value| match v {
+        Value::Object(m) => m,
+        _ => unreachable!("json! of an object is an object"),
+    };
+    let mut json_list = match want(Format::Json) {
+        true => Some(ListWriter::open(sink, "data/providers.json", object(json_envelope(site, order.len(), profile)), "providers")?),
+        false => None,
+    };
+    let mut csv = match want(Format::Csv) {
+        true => {
+            let mut w = sink.writer("data/providers.csv")?;
+            w.write(&table::header(&columns))?;
+            Some(w)
+        }
+        false => None,
+    };
+    let mut features_list = match want(Format::Geojson) {
+        true => Some(ListWriter::open(sink, "data/providers.geojson", object(json!({ "type": "FeatureCollection" })), "features")?),
+        false => None,
+    };
+    let mut oruk_lists = match want(Format::Oruk) {
+        true => Some(oruk::Lists::open(sink, order.len(), locations)?),
+        false => None,
+    };
+
+    for chunk in order.chunks(CHUNK) {
+        let pieces: Vec<Pieces> = chunk
+            .par_iter()
+            .map(|vp| -> Result<Pieces, OutputError> {
+                let mut p = Pieces::default();
+                let data = want(Format::Json) || want(Format::Csv) || want(Format::Geojson);
+                let record = data.then(|| crate::disclosure::provider_record(vp, site, profile));
+                if let Some(r) = &record {
+                    if want(Format::Json) {
+                        p.json = serde_json::to_vec(r).unwrap_or_default();
+                    }
+                    if want(Format::Csv) {
+                        p.csv = table::rows(r, &columns);
+                    }
+                    if want(Format::Geojson) {
+                        p.features = features(r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
+                    }
                 }
-                if want(Format::Csv) {
-                    p.csv = table::rows(r, &columns);
+                if want(Format::Oruk) {
+                    // ORUK is always public: reuse the record when it is the public one.
+                    let public = match record {
+                        Some(r) if !profile.is_internal() => r,
+                        _ => crate::disclosure::provider_record(vp, site, Profile::Public),
+                    };
+                    p.oruk = Some(oruk::record_pieces(site, &terms, &public, &put)?);
                 }
-                if want(Format::Geojson) {
-                    p.features = features(r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
+                Ok(p)
+            })
+            .collect::<Result<_, _>>()?;
+        for p in pieces {
+            if let Some(w) = &mut json_list {
+                w.item(&p.json)?;
+            }
+            if let Some(w) = &mut csv {
+                w.write(&p.csv)?;
+            }
+            if let Some(w) = &mut features_list {
+                for f in &p.features {
+                    w.item(f)?;
                 }
             }
-            if want(Format::Oruk) {
-                // ORUK is always public: reuse the record when it is the public one.
-                let public = match record {
-                    Some(r) if !profile.is_internal() => r,
-                    _ => crate::disclosure::provider_record(vp, site, Profile::Public),
-                };
-                p.oruk = Some(oruk::record_pieces(site, &terms, &public, &put)?);
-            }
-            Ok(p)
-        })
-        .collect::<Result<_, _>>()?;
-    for f in formats {
-        match f {
-            Format::Json => {
-                let Value::Object(fields) = json_envelope(site, pieces.len(), profile) else { unreachable!("an object") };
-                put_parts("data/providers.json".into(), &oruk::object_with_list(fields, "providers", pieces.iter().map(|p| p.json.as_slice())).slices())?;
-            }
-            Format::Csv => {
-                let header = table::header(&columns);
-                let parts: Vec<&[u8]> = std::iter::once(header.as_slice()).chain(pieces.iter().map(|p| p.csv.as_slice())).collect();
-                // The CSV ends with its last row's line break.
-                written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                sink.put_parts("data/providers.csv", &parts)?;
-            }
-            Format::Geojson => {
-                let Value::Object(fields) = json!({ "type": "FeatureCollection" }) else { unreachable!("an object") };
-                put_parts("data/providers.geojson".into(), &oruk::object_with_list(fields, "features", pieces.iter().flat_map(|p| p.features.iter().map(Vec::as_slice))).slices())?;
-            }
-            Format::Oruk => {
-                let oruk: Vec<oruk::Pieces> = pieces.iter_mut().filter_map(|p| p.oruk.take()).collect();
-                oruk::finish(&oruk, &put_parts)?;
+            if let (Some(lists), Some(o)) = (&mut oruk_lists, p.oruk) {
+                lists.add(o)?;
             }
         }
     }
+    if let Some(w) = json_list {
+        written.fetch_add(1, Ordering::Relaxed);
+        w.finish()?;
+    }
+    if let Some(w) = csv {
+        // The CSV ends with its last row's line break.
+        written.fetch_add(1, Ordering::Relaxed);
+        w.finish()?;
+    }
+    if let Some(w) = features_list {
+        written.fetch_add(1, Ordering::Relaxed);
+        w.finish()?;
+    }
+    if let Some(lists) = oruk_lists {
+        written.fetch_add(oruk::Lists::FILES, Ordering::Relaxed);
+        lists.finish(&put, &put_parts)?;
+    }
     Ok(written.into_inner())
+}
+
+/// A JSON file that is one object with one list member, streamed: the members before the
+/// list, then each item as it comes, then the members after it and a line break.
+pub(crate) struct ListWriter<'a> {
+    out: Box<dyn FileWriter + 'a>,
+    after: Vec<u8>,
+    first: bool,
+}
+
+impl<'a> ListWriter<'a> {
+    pub(crate) fn open(sink: &'a dyn Sink, path: &str, fields: serde_json::Map<String, Value>, list_key: &str) -> Result<ListWriter<'a>, OutputError> {
+        let empty = oruk::object_with_list(fields, list_key, std::iter::empty());
+        let [before, after] = empty.slices()[..] else { unreachable!("an object around an empty list is two parts") };
+        let mut out = sink.writer(path)?;
+        out.write(before)?;
+        Ok(ListWriter { out, after: after.to_vec(), first: true })
+    }
+
+    pub(crate) fn item(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        if !self.first {
+            self.out.write(b",")?;
+        }
+        self.first = false;
+        self.out.write(bytes)
+    }
+
+    pub(crate) fn finish(mut self) -> Result<(), OutputError> {
+        self.out.write(&self.after)?;
+        self.out.write(b"\n")?;
+        self.out.finish()
+    }
 }
 
 /// Providers in directory order (by name, then id).

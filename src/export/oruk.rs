@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::ListWriter;
 use crate::model::vocab::{KeyStage, Need, ServiceStatus};
+use crate::output::{OutputError, Sink};
 use crate::site::Site;
 
 /// A stable UUID for an ORUK object.
@@ -464,9 +466,9 @@ pub fn object_with_list<'a>(mut fields: serde_json::Map<String, Value>, list_key
     Parts(parts)
 }
 
-/// The list body of a paginated ORUK response holding every item on one page.
-fn page_of<'a>(items: &[&'a [u8]]) -> Parts<'a> {
-    let n = items.len();
+/// The members of a paginated ORUK list body holding all `n` items on one page, besides
+/// `contents`.
+fn page_fields(n: usize) -> serde_json::Map<String, Value> {
     let Value::Object(fields) = json!({
         "total_items": n,
         "total_pages": 1,
@@ -478,43 +480,79 @@ fn page_of<'a>(items: &[&'a [u8]]) -> Parts<'a> {
     }) else {
         unreachable!("json! of an object is an object")
     };
-    object_with_list(fields, "contents", items.iter().copied())
+    fields
 }
 
-/// Writes the list bodies, the organisations and the taxonomies, from every record's pieces
-/// in directory order. `put_parts` writes a file given in parts.
-pub fn finish<E>(pieces: &[Pieces], put_parts: &dyn Fn(String, &[&[u8]]) -> Result<(), E>) -> Result<(), E> {
-    let put = |path: String, bytes: Vec<u8>| put_parts(path, &[&bytes]);
-    put_parts("api/v3/services/index.json".into(), &page_of(&pieces.iter().map(|p| p.service.as_slice()).collect::<Vec<_>>()).slices())?;
-    let mut orgs: BTreeMap<&str, (&Value, Vec<&[u8]>)> = BTreeMap::new();
-    for p in pieces {
-        orgs.entry(&p.org_id).or_insert_with(|| (&p.org, Vec::new())).1.push(&p.org_service);
-    }
-    let mut org_bytes = Vec::new();
-    for (id, (org, services)) in orgs {
-        let Value::Object(fields) = org.clone() else { continue };
-        let bytes = object_with_list(fields, "services", services).concat();
-        put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
-        org_bytes.push(bytes);
-    }
-    put_parts("api/v3/organizations/index.json".into(), &page_of(&org_bytes.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
-    let locations: Vec<&[u8]> = pieces.iter().flat_map(|p| p.locations.iter().map(Vec::as_slice)).collect();
-    put_parts("api/v3/locations/index.json".into(), &page_of(&locations).slices())?;
-    let sals: Vec<&[u8]> = pieces.iter().flat_map(|p| p.service_at_locations.iter().map(Vec::as_slice)).collect();
-    put_parts("api/v3/service_at_locations/index.json".into(), &page_of(&sals).slices())?;
-    let taxonomies: Vec<Vec<u8>> = taxonomies()
-        .into_iter()
-        .map(|(key, name, description)| compact(&json!({"id": uuid("taxonomy", key), "name": name, "description": description, "version": "1"})))
-        .collect();
-    put_parts("api/v3/taxonomies/index.json".into(), &page_of(&taxonomies.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
-    let terms: Vec<Vec<u8>> = terms().iter().map(|t| compact(&term_json(t))).collect();
-    put_parts("api/v3/taxonomy_terms/index.json".into(), &page_of(&terms.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
-    put(
-        "api/v3/index.json".into(),
-        compact(&json!({
-            "version": "3.0",
-            "profile": "https://openreferraluk.org/",
-            "openapi_url": "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/openapi.json",
-        })),
-    )
+/// The list body of a paginated ORUK response holding every item on one page.
+fn page_of<'a>(items: &[&'a [u8]]) -> Parts<'a> {
+    object_with_list(page_fields(items.len()), "contents", items.iter().copied())
 }
+
+/// The ORUK list files, streamed as the providers' pieces arrive in directory order, and
+/// the organisations they gather (written at the end, as each lists its services).
+pub struct Lists<'a> {
+    services: ListWriter<'a>,
+    locations: ListWriter<'a>,
+    service_at_locations: ListWriter<'a>,
+    orgs: BTreeMap<String, (Value, Vec<Vec<u8>>)>,
+}
+
+impl<'a> Lists<'a> {
+    /// How many list files [`Lists::finish`] completes (besides what it writes with `put`).
+    pub const FILES: usize = 3;
+
+    /// Opens the lists of `services` services at `locations` sites.
+    pub fn open(sink: &'a dyn Sink, services: usize, locations: usize) -> Result<Lists<'a>, OutputError> {
+        Ok(Lists {
+            services: ListWriter::open(sink, "api/v3/services/index.json", page_fields(services), "contents")?,
+            locations: ListWriter::open(sink, "api/v3/locations/index.json", page_fields(locations), "contents")?,
+            service_at_locations: ListWriter::open(sink, "api/v3/service_at_locations/index.json", page_fields(locations), "contents")?,
+            orgs: BTreeMap::new(),
+        })
+    }
+
+    /// Adds the next provider's entries.
+    pub fn add(&mut self, p: Pieces) -> Result<(), OutputError> {
+        self.services.item(&p.service)?;
+        for l in &p.locations {
+            self.locations.item(l)?;
+        }
+        for s in &p.service_at_locations {
+            self.service_at_locations.item(s)?;
+        }
+        self.orgs.entry(p.org_id).or_insert_with(|| (p.org, Vec::new())).1.push(p.org_service);
+        Ok(())
+    }
+
+    /// Finishes the lists and writes the organisations and the taxonomies. `put` writes a
+    /// small file, `put_parts` one given in parts.
+    pub fn finish<E: From<OutputError>>(self, put: &dyn Fn(String, Vec<u8>) -> Result<(), E>, put_parts: &dyn Fn(String, &[&[u8]]) -> Result<(), E>) -> Result<(), E> {
+        self.services.finish()?;
+        self.locations.finish()?;
+        self.service_at_locations.finish()?;
+        let mut org_bytes = Vec::new();
+        for (id, (org, services)) in &self.orgs {
+            let Value::Object(fields) = org.clone() else { continue };
+            let bytes = object_with_list(fields, "services", services.iter().map(Vec::as_slice)).concat();
+            put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
+            org_bytes.push(bytes);
+        }
+        put_parts("api/v3/organizations/index.json".into(), &page_of(&org_bytes.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
+        let taxonomies: Vec<Vec<u8>> = taxonomies()
+            .into_iter()
+            .map(|(key, name, description)| compact(&json!({"id": uuid("taxonomy", key), "name": name, "description": description, "version": "1"})))
+            .collect();
+        put_parts("api/v3/taxonomies/index.json".into(), &page_of(&taxonomies.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
+        let terms: Vec<Vec<u8>> = terms().iter().map(|t| compact(&term_json(t))).collect();
+        put_parts("api/v3/taxonomy_terms/index.json".into(), &page_of(&terms.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
+        put(
+            "api/v3/index.json".into(),
+            compact(&json!({
+                "version": "3.0",
+                "profile": "https://openreferraluk.org/",
+                "openapi_url": "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/openapi.json",
+            })),
+        )
+    }
+}
+
