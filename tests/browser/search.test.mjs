@@ -8,78 +8,36 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createReadStream, existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { launchChromium, openPage, runAxe, serveSite } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
 const SITE = path.resolve(process.env.APDIR_SITE || '');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const APDIR_BIN = process.env.APDIR_BIN || path.join(REPO, 'target/release/apdir');
 const APDIR_ROOT = process.env.APDIR_ROOT || REPO;
-const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const TIMEOUT = 90_000;
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.bin': 'application/octet-stream', '.xml': 'application/xml' };
-
-async function serve(req, res) {
-  const u = new URL(req.url, 'http://127.0.0.1');
-  let file = path.join(SITE, path.normalize(decodeURIComponent(u.pathname)));
-  if (!file.startsWith(SITE)) file = path.join(SITE, '404.html');
-  let s = await stat(file).catch(() => null);
-  if (s && s.isDirectory()) {
-    file = path.join(file, 'index.html');
-    s = await stat(file).catch(() => null);
-  }
-  if (!s) {
-    res.writeHead(404, { 'Content-Type': 'text/html' });
-    res.end(await readFile(path.join(SITE, '404.html')));
-    return;
-  }
-  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store' });
-  createReadStream(file).pipe(res);
-}
-
-let server, origin, browser;
+let site, origin, browser;
 before(async () => {
   assert.ok(existsSync(path.join(SITE, 'index.html')), 'APDIR_SITE must point at a built site');
-  server = http.createServer((q, r) => serve(q, r).catch(() => { r.writeHead(500); r.end(); }));
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  site = await serveSite(SITE);
+  origin = site.origin;
+  browser = await launchChromium();
 });
 after(async () => {
   if (browser) await browser.close();
-  if (server) { server.closeAllConnections?.(); await new Promise((ok) => server.close(ok)); }
+  if (site) await site.close();
 });
 
-async function open(options = {}) {
-  const context = await browser.newContext(options);
-  const external = [];
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname !== '127.0.0.1' && u.protocol.startsWith('http')) { external.push(u.href); return route.abort(); }
-    return route.continue();
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  return { context, page, external, errors };
-}
+const open = (options = {}) => openPage(browser, options);
 
+/** axe-core's violations, one line each. */
 async function axe(page) {
-  await page.evaluate(AXE_SOURCE);
-  const v = await page.evaluate(async (tags) => (await axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((x) => `${x.id}: ${x.help} at ${JSON.stringify(x.nodes.slice(0, 3).map((n) => n.target))}`), AXE_TAGS);
-  return v;
+  return (await runAxe(page)).map((v) => `${v.id}: ${v.help} at ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
 }
 
 async function results(page) {

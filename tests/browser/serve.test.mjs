@@ -14,12 +14,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const BIN = process.env.APDIR_BIN;
 const ROOT = process.env.APDIR_ROOT || path.resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 describe('apdir serve', { skip: BIN ? false : 'APDIR_BIN is not set' }, () => {
@@ -44,7 +43,7 @@ describe('apdir serve', { skip: BIN ? false : 'APDIR_BIN is not set' }, () => {
       });
       server.on('exit', () => reject(new Error('apdir serve stopped')));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
 

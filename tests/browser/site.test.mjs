@@ -13,14 +13,9 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
+import { launchChromium, openPage, runAxe, serveSite } from './harness.mjs';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -43,21 +38,6 @@ if (!existsSync(path.join(SITE, 'index.html'))) {
   throw new Error(`APDIR_SITE=${SITE_ENV} has no index.html: is it a built apdir site?`);
 }
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-
 const PAGES = [
   { path: '/', status: 200 },
   { path: '/providers/', status: 200 },
@@ -79,191 +59,27 @@ const PROVIDER_PAGE = '/providers/ribbleside-short-stay-school/';
 const TEST_TIMEOUT = 90_000;
 
 // ---------------------------------------------------------------------------
-// A tiny static file server for the built site
+// The site served as a plain static host would, and Chromium (tests/browser/harness.mjs)
 // ---------------------------------------------------------------------------
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.htm': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.geojson': 'application/geo+json; charset=utf-8',
-  '.webmanifest': 'application/manifest+json; charset=utf-8',
-  '.svg': 'image/svg+xml; charset=utf-8',
-  '.xml': 'application/xml; charset=utf-8',
-  '.rss': 'application/rss+xml; charset=utf-8',
-  '.atom': 'application/atom+xml; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.csv': 'text/csv; charset=utf-8',
-  '.ics': 'text/calendar; charset=utf-8',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.pdf': 'application/pdf',
-  '.woff2': 'font/woff2',
-};
-
-function mimeFor(file) {
-  return MIME[path.extname(file).toLowerCase()] || 'application/octet-stream';
-}
-
-async function fileIfExists(file) {
-  try {
-    const s = await stat(file);
-    return s;
-  } catch {
-    return null;
-  }
-}
-
-async function send404(req, res) {
-  const notFound = path.join(SITE, '404.html');
-  let body = 'Not found';
-  let type = 'text/plain; charset=utf-8';
-  if (await fileIfExists(notFound)) {
-    body = await readFile(notFound);
-    type = 'text/html; charset=utf-8';
-  }
-  res.writeHead(404, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-async function handle(req, res) {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { Allow: 'GET, HEAD' });
-    res.end();
-    return;
-  }
-  let pathname;
-  try {
-    pathname = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
-  } catch {
-    res.writeHead(400);
-    res.end('Bad request');
-    return;
-  }
-  if (pathname.includes('\0')) {
-    res.writeHead(400);
-    res.end('Bad request');
-    return;
-  }
-  let file = path.join(SITE, path.normalize(pathname));
-  if (file !== SITE && !file.startsWith(SITE + path.sep)) {
-    await send404(req, res);
-    return;
-  }
-  let s = await fileIfExists(file);
-  if (s && s.isDirectory()) {
-    if (!pathname.endsWith('/')) {
-      // Like a real static host: /providers -> /providers/
-      const u = new URL(req.url, 'http://127.0.0.1');
-      res.writeHead(301, { Location: u.pathname + '/' + u.search });
-      res.end();
-      return;
-    }
-    file = path.join(file, 'index.html');
-    s = await fileIfExists(file);
-  }
-  if (!s || !s.isFile()) {
-    await send404(req, res);
-    return;
-  }
-  res.writeHead(200, {
-    'Content-Type': mimeFor(file),
-    'Content-Length': s.size,
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  createReadStream(file).pipe(res);
-}
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const server = http.createServer((req, res) => {
-      handle(req, res).catch((err) => {
-        res.writeHead(500);
-        res.end(String(err));
-      });
-    });
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-// ---------------------------------------------------------------------------
-// Browser helpers
-// ---------------------------------------------------------------------------
-
-let server;
-let origin;
+let site;
 let browser;
+let origin;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install Debian's package ` +
-        '(apt-get install chromium) or set CHROMIUM to a browser binary.',
-    );
-  }
-  server = await startServer();
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  site = await serveSite(SITE);
+  origin = site.origin;
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (server) {
-    server.closeAllConnections?.();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  if (site) await site.close();
 });
 
-/**
- * A fresh browser context that blocks (and records) every request that is
- * not for the local server, and records console errors per page.
- */
-async function openContext(options = {}) {
-  const context = await browser.newContext({ bypassCSP: true, ...options });
-  const external = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    let u;
-    try {
-      u = new URL(url);
-    } catch {
-      external.push(url);
-      return route.abort();
-    }
-    if (['data:', 'blob:', 'about:'].includes(u.protocol)) return route.continue();
-    if (u.hostname !== '127.0.0.1') {
-      external.push(url);
-      return route.abort('blockedbyclient');
-    }
-    return route.continue();
-  });
-  const page = await context.newPage();
-  const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') {
-      const loc = msg.location();
-      consoleErrors.push({ text: msg.text(), url: loc && loc.url });
-    }
-  });
-  page.on('pageerror', (err) => consoleErrors.push({ text: `Uncaught: ${err.message}` }));
-  return { context, page, external, consoleErrors };
+/** A fresh page (see harness.mjs); the CSP is bypassed so tests may inspect scripts. */
+function openContext(options = {}) {
+  return openPage(browser, { bypassCSP: true, ...options });
 }
 
 function formatViolations(violations) {
@@ -279,23 +95,6 @@ function formatViolations(violations) {
     .join('\n');
 }
 
-async function runAxe(page) {
-  // Evaluated through the DevTools protocol, which the pages' Content-Security-Policy
-  // (script-src 'self') does not block; an injected inline <script> tag would be blocked.
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async (tags) => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      helpUrl: v.helpUrl,
-      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
-    }));
-  }, AXE_TAGS);
-}
-
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
@@ -303,7 +102,7 @@ async function runAxe(page) {
 describe('pages: status, accessibility (axe), no external requests, no console errors', () => {
   for (const { path: urlPath, status } of PAGES) {
     test(`${urlPath} (expects ${status})`, { timeout: TEST_TIMEOUT }, async () => {
-      const { context, page, external, consoleErrors } = await openContext();
+      const { context, page, external, errors: consoleErrors } = await openContext();
       try {
         const response = await page.goto(origin + urlPath, { waitUntil: 'load' });
         assert.ok(response, `no response for ${urlPath}`);
