@@ -69,7 +69,12 @@ pub struct BuildOptions {
     /// Overrides `output_dir`.
     pub output: Option<PathBuf>,
     pub load: LoadOptions,
+    /// Neither read nor write the build cache (`.apdir/cache/`).
+    pub no_cache: bool,
 }
+
+/// Where `apdir build` keeps what the next build can reuse (see docs/build-cache.md).
+pub const BUILD_CACHE_DIR: &str = ".apdir/cache";
 
 #[derive(Debug)]
 pub struct BuildReport {
@@ -91,8 +96,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let inputs = site::Inputs::read(&options.root, &options.load).map_err(Error::Content)?;
     timings.push(("read and parse", t.elapsed()));
     let t = Instant::now();
-    let site = Site::from_inputs(&options.root, inputs).map_err(Error::Content)?;
+    let mut site = Site::from_inputs(&options.root, inputs).map_err(Error::Content)?;
     timings.push(("validate", t.elapsed()));
+    if !options.no_cache {
+        site.build_cache = Some(options.root.join(BUILD_CACHE_DIR));
+    }
     let t = Instant::now();
     site.gaps();
     timings.push(("gap analysis", t.elapsed()));

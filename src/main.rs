@@ -76,6 +76,10 @@ enum Command {
         /// Print how long each stage took.
         #[arg(long)]
         timings: bool,
+        /// Make everything afresh: neither read nor update the build cache in `.apdir/cache/`
+        /// (the output is the same either way).
+        #[arg(long)]
+        no_cache: bool,
         /// Who the site is for: `public` (default) or `internal`, the AP team's site with
         /// [internal] notes and the QA dashboard (written to `output_dir_internal`).
         #[arg(long, value_enum, default_value_t = ProfileArg::Public)]
@@ -247,8 +251,9 @@ fn print_warnings(w: &Diagnostics, color: bool) {
 fn run(cli: &Cli, color: bool) -> Result<(), Error> {
     let today = Date::today();
     match &cli.command {
-        Command::Build { output, base_url, date, quiet, timings, profile } => {
+        Command::Build { output, base_url, date, quiet, timings, profile, no_cache } => {
             let options = BuildOptions {
+                no_cache: *no_cache,
                 root: cli.root.clone(),
                 output: output.clone(),
                 load: LoadOptions { today: date.today, base_url: base_url.clone(), profile: (*profile).into() },
@@ -276,14 +281,14 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             Ok(())
         }
         Command::Check { date } => {
-            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
+            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
             let warnings = apdir::check(&options)?;
             print_warnings(&warnings, color);
             println!("No errors found{}.", if warnings.items.is_empty() { String::new() } else { format!(" ({})", apdir::diagnostics::plural(warnings.warning_count(), "warning")) });
             Ok(())
         }
         Command::Gaps { tier, key_stage, format, raw, date } => {
-            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
+            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
             let selection = apdir::analyse::report::Selection { tier: *tier, key_stage: key_stage.clone() };
             let format = match format {
                 GapsFormat::Table => apdir::GapsFormat::Table,
@@ -296,7 +301,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             Ok(())
         }
         Command::Export { format, out, profile, date } => {
-            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() } };
+            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() } };
             let formats: Vec<apdir::export::Format> = if format.is_empty() {
                 apdir::export::Format::ALL.to_vec()
             } else {
@@ -364,7 +369,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             Ok(())
         }
         Command::Search { query, kind, limit, json, prefix } => {
-            let options = BuildOptions { root: cli.root.clone(), output: None, load: LoadOptions::default() };
+            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions::default() };
             let search_options = apdir::search::SearchOptions {
                 kind: kind.map(|k| match k {
                     SearchKind::Provider => apdir::search::Kind::Provider,

@@ -61,6 +61,9 @@ pub struct Site {
     pub search_index: OnceLock<crate::search::SearchIndex>,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Diagnostics,
+    /// Where this build may keep what it can reuse next time (`.apdir/cache/`); `None` (the
+    /// default) for runs that must write nothing beside the site, such as `apdir check`.
+    pub build_cache: Option<PathBuf>,
 }
 
 /// Options that override `apdir.toml` for one run.
@@ -178,7 +181,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics })
+        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics, build_cache: None })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

@@ -48,7 +48,7 @@ fn sample_copy(with_providers: bool) -> tempfile::TempDir {
 }
 
 fn build(root: &Path, out: &Path, profile: Profile) -> Result<apdir::BuildReport, apdir::Error> {
-    apdir::build(&BuildOptions { root: root.to_path_buf(), output: Some(out.to_path_buf()), load: load_options(profile) })
+    apdir::build(&BuildOptions { no_cache: false, root: root.to_path_buf(), output: Some(out.to_path_buf()), load: load_options(profile) })
 }
 
 fn all_files(dir: &Path) -> Vec<PathBuf> {
@@ -122,7 +122,7 @@ fn canary_never_reaches_the_public_site_but_does_reach_the_internal_one() {
 
     // `apdir export` with the public profile is just as clean.
     let exported = out.path().join("export");
-    apdir::export(&BuildOptions { root: site.path().into(), output: None, load: load_options(Profile::Public) }, Format::ALL, &exported).unwrap();
+    apdir::export(&BuildOptions { no_cache: false, root: site.path().into(), output: None, load: load_options(Profile::Public) }, Format::ALL, &exported).unwrap();
     let hits = files_containing(&exported, needles);
     assert!(hits.is_empty(), "internal data in the public export:\n{}", hits.join("\n"));
 
@@ -184,12 +184,12 @@ fn the_internal_build_refuses_the_public_output_folder() {
     assert!(e.to_string().contains("public build"), "{e}");
     assert!(!elsewhere.join("dashboard").exists());
     // `apdir export --profile internal` refuses published folders too.
-    let options = BuildOptions { root: site.path().into(), output: None, load: load_options(Profile::Internal) };
+    let options = BuildOptions { no_cache: false, root: site.path().into(), output: None, load: load_options(Profile::Internal) };
     assert!(apdir::export(&options, Format::ALL, &public.join("data")).is_err());
     assert!(apdir::export(&options, Format::ALL, &elsewhere).is_err());
     assert!(!public.exists());
     // Its own default folder is fine, and differs from the public one.
-    let report = apdir::build(&BuildOptions { root: site.path().into(), output: None, load: load_options(Profile::Internal) }).unwrap();
+    let report = apdir::build(&BuildOptions { no_cache: false, root: site.path().into(), output: None, load: load_options(Profile::Internal) }).unwrap();
     assert!(report.output.ends_with("public-internal"), "{}", report.output.display());
 }
 

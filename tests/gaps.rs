@@ -150,7 +150,7 @@ fn public_figures_are_suppressed_with_secondary_suppression() {
 }
 
 fn build_to(root: &Path, out: &Path) -> apdir::BuildReport {
-    let o = BuildOptions { root: root.to_path_buf(), output: Some(out.to_path_buf()), load: options(root) };
+    let o = BuildOptions { no_cache: false, root: root.to_path_buf(), output: Some(out.to_path_buf()), load: options(root) };
     match apdir::build(&o) {
         Ok(r) => r,
         Err(Error::Content(d)) => panic!("build failed:\n{}", d.render(false)),

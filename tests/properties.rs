@@ -118,7 +118,7 @@ fn distinct_pages_with_one_address_are_an_error_not_an_overwrite() {
     for name in ["Day 6.md", "day-6.md"] {
         std::fs::write(root.join("content/guide").join(name), "+++\ntitle = \"Day 6\"\nsummary = \"x\"\n+++\nText.\n").unwrap();
     }
-    let options = apdir::BuildOptions { root: root.to_path_buf(), output: None, load: Default::default() };
+    let options = apdir::BuildOptions { no_cache: false, root: root.to_path_buf(), output: None, load: Default::default() };
     match apdir::check(&options) {
         Err(apdir::Error::Content(d)) => assert!(!d.with_code("duplicate-url").is_empty(), "{}", d.render(false)),
         other => panic!("expected a duplicate-url error, got {:?}", other.map(|w| w.render(false))),

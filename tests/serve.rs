@@ -42,7 +42,7 @@ fn load_options() -> LoadOptions {
 fn assert_same_as_clean_build(preview: &Preview, root: &Path, step: &str) {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("public");
-    apdir::build(&BuildOptions { root: root.to_path_buf(), output: Some(target.clone()), load: load_options() })
+    apdir::build(&BuildOptions { no_cache: false, root: root.to_path_buf(), output: Some(target.clone()), load: load_options() })
         .unwrap_or_else(|e| panic!("{step}: the clean build failed: {}", render_err(&e)));
     let mut clean = read_tree(&target);
     clean.remove(apdir::output::MARKER);

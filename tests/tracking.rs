@@ -12,6 +12,7 @@ fn root() -> PathBuf {
 
 fn build(out: &Path, profile: Profile) {
     let options = BuildOptions {
+        no_cache: false,
         root: root(),
         output: Some(out.to_path_buf()),
         load: LoadOptions { today: Some(Date::parse("2026-11-25").unwrap()), base_url: None, profile },

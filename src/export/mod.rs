@@ -6,6 +6,7 @@
 //! exports into the site; `apdir export` writes any of them on demand (and, with
 //! `--profile internal`, the AP team's full records for a round trip through `apdir import`).
 
+pub mod cache;
 pub mod oruk;
 pub mod table;
 
@@ -17,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::output::{FileWriter, OutputError, Sink};
 use crate::render::{Body, OutputFile};
 use crate::site::{Profile, Site};
+use crate::validate::ValidProvider;
 
 /// The version of the JSON and CSV export formats (see docs/data.md).
 pub const FORMAT_VERSION: u32 = 1;
@@ -48,7 +50,8 @@ impl Format {
 pub fn write_site_files(site: &Site, sink: &dyn Sink) -> Result<usize, OutputError> {
     let e = &site.config.exports;
     let formats: Vec<Format> = Format::ALL.iter().copied().filter(|f| if *f == Format::Oruk { e.oruk } else { e.data }).collect();
-    write(site, &formats, Profile::Public, sink)
+    let cache = site.build_cache.as_ref().map(|dir| dir.join("exports"));
+    write_cached(site, &formats, Profile::Public, sink, cache.as_deref())
 }
 
 /// The files of `formats`, with records as `profile` may see them, in memory (sorted by path).
@@ -68,6 +71,34 @@ struct Pieces {
     oruk: Option<oruk::Pieces>,
 }
 
+impl Pieces {
+    fn encode(&self, e: &mut cache::Enc) {
+        e.bytes(&self.json);
+        e.bytes(&self.csv);
+        e.list(&self.features);
+        match &self.oruk {
+            Some(o) => {
+                e.len(1);
+                o.encode(e);
+            }
+            None => e.len(0),
+        }
+    }
+
+    fn decode(d: &mut cache::Dec) -> Option<Pieces> {
+        Some(Pieces {
+            json: d.bytes()?.to_vec(),
+            csv: d.bytes()?.to_vec(),
+            features: d.list()?,
+            oruk: match d.len()? {
+                0 => None,
+                1 => Some(oruk::Pieces::decode(d)?),
+                _ => return None,
+            },
+        })
+    }
+}
+
 /// Providers are exported in chunks of this many: each chunk's records are made on every
 /// core, then appended to the list files, so memory does not grow with the directory.
 const CHUNK: usize = 512;
@@ -78,6 +109,12 @@ const CHUNK: usize = 512;
 /// to the sink as they grow, so memory stays flat however many providers there are. Returns
 /// the number of files written.
 pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink) -> Result<usize, OutputError> {
+    write_cached(site, formats, profile, sink, None)
+}
+
+/// [`write`], reusing the pieces of providers whose inputs have not changed since they were
+/// kept in the export cache in `cache_dir` (and keeping the others' there).
+fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink, cache_dir: Option<&std::path::Path>) -> Result<usize, OutputError> {
     let want = |f: Format| formats.contains(&f);
     let written = AtomicUsize::new(0);
     let put = |path: String, mut bytes: Vec<u8>| -> Result<(), OutputError> {
@@ -94,6 +131,7 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
     };
     let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
     let columns = table::columns(costs, profile);
+    let cache = cache_dir.and_then(|dir| cache::ExportCache::open(dir.to_path_buf(), site, formats, profile, costs));
     let terms = oruk::Terms::new();
     let order = directory_order(site);
     let locations: usize = order.iter().map(|vp| vp.provider.locations.len()).sum();
@@ -123,33 +161,55 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
         false => None,
     };
 
+    // One provider's pieces; its own files go to the sink, and to `files` when given.
+    let pieces = |vp: &ValidProvider, files: Option<&std::sync::Mutex<Vec<(String, Vec<u8>)>>>| -> Result<Pieces, OutputError> {
+        let mut p = Pieces::default();
+        let data = want(Format::Json) || want(Format::Csv) || want(Format::Geojson);
+        let record = data.then(|| crate::disclosure::provider_record(vp, site, profile));
+        if let Some(r) = &record {
+            if want(Format::Json) {
+                p.json = serde_json::to_vec(r).unwrap_or_default();
+            }
+            if want(Format::Csv) {
+                p.csv = table::rows(r, &columns);
+            }
+            if want(Format::Geojson) {
+                p.features = features(r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
+            }
+        }
+        if want(Format::Oruk) {
+            // ORUK is always public: reuse the record when it is the public one.
+            let public = match record {
+                Some(r) if !profile.is_internal() => r,
+                _ => crate::disclosure::provider_record(vp, site, Profile::Public),
+            };
+            let put_and_keep = |path: String, bytes: Vec<u8>| {
+                if let Some(files) = files {
+                    files.lock().unwrap_or_else(|e| e.into_inner()).push((path.clone(), bytes.clone()));
+                }
+                put(path, bytes)
+            };
+            p.oruk = Some(oruk::record_pieces(site, &terms, &public, &put_and_keep)?);
+        }
+        Ok(p)
+    };
+
     for chunk in order.chunks(CHUNK) {
         let pieces: Vec<Pieces> = chunk
             .par_iter()
             .map(|vp| -> Result<Pieces, OutputError> {
-                let mut p = Pieces::default();
-                let data = want(Format::Json) || want(Format::Csv) || want(Format::Geojson);
-                let record = data.then(|| crate::disclosure::provider_record(vp, site, profile));
-                if let Some(r) = &record {
-                    if want(Format::Json) {
-                        p.json = serde_json::to_vec(r).unwrap_or_default();
+                let Some(cache) = &cache else { return pieces(vp, None) };
+                let key = cache.key(vp, site);
+                if let Some(entry) = cache.get(vp, key) {
+                    for (path, bytes) in entry.files {
+                        put(path, bytes)?;
                     }
-                    if want(Format::Csv) {
-                        p.csv = table::rows(r, &columns);
-                    }
-                    if want(Format::Geojson) {
-                        p.features = features(r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
-                    }
+                    return Ok(entry.pieces);
                 }
-                if want(Format::Oruk) {
-                    // ORUK is always public: reuse the record when it is the public one.
-                    let public = match record {
-                        Some(r) if !profile.is_internal() => r,
-                        _ => crate::disclosure::provider_record(vp, site, Profile::Public),
-                    };
-                    p.oruk = Some(oruk::record_pieces(site, &terms, &public, &put)?);
-                }
-                Ok(p)
+                let files = std::sync::Mutex::new(Vec::new());
+                let pieces = pieces(vp, Some(&files))?;
+                cache.put(vp, key, &pieces, &files.into_inner().unwrap_or_else(|e| e.into_inner()));
+                Ok(pieces)
             })
             .collect::<Result<_, _>>()?;
         for p in pieces {
@@ -168,6 +228,9 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
                 lists.add(o)?;
             }
         }
+    }
+    if let Some(cache) = &cache {
+        cache.prune(&order);
     }
     if let Some(w) = json_list {
         written.fetch_add(1, Ordering::Relaxed);

@@ -225,6 +225,28 @@ pub struct Pieces {
     service_at_locations: Vec<Vec<u8>>,
 }
 
+impl Pieces {
+    pub(super) fn encode(&self, e: &mut super::cache::Enc) {
+        e.bytes(&self.service);
+        e.bytes(self.org_id.as_bytes());
+        e.bytes(&compact(&self.org));
+        e.bytes(&self.org_service);
+        e.list(&self.locations);
+        e.list(&self.service_at_locations);
+    }
+
+    pub(super) fn decode(d: &mut super::cache::Dec) -> Option<Pieces> {
+        Some(Pieces {
+            service: d.bytes()?.to_vec(),
+            org_id: String::from_utf8(d.bytes()?.to_vec()).ok()?,
+            org: serde_json::from_slice(d.bytes()?).ok()?,
+            org_service: d.bytes()?.to_vec(),
+            locations: d.list()?,
+            service_at_locations: d.list()?,
+        })
+    }
+}
+
 /// Serialises compactly; a value built from JSON cannot fail to serialise.
 fn compact(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
@@ -527,13 +549,17 @@ impl<'a> Lists<'a> {
     /// Finishes the lists and writes the organisations and the taxonomies. `put` writes a
     /// small file, `put_parts` one given in parts.
     pub fn finish<E: From<OutputError>>(self, put: &dyn Fn(String, Vec<u8>) -> Result<(), E>, put_parts: &dyn Fn(String, &[&[u8]]) -> Result<(), E>) -> Result<(), E> {
-        self.services.finish()?;
-        self.locations.finish()?;
-        self.service_at_locations.finish()?;
-        let mut org_bytes = Vec::new();
-        for (id, (org, services)) in &self.orgs {
-            let Value::Object(fields) = org.clone() else { continue };
+        let Lists { services, locations, service_at_locations, orgs } = self;
+        services.finish()?;
+        locations.finish()?;
+        service_at_locations.finish()?;
+        // Each organisation's entries are dropped as its file is made, so the two are never
+        // all in memory at once.
+        let mut org_bytes = Vec::with_capacity(orgs.len());
+        for (id, (org, services)) in orgs {
+            let Value::Object(fields) = org else { continue };
             let bytes = object_with_list(fields, "services", services.iter().map(Vec::as_slice)).concat();
+            drop(services);
             put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
             org_bytes.push(bytes);
         }

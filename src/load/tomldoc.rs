@@ -177,6 +177,12 @@ impl TomlDoc {
     /// The span of the value at `path` in file offsets; the start of the nearest existing
     /// parent when the value is missing (the first line for a missing top-level key).
     pub fn span(&self, path: &[Seg]) -> Option<Range<usize>> {
+        // Most diagnostics point at one written value: find it without building the tree.
+        if self.spans.get().is_none()
+            && let Some(s) = find_scalar(&self.file.text[self.base..self.base + self.len], path)
+        {
+            return Some(self.base + s.start..self.base + s.end);
+        }
         for n in (0..=path.len()).rev() {
             if let Some(v) = self.lookup(&path[..n]) {
                 let s = v.span();
@@ -288,5 +294,250 @@ impl<'de> Deserializer<'de> for FieldProbe<'_> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
         tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// Finds the span of the scalar value at `path` with the TOML event parser alone, without
+/// building a parse tree: a warning about a date needs only where the date is, and parsing
+/// the record again into a tree for each of thousands of warnings costs time and memory.
+/// `None` when `path` is not a scalar written in `text` (callers then use the full tree).
+fn find_scalar(text: &str, path: &[Seg]) -> Option<Range<usize>> {
+    use toml_parser::Source;
+    let source = Source::new(text);
+    let tokens = source.lex().into_vec();
+    let mut finder = ScalarFinder { source, target: path, table: Vec::new(), arrays: Vec::new(), header: None, keys: Vec::new(), value: None, frames: Vec::new(), found: None, broken: false };
+    let mut errors: Option<toml_parser::ParseError> = None;
+    toml_parser::parser::parse_document(&tokens, &mut finder, &mut errors);
+    if errors.is_some() || finder.broken {
+        return None;
+    }
+    finder.found
+}
+
+/// Where a value being read sits: in an inline table (below `base`) or an array (item
+/// `index` of `base`).
+enum Frame {
+    Inline(Vec<Seg>),
+    Array(Vec<Seg>, usize),
+}
+
+struct ScalarFinder<'s, 'p> {
+    source: toml_parser::Source<'s>,
+    target: &'p [Seg],
+    /// The table the last `[header]` opened.
+    table: Vec<Seg>,
+    /// How many `[[array]]` tables each path has had so far.
+    arrays: Vec<(Vec<Seg>, usize)>,
+    /// The keys of a `[header]` or `[[header]]` being read.
+    header: Option<Vec<Seg>>,
+    /// The keys of a `key = value` being read.
+    keys: Vec<Seg>,
+    /// Where the next value goes, once its `=` is read.
+    value: Option<Vec<Seg>>,
+    frames: Vec<Frame>,
+    found: Option<Range<usize>>,
+    /// Something this finder does not follow: give up rather than guess.
+    broken: bool,
+}
+
+impl ScalarFinder<'_, '_> {
+    fn key(&mut self, span: toml_parser::Span, encoding: Option<toml_parser::decoder::Encoding>) -> Option<Seg> {
+        let raw = toml_parser::Raw::new_unchecked(self.source.input().get(span.start()..span.end())?, encoding, span);
+        let mut key = std::borrow::Cow::Borrowed("");
+        raw.decode_key(&mut key, &mut ());
+        Some(Seg::Key(key.into_owned()))
+    }
+    fn count(&self, path: &[Seg]) -> Option<usize> {
+        self.arrays.iter().find(|(p, _)| p == path).map(|(_, n)| *n)
+    }
+    /// A header's keys as a path: a key that names an array of tables means its last element.
+    fn resolve(&self, keys: &[Seg]) -> Vec<Seg> {
+        let mut out = Vec::new();
+        for k in keys {
+            out.push(k.clone());
+            if let Some(n) = self.count(&out) {
+                out.push(Seg::Index(n.saturating_sub(1)));
+            }
+        }
+        out
+    }
+    /// The path of the value starting now.
+    fn next_value(&mut self) -> Option<Vec<Seg>> {
+        match self.frames.last() {
+            Some(Frame::Array(base, i)) => {
+                let mut p = base.clone();
+                p.push(Seg::Index(*i));
+                Some(p)
+            }
+            _ => self.value.take(),
+        }
+    }
+}
+
+impl toml_parser::parser::EventReceiver for ScalarFinder<'_, '_> {
+    fn std_table_open(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        self.header = Some(Vec::new());
+    }
+    fn array_table_open(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        self.header = Some(Vec::new());
+    }
+    fn std_table_close(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        let Some(keys) = self.header.take() else { return self.broken = true };
+        self.table = self.resolve(&keys);
+    }
+    fn array_table_close(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        let Some(keys) = self.header.take() else { return self.broken = true };
+        let Some((last, parents)) = keys.split_last() else { return self.broken = true };
+        let mut path = self.resolve(parents);
+        path.push(last.clone());
+        let n = match self.arrays.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, n)) => {
+                *n += 1;
+                *n - 1
+            }
+            None => {
+                self.arrays.push((path.clone(), 1));
+                0
+            }
+        };
+        path.push(Seg::Index(n));
+        self.table = path;
+    }
+    fn simple_key(&mut self, span: toml_parser::Span, encoding: Option<toml_parser::decoder::Encoding>, _: &mut dyn toml_parser::ErrorSink) {
+        let Some(key) = self.key(span, encoding) else { return self.broken = true };
+        match &mut self.header {
+            Some(keys) => keys.push(key),
+            None => self.keys.push(key),
+        }
+    }
+    fn key_val_sep(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        let mut path = match self.frames.last() {
+            Some(Frame::Inline(base)) => base.clone(),
+            Some(Frame::Array(..)) => return self.broken = true,
+            None => self.table.clone(),
+        };
+        path.append(&mut self.keys);
+        self.value = Some(path);
+    }
+    fn scalar(&mut self, span: toml_parser::Span, _: Option<toml_parser::decoder::Encoding>, _: &mut dyn toml_parser::ErrorSink) {
+        let Some(path) = self.next_value() else { return self.broken = true };
+        if self.found.is_none() && path == self.target {
+            self.found = Some(span.start()..span.end());
+        }
+    }
+    fn array_open(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) -> bool {
+        match self.next_value() {
+            Some(path) => self.frames.push(Frame::Array(path, 0)),
+            None => self.broken = true,
+        }
+        true
+    }
+    fn array_close(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        self.frames.pop();
+    }
+    fn inline_table_open(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) -> bool {
+        match self.next_value() {
+            Some(path) => self.frames.push(Frame::Inline(path)),
+            None => self.broken = true,
+        }
+        true
+    }
+    fn inline_table_close(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        self.frames.pop();
+    }
+    fn value_sep(&mut self, _: toml_parser::Span, _: &mut dyn toml_parser::ErrorSink) {
+        if let Some(Frame::Array(_, i)) = self.frames.last_mut() {
+            *i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod finder_tests {
+    use super::*;
+
+    /// Every scalar the full parse tree knows, with its span.
+    fn leaves(node: &SpanNode, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg>, Range<usize>)>) {
+        match node {
+            SpanNode::Leaf { span } => out.push((path.clone(), span.clone())),
+            SpanNode::Table { entries, .. } => {
+                for (k, _, v) in entries {
+                    path.push(Seg::Key(k.clone()));
+                    leaves(v, path, out);
+                    path.pop();
+                }
+            }
+            SpanNode::Array { items, .. } => {
+                for (i, v) in items.iter().enumerate() {
+                    path.push(Seg::Index(i));
+                    leaves(v, path, out);
+                    path.pop();
+                }
+            }
+        }
+    }
+
+    /// The finder agrees with the full parse on every scalar of `text`, and finds nothing
+    /// where there is no scalar.
+    fn agrees(text: &str) -> usize {
+        let table = DeTable::parse(text).expect("test TOML parses");
+        let root = SpanNode::from_table(table.span(), table.get_ref());
+        let mut all = Vec::new();
+        leaves(&root, &mut Vec::new(), &mut all);
+        for (path, span) in &all {
+            assert_eq!(find_scalar(text, path), Some(span.clone()), "at {} in:\n{text}", path_to_string(path));
+        }
+        assert_eq!(find_scalar(text, &crate::path!["no", "such", "key"]), None);
+        all.len()
+    }
+
+    #[test]
+    fn finds_every_scalar_of_the_sample_records() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("providers");
+        let mut scalars = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            scalars += agrees(&text);
+        }
+        assert!(scalars > 1000, "only {scalars} scalars checked");
+    }
+
+    #[test]
+    fn follows_every_way_of_writing_a_table() {
+        let text = r#"
+title = "top"
+"quoted key" = 1
+dotted.inner = 2
+site = { name = "x", deep = { level = 3 }, list = [1, 2, { k = "v" }] }
+grid = [[1, 2], [3, [4, 5]]]
+text = """
+[not_a_table]
+x = 1
+"""
+[a]
+b.c = "abc"
+'literal key' = 4
+[a.sub]
+d = 5
+[[locations]]
+postcode = "PR1 1AA"
+[[locations.schedule]]
+days = ["mon", "tue"]
+[[locations.schedule]]
+days = ["wed"]
+[locations.extra]
+note = "first"
+[[locations]]
+postcode = "BB1 1AA"
+[[locations.schedule]]
+days = ["thu"]
+[later]
+x.y.z = 2026-11-25
+"#;
+        assert!(agrees(text) >= 25);
+        assert_eq!(find_scalar(text, &crate::path!["locations", 1, "schedule", 0, "days", 0]).map(|s| &text[s]), Some("\"thu\""));
+        // Not a scalar: tables and arrays are left to the full parse.
+        assert_eq!(find_scalar(text, &crate::path!["site"]), None);
+        assert_eq!(find_scalar(text, &crate::path!["grid", 1]), None);
     }
 }

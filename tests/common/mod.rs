@@ -19,6 +19,7 @@ pub fn build_sample() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("public");
     let options = BuildOptions {
+        no_cache: false,
         root: repo(),
         output: Some(target.clone()),
         load: LoadOptions { today: Some(today()), ..Default::default() },
@@ -141,6 +142,7 @@ impl TestSite {
 
     pub fn options(&self) -> BuildOptions {
         BuildOptions {
+            no_cache: false,
             root: self.root().to_path_buf(),
             output: None,
             load: LoadOptions { today: Some(today()), ..Default::default() },

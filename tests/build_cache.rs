@@ -1,0 +1,121 @@
+//! The build cache (`.apdir/cache/`): a build that reuses it publishes exactly what a build
+//! made afresh would, whatever changed in between, and a damaged cache is only a slower build.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::*;
+
+fn two_providers() -> TestSite {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second"));
+    site
+}
+
+fn cache_entries(site: &TestSite) -> Vec<PathBuf> {
+    let dir = site.root().join(".apdir/cache/exports");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+/// The site built afresh, without the cache, into a folder of its own.
+fn fresh(site: &TestSite) -> BTreeMap<String, Vec<u8>> {
+    let out = tempfile::tempdir().unwrap();
+    let mut options = site.options();
+    options.output = Some(out.path().join("site"));
+    options.no_cache = true;
+    apdir::build(&options).unwrap();
+    read_tree(&out.path().join("site"))
+}
+
+/// The site built as `apdir build` does, with the cache.
+fn cached(site: &TestSite) -> BTreeMap<String, Vec<u8>> {
+    site.build().unwrap();
+    read_tree(&site.output())
+}
+
+fn assert_same(cached: &BTreeMap<String, Vec<u8>>, fresh: &BTreeMap<String, Vec<u8>>, when: &str) {
+    assert_eq!(cached.keys().collect::<Vec<_>>(), fresh.keys().collect::<Vec<_>>(), "{when}: the same files");
+    for (path, bytes) in cached {
+        assert!(bytes == &fresh[path], "{when}: {path} differs from a fresh build");
+    }
+}
+
+#[test]
+fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
+    let site = two_providers();
+    assert_same(&cached(&site), &fresh(&site), "first build");
+    assert_eq!(cache_entries(&site).len(), 2, "one entry per provider");
+    assert_same(&cached(&site), &fresh(&site), "nothing changed");
+
+    // A record changes.
+    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Renamed Second").replace("places = 10", "places = 12"));
+    let built = cached(&site);
+    assert_same(&built, &fresh(&site), "a record changed");
+    assert!(page(&built, "data/providers.json").contains("Renamed Second"));
+
+    // The site's address changes: every record's link does.
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    site.write("apdir.toml", &config.replace("https://test.example", "https://moved.example"));
+    let built = cached(&site);
+    assert_same(&built, &fresh(&site), "the base address changed");
+    assert!(page(&built, "data/providers.json").contains("https://moved.example/providers/second/"));
+
+    // A district is renamed in the boundary file: every site in it says so.
+    let boundaries = std::fs::read_to_string(site.root().join("areas/districts.geojson")).unwrap();
+    assert!(boundaries.contains("\"Preston\""));
+    site.write("areas/districts.geojson", &boundaries.replace("\"Preston\"", "\"Preston City\""));
+    let built = cached(&site);
+    assert_same(&built, &fresh(&site), "a district was renamed");
+    assert!(page(&built, "data/providers.json").contains("Preston City"));
+
+    // A provider is removed: so is its entry.
+    std::fs::remove_file(site.root().join("providers/test-provider.toml")).unwrap();
+    assert_same(&cached(&site), &fresh(&site), "a provider was removed");
+    assert_eq!(cache_entries(&site).len(), 1, "the removed provider's entry is gone");
+}
+
+#[test]
+fn a_damaged_cache_is_a_miss_never_wrong_output() {
+    let site = two_providers();
+    let expected = cached(&site);
+    let entries = cache_entries(&site);
+    assert_eq!(entries.len(), 2);
+    // One entry cut short, one with a byte changed deep inside (a record's bytes).
+    let whole = std::fs::read(&entries[0]).unwrap();
+    std::fs::write(&entries[0], &whole[..whole.len() / 2]).unwrap();
+    let mut flipped = std::fs::read(&entries[1]).unwrap();
+    let at = flipped.len() - 40;
+    flipped[at] ^= 0x20;
+    std::fs::write(&entries[1], &flipped).unwrap();
+    assert_same(&cached(&site), &expected, "after damage");
+    // The damaged entries were made afresh and written again.
+    assert_eq!(std::fs::read(&entries[0]).unwrap(), whole);
+
+    // Garbage in the folder and an entry replaced by a link are never followed.
+    std::fs::write(site.root().join(".apdir/cache/exports/notes.txt"), "not an entry").unwrap();
+    let target = site.root().join("elsewhere.bin");
+    std::fs::write(&target, "outside the cache").unwrap();
+    std::fs::remove_file(&entries[1]).unwrap();
+    std::os::unix::fs::symlink(&target, &entries[1]).unwrap();
+    assert_same(&cached(&site), &expected, "after a link");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "outside the cache", "the link's target is untouched");
+}
+
+#[test]
+fn only_build_writes_the_cache() {
+    let site = two_providers();
+    let mut options = site.options();
+    options.no_cache = true;
+    apdir::build(&options).unwrap();
+    apdir::check(&site.options()).unwrap();
+    let exported = site.root().join("exported");
+    apdir::export(&site.options(), apdir::export::Format::ALL, &exported).unwrap();
+    assert!(!site.root().join(".apdir/cache").exists(), "--no-cache, check and export leave no cache");
+    site.build().unwrap();
+    assert_eq!(cache_entries(&site).len(), 2);
+}
