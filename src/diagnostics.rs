@@ -189,17 +189,16 @@ impl Diagnostics {
     /// Sorted by file, then position, errors before warnings at the same place.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            let ka = (a.file.as_ref().map(|f| f.name.clone()), a.span.as_ref().map(|s| s.start));
-            let kb = (b.file.as_ref().map(|f| f.name.clone()), b.span.as_ref().map(|s| s.start));
+            let ka = (a.file.as_ref().map(|f| f.name.as_str()), a.span.as_ref().map(|s| s.start));
+            let kb = (b.file.as_ref().map(|f| f.name.as_str()), b.span.as_ref().map(|s| s.start));
             ka.cmp(&kb).then(b.severity.cmp(&a.severity))
         });
     }
+    /// Every diagnostic rendered, in order (a large site can have thousands of warnings:
+    /// they are rendered on every core).
     pub fn render(&self, color: bool) -> String {
-        let mut s = String::new();
-        for d in &self.items {
-            s.push_str(&d.render(color));
-        }
-        s
+        use rayon::prelude::*;
+        self.items.par_iter().map(|d| d.render(color)).collect::<Vec<String>>().concat()
     }
     /// "2 errors and 1 warning"
     pub fn summary(&self) -> String {
