@@ -101,9 +101,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     if !options.no_cache {
         site.build_cache = Some(options.root.join(BUILD_CACHE_DIR));
     }
-    let t = Instant::now();
-    site.gaps();
-    timings.push(("gap analysis", t.elapsed()));
+    // The gap analysis is worked out when the area pages first need it, while the search
+    // index and the exports are being made.
     let output = options.output.clone().unwrap_or_else(|| site.config.output_path_for(&site.root, site.profile));
     // Internal records never go into a published folder.
     disclosure::check_output(&site, &output)?;

@@ -190,278 +190,6 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
     templates.tera.global_context().insert("site", &site_view);
     let templates = &templates;
 
-    // Providers, sorted by name, with their cards.
-    let mut order: Vec<usize> = (0..site.providers.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&site.providers[a].provider, &site.providers[b].provider);
-        pa.name.to_lowercase().cmp(&pb.name.to_lowercase()).then(pa.id.cmp(&pb.id))
-    });
-    let cards: Vec<ProviderCard> = order.par_iter().map(|&i| card(&site.providers[i], site)).collect();
-    lap.mark("cards");
-    // Index of listing memberships (positions in `cards`).
-    let mut by_district: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut by_tier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    let mut by_need: BTreeMap<Need, Vec<usize>> = BTreeMap::new();
-    let mut by_key_stage: BTreeMap<KeyStage, Vec<usize>> = BTreeMap::new();
-    for (pos, &i) in order.iter().enumerate() {
-        let vp = &site.providers[i];
-        for d in districts_served(vp) {
-            by_district.entry(d).or_default().push(pos);
-        }
-        let mut tiers = vp.provider.offer.tiers.clone();
-        tiers.sort();
-        tiers.dedup();
-        for t in tiers {
-            by_tier.entry(t).or_default().push(pos);
-        }
-        let mut needs = vp.provider.offer.needs.clone();
-        needs.sort();
-        needs.dedup();
-        for n in needs {
-            by_need.entry(n).or_default().push(pos);
-        }
-        let mut kss = vp.provider.offer.key_stages.clone();
-        kss.sort();
-        kss.dedup();
-        for k in kss {
-            by_key_stage.entry(k).or_default().push(pos);
-        }
-    }
-
-    let district_links: Vec<CountedLink> = site
-        .areas
-        .iter()
-        .map(|a| CountedLink {
-            title: a.name.clone(),
-            url: district_url(&a.slug),
-            count: by_district.get(&a.code).map_or(0, Vec::len),
-            description: if a.in_scope { String::new() } else { "Outside the authority; shown for providers near the border".into() },
-        })
-        .collect();
-    let tier_links: Vec<CountedLink> = (1..=3)
-        .map(|t| CountedLink {
-            title: tier_label(t).into(),
-            url: tier_url(t),
-            count: by_tier.get(&t).map_or(0, Vec::len),
-            description: tier_short(t).into(),
-        })
-        .collect();
-    let need_links: Vec<CountedLink> = Need::ALL
-        .iter()
-        .map(|n| CountedLink { title: n.label().into(), url: need_url(n), count: by_need.get(n).map_or(0, Vec::len), description: String::new() })
-        .collect();
-    let key_stage_links: Vec<CountedLink> = KeyStage::ALL
-        .iter()
-        .map(|k| CountedLink {
-            title: k.label().into(),
-            url: key_stage_url(k),
-            count: by_key_stage.get(k).map_or(0, Vec::len),
-            description: String::new(),
-        })
-        .collect();
-
-    // Every page to render, as (url, template, context).
-    let mut jobs: Vec<(String, &'static str, Context)> = Vec::new();
-    let page_size = site.config.listing.page_size.max(1);
-
-    // Listing pages are described here and their contexts built only when rendered, so the
-    // cards of thousands of pages never sit in memory at once.
-    struct ListingJob {
-        url: String,
-        base_url: String,
-        heading: String,
-        intro: String,
-        title: String,
-        members: Vec<usize>,
-        page: usize,
-        total_pages: usize,
-        total_items: usize,
-        crumbs: Vec<Link>,
-        facets: bool,
-    }
-    let mut listing_jobs: Vec<ListingJob> = Vec::new();
-    let mut listing = |base_url: &str, heading: &str, intro: &str, members: &[usize], crumbs: Vec<Link>, facets: bool| {
-        let total_pages = members.len().div_ceil(page_size).max(1);
-        for page in 1..=total_pages {
-            let url = if page == 1 { base_url.to_string() } else { format!("{base_url}page/{page}/") };
-            let slice = &members[((page - 1) * page_size).min(members.len())..(page * page_size).min(members.len())];
-            let title = if total_pages > 1 { format!("{heading} (page {page} of {total_pages})") } else { heading.to_string() };
-            listing_jobs.push(ListingJob {
-                url,
-                base_url: base_url.to_string(),
-                heading: heading.to_string(),
-                intro: intro.to_string(),
-                title,
-                members: slice.to_vec(),
-                page,
-                total_pages,
-                total_items: members.len(),
-                crumbs: crumbs_with(&crumbs),
-                facets,
-            });
-        }
-    };
-    let empty_facets: BTreeMap<&str, &Vec<CountedLink>> = BTreeMap::new();
-    let all_facets = BTreeMap::from([
-        ("districts", &district_links),
-        ("tiers", &tier_links),
-        ("needs", &need_links),
-        ("key_stages", &key_stage_links),
-    ]);
-    // Each card and the facets become template values once; listing pages share them (a
-    // template value is reference-counted), instead of converting 25 cards per page again.
-    let card_values: Vec<tera::Value> = cards.par_iter().map(tera::Value::from_serializable).collect();
-    let all_facets_value = tera::Value::from_serializable(&all_facets);
-    let empty_facets_value = tera::Value::from_serializable(&empty_facets);
-    let listing_context = |j: &ListingJob| -> Context {
-        let mut c = Context::new();
-        c.insert("page_title", &j.title);
-        c.insert("page_description", &j.intro);
-        c.insert("current_url", &j.url);
-        c.insert("breadcrumbs", &j.crumbs);
-        c.insert("heading", &j.heading);
-        c.insert("intro", &j.intro);
-        let page_cards: Vec<tera::Value> = j.members.iter().map(|&i| card_values[i].clone()).collect();
-        c.insert_value("providers", tera::Value::from(page_cards));
-        c.insert("pagination", &pagination(&j.base_url, j.page, j.total_pages, page_size, j.total_items));
-        c.insert("show_facets", &j.facets);
-        c.insert_value("facets", if j.facets { all_facets_value.clone() } else { empty_facets_value.clone() });
-        c
-    };
-
-    // Directory.
-    let all: Vec<usize> = (0..cards.len()).collect();
-    listing(
-        "/providers/",
-        "Find alternative provision",
-        "Every provider on the authority's directory, in alphabetical order. Narrow the list by district, tier, need or key stage.",
-        &all,
-        vec![],
-        true,
-    );
-    // District, tier, need and key-stage listings.
-    for a in &site.areas {
-        let members = by_district.get(&a.code).map(Vec::as_slice).unwrap_or(&[]);
-        let intro = if a.in_scope {
-            format!("Providers with a site in {} or serving pupils who live there.", a.name)
-        } else {
-            format!("{} is a separate local authority. These providers are near the border and may take pupils from our area.", a.name)
-        };
-        listing(&district_url(&a.slug), &format!("Alternative provision in {}", a.name), &intro, members, vec![link("Districts", "/districts/")], false);
-    }
-    for t in 1..=3 {
-        let members = by_tier.get(&t).map(Vec::as_slice).unwrap_or(&[]);
-        listing(&tier_url(t), tier_label(t), tier_short(t), members, vec![link("Tiers", "/tiers/")], false);
-    }
-    for n in Need::ALL {
-        let members = by_need.get(n).map(Vec::as_slice).unwrap_or(&[]);
-        listing(&need_url(n), &format!("Provision for: {}", n.label()), "Providers that say they meet this need.", members, vec![link("Needs", "/needs/")], false);
-    }
-    for k in KeyStage::ALL {
-        let members = by_key_stage.get(k).map(Vec::as_slice).unwrap_or(&[]);
-        listing(&key_stage_url(k), &format!("Provision for {}", k.label()), "Providers that take pupils in this key stage.", members, vec![link("Key stages", "/key-stages/")], false);
-    }
-    // Index pages of the listings.
-    for (url, heading, intro, items) in [
-        ("/districts/", "Districts", "Find provision by the district where the pupil lives or goes to school.", &district_links),
-        ("/tiers/", "The three tiers of alternative provision", "The authority works outreach first: support in the pupil's own school, then a time-limited placement, and a transitional placement only when a fresh start is right.", &tier_links),
-        ("/needs/", "Needs", "Find provision by the needs it meets.", &need_links),
-        ("/key-stages/", "Key stages", "Find provision by the pupil's key stage.", &key_stage_links),
-    ] {
-        let mut c = base_context(heading, intro, url, vec![]);
-        c.insert("heading", heading);
-        c.insert("intro", intro);
-        c.insert("items", items);
-        jobs.push((url.to_string(), "listing_index.html", c));
-    }
-
-    // Gap analysis: /areas/ and /areas/<slug>/.
-    jobs.extend(areas::pages(site));
-
-    // Guide pages.
-    let by_url: BTreeMap<&str, &GuidePage> = site.pages.iter().map(|p| (p.url.as_str(), p)).collect();
-    let mut children: BTreeMap<String, Vec<&GuidePage>> = BTreeMap::new();
-    for p in &site.pages {
-        if let Some(parent) = p.parent_url() {
-            children.entry(parent).or_default().push(p);
-        }
-    }
-    for list in children.values_mut() {
-        list.sort_by(|a, b| {
-            a.front.weight.unwrap_or(i64::MAX).cmp(&b.front.weight.unwrap_or(i64::MAX)).then(a.front.title.cmp(&b.front.title))
-        });
-    }
-    let mut recent: Vec<&GuidePage> = site.pages.iter().filter(|p| p.url.starts_with("/guide/") && p.url != "/guide/").collect();
-    recent.sort_by(|a, b| b.front.updated.cmp(&a.front.updated).then(a.front.title.cmp(&b.front.title)));
-    let recent: Vec<serde_json::Value> = recent
-        .iter()
-        .take(5)
-        .map(|p| serde_json::json!({"title": p.front.title, "url": p.url, "summary": p.front.summary, "updated": p.front.updated.map(|d| d.long())}))
-        .collect();
-
-    for p in &site.pages {
-        if p.url == "/" {
-            continue; // the home page's intro; rendered below
-        }
-        // Breadcrumbs: every ancestor section that exists.
-        let mut crumbs = Vec::new();
-        let mut cur = p.parent_url();
-        while let Some(u) = cur {
-            if u == "/" {
-                break;
-            }
-            if let Some(sp) = by_url.get(u.as_str()) {
-                crumbs.push(link(sp.front.title.clone(), u.clone()));
-            }
-            cur = sp_parent(&u);
-        }
-        crumbs.reverse();
-        let mut c = base_context(&p.front.title, &p.front.summary, &p.url, crumbs_with(&crumbs));
-        c.insert("page", &guide_view(p));
-        let kids: Vec<serde_json::Value> = children
-            .get(&p.url)
-            .map(|k| k.iter().map(|k| serde_json::json!({"title": k.front.title, "url": k.url, "summary": k.front.summary})).collect())
-            .unwrap_or_default();
-        c.insert("children", &kids);
-        // Previous and next page within the same section.
-        let (mut prev, mut next) = (None, None);
-        if let Some(parent) = p.parent_url()
-            && let Some(sibs) = children.get(&parent)
-            && let Some(i) = sibs.iter().position(|s| s.url == p.url)
-        {
-            prev = i.checked_sub(1).map(|j| link(sibs[j].front.title.clone(), sibs[j].url.clone()));
-            next = sibs.get(i + 1).map(|s| link(s.front.title.clone(), s.url.clone()));
-        }
-        c.insert("prev", &prev);
-        c.insert("next", &next);
-        let template = match &p.front.template {
-            Some(t) => leak(t),
-            None if p.is_section => "section.html",
-            None => "page.html",
-        };
-        jobs.push((p.url.clone(), template, c));
-    }
-
-    // Search results (filled in by /js/search.js; see src/search/).
-    jobs.push(("/search/".into(), "search.html", base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![])));
-
-    // Home.
-    {
-        let intro = by_url.get("/");
-        let title = intro.map(|p| p.front.title.as_str()).unwrap_or(site.config.title.as_str());
-        let summary = intro.map(|p| p.front.summary.as_str()).unwrap_or(site.config.description.as_str());
-        let mut c = base_context(title, summary, "/", vec![]);
-        c.insert("intro_html", &intro.map(|p| p.html.as_str()).unwrap_or(""));
-        c.insert("tiers", &tier_links);
-        c.insert("districts", &district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
-        c.insert("needs", &need_links);
-        c.insert("recent", &recent);
-        c.insert("provider_count", &cards.len());
-        c.insert("guide_count", &site.pages.iter().filter(|p| p.url.starts_with("/guide/")).count());
-        jobs.push(("/".into(), "index.html", c));
-    }
-
-    // Provider pages.
     let errors: std::sync::Mutex<Vec<Diagnostic>> = Default::default();
     let page_urls: std::sync::Mutex<Vec<String>> = Default::default();
     // Renders one page and hands it to the sink; template problems are collected.
@@ -485,12 +213,284 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             }
         }
     };
-    lap.mark("contexts");
-    let locator = areas::Locator::new(site);
     // Pages, search and exports are independent: run them side by side, so that one's
-    // sequential parts (tantivy's commit, joining the export lists) overlap the others.
+    // sequential parts (the pages' contexts, tantivy's commit, joining the export lists)
+    // overlap the others.
     let (pages, (search, exports)) = rayon::join(
         || -> Result<(), crate::Error> {
+            // Providers, sorted by name, with their cards.
+            let mut order: Vec<usize> = (0..site.providers.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (pa, pb) = (&site.providers[a].provider, &site.providers[b].provider);
+                pa.name.to_lowercase().cmp(&pb.name.to_lowercase()).then(pa.id.cmp(&pb.id))
+            });
+            let cards: Vec<ProviderCard> = order.par_iter().map(|&i| card(&site.providers[i], site)).collect();
+            lap.mark("cards");
+            // Index of listing memberships (positions in `cards`).
+            let mut by_district: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            let mut by_tier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+            let mut by_need: BTreeMap<Need, Vec<usize>> = BTreeMap::new();
+            let mut by_key_stage: BTreeMap<KeyStage, Vec<usize>> = BTreeMap::new();
+            for (pos, &i) in order.iter().enumerate() {
+                let vp = &site.providers[i];
+                for d in districts_served(vp) {
+                    by_district.entry(d).or_default().push(pos);
+                }
+                let mut tiers = vp.provider.offer.tiers.clone();
+                tiers.sort();
+                tiers.dedup();
+                for t in tiers {
+                    by_tier.entry(t).or_default().push(pos);
+                }
+                let mut needs = vp.provider.offer.needs.clone();
+                needs.sort();
+                needs.dedup();
+                for n in needs {
+                    by_need.entry(n).or_default().push(pos);
+                }
+                let mut kss = vp.provider.offer.key_stages.clone();
+                kss.sort();
+                kss.dedup();
+                for k in kss {
+                    by_key_stage.entry(k).or_default().push(pos);
+                }
+            }
+
+            let district_links: Vec<CountedLink> = site
+                .areas
+                .iter()
+                .map(|a| CountedLink {
+                    title: a.name.clone(),
+                    url: district_url(&a.slug),
+                    count: by_district.get(&a.code).map_or(0, Vec::len),
+                    description: if a.in_scope { String::new() } else { "Outside the authority; shown for providers near the border".into() },
+                })
+                .collect();
+            let tier_links: Vec<CountedLink> = (1..=3)
+                .map(|t| CountedLink {
+                    title: tier_label(t).into(),
+                    url: tier_url(t),
+                    count: by_tier.get(&t).map_or(0, Vec::len),
+                    description: tier_short(t).into(),
+                })
+                .collect();
+            let need_links: Vec<CountedLink> = Need::ALL
+                .iter()
+                .map(|n| CountedLink { title: n.label().into(), url: need_url(n), count: by_need.get(n).map_or(0, Vec::len), description: String::new() })
+                .collect();
+            let key_stage_links: Vec<CountedLink> = KeyStage::ALL
+                .iter()
+                .map(|k| CountedLink {
+                    title: k.label().into(),
+                    url: key_stage_url(k),
+                    count: by_key_stage.get(k).map_or(0, Vec::len),
+                    description: String::new(),
+                })
+                .collect();
+
+            // Every page to render, as (url, template, context).
+            let mut jobs: Vec<(String, &'static str, Context)> = Vec::new();
+            let page_size = site.config.listing.page_size.max(1);
+
+            // Listing pages are described here and their contexts built only when rendered, so the
+            // cards of thousands of pages never sit in memory at once.
+            struct ListingJob {
+                url: String,
+                base_url: String,
+                heading: String,
+                intro: String,
+                title: String,
+                members: Vec<usize>,
+                page: usize,
+                total_pages: usize,
+                total_items: usize,
+                crumbs: Vec<Link>,
+                facets: bool,
+            }
+            let mut listing_jobs: Vec<ListingJob> = Vec::new();
+            let mut listing = |base_url: &str, heading: &str, intro: &str, members: &[usize], crumbs: Vec<Link>, facets: bool| {
+                let total_pages = members.len().div_ceil(page_size).max(1);
+                for page in 1..=total_pages {
+                    let url = if page == 1 { base_url.to_string() } else { format!("{base_url}page/{page}/") };
+                    let slice = &members[((page - 1) * page_size).min(members.len())..(page * page_size).min(members.len())];
+                    let title = if total_pages > 1 { format!("{heading} (page {page} of {total_pages})") } else { heading.to_string() };
+                    listing_jobs.push(ListingJob {
+                        url,
+                        base_url: base_url.to_string(),
+                        heading: heading.to_string(),
+                        intro: intro.to_string(),
+                        title,
+                        members: slice.to_vec(),
+                        page,
+                        total_pages,
+                        total_items: members.len(),
+                        crumbs: crumbs_with(&crumbs),
+                        facets,
+                    });
+                }
+            };
+            let empty_facets: BTreeMap<&str, &Vec<CountedLink>> = BTreeMap::new();
+            let all_facets = BTreeMap::from([
+                ("districts", &district_links),
+                ("tiers", &tier_links),
+                ("needs", &need_links),
+                ("key_stages", &key_stage_links),
+            ]);
+            // Each card and the facets become template values once; listing pages share them (a
+            // template value is reference-counted), instead of converting 25 cards per page again.
+            let card_values: Vec<tera::Value> = cards.par_iter().map(tera::Value::from_serializable).collect();
+            let all_facets_value = tera::Value::from_serializable(&all_facets);
+            let empty_facets_value = tera::Value::from_serializable(&empty_facets);
+            let listing_context = |j: &ListingJob| -> Context {
+                let mut c = Context::new();
+                c.insert("page_title", &j.title);
+                c.insert("page_description", &j.intro);
+                c.insert("current_url", &j.url);
+                c.insert("breadcrumbs", &j.crumbs);
+                c.insert("heading", &j.heading);
+                c.insert("intro", &j.intro);
+                let page_cards: Vec<tera::Value> = j.members.iter().map(|&i| card_values[i].clone()).collect();
+                c.insert_value("providers", tera::Value::from(page_cards));
+                c.insert("pagination", &pagination(&j.base_url, j.page, j.total_pages, page_size, j.total_items));
+                c.insert("show_facets", &j.facets);
+                c.insert_value("facets", if j.facets { all_facets_value.clone() } else { empty_facets_value.clone() });
+                c
+            };
+
+            // Directory.
+            let all: Vec<usize> = (0..cards.len()).collect();
+            listing(
+                "/providers/",
+                "Find alternative provision",
+                "Every provider on the authority's directory, in alphabetical order. Narrow the list by district, tier, need or key stage.",
+                &all,
+                vec![],
+                true,
+            );
+            // District, tier, need and key-stage listings.
+            for a in &site.areas {
+                let members = by_district.get(&a.code).map(Vec::as_slice).unwrap_or(&[]);
+                let intro = if a.in_scope {
+                    format!("Providers with a site in {} or serving pupils who live there.", a.name)
+                } else {
+                    format!("{} is a separate local authority. These providers are near the border and may take pupils from our area.", a.name)
+                };
+                listing(&district_url(&a.slug), &format!("Alternative provision in {}", a.name), &intro, members, vec![link("Districts", "/districts/")], false);
+            }
+            for t in 1..=3 {
+                let members = by_tier.get(&t).map(Vec::as_slice).unwrap_or(&[]);
+                listing(&tier_url(t), tier_label(t), tier_short(t), members, vec![link("Tiers", "/tiers/")], false);
+            }
+            for n in Need::ALL {
+                let members = by_need.get(n).map(Vec::as_slice).unwrap_or(&[]);
+                listing(&need_url(n), &format!("Provision for: {}", n.label()), "Providers that say they meet this need.", members, vec![link("Needs", "/needs/")], false);
+            }
+            for k in KeyStage::ALL {
+                let members = by_key_stage.get(k).map(Vec::as_slice).unwrap_or(&[]);
+                listing(&key_stage_url(k), &format!("Provision for {}", k.label()), "Providers that take pupils in this key stage.", members, vec![link("Key stages", "/key-stages/")], false);
+            }
+            // Index pages of the listings.
+            for (url, heading, intro, items) in [
+                ("/districts/", "Districts", "Find provision by the district where the pupil lives or goes to school.", &district_links),
+                ("/tiers/", "The three tiers of alternative provision", "The authority works outreach first: support in the pupil's own school, then a time-limited placement, and a transitional placement only when a fresh start is right.", &tier_links),
+                ("/needs/", "Needs", "Find provision by the needs it meets.", &need_links),
+                ("/key-stages/", "Key stages", "Find provision by the pupil's key stage.", &key_stage_links),
+            ] {
+                let mut c = base_context(heading, intro, url, vec![]);
+                c.insert("heading", heading);
+                c.insert("intro", intro);
+                c.insert("items", items);
+                jobs.push((url.to_string(), "listing_index.html", c));
+            }
+
+            // Gap analysis: /areas/ and /areas/<slug>/.
+            jobs.extend(areas::pages(site));
+
+            // Guide pages.
+            let by_url: BTreeMap<&str, &GuidePage> = site.pages.iter().map(|p| (p.url.as_str(), p)).collect();
+            let mut children: BTreeMap<String, Vec<&GuidePage>> = BTreeMap::new();
+            for p in &site.pages {
+                if let Some(parent) = p.parent_url() {
+                    children.entry(parent).or_default().push(p);
+                }
+            }
+            for list in children.values_mut() {
+                list.sort_by(|a, b| {
+                    a.front.weight.unwrap_or(i64::MAX).cmp(&b.front.weight.unwrap_or(i64::MAX)).then(a.front.title.cmp(&b.front.title))
+                });
+            }
+            let mut recent: Vec<&GuidePage> = site.pages.iter().filter(|p| p.url.starts_with("/guide/") && p.url != "/guide/").collect();
+            recent.sort_by(|a, b| b.front.updated.cmp(&a.front.updated).then(a.front.title.cmp(&b.front.title)));
+            let recent: Vec<serde_json::Value> = recent
+                .iter()
+                .take(5)
+                .map(|p| serde_json::json!({"title": p.front.title, "url": p.url, "summary": p.front.summary, "updated": p.front.updated.map(|d| d.long())}))
+                .collect();
+
+            for p in &site.pages {
+                if p.url == "/" {
+                    continue; // the home page's intro; rendered below
+                }
+                // Breadcrumbs: every ancestor section that exists.
+                let mut crumbs = Vec::new();
+                let mut cur = p.parent_url();
+                while let Some(u) = cur {
+                    if u == "/" {
+                        break;
+                    }
+                    if let Some(sp) = by_url.get(u.as_str()) {
+                        crumbs.push(link(sp.front.title.clone(), u.clone()));
+                    }
+                    cur = sp_parent(&u);
+                }
+                crumbs.reverse();
+                let mut c = base_context(&p.front.title, &p.front.summary, &p.url, crumbs_with(&crumbs));
+                c.insert("page", &guide_view(p));
+                let kids: Vec<serde_json::Value> = children
+                    .get(&p.url)
+                    .map(|k| k.iter().map(|k| serde_json::json!({"title": k.front.title, "url": k.url, "summary": k.front.summary})).collect())
+                    .unwrap_or_default();
+                c.insert("children", &kids);
+                // Previous and next page within the same section.
+                let (mut prev, mut next) = (None, None);
+                if let Some(parent) = p.parent_url()
+                    && let Some(sibs) = children.get(&parent)
+                    && let Some(i) = sibs.iter().position(|s| s.url == p.url)
+                {
+                    prev = i.checked_sub(1).map(|j| link(sibs[j].front.title.clone(), sibs[j].url.clone()));
+                    next = sibs.get(i + 1).map(|s| link(s.front.title.clone(), s.url.clone()));
+                }
+                c.insert("prev", &prev);
+                c.insert("next", &next);
+                let template = match &p.front.template {
+                    Some(t) => leak(t),
+                    None if p.is_section => "section.html",
+                    None => "page.html",
+                };
+                jobs.push((p.url.clone(), template, c));
+            }
+
+            // Search results (filled in by /js/search.js; see src/search/).
+            jobs.push(("/search/".into(), "search.html", base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![])));
+
+            // Home.
+            {
+                let intro = by_url.get("/");
+                let title = intro.map(|p| p.front.title.as_str()).unwrap_or(site.config.title.as_str());
+                let summary = intro.map(|p| p.front.summary.as_str()).unwrap_or(site.config.description.as_str());
+                let mut c = base_context(title, summary, "/", vec![]);
+                c.insert("intro_html", &intro.map(|p| p.html.as_str()).unwrap_or(""));
+                c.insert("tiers", &tier_links);
+                c.insert("districts", &district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
+                c.insert("needs", &need_links);
+                c.insert("recent", &recent);
+                c.insert("provider_count", &cards.len());
+                c.insert("guide_count", &site.pages.iter().filter(|p| p.url.starts_with("/guide/")).count());
+                jobs.push(("/".into(), "index.html", c));
+            }
+
+            lap.mark("contexts");
+            let locator = areas::Locator::new(site);
             let t = std::time::Instant::now();
             site.providers.par_iter().try_for_each(|vp| {
                 if !selection.provider_page(&vp.provider.id) {
