@@ -8,6 +8,7 @@
 
 pub mod analyse;
 pub mod audit;
+pub mod cache;
 pub mod config;
 pub mod dashboard;
 pub mod diagnostics;

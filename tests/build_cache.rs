@@ -1,5 +1,6 @@
-//! The build cache (`.apdir/cache/`): a build that reuses it publishes exactly what a build
-//! made afresh would, whatever changed in between, and a damaged cache is only a slower build.
+//! The build cache (`.apdir/cache/`: each provider's exports, and the search files): a build
+//! that reuses it publishes exactly what a build made afresh would, whatever changed in
+//! between, and a damaged cache is only a slower build.
 
 mod common;
 
@@ -22,20 +23,40 @@ fn cache_entries(site: &TestSite) -> Vec<PathBuf> {
     entries
 }
 
-/// The site built afresh, without the cache, into a folder of its own.
+/// The site built afresh, without the cache, from a copy of its inputs (so that nothing it
+/// saves, such as the search index, touches the site's own `.apdir/`).
 fn fresh(site: &TestSite) -> BTreeMap<String, Vec<u8>> {
-    let out = tempfile::tempdir().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    for e in walkdir::WalkDir::new(site.root()).into_iter().filter_map(Result::ok) {
+        let rel = e.path().strip_prefix(site.root()).unwrap();
+        if rel.starts_with(".apdir") || rel.starts_with("public") || rel.starts_with(".public.spare") {
+            continue;
+        }
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(copy.path().join(rel)).unwrap();
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), copy.path().join(rel)).unwrap();
+        }
+    }
     let mut options = site.options();
-    options.output = Some(out.path().join("site"));
+    options.root = copy.path().to_path_buf();
     options.no_cache = true;
     apdir::build(&options).unwrap();
-    read_tree(&out.path().join("site"))
+    read_tree(&copy.path().join("public"))
 }
 
 /// The site built as `apdir build` does, with the cache.
 fn cached(site: &TestSite) -> BTreeMap<String, Vec<u8>> {
     site.build().unwrap();
     read_tree(&site.output())
+}
+
+/// What `apdir search` finds, from the index the last build saved.
+fn search_urls(site: &TestSite, query: &str) -> Vec<String> {
+    let options = apdir::search::SearchOptions { kind: None, limit: 10, prefix: false };
+    let (hits, saved) = apdir::search(&site.options(), query, &options).unwrap();
+    assert!(saved, "the build saved its index");
+    hits.into_iter().map(|h| h.url).collect()
 }
 
 fn assert_same(cached: &BTreeMap<String, Vec<u8>>, fresh: &BTreeMap<String, Vec<u8>>, when: &str) {
@@ -50,6 +71,11 @@ fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
     let site = two_providers();
     assert_same(&cached(&site), &fresh(&site), "first build");
     assert_eq!(cache_entries(&site).len(), 2, "one entry per provider");
+    let again = cached(&site);
+    let index_key = site.root().join(".apdir/index/apdir-cache-key");
+    let before = std::fs::metadata(&index_key).unwrap().modified().unwrap();
+    assert_same(&cached(&site), &again, "nothing changed");
+    assert_eq!(std::fs::metadata(&index_key).unwrap().modified().unwrap(), before, "the search was reused, not indexed and saved again");
     assert_same(&cached(&site), &fresh(&site), "nothing changed");
 
     // A record changes.
@@ -72,6 +98,16 @@ fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
     let built = cached(&site);
     assert_same(&built, &fresh(&site), "a district was renamed");
     assert!(page(&built, "data/providers.json").contains("Preston City"));
+
+    // A guide page changes: the search is made afresh, and `apdir search` finds the new word.
+    site.write("content/guide/_index.md", "+++\ntitle = \"Guide\"\nsummary = \"The guide.\"\n+++\n\n## Start\n\nHello zanzibarian readers.\n");
+    assert_same(&cached(&site), &fresh(&site), "a guide page changed");
+    assert_eq!(search_urls(&site, "zanzibarian"), vec!["/guide/".to_string()]);
+
+    // The saved index is gone: the search cache is not used, and the index is saved again.
+    std::fs::remove_dir_all(site.root().join(".apdir/index")).unwrap();
+    assert_same(&cached(&site), &fresh(&site), "the saved index was removed");
+    assert_eq!(search_urls(&site, "zanzibarian"), vec!["/guide/".to_string()], "from the saved index");
 
     // A provider is removed: so is its entry.
     std::fs::remove_file(site.root().join("providers/test-provider.toml")).unwrap();

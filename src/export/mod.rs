@@ -72,7 +72,7 @@ struct Pieces {
 }
 
 impl Pieces {
-    fn encode(&self, e: &mut cache::Enc) {
+    fn encode(&self, e: &mut crate::cache::Enc) {
         e.bytes(&self.json);
         e.bytes(&self.csv);
         e.list(&self.features);
@@ -85,7 +85,7 @@ impl Pieces {
         }
     }
 
-    fn decode(d: &mut cache::Dec) -> Option<Pieces> {
+    fn decode(d: &mut crate::cache::Dec) -> Option<Pieces> {
         Some(Pieces {
             json: d.bytes()?.to_vec(),
             csv: d.bytes()?.to_vec(),

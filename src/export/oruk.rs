@@ -226,7 +226,7 @@ pub struct Pieces {
 }
 
 impl Pieces {
-    pub(super) fn encode(&self, e: &mut super::cache::Enc) {
+    pub(super) fn encode(&self, e: &mut crate::cache::Enc) {
         e.bytes(&self.service);
         e.bytes(self.org_id.as_bytes());
         e.bytes(&compact(&self.org));
@@ -235,7 +235,7 @@ impl Pieces {
         e.list(&self.service_at_locations);
     }
 
-    pub(super) fn decode(d: &mut super::cache::Dec) -> Option<Pieces> {
+    pub(super) fn decode(d: &mut crate::cache::Dec) -> Option<Pieces> {
         Some(Pieces {
             service: d.bytes()?.to_vec(),
             org_id: String::from_utf8(d.bytes()?.to_vec()).ok()?,

@@ -551,7 +551,9 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                     let t = std::time::Instant::now();
                     let search = crate::search::build(site).map_err(crate::Error::Content)?;
                     search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
-                    let _ = site.search_index.set(search.index);
+                    if let Some(index) = search.index {
+                        let _ = site.search_index.set(index);
+                    }
                     lap.mark_from(&t, "search");
                     Ok(())
                 },

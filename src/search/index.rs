@@ -82,6 +82,8 @@ pub struct SearchIndex {
     pub vocab: BTreeMap<String, String>,
     /// The in-memory directory of a freshly built index.
     ram: Option<RamDirectory>,
+    /// The build cache's key of the documents this index was made from, saved with it.
+    pub cache_key: Option<u128>,
 }
 
 fn schema() -> (Schema, [Field; 5], Field, Field, Field) {
@@ -357,7 +359,7 @@ impl SearchIndex {
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: tantivy {:?}", t.elapsed());
         }
-        Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram) })
+        Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None })
     }
 
     /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
@@ -380,7 +382,12 @@ impl SearchIndex {
             ram.persist(&target).map_err(|e| e.to_string())?;
             let side = serde_json::json!({ "docs": self.docs, "vocab": self.vocab });
             std::fs::write(fresh.join("apdir.json"), serde_json::to_vec(&side).unwrap_or_default())
-                .map_err(|e| format!("cannot write the search vocabulary: {e}"))
+                .map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
+            if let Some(key) = self.cache_key {
+                std::fs::write(fresh.join(super::cache::INDEX_KEY_FILE), super::cache::key_text(key))
+                    .map_err(|e| format!("cannot write the index's cache key: {e}"))?;
+            }
+            Ok(())
         };
         if let Err(e) = write() {
             let _ = std::fs::remove_dir_all(&fresh);
@@ -414,7 +421,7 @@ impl SearchIndex {
         for (i, (name, _)) in FIELDS.iter().enumerate() {
             fields[i] = schema.get_field(name).map_err(|e| e.to_string())?;
         }
-        Ok(SearchIndex { index, fields, docs, snippets: Vec::new(), vocab, ram: None })
+        Ok(SearchIndex { index, fields, docs, snippets: Vec::new(), vocab, ram: None, cache_key: None })
     }
 
     /// The stored URL of a tantivy document (used to check doc ids line up).

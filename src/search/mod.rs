@@ -13,6 +13,7 @@
 //!
 //! See `docs/search.md` for the file formats and the reasons behind them.
 
+pub mod cache;
 pub mod export;
 pub mod finder;
 pub mod index;
@@ -32,12 +33,16 @@ pub const INDEX_DIR: &str = ".apdir/index";
 
 /// Everything the build gets from the search stage.
 pub struct SearchBuild {
-    pub index: SearchIndex,
+    /// The freshly made index, for the build to save for `apdir search`; `None` when the
+    /// searchable text has not changed since the index the last build saved.
+    pub index: Option<SearchIndex>,
     /// Static files for the published site (`search/...`, `finder/...`).
     pub files: Vec<OutputFile>,
 }
 
-/// Indexes the site and exports the static search and finder files.
+/// Indexes the site and exports the static search and finder files. With a build cache, the
+/// search files are reused when every search document is what it was at the last build whose
+/// index was saved (see docs/build-cache.md).
 pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
     let fail = |e: String| {
         let mut d = Diagnostics::default();
@@ -45,12 +50,26 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
         d
     };
     let t = std::time::Instant::now();
-    let (index, finder_files) = rayon::join(|| SearchIndex::build(site), || finder::files(site));
-    let index = index.map_err(fail)?;
-    let t_index = t.elapsed();
-    let mut files = export::files(&index).map_err(fail)?;
+    let (indexed, finder_files) = rayon::join(
+        || -> Result<(Option<SearchIndex>, Vec<OutputFile>), String> {
+            let docs = index::documents(site);
+            let cached = site.build_cache.as_ref().and_then(|dir| cache::SearchCache::new(dir, &index_path(&site.root), &docs));
+            if let Some(files) = cached.as_ref().and_then(cache::SearchCache::get) {
+                return Ok((None, files));
+            }
+            let mut index = SearchIndex::from_documents(docs)?;
+            let files = export::files(&index)?;
+            if let Some(c) = &cached {
+                c.put(&files);
+                index.cache_key = Some(c.key());
+            }
+            Ok((Some(index), files))
+        },
+        || finder::files(site),
+    );
+    let (index, mut files) = indexed.map_err(fail)?;
     if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
-        eprintln!("search: index+finder {:?}, export {:?}", t_index, t.elapsed() - t_index);
+        eprintln!("search: {} {:?}", if index.is_some() { "indexed and exported" } else { "reused from the build cache" }, t.elapsed());
     }
     files.extend(finder_files);
     Ok(SearchBuild { index, files })

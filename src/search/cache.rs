@@ -1,0 +1,81 @@
+//! The search cache: the static search files of the last build whose index was saved, kept in
+//! `.apdir/cache/search.bin` under a key of every search document (see docs/build-cache.md).
+//! A daily rebuild in which no provider or guide page changed reuses them instead of indexing
+//! the site again; any change to any document's text makes the whole index afresh.
+
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+
+use super::index::SearchDoc;
+use crate::cache::{Dec, Enc, Hasher128, hash_bytes};
+use crate::render::{Body, OutputFile};
+
+/// Changes whenever the layout of the entry changes.
+const MAGIC: &[u8] = b"apdir search cache 1\n";
+
+/// The file in the saved index folder that names the documents it was made from.
+pub const INDEX_KEY_FILE: &str = "apdir-cache-key";
+
+pub struct SearchCache {
+    entry: PathBuf,
+    index_dir: PathBuf,
+    key: u128,
+}
+
+impl SearchCache {
+    /// The search cache in the build cache folder `dir` for these documents; `index_dir` is
+    /// where builds save the index for `apdir search`.
+    pub fn new(dir: &Path, index_dir: &Path, docs: &[SearchDoc]) -> Option<SearchCache> {
+        let mut h = crate::cache::keyed_to_this_binary(MAGIC)?;
+        h.write_usize(docs.len());
+        for d in docs {
+            hash_bytes(&mut h, d.kind.key().as_bytes());
+            hash_bytes(&mut h, d.title.as_bytes());
+            hash_bytes(&mut h, d.url.as_bytes());
+            for f in &d.fields {
+                hash_bytes(&mut h, f.as_bytes());
+            }
+            hash_bytes(&mut h, d.snippet_text.as_bytes());
+        }
+        Some(SearchCache { entry: dir.join("search.bin"), index_dir: index_dir.to_path_buf(), key: h.finish128().as_u128() })
+    }
+
+    pub fn key(&self) -> u128 {
+        self.key
+    }
+
+    /// The static search files made from these documents, if the cache holds them and the
+    /// saved index was made from the same documents (so `apdir search` agrees with the site).
+    pub fn get(&self) -> Option<Vec<OutputFile>> {
+        let saved = std::fs::read_to_string(self.index_dir.join(INDEX_KEY_FILE)).ok()?;
+        if saved.trim() != key_text(self.key) {
+            return None;
+        }
+        let contents = crate::cache::read_entry(&self.entry, MAGIC, self.key)?;
+        let mut d = Dec(&contents);
+        let n = d.len()?;
+        let mut files = Vec::with_capacity(n.min(4096));
+        for _ in 0..n {
+            let path = String::from_utf8(d.bytes()?.to_vec()).ok()?;
+            files.push(OutputFile { path, body: Body::Bytes(d.bytes()?.to_vec()) });
+        }
+        d.is_done().then_some(files)
+    }
+
+    /// Keeps `files` (best effort; files that are copies of others are never cached).
+    pub fn put(&self, files: &[OutputFile]) {
+        let mut e = Enc::default();
+        e.len(files.len());
+        for f in files {
+            let Body::Bytes(bytes) = &f.body else { return };
+            e.bytes(f.path.as_bytes());
+            e.bytes(bytes);
+        }
+        crate::cache::write_entry(&self.entry, MAGIC, self.key, &e.0);
+    }
+}
+
+/// How a key is written in the saved index folder.
+pub fn key_text(key: u128) -> String {
+    format!("{key:032x}")
+}
