@@ -54,15 +54,21 @@ pub fn read_entry(path: &Path, magic: &[u8], key: u128) -> Option<Vec<u8>> {
 
 /// Keeps `contents` as the entry at `path` (best effort).
 pub fn write_entry(path: &Path, magic: &[u8], key: u128, contents: &[u8]) {
-    let mut entry = Vec::with_capacity(magic.len() + 20 + contents.len());
-    entry.extend_from_slice(magic);
-    entry.extend_from_slice(&key.to_le_bytes());
-    entry.extend_from_slice(&crc32fast::hash(contents).to_le_bytes());
-    entry.extend_from_slice(contents);
+    write_entry_parts(path, magic, key, &[contents]);
+}
+
+/// Keeps the concatenation of `parts` as the entry at `path` (best effort), without joining
+/// them in memory first.
+pub fn write_entry_parts(path: &Path, magic: &[u8], key: u128, parts: &[&[u8]]) {
+    let mut crc = crc32fast::Hasher::new();
+    parts.iter().for_each(|p| crc.update(p));
+    let mut head = magic.to_vec();
+    head.extend_from_slice(&key.to_le_bytes());
+    head.extend_from_slice(&crc.finalize().to_le_bytes());
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let _ = overwrite(path, &entry);
+    let _ = overwrite(path, &head, parts);
 }
 
 fn open_options() -> std::fs::OpenOptions {
@@ -72,21 +78,26 @@ fn open_options() -> std::fs::OpenOptions {
     o
 }
 
-/// Writes `bytes` over the file at `path`, then cuts it to length. Anything else found there
+/// Writes `head` and `parts` over the file at `path`, then cuts it to length. Anything else found there
 /// (a link, a file with other names) is replaced, never written through. Two builds writing
 /// one entry at once can leave it torn: its checksum makes that a miss.
-fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn overwrite(path: &Path, head: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::MetadataExt;
-    let mut f = match open_options().write(true).create(true).truncate(false).open(path) {
+    let f = match open_options().write(true).create(true).truncate(false).open(path) {
         Ok(f) if f.metadata().is_ok_and(|m| m.is_file() && m.nlink() == 1) => f,
         _ => {
             let _ = std::fs::remove_file(path);
             open_options().write(true).create_new(true).open(path)?
         }
     };
-    f.write_all(bytes)?;
-    f.set_len(bytes.len() as u64)
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
+    out.write_all(head)?;
+    for p in parts {
+        out.write_all(p)?;
+    }
+    let f = out.into_inner().map_err(|e| e.into_error())?;
+    f.set_len((head.len() + parts.iter().map(|p| p.len()).sum::<usize>()) as u64)
 }
 
 /// Writes an entry's contents: byte strings and counts, each length a little-endian u64.
@@ -95,7 +106,7 @@ pub struct Enc(pub Vec<u8>);
 
 impl Enc {
     pub fn len(&mut self, n: usize) {
-        self.0.extend_from_slice(&(n as u64).to_le_bytes());
+        self.0.extend_from_slice(&len_prefix(n));
     }
     pub fn bytes(&mut self, b: &[u8]) {
         self.len(b.len());
@@ -107,6 +118,11 @@ impl Enc {
             self.bytes(i);
         }
     }
+}
+
+/// The length prefix [`Enc`] writes before `n` (for entries written in parts).
+pub fn len_prefix(n: usize) -> [u8; 8] {
+    (n as u64).to_le_bytes()
 }
 
 /// Reads what [`Enc`] wrote; `None` at anything out of bounds.

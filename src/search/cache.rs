@@ -7,7 +7,7 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
 use super::index::SearchDoc;
-use crate::cache::{Dec, Enc, Hasher128, hash_bytes};
+use crate::cache::{Dec, Hasher128, hash_bytes, len_prefix};
 use crate::render::{Body, OutputFile};
 
 /// Changes whenever the layout of the entry changes.
@@ -62,16 +62,22 @@ impl SearchCache {
         d.is_done().then_some(files)
     }
 
-    /// Keeps `files` (best effort; files that are copies of others are never cached).
+    /// Keeps `files` in the layout [`crate::cache::Enc`] writes (best effort; files that are
+    /// copies of others are never cached).
     pub fn put(&self, files: &[OutputFile]) {
-        let mut e = Enc::default();
-        e.len(files.len());
+        // Written in parts, as [`Enc`] would lay them out, without a copy of every file.
+        let mut lengths: Vec<[u8; 8]> = vec![len_prefix(files.len())];
         for f in files {
             let Body::Bytes(bytes) = &f.body else { return };
-            e.bytes(f.path.as_bytes());
-            e.bytes(bytes);
+            lengths.push(len_prefix(f.path.len()));
+            lengths.push(len_prefix(bytes.len()));
         }
-        crate::cache::write_entry(&self.entry, MAGIC, self.key, &e.0);
+        let mut parts: Vec<&[u8]> = vec![&lengths[0]];
+        for (i, f) in files.iter().enumerate() {
+            let Body::Bytes(bytes) = &f.body else { return };
+            parts.extend([&lengths[1 + 2 * i][..], f.path.as_bytes(), &lengths[2 + 2 * i][..], bytes]);
+        }
+        crate::cache::write_entry_parts(&self.entry, MAGIC, self.key, &parts);
     }
 }
 
