@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+
+const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 use serde::de::{self, MapAccess, Visitor};
 
 /// A calendar date. Serialises as `YYYY-MM-DD`.
@@ -30,10 +32,21 @@ impl Date {
     }
     /// "3 November 2025", the GOV.UK date style.
     pub fn long(&self) -> String {
-        self.0.format("%-d %B %Y").to_string()
+        // Written out by hand: chrono parses its format string on every call, and a large
+        // site writes hundreds of thousands of dates.
+        let (y, m, d) = (self.0.year(), self.0.month0() as usize, self.0.day());
+        match (0..=9999).contains(&y) {
+            true => format!("{d} {} {y:04}", MONTHS[m]),
+            false => self.0.format("%-d %B %Y").to_string(),
+        }
     }
+    /// "2025-11-03"
     pub fn iso(&self) -> String {
-        self.0.format("%Y-%m-%d").to_string()
+        let (y, m, d) = (self.0.year(), self.0.month(), self.0.day());
+        match (0..=9999).contains(&y) {
+            true => format!("{y:04}-{m:02}-{d:02}"),
+            false => self.0.format("%Y-%m-%d").to_string(),
+        }
     }
 }
 
@@ -104,5 +117,21 @@ mod tests {
         assert!(toml::from_str::<T>("d = 2025-11-03T10:00:00\ns = \"2024-02-29\"").is_err());
         let e = toml::from_str::<T>("d = 2025-11-03\ns = \"2023-02-29\"").err().unwrap();
         assert!(e.to_string().contains("YYYY-MM-DD"), "{e}");
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let mut d = Date::from_ymd(1899, 12, 25).unwrap();
+        let end = Date::from_ymd(2101, 1, 5).unwrap();
+        while d <= end {
+            assert_eq!(d.long(), d.0.format("%-d %B %Y").to_string());
+            assert_eq!(d.iso(), d.0.format("%Y-%m-%d").to_string());
+            d = d.add_days(1);
+        }
+        for (y, m, day) in [(1, 1, 1), (999, 3, 9), (9999, 12, 31), (10000, 1, 1), (-5, 6, 7)] {
+            let d = Date::from_ymd(y, m, day).unwrap();
+            assert_eq!(d.long(), d.0.format("%-d %B %Y").to_string(), "{y}");
+            assert_eq!(d.iso(), d.0.format("%Y-%m-%d").to_string(), "{y}");
+        }
     }
 }
