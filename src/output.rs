@@ -131,7 +131,7 @@ pub trait Sink: Sync {
 
 /// A file being written piece by piece (see [`Sink::writer`]); nothing is complete until
 /// [`FileWriter::finish`].
-pub trait FileWriter {
+pub trait FileWriter: Send {
     fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError>;
     fn finish(self: Box<Self>) -> Result<(), OutputError>;
 }

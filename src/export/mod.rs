@@ -194,8 +194,9 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
         Ok(p)
     };
 
-    for chunk in order.chunks(CHUNK) {
-        let pieces: Vec<Pieces> = chunk
+    // A chunk's pieces, made on every core (from the cache where it can).
+    let make = |chunk: &[&ValidProvider]| -> Result<Vec<Pieces>, OutputError> {
+        chunk
             .par_iter()
             .map(|vp| -> Result<Pieces, OutputError> {
                 let Some(cache) = &cache else { return pieces(vp, None) };
@@ -211,7 +212,10 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
                 cache.put(vp, key, &pieces, &files.into_inner().unwrap_or_else(|e| e.into_inner()));
                 Ok(pieces)
             })
-            .collect::<Result<_, _>>()?;
+            .collect()
+    };
+    // Appends a chunk's pieces to the list files, in directory order.
+    let mut append = |pieces: Vec<Pieces>| -> Result<(), OutputError> {
         for p in pieces {
             if let Some(w) = &mut json_list {
                 w.item(&p.json)?;
@@ -228,6 +232,18 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
                 lists.add(o)?;
             }
         }
+        Ok(())
+    };
+    // Each chunk is made while the one before it is appended to the lists.
+    let mut made: Option<Vec<Pieces>> = None;
+    for chunk in order.chunks(CHUNK) {
+        let previous = made.take();
+        let (next, appended) = rayon::join(|| make(chunk), || previous.map_or(Ok(()), &mut append));
+        appended?;
+        made = Some(next?);
+    }
+    if let Some(last) = made {
+        append(last)?;
     }
     if let Some(cache) = &cache {
         cache.prune(&order);
