@@ -548,21 +548,28 @@ impl<'a> Lists<'a> {
 
     /// Finishes the lists and writes the organisations and the taxonomies. `put` writes a
     /// small file, `put_parts` one given in parts.
-    pub fn finish<E: From<OutputError>>(self, put: &dyn Fn(String, Vec<u8>) -> Result<(), E>, put_parts: &dyn Fn(String, &[&[u8]]) -> Result<(), E>) -> Result<(), E> {
+    pub fn finish<E: From<OutputError> + Send>(self, put: &(dyn Fn(String, Vec<u8>) -> Result<(), E> + Sync), put_parts: &dyn Fn(String, &[&[u8]]) -> Result<(), E>) -> Result<(), E> {
+        use rayon::prelude::*;
         let Lists { services, locations, service_at_locations, orgs } = self;
         services.finish()?;
         locations.finish()?;
         service_at_locations.finish()?;
-        // Each organisation's entries are dropped as its file is made, so the two are never
-        // all in memory at once.
-        let mut org_bytes = Vec::with_capacity(orgs.len());
-        for (id, (org, services)) in orgs {
-            let Value::Object(fields) = org else { continue };
-            let bytes = object_with_list(fields, "services", services.iter().map(Vec::as_slice)).concat();
-            drop(services);
-            put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
-            org_bytes.push(bytes);
-        }
+        // The organisations' files are made on every core, in id order; each organisation's
+        // entries are dropped as its file is made, so the two are never all in memory at once.
+        let orgs: Vec<(String, (Value, Vec<Vec<u8>>))> = orgs.into_iter().collect();
+        let org_bytes: Vec<Vec<u8>> = orgs
+            .into_par_iter()
+            .map(|(id, (org, services))| -> Result<Option<Vec<u8>>, E> {
+                let Value::Object(fields) = org else { return Ok(None) };
+                let bytes = object_with_list(fields, "services", services.iter().map(Vec::as_slice)).concat();
+                drop(services);
+                put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
+                Ok(Some(bytes))
+            })
+            .collect::<Result<Vec<_>, E>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         put_parts("api/v3/organizations/index.json".into(), &page_of(&org_bytes.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
         let taxonomies: Vec<Vec<u8>> = taxonomies()
             .into_iter()
