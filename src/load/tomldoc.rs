@@ -502,6 +502,40 @@ mod finder_tests {
         assert!(scalars > 1000, "only {scalars} scalars checked");
     }
 
+    /// Random documents: tables, arrays of tables, arrays, inline tables and quoted keys,
+    /// written out by `toml` in its own layout (headers for tables, `[[…]]` for arrays of
+    /// tables), and again with every table inline.
+    fn value(depth: u32) -> impl proptest::strategy::Strategy<Value = toml::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(toml::Value::Integer),
+            any::<bool>().prop_map(toml::Value::Boolean),
+            "[a-z \"\\\n\\[\\]=#é]{0,12}".prop_map(toml::Value::String),
+            (2000i32..2100, 1u32..13, 1u32..29).prop_map(|(y, m, d)| toml::Value::Datetime(format!("{y:04}-{m:02}-{d:02}").parse().unwrap())),
+        ];
+        leaf.prop_recursive(depth, 48, 5, |inner| {
+            let key = "[a-z_]{1,6}|\"[a-z .\\[]{1,6}\"".prop_map(|k| k.trim_matches('"').to_string());
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(toml::Value::Array),
+                proptest::collection::btree_map(key.clone(), inner.clone(), 0..5).prop_map(|m| toml::Value::Table(m.into_iter().collect())),
+                proptest::collection::vec(proptest::collection::btree_map(key, inner, 1..4), 1..3)
+                    .prop_map(|v| toml::Value::Array(v.into_iter().map(|m| toml::Value::Table(m.into_iter().collect())).collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        #[test]
+        fn agrees_with_the_full_parse_on_any_document(doc in proptest::collection::btree_map("[a-z]{1,5}", value(3), 1..6)) {
+            let table: toml::Table = doc.into_iter().collect();
+            let text = toml::to_string(&table).unwrap();
+            agrees(&text);
+            let inline = table.iter().map(|(k, v)| format!("{} = {}", toml::Value::String(k.clone()), v)).collect::<Vec<_>>().join("\n");
+            agrees(&inline);
+        }
+    }
+
     #[test]
     fn follows_every_way_of_writing_a_table() {
         let text = r#"
