@@ -135,6 +135,13 @@ fn canary_never_reaches_the_public_site_but_does_reach_the_internal_one() {
     }
     assert!(page.contains("£9,876,543.21") && page.contains("19 July 2031"));
     assert!(!files_containing(&internal, &[CANARY.as_bytes()]).is_empty());
+
+    // The build cache is shared by both profiles: a public build after the internal one,
+    // reusing whatever the internal build kept there, is still clean.
+    assert!(site.path().join(".apdir/cache/exports").read_dir().unwrap().count() >= 34, "the builds kept a cache");
+    build(site.path(), &public, Profile::Public).unwrap();
+    let hits = files_containing(&public, needles);
+    assert!(hits.is_empty(), "internal data in the public site built after the internal one:\n{}", hits.join("\n"));
 }
 
 // ---------------------------------------------------------------------------
