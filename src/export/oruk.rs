@@ -247,6 +247,12 @@ impl Pieces {
     }
 }
 
+/// Appends `k` as a JSON string (an object's key).
+fn key(out: &mut Vec<u8>, k: &str) {
+    // Writing a string into memory cannot fail.
+    let _ = serde_json::to_writer(out, k);
+}
+
 /// Serialises compactly; a value built from JSON cannot fail to serialise.
 fn compact(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
@@ -290,7 +296,7 @@ impl Obj {
             if i > 0 {
                 out.push(b',');
             }
-            out.extend(compact(&Value::String(k.clone())));
+            key(&mut out, k);
             out.push(b':');
             out.extend_from_slice(v);
         }
@@ -467,7 +473,7 @@ pub fn object_with_list<'a>(mut fields: serde_json::Map<String, Value>, list_key
         if i > 0 {
             run.push(b',');
         }
-        run.extend(compact(&Value::String(k.clone())));
+        key(&mut run, k);
         run.push(b':');
         if k == list_key {
             run.push(b'[');
