@@ -161,11 +161,23 @@ struct NewFile {
 
 impl NewFile {
     fn create(path: PathBuf) -> Result<NewFile, OutputError> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        let f = std::fs::File::create(&path).map_err(io(&path))?;
+        let f = create_file(&path)?;
         Ok(NewFile { out: std::io::BufWriter::with_capacity(1 << 18, f), path })
+    }
+}
+
+/// Creates (or truncates) the file at `path`, making its folders only when they are missing:
+/// most files go into a folder that already exists, and checking first would cost every one
+/// of tens of thousands of files a system call.
+fn create_file(path: &Path) -> Result<std::fs::File, OutputError> {
+    match std::fs::File::create(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::File::create(path).map_err(io(path))
+        }
+        other => other.map_err(io(path)),
     }
 }
 
@@ -330,10 +342,7 @@ impl Sink for Folder {
 /// Writes the concatenation of `parts` as `dir/rel`, making folders as needed.
 fn write_parts_below(dir: &Path, rel: &Path, parts: &[&[u8]]) -> Result<u64, OutputError> {
     let dest = dir.join(rel);
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
+    let mut f = create_file(&dest)?;
     write_parts(&mut f, parts).map_err(io(&dest))
 }
 
@@ -350,16 +359,18 @@ fn write_parts(f: &mut std::fs::File, parts: &[&[u8]]) -> std::io::Result<u64> {
 /// Writes `file` below `dir`, making folders as needed. Returns the bytes written.
 fn write_below(dir: &Path, file: OutputFile) -> Result<u64, OutputError> {
     let dest = dir.join(safe_relative(&file.path)?);
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
     match &file.body {
         Body::Bytes(b) => {
-            let mut f = std::fs::File::create(&dest).map_err(io(&dest))?;
+            let mut f = create_file(&dest)?;
             f.write_all(b).map_err(io(&dest))?;
             Ok(b.len() as u64)
         }
-        Body::Copy(src) => std::fs::copy(src, &dest).map_err(io(&dest)),
+        Body::Copy(src) => {
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::copy(src, &dest).map_err(io(&dest))
+        }
     }
 }
 
