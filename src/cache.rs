@@ -14,6 +14,36 @@ use std::time::UNIX_EPOCH;
 
 pub use siphasher::sip128::{Hasher128, SipHasher13 as KeyHasher};
 
+/// What a build took from its cache and what it made afresh (`apdir build --timings`).
+#[derive(Debug, Default)]
+pub struct CacheUse {
+    pub exports_reused: std::sync::atomic::AtomicUsize,
+    pub exports_made: std::sync::atomic::AtomicUsize,
+    pub search_reused: std::sync::atomic::AtomicBool,
+}
+
+/// [`CacheUse`] once the build is done.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheReport {
+    /// Providers whose exports came from the cache.
+    pub exports_reused: usize,
+    /// Providers whose exports were made (and kept in the cache).
+    pub exports_made: usize,
+    /// Whether the search files came from the cache.
+    pub search_reused: bool,
+}
+
+impl CacheUse {
+    pub fn report(&self) -> CacheReport {
+        use std::sync::atomic::Ordering::Relaxed;
+        CacheReport {
+            exports_reused: self.exports_reused.load(Relaxed),
+            exports_made: self.exports_made.load(Relaxed),
+            search_reused: self.search_reused.load(Relaxed),
+        }
+    }
+}
+
 /// Adds a length-prefixed byte string to a key.
 pub fn hash_bytes(h: &mut KeyHasher, s: &[u8]) {
     h.write_usize(s.len());

@@ -87,6 +87,8 @@ pub struct BuildReport {
     pub bytes: u64,
     /// Time spent in each stage.
     pub timings: Vec<(&'static str, Duration)>,
+    /// What the build took from the build cache (`None` with `--no-cache`).
+    pub cache: Option<cache::CacheReport>,
 }
 
 /// Loads, validates, renders and publishes the site. Nothing is written unless every stage
@@ -137,6 +139,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
         files: published.files,
         bytes: published.bytes,
         timings,
+        cache: site.build_cache.is_some().then(|| site.cache_use.report()),
     };
     // Freeing a large site's records and index takes a noticeable moment; nothing waits for it.
     std::thread::spawn(move || drop(site));

@@ -277,6 +277,13 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 for (stage, d) in &report.timings {
                     println!("  {stage:<20} {:>8.1} ms", d.as_secs_f64() * 1000.0);
                 }
+                if let Some(c) = report.cache {
+                    let exports = match c.exports_reused + c.exports_made {
+                        0 => "no exports".to_string(),
+                        n => format!("exports of {} of {n} providers reused", c.exports_reused),
+                    };
+                    println!("  build cache: {exports}; search {}", if c.search_reused { "reused" } else { "made afresh" });
+                }
             }
             Ok(())
         }

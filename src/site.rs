@@ -64,6 +64,8 @@ pub struct Site {
     /// Where this build may keep what it can reuse next time (`.apdir/cache/`); `None` (the
     /// default) for runs that must write nothing beside the site, such as `apdir check`.
     pub build_cache: Option<PathBuf>,
+    /// What this build took from the build cache.
+    pub cache_use: crate::cache::CacheUse,
 }
 
 /// Options that override `apdir.toml` for one run.
@@ -181,7 +183,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics, build_cache: None })
+        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default() })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

@@ -7,6 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use apdir::cache::CacheReport;
 use common::*;
 
 fn two_providers() -> TestSite {
@@ -74,12 +75,16 @@ fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
     let again = cached(&site);
     let index_key = site.root().join(".apdir/index/apdir-cache-key");
     let before = std::fs::metadata(&index_key).unwrap().modified().unwrap();
-    assert_same(&cached(&site), &again, "nothing changed");
-    assert_eq!(std::fs::metadata(&index_key).unwrap().modified().unwrap(), before, "the search was reused, not indexed and saved again");
+    let report = site.build().unwrap();
+    assert_eq!(report.cache, Some(CacheReport { exports_reused: 2, exports_made: 0, search_reused: true }), "nothing changed: everything reused");
+    assert_same(&read_tree(&site.output()), &again, "nothing changed");
+    assert_eq!(std::fs::metadata(&index_key).unwrap().modified().unwrap(), before, "the search index was not saved again");
     assert_same(&cached(&site), &fresh(&site), "nothing changed");
 
-    // A record changes.
+    // A record changes: only its exports are made again.
     site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Renamed Second").replace("places = 10", "places = 12"));
+    let report = site.build().unwrap();
+    assert_eq!(report.cache, Some(CacheReport { exports_reused: 1, exports_made: 1, search_reused: false }));
     let built = cached(&site);
     assert_same(&built, &fresh(&site), "a record changed");
     assert!(page(&built, "data/providers.json").contains("Renamed Second"));
@@ -147,7 +152,7 @@ fn only_build_writes_the_cache() {
     let site = two_providers();
     let mut options = site.options();
     options.no_cache = true;
-    apdir::build(&options).unwrap();
+    assert_eq!(apdir::build(&options).unwrap().cache, None);
     apdir::check(&site.options()).unwrap();
     let exported = site.root().join("exported");
     apdir::export(&site.options(), apdir::export::Format::ALL, &exported).unwrap();

@@ -132,3 +132,21 @@ fn an_import_with_problem_rows_exits_1_and_imports_the_rest() {
     assert!(site.root().join("providers/second-provider.toml").is_file(), "the good row is imported");
     assert!(!site.root().join("providers/third-provider.toml").exists(), "the bad row is not");
 }
+
+#[test]
+fn timings_say_what_came_from_the_build_cache() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let root = site.root().to_str().unwrap();
+    let build = |extra: &[&str]| {
+        let mut args = vec!["--root", root, "build", "--today", "2026-11-25", "--quiet", "--timings"];
+        args.extend_from_slice(extra);
+        let out = apdir(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(build(&[]).contains("build cache: exports of 0 of 1 providers reused; search made afresh"));
+    assert!(build(&[]).contains("build cache: exports of 1 of 1 providers reused; search reused"));
+    let uncached = build(&["--no-cache"]);
+    assert!(uncached.contains("render and write") && !uncached.contains("build cache"), "{uncached}");
+}

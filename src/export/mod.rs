@@ -205,11 +205,13 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
                     for (path, bytes) in entry.files {
                         put(path, bytes)?;
                     }
+                    site.cache_use.exports_reused.fetch_add(1, Ordering::Relaxed);
                     return Ok(entry.pieces);
                 }
                 let files = std::sync::Mutex::new(Vec::new());
                 let pieces = pieces(vp, Some(&files))?;
                 cache.put(vp, key, &pieces, &files.into_inner().unwrap_or_else(|e| e.into_inner()));
+                site.cache_use.exports_made.fetch_add(1, Ordering::Relaxed);
                 Ok(pieces)
             })
             .collect()

@@ -55,6 +55,7 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
             let docs = index::documents(site);
             let cached = site.build_cache.as_ref().and_then(|dir| cache::SearchCache::new(dir, &index_path(&site.root), &docs));
             if let Some(files) = cached.as_ref().and_then(cache::SearchCache::get) {
+                site.cache_use.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Ok((None, files));
             }
             let mut index = SearchIndex::from_documents(docs)?;
