@@ -343,6 +343,12 @@ fn every_open_referral_file_is_valid_against_the_oruk_schemas() {
                     "organizations" => &organization,
                     "locations" => &location,
                     "service_at_locations" => &sal,
+                    "taxonomy_terms" => &term,
+                    "taxonomies" => {
+                        assert!(v["name"].is_string(), "{path}");
+                        checked += 1;
+                        continue;
+                    }
                     other => panic!("unexpected file kind {other}"),
                 };
                 assert_valid(s, &v, path);
@@ -354,6 +360,16 @@ fn every_open_referral_file_is_valid_against_the_oruk_schemas() {
     // Every provider has a service file; lists and the meta file are there.
     let services = files.keys().filter(|p| p.starts_with("api/v3/services/") && !p.ends_with("index.json")).count();
     assert_eq!(services, 34);
+    // Every taxonomy and term in the lists has its own file (`GET /taxonomies/{id}`, …).
+    for folder in ["taxonomies", "taxonomy_terms"] {
+        let list: Value = serde_json::from_slice(&files[&format!("api/v3/{folder}/index.json")]).unwrap();
+        let listed = list["contents"].as_array().unwrap();
+        assert!(!listed.is_empty());
+        for item in listed {
+            let own = &files[&format!("api/v3/{folder}/{}.json", item["id"].as_str().unwrap())];
+            assert_eq!(serde_json::from_slice::<Value>(own).unwrap(), *item, "{folder}: the file holds what the list holds");
+        }
+    }
     assert_eq!(checked, files.len());
     for p in ["api/v3/index.json", "api/v3/organizations/index.json", "api/v3/locations/index.json", "api/v3/service_at_locations/index.json", "api/v3/taxonomies/index.json", "api/v3/taxonomy_terms/index.json"] {
         assert!(files.contains_key(p), "missing {p}");

@@ -5,7 +5,8 @@
 //! - `services/index.json`: the paginated list body of `GET /services` (one page holding every
 //!   service); `services/<id>.json`: `GET /services/{id}`, the fully nested service.
 //! - `organizations/`, `locations/`, `service_at_locations/`: list bodies and one file each.
-//! - `taxonomies/index.json` and `taxonomy_terms/index.json`: the tiers, needs and key stages.
+//! - `taxonomies/` and `taxonomy_terms/`: list bodies and one file each, for the tiers, needs
+//!   and key stages.
 //!
 //! ORUK requires UUIDs for `id`s. apdir derives them as UUID v5 (namespace URL) from
 //! `apdir:<kind>:<stable key>` (for a service, `apdir:service:<provider id>`), so they are
@@ -577,13 +578,29 @@ impl<'a> Lists<'a> {
             .flatten()
             .collect();
         put_parts("api/v3/organizations/index.json".into(), &page_of(&org_bytes.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
-        let taxonomies: Vec<Vec<u8>> = taxonomies()
+        // The taxonomies and their terms: the list bodies, and one file each
+        // (`GET /taxonomies/{id}`, `GET /taxonomy_terms/{id}`).
+        let taxonomies: Vec<(String, Vec<u8>)> = taxonomies()
             .into_iter()
-            .map(|(key, name, description)| compact(&json!({"id": uuid("taxonomy", key), "name": name, "description": description, "version": "1"})))
+            .map(|(key, name, description)| {
+                let id = uuid("taxonomy", key);
+                let bytes = compact(&json!({"id": id, "name": name, "description": description, "version": "1"}));
+                (id, bytes)
+            })
             .collect();
-        put_parts("api/v3/taxonomies/index.json".into(), &page_of(&taxonomies.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
-        let terms: Vec<Vec<u8>> = terms().iter().map(|t| compact(&term_json(t))).collect();
-        put_parts("api/v3/taxonomy_terms/index.json".into(), &page_of(&terms.iter().map(Vec::as_slice).collect::<Vec<_>>()).slices())?;
+        let terms: Vec<(String, Vec<u8>)> = terms()
+            .iter()
+            .map(|t| {
+                let v = term_json(t);
+                (text(&v["id"]).to_string(), compact(&v))
+            })
+            .collect();
+        for (folder, items) in [("taxonomies", &taxonomies), ("taxonomy_terms", &terms)] {
+            put_parts(format!("api/v3/{folder}/index.json"), &page_of(&items.iter().map(|(_, b)| b.as_slice()).collect::<Vec<_>>()).slices())?;
+            for (id, bytes) in items {
+                put(format!("api/v3/{folder}/{id}.json"), bytes.clone())?;
+            }
+        }
         put(
             "api/v3/index.json".into(),
             compact(&json!({
