@@ -135,22 +135,23 @@ fn overwrite(path: &Path, head: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
 pub struct Enc(pub Vec<u8>);
 
 impl Enc {
-    pub fn len(&mut self, n: usize) {
+    /// Writes a count or a length.
+    pub fn count(&mut self, n: usize) {
         self.0.extend_from_slice(&len_prefix(n));
     }
     pub fn bytes(&mut self, b: &[u8]) {
-        self.len(b.len());
+        self.count(b.len());
         self.0.extend_from_slice(b);
     }
     pub fn list(&mut self, items: &[Vec<u8>]) {
-        self.len(items.len());
+        self.count(items.len());
         for i in items {
             self.bytes(i);
         }
     }
 }
 
-/// The length prefix [`Enc`] writes before `n` (for entries written in parts).
+/// The prefix [`Enc`] writes for a count or length `n` (for entries written in parts).
 pub fn len_prefix(n: usize) -> [u8; 8] {
     (n as u64).to_le_bytes()
 }
@@ -167,15 +168,16 @@ impl<'a> Dec<'a> {
         self.0 = rest;
         Some(head)
     }
-    pub fn len(&mut self) -> Option<usize> {
+    /// Reads a count or a length.
+    pub fn count(&mut self) -> Option<usize> {
         usize::try_from(u64::from_le_bytes(self.take(8)?.try_into().ok()?)).ok()
     }
     pub fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = self.len()?;
+        let n = self.count()?;
         self.take(n)
     }
     pub fn list(&mut self) -> Option<Vec<Vec<u8>>> {
-        let n = self.len()?;
+        let n = self.count()?;
         // Each item takes at least its 8-byte length: a damaged count cannot reserve much.
         let mut out = Vec::with_capacity(n.min(self.0.len() / 8));
         for _ in 0..n {

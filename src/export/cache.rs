@@ -83,7 +83,7 @@ impl ExportCache {
         let contents = crate::cache::read_entry(&self.path(vp), MAGIC, key)?;
         let mut d = Dec(&contents);
         let pieces = Pieces::decode(&mut d)?;
-        let n = d.len()?;
+        let n = d.count()?;
         let mut files = Vec::with_capacity(n.min(64));
         for _ in 0..n {
             let path = String::from_utf8(d.bytes()?.to_vec()).ok()?;
@@ -96,7 +96,7 @@ impl ExportCache {
     pub(super) fn put(&self, vp: &ValidProvider, key: u128, pieces: &Pieces, files: &[(String, Vec<u8>)]) {
         let mut e = Enc::default();
         pieces.encode(&mut e);
-        e.len(files.len());
+        e.count(files.len());
         for (path, bytes) in files {
             e.bytes(path.as_bytes());
             e.bytes(bytes);

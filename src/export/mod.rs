@@ -78,10 +78,10 @@ impl Pieces {
         e.list(&self.features);
         match &self.oruk {
             Some(o) => {
-                e.len(1);
+                e.count(1);
                 o.encode(e);
             }
-            None => e.len(0),
+            None => e.count(0),
         }
     }
 
@@ -90,7 +90,7 @@ impl Pieces {
             json: d.bytes()?.to_vec(),
             csv: d.bytes()?.to_vec(),
             features: d.list()?,
-            oruk: match d.len()? {
+            oruk: match d.count()? {
                 0 => None,
                 1 => Some(oruk::Pieces::decode(d)?),
                 _ => return None,
@@ -98,6 +98,9 @@ impl Pieces {
         })
     }
 }
+
+/// A provider's own files (path, bytes), gathered for the export cache as they are written.
+type OwnFiles = std::sync::Mutex<Vec<(String, Vec<u8>)>>;
 
 /// Providers are exported in chunks of this many: each chunk's records are made on every
 /// core, then appended to the list files, so memory does not grow with the directory.
@@ -162,7 +165,7 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
     };
 
     // One provider's pieces; its own files go to the sink, and to `files` when given.
-    let pieces = |vp: &ValidProvider, files: Option<&std::sync::Mutex<Vec<(String, Vec<u8>)>>>| -> Result<Pieces, OutputError> {
+    let pieces = |vp: &ValidProvider, files: Option<&OwnFiles>| -> Result<Pieces, OutputError> {
         let mut p = Pieces::default();
         let data = want(Format::Json) || want(Format::Csv) || want(Format::Geojson);
         let record = data.then(|| crate::disclosure::provider_record(vp, site, profile));

@@ -523,8 +523,17 @@ pub struct Lists<'a> {
     services: ListWriter<'a>,
     locations: ListWriter<'a>,
     service_at_locations: ListWriter<'a>,
-    orgs: BTreeMap<String, (Value, Vec<Vec<u8>>)>,
+    orgs: BTreeMap<String, Org>,
 }
+
+/// An organisation and the entries of its services, gathered as providers arrive.
+type Org = (Value, Vec<Vec<u8>>);
+
+/// Writes one small file (path, bytes) from any thread.
+pub type PutFile<'a, E> = dyn Fn(String, Vec<u8>) -> Result<(), E> + Sync + 'a;
+
+/// Writes one file given as the concatenation of parts.
+pub type PutParts<'a, E> = dyn Fn(String, &[&[u8]]) -> Result<(), E> + 'a;
 
 impl<'a> Lists<'a> {
     /// How many list files [`Lists::finish`] completes (besides what it writes with `put`).
@@ -555,7 +564,7 @@ impl<'a> Lists<'a> {
 
     /// Finishes the lists and writes the organisations and the taxonomies. `put` writes a
     /// small file, `put_parts` one given in parts.
-    pub fn finish<E: From<OutputError> + Send>(self, put: &(dyn Fn(String, Vec<u8>) -> Result<(), E> + Sync), put_parts: &dyn Fn(String, &[&[u8]]) -> Result<(), E>) -> Result<(), E> {
+    pub fn finish<E: From<OutputError> + Send>(self, put: &PutFile<'_, E>, put_parts: &PutParts<'_, E>) -> Result<(), E> {
         use rayon::prelude::*;
         let Lists { services, locations, service_at_locations, orgs } = self;
         services.finish()?;
@@ -563,7 +572,7 @@ impl<'a> Lists<'a> {
         service_at_locations.finish()?;
         // The organisations' files are made on every core, in id order; each organisation's
         // entries are dropped as its file is made, so the two are never all in memory at once.
-        let orgs: Vec<(String, (Value, Vec<Vec<u8>>))> = orgs.into_iter().collect();
+        let orgs: Vec<(String, Org)> = orgs.into_iter().collect();
         let org_bytes: Vec<Vec<u8>> = orgs
             .into_par_iter()
             .map(|(id, (org, services))| -> Result<Option<Vec<u8>>, E> {

@@ -53,7 +53,7 @@ impl SearchCache {
         }
         let contents = crate::cache::read_entry(&self.entry, MAGIC, self.key)?;
         let mut d = Dec(&contents);
-        let n = d.len()?;
+        let n = d.count()?;
         let mut files = Vec::with_capacity(n.min(4096));
         for _ in 0..n {
             let path = String::from_utf8(d.bytes()?.to_vec()).ok()?;
