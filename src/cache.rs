@@ -70,7 +70,7 @@ pub fn keyed_to_this_binary(magic: &[u8]) -> Option<KeyHasher> {
 pub fn read_entry(path: &Path, magic: &[u8], key: u128) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    open_options().read(true).open(path).ok()?.read_to_end(&mut bytes).ok()?;
+    crate::output::open_for_rewrite(path).ok()?.read_to_end(&mut bytes).ok()?;
     let rest = bytes.strip_prefix(magic)?;
     let (k, rest) = rest.split_first_chunk::<16>()?;
     let (sum, contents) = rest.split_first_chunk::<4>()?;
@@ -101,24 +101,18 @@ pub fn write_entry_parts(path: &Path, magic: &[u8], key: u128, parts: &[&[u8]]) 
     let _ = overwrite(path, &head, parts);
 }
 
-fn open_options() -> std::fs::OpenOptions {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut o = std::fs::OpenOptions::new();
-    o.custom_flags(libc::O_NOFOLLOW);
-    o
-}
-
 /// Writes `head` and `parts` over the file at `path`, then cuts it to length. Anything else found there
 /// (a link, a file with other names) is replaced, never written through. Two builds writing
 /// one entry at once can leave it torn: its checksum makes that a miss.
 fn overwrite(path: &Path, head: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::MetadataExt;
-    let f = match open_options().write(true).create(true).truncate(false).open(path) {
-        Ok(f) if f.metadata().is_ok_and(|m| m.is_file() && m.nlink() == 1) => f,
+    // The same checks as the output's spare site: never through a link or a shared file.
+    let f = match crate::output::open_for_rewrite(path) {
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_file() && !crate::output::has_other_links(&m)) => f,
         _ => {
             let _ = std::fs::remove_file(path);
-            open_options().write(true).create_new(true).open(path)?
+            // `create_new` never follows a link: a link put back in the meantime is an error.
+            std::fs::OpenOptions::new().write(true).create_new(true).open(path)?
         }
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, f);

@@ -623,7 +623,7 @@ fn rewrite_parts_in_place(mut f: std::fs::File, old_len: u64, parts: &[&[u8]]) -
 }
 
 /// Opens an existing regular file to read and write it, never through a symbolic link.
-fn open_for_rewrite(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_for_rewrite(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true);
     #[cfg(unix)]
@@ -632,12 +632,12 @@ fn open_for_rewrite(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(unix)]
-fn has_other_links(m: &std::fs::Metadata) -> bool {
+pub(crate) fn has_other_links(m: &std::fs::Metadata) -> bool {
     std::os::unix::fs::MetadataExt::nlink(m) > 1
 }
 
 #[cfg(not(unix))]
-fn has_other_links(_: &std::fs::Metadata) -> bool {
+pub(crate) fn has_other_links(_: &std::fs::Metadata) -> bool {
     false
 }
 
