@@ -17,11 +17,13 @@ fn two_providers() -> TestSite {
     site
 }
 
-fn cache_entries(site: &TestSite) -> Vec<PathBuf> {
-    let dir = site.root().join(".apdir/cache/exports");
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
-    entries.sort();
-    entries
+fn pack(site: &TestSite) -> PathBuf {
+    site.root().join(".apdir/cache/exports.pack")
+}
+
+/// How many providers' exports the pack's index lists.
+fn cache_entries(site: &TestSite) -> usize {
+    apdir::cache::pack_entries(&pack(site)).unwrap_or(0)
 }
 
 /// The site built afresh, without the cache, from a copy of its inputs (so that nothing it
@@ -71,7 +73,7 @@ fn assert_same(cached: &BTreeMap<String, Vec<u8>>, fresh: &BTreeMap<String, Vec<
 fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
     let site = two_providers();
     assert_same(&cached(&site), &fresh(&site), "first build");
-    assert_eq!(cache_entries(&site).len(), 2, "one entry per provider");
+    assert_eq!(cache_entries(&site), 2, "one entry per provider");
     let again = cached(&site);
     let index_key = site.root().join(".apdir/index/apdir-cache-key");
     let before = std::fs::metadata(&index_key).unwrap().modified().unwrap();
@@ -117,34 +119,53 @@ fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
     // A provider is removed: so is its entry.
     std::fs::remove_file(site.root().join("providers/test-provider.toml")).unwrap();
     assert_same(&cached(&site), &fresh(&site), "a provider was removed");
-    assert_eq!(cache_entries(&site).len(), 1, "the removed provider's entry is gone");
+    assert_eq!(cache_entries(&site), 1, "the removed provider's entry is gone");
 }
 
 #[test]
 fn a_damaged_cache_is_a_miss_never_wrong_output() {
     let site = two_providers();
     let expected = cached(&site);
-    let entries = cache_entries(&site);
-    assert_eq!(entries.len(), 2);
-    // One entry cut short, one with a byte changed deep inside (a record's bytes).
-    let whole = std::fs::read(&entries[0]).unwrap();
-    std::fs::write(&entries[0], &whole[..whole.len() / 2]).unwrap();
-    let mut flipped = std::fs::read(&entries[1]).unwrap();
-    let at = flipped.len() - 40;
-    flipped[at] ^= 0x20;
-    std::fs::write(&entries[1], &flipped).unwrap();
-    assert_same(&cached(&site), &expected, "after damage");
-    // The damaged entries were made afresh and written again.
-    assert_eq!(std::fs::read(&entries[0]).unwrap(), whole);
+    assert_eq!(cache_entries(&site), 2);
+    let whole = std::fs::read(pack(&site)).unwrap();
 
-    // Garbage in the folder and an entry replaced by a link are never followed.
-    std::fs::write(site.root().join(".apdir/cache/exports/notes.txt"), "not an entry").unwrap();
+    // A byte changed deep inside one provider's entry (in its record's bytes): that provider
+    // is made afresh, the other reused.
+    let at = whole.windows(6).position(|w| w == b"Second").expect("the second provider's record");
+    let mut flipped = whole.clone();
+    flipped[at] ^= 0x20;
+    std::fs::write(pack(&site), &flipped).unwrap();
+    let report = site.build().unwrap();
+    assert_eq!(report.cache.map(|c| (c.exports_reused, c.exports_made)), Some((1, 1)), "only the damaged entry is made again");
+    assert_same(&read_tree(&site.output()), &expected, "after a changed byte");
+
+    // The pack cut short: every entry is made afresh, and the pack is whole again.
+    std::fs::write(pack(&site), &whole[..whole.len() / 2]).unwrap();
+    let report = site.build().unwrap();
+    assert_eq!(report.cache.map(|c| c.exports_made), Some(2));
+    assert_same(&read_tree(&site.output()), &expected, "after a cut");
+    assert_eq!(cache_entries(&site), 2);
+
+    // Garbage beside it, and the pack replaced by a link, are never followed.
+    std::fs::write(site.root().join(".apdir/cache/notes.txt"), "not an entry").unwrap();
     let target = site.root().join("elsewhere.bin");
     std::fs::write(&target, "outside the cache").unwrap();
-    std::fs::remove_file(&entries[1]).unwrap();
-    std::os::unix::fs::symlink(&target, &entries[1]).unwrap();
+    std::fs::remove_file(pack(&site)).unwrap();
+    std::os::unix::fs::symlink(&target, pack(&site)).unwrap();
     assert_same(&cached(&site), &expected, "after a link");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "outside the cache", "the link's target is untouched");
+    assert_eq!(cache_entries(&site), 2, "a pack took the link's place");
+}
+
+#[test]
+fn the_cache_of_an_earlier_version_is_removed() {
+    let site = two_providers();
+    let legacy = site.root().join(".apdir/cache/exports");
+    std::fs::create_dir_all(&legacy).unwrap();
+    std::fs::write(legacy.join("0123.bin"), "an entry of apdir 0.1").unwrap();
+    assert_same(&cached(&site), &fresh(&site), "with a legacy cache");
+    assert!(!legacy.exists(), "one file per provider is no longer kept");
+    assert_eq!(cache_entries(&site), 2);
 }
 
 #[test]
@@ -158,5 +179,5 @@ fn only_build_writes_the_cache() {
     apdir::export(&site.options(), apdir::export::Format::ALL, &exported).unwrap();
     assert!(!site.root().join(".apdir/cache").exists(), "--no-cache, check and export leave no cache");
     site.build().unwrap();
-    assert_eq!(cache_entries(&site).len(), 2);
+    assert_eq!(cache_entries(&site), 2);
 }

@@ -1,8 +1,8 @@
 //! The export cache: what each provider contributed to the open data exports at the last
-//! build, kept under `.apdir/cache/exports/` so that a rebuild serialises only the providers
-//! whose inputs changed (see docs/build-cache.md; the file format is in `crate::cache`).
+//! build, kept in `.apdir/cache/exports.pack` so that a rebuild serialises only the providers
+//! whose inputs changed (see docs/build-cache.md; the pack's layout is in `crate::cache`).
 //!
-//! An entry holds one provider's list entries and its own Open Referral UK files, already
+//! An entry holds one provider's own Open Referral UK files and its list entries, already
 //! serialised, under a key of everything they are made from:
 //! - the build: apdir's binary, the export formats and profile, the site's base address and
 //!   the cost columns;
@@ -10,39 +10,69 @@
 //!   coordinates) and the name and centre of every area it names.
 
 use std::hash::Hasher;
-use std::path::PathBuf;
+use std::path::Path;
 
 use super::{Format, Pieces};
-use crate::cache::{Dec, Enc, Hasher128, KeyHasher, hash_bytes};
+use crate::cache::{Dec, Enc, Hasher128, KeyHasher, Pack, hash_bytes};
 use crate::site::{Profile, Site};
 use crate::validate::ValidProvider;
 
 /// Changes whenever the layout of an entry changes.
-const MAGIC: &[u8] = b"apdir export cache 1\n";
+const MAGIC: &[u8] = b"apdir export cache 2\n";
 
-/// One provider's cached contribution: its list entries and its own files (path, bytes
-/// without the final line break).
+/// One provider's cached contribution: its own files (path, bytes without the final line
+/// break) and its list entries.
 pub(super) struct Entry {
-    pub pieces: Pieces,
     pub files: Vec<(String, Vec<u8>)>,
+    pub pieces: Pieces,
+}
+
+/// An entry's contents as they are made: the provider's own files as the exports write them,
+/// then its pieces ([`EntryWriter::finish`]).
+pub(super) struct EntryWriter {
+    enc: Enc,
+    files: usize,
+}
+
+impl EntryWriter {
+    pub(super) fn new() -> EntryWriter {
+        // The file count goes first; it is filled in by `finish`.
+        EntryWriter { enc: Enc(vec![0; 8]), files: 0 }
+    }
+    pub(super) fn file(&mut self, path: &str, bytes: &[u8]) {
+        self.enc.bytes(path.as_bytes());
+        self.enc.bytes(bytes);
+        self.files += 1;
+    }
+    pub(super) fn finish(mut self, pieces: &Pieces) -> Vec<u8> {
+        self.enc.0[..8].copy_from_slice(&crate::cache::len_prefix(self.files));
+        pieces.encode(&mut self.enc);
+        self.enc.0
+    }
 }
 
 pub(super) struct ExportCache {
-    dir: PathBuf,
+    pack: Pack,
     build: u128,
 }
 
 impl ExportCache {
-    /// The cache in `dir` for this build's exports, or `None` when apdir cannot tell which
-    /// binary it is (then nothing is cached).
-    pub(super) fn open(dir: PathBuf, site: &Site, formats: &[Format], profile: Profile, costs: usize) -> Option<ExportCache> {
+    /// The export cache in the build cache folder `dir`, for this build's exports, or `None`
+    /// when apdir cannot tell which binary it is or cannot write there (then nothing is
+    /// cached).
+    pub(super) fn open(dir: &Path, site: &Site, formats: &[Format], profile: Profile, costs: usize) -> Option<ExportCache> {
         let mut h = crate::cache::keyed_to_this_binary(MAGIC)?;
-        std::fs::create_dir_all(&dir).ok()?;
         h.write_u32(super::FORMAT_VERSION);
         hash_bytes(&mut h, format!("{formats:?} {profile:?}").as_bytes());
         hash_bytes(&mut h, site.config.base().as_bytes());
         h.write_usize(costs);
-        Some(ExportCache { dir, build: h.finish128().as_u128() })
+        let build = h.finish128().as_u128();
+        // Earlier versions kept one file per provider in `exports/`.
+        let legacy = dir.join("exports");
+        if legacy.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            let _ = std::fs::remove_dir_all(&legacy);
+        }
+        Some(ExportCache { pack: Pack::open(&dir.join("exports.pack"), MAGIC, build)?, build })
     }
 
     /// The key of everything `vp`'s exports are made from.
@@ -72,47 +102,35 @@ impl ExportCache {
         h.finish128().as_u128()
     }
 
-    fn path(&self, vp: &ValidProvider) -> PathBuf {
+    /// Which entry of the pack is `vp`'s.
+    fn id(vp: &ValidProvider) -> u128 {
         let mut h = KeyHasher::new();
         hash_bytes(&mut h, vp.provider.id.as_bytes());
-        self.dir.join(format!("{:032x}.bin", h.finish128().as_u128()))
+        h.finish128().as_u128()
     }
 
     /// `vp`'s entry, if the cache holds one made from the same inputs.
     pub(super) fn get(&self, vp: &ValidProvider, key: u128) -> Option<Entry> {
-        let contents = crate::cache::read_entry(&self.path(vp), MAGIC, key)?;
+        let contents = self.pack.get(ExportCache::id(vp), key)?;
         let mut d = Dec(&contents);
-        let pieces = Pieces::decode(&mut d)?;
         let n = d.count()?;
         let mut files = Vec::with_capacity(n.min(64));
         for _ in 0..n {
             let path = String::from_utf8(d.bytes()?.to_vec()).ok()?;
             files.push((path, d.bytes()?.to_vec()));
         }
-        d.is_done().then_some(Entry { pieces, files })
+        let pieces = Pieces::decode(&mut d)?;
+        d.is_done().then_some(Entry { files, pieces })
     }
 
-    /// Keeps `pieces` and `files` as `vp`'s entry, replacing any other (best effort).
-    pub(super) fn put(&self, vp: &ValidProvider, key: u128, pieces: &Pieces, files: &[(String, Vec<u8>)]) {
-        let mut e = Enc::default();
-        pieces.encode(&mut e);
-        e.count(files.len());
-        for (path, bytes) in files {
-            e.bytes(path.as_bytes());
-            e.bytes(bytes);
-        }
-        crate::cache::write_entry(&self.path(vp), MAGIC, key, &e.0);
+    /// Keeps `contents` (made by an [`EntryWriter`]) as `vp`'s entry (best effort).
+    pub(super) fn put(&self, vp: &ValidProvider, key: u128, contents: &[u8]) {
+        self.pack.put(ExportCache::id(vp), key, contents);
     }
 
-    /// Removes the entries of providers the site no longer has.
-    pub(super) fn prune(&self, providers: &[&ValidProvider]) {
-        let keep: std::collections::HashSet<PathBuf> = providers.iter().map(|vp| self.path(vp)).collect();
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
-        for e in entries.filter_map(Result::ok) {
-            let path = e.path();
-            if path.extension().is_some_and(|x| x == "bin") && !keep.contains(&path) {
-                let _ = std::fs::remove_file(&path);
-            }
-        }
+    /// Writes the pack's new index: the entries of the providers this build exported. The
+    /// others' entries are left behind as garbage until the pack is compacted.
+    pub(super) fn finish(self) {
+        self.pack.finish();
     }
 }

@@ -50,8 +50,7 @@ impl Format {
 pub fn write_site_files(site: &Site, sink: &dyn Sink) -> Result<usize, OutputError> {
     let e = &site.config.exports;
     let formats: Vec<Format> = Format::ALL.iter().copied().filter(|f| if *f == Format::Oruk { e.oruk } else { e.data }).collect();
-    let cache = site.build_cache.as_ref().map(|dir| dir.join("exports"));
-    write_cached(site, &formats, Profile::Public, sink, cache.as_deref())
+    write_cached(site, &formats, Profile::Public, sink, site.build_cache.as_deref())
 }
 
 /// The files of `formats`, with records as `profile` may see them, in memory (sorted by path).
@@ -99,8 +98,8 @@ impl Pieces {
     }
 }
 
-/// A provider's own files (path, bytes), gathered for the export cache as they are written.
-type OwnFiles = std::sync::Mutex<Vec<(String, Vec<u8>)>>;
+/// A provider's export cache entry, gathering its own files as they are written.
+type OwnFiles = std::sync::Mutex<cache::EntryWriter>;
 
 /// Providers are exported in chunks of this many: each chunk's records are made on every
 /// core, then appended to the list files, so memory does not grow with the directory.
@@ -116,7 +115,8 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
 }
 
 /// [`write`], reusing the pieces of providers whose inputs have not changed since they were
-/// kept in the export cache in `cache_dir` (and keeping the others' there).
+/// kept in the export cache in the build cache folder `cache_dir` (and keeping the others'
+/// there).
 fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink, cache_dir: Option<&std::path::Path>) -> Result<usize, OutputError> {
     let want = |f: Format| formats.contains(&f);
     let written = AtomicUsize::new(0);
@@ -134,7 +134,7 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
     };
     let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
     let columns = table::columns(costs, profile);
-    let cache = cache_dir.and_then(|dir| cache::ExportCache::open(dir.to_path_buf(), site, formats, profile, costs));
+    let cache = cache_dir.and_then(|dir| cache::ExportCache::open(dir, site, formats, profile, costs));
     let terms = oruk::Terms::new();
     let order = directory_order(site);
     let locations: usize = order.iter().map(|vp| vp.provider.locations.len()).sum();
@@ -188,7 +188,7 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
             };
             let put_and_keep = |path: String, bytes: Vec<u8>| {
                 if let Some(files) = files {
-                    files.lock().unwrap_or_else(|e| e.into_inner()).push((path.clone(), bytes.clone()));
+                    files.lock().unwrap_or_else(|e| e.into_inner()).file(&path, &bytes);
                 }
                 put(path, bytes)
             };
@@ -211,9 +211,9 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
                     site.cache_use.exports_reused.fetch_add(1, Ordering::Relaxed);
                     return Ok(entry.pieces);
                 }
-                let files = std::sync::Mutex::new(Vec::new());
+                let files = std::sync::Mutex::new(cache::EntryWriter::new());
                 let pieces = pieces(vp, Some(&files))?;
-                cache.put(vp, key, &pieces, &files.into_inner().unwrap_or_else(|e| e.into_inner()));
+                cache.put(vp, key, &files.into_inner().unwrap_or_else(|e| e.into_inner()).finish(&pieces));
                 site.cache_use.exports_made.fetch_add(1, Ordering::Relaxed);
                 Ok(pieces)
             })
@@ -250,8 +250,8 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
     if let Some(last) = made {
         append(last)?;
     }
-    if let Some(cache) = &cache {
-        cache.prune(&order);
+    if let Some(cache) = cache {
+        cache.finish();
     }
     if let Some(w) = json_list {
         written.fetch_add(1, Ordering::Relaxed);
