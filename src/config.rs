@@ -202,14 +202,14 @@ impl Config {
         let mut found = Vec::new();
         let config = match TomlDoc::load::<Config>(&file, &file.text, 0, &known_fields, &mut found) {
             Ok((doc, config)) => {
-                if let Some(c) = &config {
-                    if c.listing.page_size == 0 {
-                        found.push(
-                            Diagnostic::error("invalid-value", "`listing.page_size` must be at least 1")
-                                .in_file(&file, doc.span(&crate::path!["listing", "page_size"]))
-                                .label("zero"),
-                        );
-                    }
+                if let Some(c) = &config
+                    && c.listing.page_size == 0
+                {
+                    found.push(
+                        Diagnostic::error("invalid-value", "`listing.page_size` must be at least 1")
+                            .in_file(&file, doc.span(&crate::path!["listing", "page_size"]))
+                            .label("zero"),
+                    );
                 }
                 config
             }

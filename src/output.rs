@@ -577,7 +577,8 @@ fn rewrite_parts_below(dir: &Path, rel: &Path, parts: &[&[u8]]) -> Result<u64, O
 fn open_existing_file(dest: &Path) -> Option<(std::fs::File, u64)> {
     let f = open_for_rewrite(dest).ok()?;
     let m = f.metadata().ok()?;
-    (m.is_file() && !has_other_links(&m)).then(|| (f, m.len()))
+    let len = m.len();
+    (m.is_file() && !has_other_links(&m)).then_some((f, len))
 }
 
 /// Removes whatever stands at `dir/rel` (a folder, a link, a hard-linked file) and makes the

@@ -53,7 +53,7 @@ impl Check<'_> {
         let d = Diagnostic::warning(code, msg).in_file(&self.doc.file, self.span(p)).label(label).help(help);
         self.out.push(d);
     }
-    fn vocab<V: Vocabulary>(&mut self, v: &V, p: Vec<Seg>, field: &str) {
+    fn vocab<V: Vocabulary>(&mut self, v: &V, p: &[Seg], field: &str) {
         if let Some(bad) = v.unknown() {
             let help = match did_you_mean(bad, V::keys().iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? The values allowed are: {}", V::keys().join(", ")),
@@ -64,17 +64,17 @@ impl Check<'_> {
                 "KeyStage" => "unknown-key-stage",
                 _ => "unknown-value",
             };
-            self.error(code, &p, format!("`{bad}` is not a known {field}"), "not in the vocabulary", help);
+            self.error(code, p, format!("`{bad}` is not a known {field}"), "not in the vocabulary", help);
         }
     }
-    fn url(&mut self, url: &Option<String>, p: Vec<Seg>, field: &str) {
+    fn url(&mut self, url: &Option<String>, p: &[Seg], field: &str) {
         if let Some(u) = url
             && !u.is_empty()
             && !(u.starts_with("https://") || u.starts_with("http://"))
         {
             self.error(
                 "invalid-url",
-                &p,
+                p,
                 format!("`{field}` must be a web address starting with https://"),
                 "not an http(s) address",
                 "write the full address, for example https://www.example.org/",
@@ -123,10 +123,10 @@ pub fn providers(
             }
             if !is_slug(&p.id) {
                 let suggestion = crate::model::slug::slugify(&p.id);
-                let at = if doc.has(&path!["id"]) { path!["id"] } else { vec![] };
+                let at: &[Seg] = if doc.has(&path!["id"]) { &path!["id"] } else { &[] };
                 c.error(
                     "invalid-id",
-                    &at,
+                    at,
                     format!("`{}` cannot be a provider id: ids are lower-case letters, digits and hyphens", p.id),
                     "not a valid id",
                     format!("use `{suggestion}` (as the `id` field, or as the file name {suggestion}.toml)"),
@@ -135,9 +135,9 @@ pub fn providers(
             if p.summary.trim().is_empty() {
                 c.warn("no-summary", &path!["summary"], "the provider has no summary", "missing", "add one sentence saying who the provision is for; it shows in lists and search results");
             }
-            c.vocab(&p.status, path!["status"], "service status");
-            c.url(&p.website, path!["website"], "website");
-            c.url(&p.inspection.report_url, path!["inspection", "report_url"], "inspection.report_url");
+            c.vocab(&p.status, &path!["status"], "service status");
+            c.url(&p.website, &path!["website"], "website");
+            c.url(&p.inspection.report_url, &path!["inspection", "report_url"], "inspection.report_url");
             for (i, area) in p.service_area.iter().enumerate() {
                 if !area_codes.contains(area.as_str()) {
                     let names: Vec<&str> = areas.iter().map(|a| a.code.as_str()).collect();
@@ -149,14 +149,14 @@ pub fn providers(
                 }
             }
             if let Some(ls) = &p.organisation.legal_status {
-                c.vocab(ls, path!["organisation", "legal_status"], "legal status");
+                c.vocab(ls, &path!["organisation", "legal_status"], "legal status");
             }
 
             // Registration and the registration test.
             let reg = &p.registration;
-            c.vocab(&reg.kind, path!["registration", "type"], "registration type");
+            c.vocab(&reg.kind, &path!["registration", "type"], "registration type");
             if let Some(s) = &reg.ap_census_setting {
-                c.vocab(s, path!["registration", "ap_census_setting"], "AP census setting");
+                c.vocab(s, &path!["registration", "ap_census_setting"], "AP census setting");
             }
             if reg.kind == RegistrationType::NonSchool {
                 if reg.full_time_offer {
@@ -173,14 +173,14 @@ pub fn providers(
                 if let Some(h) = hours
                     && h > limit
                 {
-                    let at = if doc.has(&path!["registration", "max_hours_per_week"]) {
-                        path!["registration", "max_hours_per_week"]
+                    let at: &[Seg] = if doc.has(&path!["registration", "max_hours_per_week"]) {
+                        &path!["registration", "max_hours_per_week"]
                     } else {
-                        path!["offer", "hours_per_week", "max"]
+                        &path!["offer", "hours_per_week", "max"]
                     };
                     c.error(
                         "registration-test",
-                        &at,
+                        at,
                         format!("a non-school provider offering {h} hours a week is likely giving full-time education (the limit is {limit})"),
                         "over the limit",
                         "reduce the hours, or register the setting as an independent school and change `type`",
@@ -214,22 +214,24 @@ pub fn providers(
                     "add `ukprn = \"10012345\"` to [registration]; find it on the UK Register of Learning Providers",
                 );
             }
-            if !reg.urn.is_empty() && !(reg.urn.len() >= 6 && reg.urn.len() <= 7 && reg.urn.bytes().all(|b| b.is_ascii_digit())) {
+            let urn_ok = (6..=7).contains(&reg.urn.len()) && reg.urn.bytes().all(|b| b.is_ascii_digit());
+            if !reg.urn.is_empty() && !urn_ok {
                 c.error("invalid-urn", &path!["registration", "urn"], format!("`{}` is not a URN", reg.urn), "not 6 or 7 digits", "a URN is 6 or 7 digits, for example \"119876\"");
             }
-            if !reg.ukprn.is_empty() && !(reg.ukprn.len() == 8 && reg.ukprn.starts_with('1') && reg.ukprn.bytes().all(|b| b.is_ascii_digit())) {
+            let ukprn_ok = reg.ukprn.len() == 8 && reg.ukprn.starts_with('1') && reg.ukprn.bytes().all(|b| b.is_ascii_digit());
+            if !reg.ukprn.is_empty() && !ukprn_ok {
                 c.error("invalid-ukprn", &path!["registration", "ukprn"], format!("`{}` is not a UKPRN", reg.ukprn), "not a UKPRN", "a UKPRN is 8 digits starting with 1, for example \"10012345\"");
             }
 
             // Inspection.
             let ins = &p.inspection;
-            c.vocab(&ins.body, path!["inspection", "body"], "inspection body");
-            c.vocab(&ins.framework, path!["inspection", "framework"], "inspection framework");
+            c.vocab(&ins.body, &path!["inspection", "body"], "inspection body");
+            c.vocab(&ins.framework, &path!["inspection", "framework"], "inspection framework");
             if let Some(g) = &ins.legacy_overall {
-                c.vocab(g, path!["inspection", "legacy_overall"], "Ofsted grade");
+                c.vocab(g, &path!["inspection", "legacy_overall"], "Ofsted grade");
             }
             if let Some(s) = &ins.safeguarding {
-                c.vocab(s, path!["inspection", "safeguarding"], "safeguarding result");
+                c.vocab(s, &path!["inspection", "safeguarding"], "safeguarding result");
             }
             for (area, grade) in &ins.grades {
                 if !EvaluationArea::from_key(area).is_known() {
@@ -243,7 +245,7 @@ pub fn providers(
                         .help(help);
                     c.out.push(d);
                 }
-                c.vocab(grade, path!["inspection", "grades", area.as_str()], "report card grade");
+                c.vocab(grade, &path!["inspection", "grades", area.as_str()], "report card grade");
             }
             if ins.framework == InspectionFramework::EifLegacy && ins.legacy_overall.is_none() {
                 c.error("missing-grade", &path!["inspection", "legacy_overall"], "a single-word inspection needs its overall grade", "missing", "add `legacy_overall = \"good\"` (outstanding, good, requires_improvement, inadequate)");
@@ -254,12 +256,12 @@ pub fn providers(
 
             // Quality assurance.
             let qa = &p.quality_assurance;
-            c.vocab(&qa.list_status, path!["quality_assurance", "list_status"], "QA list status");
+            c.vocab(&qa.list_status, &path!["quality_assurance", "list_status"], "QA list status");
             if let Some(r) = &qa.list_route {
-                c.vocab(r, path!["quality_assurance", "list_route"], "QA list route");
+                c.vocab(r, &path!["quality_assurance", "list_route"], "QA list route");
             }
             if let Some(o) = &qa.visit_outcome {
-                c.vocab(o, path!["quality_assurance", "visit_outcome"], "QA visit outcome");
+                c.vocab(o, &path!["quality_assurance", "visit_outcome"], "QA visit outcome");
             }
             for (standard, result) in &qa.standards {
                 if !Standard::from_key(standard).is_known() {
@@ -269,7 +271,7 @@ pub fn providers(
                         .help(format!("the standards are: {}", Standard::KEYS.join(", ")));
                     c.out.push(d);
                 }
-                c.vocab(result, path!["quality_assurance", "standards", standard.as_str()], "standard result");
+                c.vocab(result, &path!["quality_assurance", "standards", standard.as_str()], "standard result");
             }
             if let Some(due) = qa.next_visit_due
                 && due < today
@@ -317,19 +319,19 @@ pub fn providers(
                 c.error("no-tiers", &path!["offer", "tiers"], "the offer names no tier", "missing", "add `tiers = [2]` (1, 2 and/or 3) to [offer]");
             }
             for (i, ks) in offer.key_stages.iter().enumerate() {
-                c.vocab(ks, path!["offer", "key_stages", i], "key stage");
+                c.vocab(ks, &path!["offer", "key_stages", i], "key stage");
             }
             for (i, need) in offer.needs.iter().enumerate() {
-                c.vocab(need, path!["offer", "needs", i], "need");
+                c.vocab(need, &path!["offer", "needs", i], "need");
             }
             for (i, r) in offer.referral_routes.iter().enumerate() {
-                c.vocab(r, path!["offer", "referral_routes", i], "referral route");
+                c.vocab(r, &path!["offer", "referral_routes", i], "referral route");
             }
             if let Some(v) = &offer.pattern {
-                c.vocab(v, path!["offer", "pattern"], "attendance pattern");
+                c.vocab(v, &path!["offer", "pattern"], "attendance pattern");
             }
             if let Some(v) = &offer.delivery {
-                c.vocab(v, path!["offer", "delivery"], "delivery mode");
+                c.vocab(v, &path!["offer", "delivery"], "delivery mode");
             }
             if let (Some(a), Some(b)) = (offer.age_min, offer.age_max)
                 && a > b
@@ -361,8 +363,8 @@ pub fn providers(
                 }
             }
             for (i, cost) in p.costs.iter().enumerate() {
-                c.vocab(&cost.option, path!["costs", i, "option"], "cost option");
-                if !(cost.amount >= 0.0) {
+                c.vocab(&cost.option, &path!["costs", i, "option"], "cost option");
+                if cost.amount.is_nan() || cost.amount < 0.0 {
                     c.error("invalid-cost", &path!["costs", i, "amount"], "a cost cannot be negative", "negative", "give the amount in pounds, for example 95.00");
                 }
             }
@@ -386,8 +388,8 @@ pub fn providers(
                     continue;
                 }
                 let Some(entry) = found else {
-                    if loc.lat.is_some() && loc.lon.is_some() && loc.district.is_some() {
-                        sites.push(PlacedSite { lat: loc.lat.unwrap(), lon: loc.lon.unwrap(), district: loc.district.clone().unwrap(), ward: String::new() });
+                    if let (Some(lat), Some(lon), Some(district)) = (loc.lat, loc.lon, &loc.district) {
+                        sites.push(PlacedSite { lat, lon, district: district.clone(), ward: String::new() });
                         continue;
                     }
                     c.error(

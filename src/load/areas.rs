@@ -63,7 +63,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
                 Ok((_, None)) => return (None, diags),
                 Err(d) => return (None, vec![d]),
             };
-            let at = |p: Vec<Seg>| doc.span(&p);
+            let at = |p: &[Seg]| doc.span(p);
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             if !codes.is_empty() && !codes.contains(figures.code.as_str()) {
                 let help = match crate::diagnostics::did_you_mean(&figures.code, codes.iter().copied()) {
@@ -72,7 +72,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
                 };
                 diags.push(
                     Diagnostic::error("unknown-area", format!("area `{}` is not in the boundary file", figures.code))
-                        .in_file(&file, at(path!["code"]))
+                        .in_file(&file, at(&path!["code"]))
                         .label("no boundary has this code")
                         .help(help),
                 );
@@ -80,7 +80,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
             if stem != figures.code {
                 diags.push(
                     Diagnostic::error("area-file-name", format!("the file is named `{stem}.toml` but holds area `{}`", figures.code))
-                        .in_file(&file, at(path!["code"]))
+                        .in_file(&file, at(&path!["code"]))
                         .label("does not match the file name")
                         .help(format!("rename the file to `{}.toml`", figures.code)),
                 );
@@ -91,7 +91,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
                     if !keys.contains(&k.as_str()) {
                         diags.push(
                             Diagnostic::error("unknown-breakdown", format!("`{k}` is not a key of `demand.{table}`"))
-                                .in_file(&file, at(path!["demand", table, k.as_str()]))
+                                .in_file(&file, at(&path!["demand", table, k.as_str()]))
                                 .label("not allowed here")
                                 .help(format!("the keys allowed are: {}", keys.join(", "))),
                         );
@@ -101,7 +101,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
             if figures.targets.max_travel_miles <= 0.0 || figures.targets.places_per_1000_target < 0.0 {
                 diags.push(
                     Diagnostic::error("invalid-target", "targets must be positive numbers")
-                        .in_file(&file, at(path!["targets"]))
+                        .in_file(&file, at(&path!["targets"]))
                         .label("here"),
                 );
             }
@@ -116,7 +116,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
                     {
                         diags.push(
                             Diagnostic::warning("breakdown-total", format!("`demand.{table}` adds up to {sum}, but the AP placements (LA-arranged + school-arranged) are {}", la + school))
-                                .in_file(&file, at(path!["demand", table]))
+                                .in_file(&file, at(&path!["demand", table]))
                                 .label("does not add up")
                                 .help("each breakdown splits the AP placements; check the figures against the source"),
                         );

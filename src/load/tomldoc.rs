@@ -29,10 +29,10 @@ impl From<usize> for Seg {
     }
 }
 
-/// Builds a path: `path!["offer", "needs", 2]`.
+/// Builds a path (an array of steps): `path!["offer", "needs", 2]`.
 #[macro_export]
 macro_rules! path {
-    ($($seg:expr),* $(,)?) => { vec![$($crate::load::tomldoc::Seg::from($seg)),*] };
+    ($($seg:expr),* $(,)?) => { [$($crate::load::tomldoc::Seg::from($seg)),*] };
 }
 
 /// `offer.needs[2]`
