@@ -108,6 +108,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     if !options.no_cache {
         site.build_cache = Some(options.root.join(BUILD_CACHE_DIR));
     }
+    site.index_dir = Some(search::index_path(&options.root));
     // The gap analysis is worked out when the area pages first need it, while the search
     // index and the exports are being made.
     let output = options.output.clone().unwrap_or_else(|| site.config.output_path_for(&site.root, site.profile));
@@ -122,12 +123,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let t = Instant::now();
     let published = staging.publish()?;
     timings.push(("publish", t.elapsed()));
-    // The index of record for `apdir search`, kept beside the inputs (never published).
-    // Saving it is best effort: the published site is complete without it.
+    // The index of record for `apdir search`, kept beside the inputs (never published), was
+    // staged while the site was written; it goes in place now. Saving it is best effort: the
+    // published site is complete without it.
     let mut warnings = site.warnings.clone();
-    if let Some(index) = site.search_index.get() {
+    if let Some(staged) = site.staged_index.take() {
         let t = Instant::now();
-        if let Err(e) = index.save(&search::index_path(&site.root)) {
+        if let Err(e) = staged.and_then(search::index::StagedIndex::commit) {
             warnings.push(
                 Diagnostic::warning("search-index", format!("the search index for `apdir search` was not saved: {e}"))
                     .help("`apdir search` will index the site in memory instead; check that the site folder is writable"),

@@ -57,8 +57,6 @@ pub struct Site {
     pub area_figures: Vec<AreaFigures>,
     /// The gap analysis, worked out once on first use (see [`Site::gaps`]).
     gaps: OnceLock<GapReport>,
-    /// The search index made while rendering, saved by the build for `apdir search`.
-    pub search_index: OnceLock<crate::search::SearchIndex>,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Diagnostics,
     /// Where this build may keep what it can reuse next time (`.apdir/cache/`); `None` (the
@@ -66,6 +64,13 @@ pub struct Site {
     pub build_cache: Option<PathBuf>,
     /// What this build took from the build cache.
     pub cache_use: crate::cache::CacheUse,
+    /// Where a build saves the search index for `apdir search` (`.apdir/index`); `None` for
+    /// runs that must write nothing beside the site. A freshly made index is staged there
+    /// while the site is being written ([`Site::staged_index`]) and put in place once the
+    /// site is published.
+    pub index_dir: Option<PathBuf>,
+    /// The index staged for `index_dir`, or why it could not be.
+    pub staged_index: OnceLock<Result<crate::search::index::StagedIndex, String>>,
 }
 
 /// Options that override `apdir.toml` for one run.
@@ -183,7 +188,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), search_index: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default() })
+        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default(), index_dir: None, staged_index: OnceLock::new() })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

@@ -181,3 +181,26 @@ fn only_build_writes_the_cache() {
     site.build().unwrap();
     assert_eq!(cache_entries(&site), 2);
 }
+
+#[test]
+fn the_search_index_is_put_in_place_only_when_the_site_is_published() {
+    let site = two_providers();
+    site.write("content/guide/_index.md", "+++\ntitle = \"Guide\"\nsummary = \"The guide.\"\n+++\n\nHello zanzibarian readers.\n");
+    site.build().unwrap();
+    assert_eq!(search_urls(&site, "zanzibarian"), vec!["/guide/".to_string()]);
+
+    // The next build indexes new text, then fails while writing pages: the index of the
+    // published site stays, and the one staged beside it is removed.
+    site.write("content/guide/_index.md", "+++\ntitle = \"Guide\"\nsummary = \"The guide.\"\n+++\n\nHello quixotical readers.\n");
+    site.write("templates/provider.html", "{% extends \"base.html\" %}\n{% block content %}{{ no_such_value.field }}{% endblock %}");
+    assert!(site.build().is_err(), "a template error fails the build");
+    assert_eq!(search_urls(&site, "zanzibarian"), vec!["/guide/".to_string()], "the published site's index");
+    assert!(search_urls(&site, "quixotical").is_empty());
+    let left: Vec<String> = std::fs::read_dir(site.root().join(".apdir")).unwrap().filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.iter().all(|n| !n.starts_with(".index.")), "nothing staged is left behind: {left:?}");
+
+    // Once the build succeeds, the new index is in place.
+    std::fs::remove_file(site.root().join("templates/provider.html")).unwrap();
+    site.build().unwrap();
+    assert_eq!(search_urls(&site, "quixotical"), vec!["/guide/".to_string()]);
+}

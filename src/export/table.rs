@@ -7,6 +7,8 @@
 //! written `a; b; c`; organisation identifiers `SCHEME:id`; opening times
 //! `MO TU WE 09:00-15:00; FR 09:00-12:00`.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::model::vocab::{EvaluationArea, Standard};
@@ -211,35 +213,37 @@ fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
-fn scalar(v: &Value) -> String {
+fn scalar(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Null => String::new(),
+        Value::Null => Cow::Borrowed(""),
         // Trimmed as the import trims, so a round trip is exact.
-        Value::String(s) => s.trim().to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
+        Value::String(s) => Cow::Borrowed(s.trim()),
+        Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        Value::Number(n) => Cow::Owned(n.to_string()),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
 /// A value as its cell text.
-pub fn cell(v: Option<&Value>, kind: Kind) -> String {
-    let Some(v) = v else { return String::new() };
+pub fn cell(v: Option<&Value>, kind: Kind) -> Cow<'_, str> {
+    let Some(v) = v else { return Cow::Borrowed("") };
     match (kind, v) {
-        (Identifiers, Value::Array(a)) => a
-            .iter()
-            .map(|i| format!("{}:{}", scalar(&i["scheme"]), scalar(&i["id"])))
-            .collect::<Vec<_>>()
-            .join("; "),
-        (Schedule, Value::Array(a)) => a
-            .iter()
-            .map(|s| {
-                let days: Vec<String> = s["days"].as_array().map(|d| d.iter().map(scalar).collect()).unwrap_or_default();
-                format!("{} {}-{}", days.join(" "), scalar(&s["opens"]), scalar(&s["closes"])).trim().to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        (_, Value::Array(a)) => a.iter().map(scalar).collect::<Vec<_>>().join("; "),
+        (Identifiers, Value::Array(a)) => Cow::Owned(
+            a.iter()
+                .map(|i| format!("{}:{}", scalar(&i["scheme"]), scalar(&i["id"])))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        (Schedule, Value::Array(a)) => Cow::Owned(
+            a.iter()
+                .map(|s| {
+                    let days: Vec<Cow<str>> = s["days"].as_array().map(|d| d.iter().map(scalar).collect()).unwrap_or_default();
+                    format!("{} {}-{}", days.join(" "), scalar(&s["opens"]), scalar(&s["closes"])).trim().to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        (_, Value::Array(a)) => Cow::Owned(a.iter().map(scalar).collect::<Vec<_>>().join("; ")),
         (_, v) => scalar(v),
     }
 }
@@ -260,11 +264,14 @@ pub fn header(cols: &[Column]) -> Vec<u8> {
 pub fn rows(r: &Value, cols: &[Column]) -> Vec<u8> {
     let mut w = writer();
     for loc in r["locations"].as_array().into_iter().flatten() {
-        let row = cols.iter().map(|c| match c.scope {
-            Scope::Provider | Scope::Cost | Scope::Internal => cell(get(r, &c.name), c.kind),
-            Scope::Location => cell(get(loc, &c.name["location.".len()..]), c.kind),
-        });
-        let _ = w.write_record(row);
+        for c in cols {
+            let text = match c.scope {
+                Scope::Provider | Scope::Cost | Scope::Internal => cell(get(r, &c.name), c.kind),
+                Scope::Location => cell(get(loc, &c.name["location.".len()..]), c.kind),
+            };
+            let _ = w.write_field(text.as_bytes());
+        }
+        let _ = w.write_record(None::<&[u8]>);
     }
     w.into_inner().unwrap_or_default()
 }

@@ -546,13 +546,17 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
         || {
             rayon::join(
                 || -> Result<(), crate::Error> {
-                    // The tantivy index and its static export (and the finder's files). The
-                    // index is kept on the site so the build can save it for `apdir search`.
+                    // The tantivy index and its static export (and the finder's files). A build
+                    // saves a freshly made index for `apdir search`.
                     let t = std::time::Instant::now();
                     let search = crate::search::build(site).map_err(crate::Error::Content)?;
                     search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
                     if let Some(index) = search.index {
-                        let _ = site.search_index.set(index);
+                        // Written beside `.apdir/index` now, while the pages and exports are
+                        // still being made; put in place after the site is published.
+                        if let Some(dir) = &site.index_dir {
+                            let _ = site.staged_index.set(index.stage(dir));
+                        }
                     }
                     lap.mark_from(&t, "search");
                     Ok(())

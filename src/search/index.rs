@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use tantivy::directory::{MmapDirectory, RamDirectory};
@@ -367,6 +367,13 @@ impl SearchIndex {
     /// The new index is written beside `dir` and then renamed into place, so a reader (or a
     /// second build running at the same time) never sees half an index.
     pub fn save(&self, dir: &Path) -> Result<(), String> {
+        self.stage(dir)?.commit()
+    }
+
+    /// Writes the index beside `dir`, ready to be put in place by [`StagedIndex::commit`]
+    /// (the build stages it while the site is still being written, and commits it once the
+    /// site is published).
+    pub fn stage(&self, dir: &Path) -> Result<StagedIndex, String> {
         static SAVES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
@@ -376,34 +383,19 @@ impl SearchIndex {
         let old = parent.join(format!(".{name}.old-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&fresh);
         std::fs::create_dir_all(&fresh).map_err(|e| format!("cannot create {}: {e}", fresh.display()))?;
-        let write = || -> Result<(), String> {
-            let target = MmapDirectory::open(&fresh).map_err(|e| e.to_string())?;
-            let ram = self.ram.as_ref().ok_or("only a freshly built index can be saved")?;
-            ram.persist(&target).map_err(|e| e.to_string())?;
-            let side = serde_json::json!({ "docs": self.docs, "vocab": self.vocab });
-            std::fs::write(fresh.join("apdir.json"), serde_json::to_vec(&side).unwrap_or_default())
-                .map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
-            if let Some(key) = self.cache_key {
-                std::fs::write(fresh.join(super::cache::INDEX_KEY_FILE), super::cache::key_text(key))
-                    .map_err(|e| format!("cannot write the index's cache key: {e}"))?;
-            }
-            Ok(())
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_dir_all(&fresh);
-            return Err(e);
+        // From here on, dropping the staged index removes what was written.
+        let staged = StagedIndex { dir: dir.to_path_buf(), fresh, old, committed: false };
+        let target = MmapDirectory::open(&staged.fresh).map_err(|e| e.to_string())?;
+        let ram = self.ram.as_ref().ok_or("only a freshly built index can be saved")?;
+        ram.persist(&target).map_err(|e| e.to_string())?;
+        let side = serde_json::json!({ "docs": self.docs, "vocab": self.vocab });
+        std::fs::write(staged.fresh.join("apdir.json"), serde_json::to_vec(&side).unwrap_or_default())
+            .map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
+        if let Some(key) = self.cache_key {
+            std::fs::write(staged.fresh.join(super::cache::INDEX_KEY_FILE), super::cache::key_text(key))
+                .map_err(|e| format!("cannot write the index's cache key: {e}"))?;
         }
-        // Move the previous index aside, put the new one in place, then drop the old one.
-        let had_old = std::fs::rename(dir, &old).is_ok();
-        let placed = std::fs::rename(&fresh, dir);
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        if let Err(e) = placed {
-            let _ = std::fs::remove_dir_all(&fresh);
-            return Err(format!("cannot put the index in place at {}: {e}", dir.display()));
-        }
-        Ok(())
+        Ok(staged)
     }
 
     /// Opens an index saved by [`SearchIndex::save`].
@@ -430,6 +422,40 @@ impl SearchIndex {
         let d: TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, doc)).ok()?;
         let f = self.index.schema().get_field("url").ok()?;
         d.get_first(f).and_then(|v| v.as_str().map(str::to_string))
+    }
+}
+
+/// An index written beside its folder by [`SearchIndex::stage`]. [`StagedIndex::commit`] puts
+/// it in place; dropped without that (the build failed), it is removed.
+pub struct StagedIndex {
+    dir: PathBuf,
+    fresh: PathBuf,
+    old: PathBuf,
+    committed: bool,
+}
+
+impl StagedIndex {
+    /// Moves the previous index aside, puts this one in place, then drops the old one.
+    pub fn commit(mut self) -> Result<(), String> {
+        self.committed = true;
+        let had_old = std::fs::rename(&self.dir, &self.old).is_ok();
+        let placed = std::fs::rename(&self.fresh, &self.dir);
+        if had_old {
+            let _ = std::fs::remove_dir_all(&self.old);
+        }
+        if let Err(e) = placed {
+            let _ = std::fs::remove_dir_all(&self.fresh);
+            return Err(format!("cannot put the index in place at {}: {e}", self.dir.display()));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagedIndex {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.fresh);
+        }
     }
 }
 
