@@ -388,9 +388,19 @@ impl SearchIndex {
         let target = MmapDirectory::open(&staged.fresh).map_err(|e| e.to_string())?;
         let ram = self.ram.as_ref().ok_or("only a freshly built index can be saved")?;
         ram.persist(&target).map_err(|e| e.to_string())?;
-        let side = serde_json::json!({ "docs": self.docs, "vocab": self.vocab });
-        std::fs::write(staged.fresh.join("apdir.json"), serde_json::to_vec(&side).unwrap_or_default())
-            .map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
+        // Streamed, not built as a JSON tree first: the build stages the index while its pages
+        // are still in memory.
+        #[derive(serde::Serialize)]
+        struct Side<'a> {
+            docs: &'a [DocInfo],
+            vocab: &'a BTreeMap<String, String>,
+        }
+        let write_side = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(staged.fresh.join("apdir.json"))?);
+            serde_json::to_writer(&mut out, &Side { docs: &self.docs, vocab: &self.vocab })?;
+            std::io::Write::flush(&mut out)
+        };
+        write_side().map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
         if let Some(key) = self.cache_key {
             std::fs::write(staged.fresh.join(super::cache::INDEX_KEY_FILE), super::cache::key_text(key))
                 .map_err(|e| format!("cannot write the index's cache key: {e}"))?;
