@@ -204,3 +204,18 @@ fn the_search_index_is_put_in_place_only_when_the_site_is_published() {
     site.build().unwrap();
     assert_eq!(search_urls(&site, "quixotical"), vec!["/guide/".to_string()]);
 }
+
+#[test]
+fn an_index_left_by_a_killed_build_is_removed() {
+    let site = two_providers();
+    // What a build killed while staging its index leaves (no process has this id).
+    let abandoned = site.root().join(".apdir/.index.new-999999999-0");
+    std::fs::create_dir_all(&abandoned).unwrap();
+    std::fs::write(abandoned.join("apdir.json"), "{}").unwrap();
+    let unrelated = site.root().join(".apdir/.index-notes");
+    std::fs::create_dir_all(&unrelated).unwrap();
+    site.build().unwrap();
+    assert!(!abandoned.exists(), "the abandoned index is removed");
+    assert!(unrelated.exists(), "other folders are left alone");
+    assert_eq!(search_urls(&site, "second"), vec!["/providers/second/".to_string()], "the new index is in place");
+}

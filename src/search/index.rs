@@ -379,6 +379,7 @@ impl SearchIndex {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
         let parent = dir.parent().ok_or("the index folder has no parent")?;
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        remove_abandoned(parent, &name);
         let fresh = parent.join(format!(".{name}.new-{}-{n}", std::process::id()));
         let old = parent.join(format!(".{name}.old-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&fresh);
@@ -432,6 +433,23 @@ impl SearchIndex {
         let d: TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, doc)).ok()?;
         let f = self.index.schema().get_field("url").ok()?;
         d.get_first(f).and_then(|v| v.as_str().map(str::to_string))
+    }
+}
+
+/// Removes indexes staged or moved aside beside `parent/name` by builds that were killed
+/// (`.name.new-<pid>-<n>`, `.name.old-<pid>-<n>` whose process is gone).
+fn remove_abandoned(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for e in entries.filter_map(Result::ok) {
+        let file_name = e.file_name();
+        let Some(rest) = file_name.to_str().and_then(|f| f.strip_prefix(&format!(".{name}."))) else { continue };
+        let Some(pid) = rest.strip_prefix("new-").or_else(|| rest.strip_prefix("old-")).and_then(|r| r.split('-').next()).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }
 
