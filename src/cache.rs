@@ -173,7 +173,9 @@ impl Pack {
     /// `build` (a pack of another build is started afresh). `None` when the pack cannot be
     /// written at all; then nothing is cached.
     pub fn open(path: &Path, magic: &[u8], build: u128) -> Option<Pack> {
-        use std::os::unix::fs::FileExt;
+        if cfg!(not(unix)) {
+            return None;
+        }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).ok()?;
         }
@@ -193,7 +195,7 @@ impl Pack {
             None => {
                 // Not a pack of this build (or none yet, or damaged): start afresh.
                 file.set_len(0).ok()?;
-                file.write_all_at(&head, 0).ok()?;
+                write_at(&file, &head, 0).ok()?;
                 (std::collections::HashMap::new(), head.len() as u64)
             }
         };
@@ -212,18 +214,17 @@ impl Pack {
 
     /// The index of a pack that starts with `head` and is `len` bytes long, if it is intact.
     fn read_index(file: &std::fs::File, head: &[u8], len: u64) -> Option<std::collections::HashMap<u128, Slot>> {
-        use std::os::unix::fs::FileExt;
         let body_start = head.len() as u64;
         if len < body_start + TRAILER_LEN {
             return None;
         }
         let mut found_head = vec![0; head.len()];
-        file.read_exact_at(&mut found_head, 0).ok()?;
+        read_at(file, &mut found_head, 0).ok()?;
         if found_head != head {
             return None;
         }
         let mut trailer = [0; TRAILER_LEN as usize];
-        file.read_exact_at(&mut trailer, len - TRAILER_LEN).ok()?;
+        read_at(file, &mut trailer, len - TRAILER_LEN).ok()?;
         let mut d = Dec(&trailer);
         let (offset, index_len) = (d.count()? as u64, d.count()? as u64);
         let crc = u32::from_le_bytes(d.0[..4].try_into().ok()?);
@@ -231,7 +232,7 @@ impl Pack {
             return None;
         }
         let mut index = vec![0; usize::try_from(index_len).ok()?];
-        file.read_exact_at(&mut index, offset).ok()?;
+        read_at(file, &mut index, offset).ok()?;
         if crc32fast::hash(&index) != crc {
             return None;
         }
@@ -255,10 +256,9 @@ impl Pack {
     /// The contents of entry `id`, if the pack holds one made under `key` and it is intact;
     /// it is then kept in the new index.
     pub fn get(&self, id: u128, key: u128) -> Option<Vec<u8>> {
-        use std::os::unix::fs::FileExt;
         let slot = *self.found.get(&id).filter(|s| s.key == key)?;
         let mut contents = vec![0; usize::try_from(slot.len).ok()?];
-        self.file.read_exact_at(&mut contents, slot.offset).ok()?;
+        read_at(&self.file, &mut contents, slot.offset).ok()?;
         if crc32fast::hash(&contents) != slot.crc {
             return None;
         }
@@ -268,7 +268,6 @@ impl Pack {
 
     /// Appends `contents` as entry `id` made under `key` (best effort).
     pub fn put(&self, id: u128, key: u128, contents: &[u8]) {
-        use std::os::unix::fs::FileExt;
         let len = contents.len() as u64;
         let offset = {
             let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
@@ -276,7 +275,7 @@ impl Pack {
             *end += len;
             at
         };
-        if self.file.write_all_at(contents, offset).is_err() {
+        if write_at(&self.file, contents, offset).is_err() {
             self.failed.store(true, std::sync::atomic::Ordering::Relaxed);
             return;
         }
@@ -295,7 +294,6 @@ impl Pack {
     }
 
     fn write_index(&mut self) -> std::io::Result<()> {
-        use std::os::unix::fs::FileExt;
         let mut kept = std::mem::take(self.kept.get_mut().unwrap_or_else(|e| e.into_inner()));
         kept.sort_by_key(|(id, _)| *id);
         kept.dedup_by_key(|(id, _)| *id);
@@ -305,31 +303,30 @@ impl Pack {
             return self.compact(&kept);
         }
         let index = index_and_trailer(&kept, end);
-        self.file.write_all_at(&index, end)?;
+        write_at(&self.file, &index, end)?;
         self.file.set_len(end + index.len() as u64)
     }
 
     /// Copies the `kept` entries into a new pack beside this one and puts it in its place.
     fn compact(&mut self, kept: &[(u128, Slot)]) -> std::io::Result<()> {
-        use std::os::unix::fs::FileExt;
         let tmp = self.path.with_extension(format!("pack.{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
         let out = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         let result = (|| {
             let mut head = vec![0; self.head_len as usize];
-            self.file.read_exact_at(&mut head, 0)?;
-            out.write_all_at(&head, 0)?;
+            read_at(&self.file, &mut head, 0)?;
+            write_at(&out, &head, 0)?;
             let mut at = self.head_len;
             let mut moved = Vec::with_capacity(kept.len());
             let mut buf = Vec::new();
             for (id, s) in kept {
                 buf.resize(usize::try_from(s.len).map_err(std::io::Error::other)?, 0);
-                self.file.read_exact_at(&mut buf, s.offset)?;
-                out.write_all_at(&buf, at)?;
+                read_at(&self.file, &mut buf, s.offset)?;
+                write_at(&out, &buf, at)?;
                 moved.push((*id, Slot { offset: at, ..*s }));
                 at += s.len;
             }
-            out.write_all_at(&index_and_trailer(&moved, at), at)?;
+            write_at(&out, &index_and_trailer(&moved, at), at)?;
             std::fs::rename(&tmp, &self.path)
         })();
         if result.is_err() {
@@ -358,14 +355,32 @@ fn index_and_trailer(slots: &[(u128, Slot)], at: u64) -> Vec<u8> {
     out
 }
 
+/// Positional reads and writes, so every core can read and append pack entries through one
+/// open file. Unix only; elsewhere the pack is never opened (nothing is cached).
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+}
+#[cfg(not(unix))]
+fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+#[cfg(not(unix))]
+fn write_at(_: &std::fs::File, _: &[u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
 /// How many entries the index of the pack at `path` lists, if it has an intact trailer (for
 /// tests and `--timings`-style reports; it does not check the entries).
 pub fn pack_entries(path: &Path) -> Option<usize> {
-    use std::os::unix::fs::FileExt;
     let file = crate::output::open_for_rewrite(path).ok()?;
     let len = file.metadata().ok()?.len();
     let mut trailer = [0; TRAILER_LEN as usize];
-    file.read_exact_at(&mut trailer, len.checked_sub(TRAILER_LEN)?).ok()?;
+    read_at(&file, &mut trailer, len.checked_sub(TRAILER_LEN)?).ok()?;
     let index_len = u64::from_le_bytes(trailer[8..16].try_into().ok()?);
     (&trailer[20..] == PACK_END).then(|| (index_len / SLOT_LEN as u64) as usize)
 }
@@ -475,10 +490,12 @@ mod tests {
         assert_eq!(read_entry(&path, b"test 1\n", 7).as_deref(), Some(&b"c"[..]));
     }
 
+    #[cfg(unix)]
     fn pack_at(dir: &Path, build: u128) -> Pack {
         Pack::open(&dir.join("p.pack"), b"test pack\n", build).unwrap()
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_pack_keeps_the_entries_of_the_last_build() {
         let dir = tempfile::tempdir().unwrap();
@@ -507,6 +524,7 @@ mod tests {
         assert_eq!(pack.get(10, 100), None, "another build starts afresh");
     }
 
+    #[cfg(unix)]
     #[test]
     fn an_unfinished_build_leaves_the_pack_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
@@ -522,6 +540,7 @@ mod tests {
         assert_eq!(pack_at(dir.path(), 1).get(10, 100).as_deref(), Some(&b"ten"[..]));
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_damaged_pack_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
@@ -556,6 +575,7 @@ mod tests {
         assert_eq!(pack_at(dir.path(), 1).get(11, 110), None);
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_pack_is_compacted_when_most_of_it_is_garbage() {
         let dir = tempfile::tempdir().unwrap();
@@ -577,6 +597,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_pack_is_never_written_through_a_link() {
         let dir = tempfile::tempdir().unwrap();

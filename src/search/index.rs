@@ -446,7 +446,8 @@ fn remove_abandoned(parent: &Path, name: &str) {
         let Some(pid) = rest.strip_prefix("new-").or_else(|| rest.strip_prefix("old-")).and_then(|r| r.split('-').next()).and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
-        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        // Only where `/proc` tells which processes are running; elsewhere nothing is removed.
+        let alive = pid == std::process::id() || !cfg!(target_os = "linux") || Path::new(&format!("/proc/{pid}")).exists();
         if !alive && e.file_type().is_ok_and(|t| t.is_dir()) {
             let _ = std::fs::remove_dir_all(e.path());
         }
