@@ -20,11 +20,21 @@ use crate::validate::ValidProvider;
 /// Changes whenever the layout of an entry changes.
 const MAGIC: &[u8] = b"apdir export cache 2\n";
 
-/// One provider's cached contribution: its own files (path, bytes without the final line
-/// break) and its list entries.
+/// One provider's cached contribution: its own files and its list entries.
 pub(super) struct Entry {
-    pub files: Vec<(String, Vec<u8>)>,
+    /// The entry as read; the files are slices of it.
+    contents: Vec<u8>,
+    /// Each own file's path and where its bytes (without the final line break) sit in
+    /// `contents`.
+    files: Vec<(String, std::ops::Range<usize>)>,
     pub pieces: Pieces,
+}
+
+impl Entry {
+    /// The provider's own files: path and bytes, without the final line break.
+    pub(super) fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files.iter().map(|(path, at)| (path.as_str(), &self.contents[at.clone()]))
+    }
 }
 
 /// An entry's contents as they are made: the provider's own files as the exports write them,
@@ -117,10 +127,13 @@ impl ExportCache {
         let mut files = Vec::with_capacity(n.min(64));
         for _ in 0..n {
             let path = String::from_utf8(d.bytes()?.to_vec()).ok()?;
-            files.push((path, d.bytes()?.to_vec()));
+            let bytes = d.bytes()?;
+            let start = bytes.as_ptr() as usize - contents.as_ptr() as usize;
+            files.push((path, start..start + bytes.len()));
         }
         let pieces = Pieces::decode(&mut d)?;
-        d.is_done().then_some(Entry { files, pieces })
+        d.is_done().then_some(())?;
+        Some(Entry { contents, files, pieces })
     }
 
     /// Keeps `contents` (made by an [`EntryWriter`]) as `vp`'s entry (best effort).

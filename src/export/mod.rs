@@ -205,8 +205,8 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
                 let Some(cache) = &cache else { return pieces(vp, None) };
                 let key = cache.key(vp, site);
                 if let Some(entry) = cache.get(vp, key) {
-                    for (path, bytes) in entry.files {
-                        put(path, bytes)?;
+                    for (path, bytes) in entry.files() {
+                        put_parts(path.to_string(), &[bytes])?;
                     }
                     site.cache_use.exports_reused.fetch_add(1, Ordering::Relaxed);
                     return Ok(entry.pieces);
