@@ -101,20 +101,26 @@ pub fn write_entry_parts(path: &Path, magic: &[u8], key: u128, parts: &[&[u8]]) 
     let _ = overwrite(path, &head, parts);
 }
 
+/// Opens the cache file at `path` to read and write it, with the same checks as the output's
+/// spare site: never through a link or into a file with other names. Anything else found
+/// there is replaced by a new empty file.
+fn open_own_file(path: &Path) -> std::io::Result<std::fs::File> {
+    match crate::output::open_for_rewrite(path) {
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_file() && !crate::output::has_other_links(&m)) => Ok(f),
+        _ => {
+            let _ = std::fs::remove_file(path);
+            // `create_new` never follows a link: a link put back in the meantime is an error.
+            std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(path)
+        }
+    }
+}
+
 /// Writes `head` and `parts` over the file at `path`, then cuts it to length. Anything else found there
 /// (a link, a file with other names) is replaced, never written through. Two builds writing
 /// one entry at once can leave it torn: its checksum makes that a miss.
 fn overwrite(path: &Path, head: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
-    // The same checks as the output's spare site: never through a link or a shared file.
-    let f = match crate::output::open_for_rewrite(path) {
-        Ok(f) if f.metadata().is_ok_and(|m| m.is_file() && !crate::output::has_other_links(&m)) => f,
-        _ => {
-            let _ = std::fs::remove_file(path);
-            // `create_new` never follows a link: a link put back in the meantime is an error.
-            std::fs::OpenOptions::new().write(true).create_new(true).open(path)?
-        }
-    };
+    let f = open_own_file(path)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
     out.write_all(head)?;
     for p in parts {
@@ -179,13 +185,7 @@ impl Pack {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).ok()?;
         }
-        let file = match crate::output::open_for_rewrite(path) {
-            Ok(f) if f.metadata().is_ok_and(|m| m.is_file() && !crate::output::has_other_links(&m)) => f,
-            _ => {
-                let _ = std::fs::remove_file(path);
-                std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(path).ok()?
-            }
-        };
+        let file = open_own_file(path).ok()?;
         let mut head = magic.to_vec();
         head.extend_from_slice(&build.to_le_bytes());
         let len = file.metadata().ok()?.len();
@@ -223,12 +223,8 @@ impl Pack {
         if found_head != head {
             return None;
         }
-        let mut trailer = [0; TRAILER_LEN as usize];
-        read_at(file, &mut trailer, len - TRAILER_LEN).ok()?;
-        let mut d = Dec(&trailer);
-        let (offset, index_len) = (d.count()? as u64, d.count()? as u64);
-        let crc = u32::from_le_bytes(d.0[..4].try_into().ok()?);
-        if &d.0[4..] != PACK_END || offset < body_start || offset.checked_add(index_len)? != len - TRAILER_LEN || index_len % SLOT_LEN as u64 != 0 {
+        let (offset, index_len, crc) = read_trailer(file, len)?;
+        if offset < body_start || offset.checked_add(index_len)? != len - TRAILER_LEN || index_len % SLOT_LEN as u64 != 0 {
             return None;
         }
         let mut index = vec![0; usize::try_from(index_len).ok()?];
@@ -378,11 +374,18 @@ fn write_at(_: &std::fs::File, _: &[u8], _: u64) -> std::io::Result<()> {
 /// tests and `--timings`-style reports; it does not check the entries).
 pub fn pack_entries(path: &Path) -> Option<usize> {
     let file = crate::output::open_for_rewrite(path).ok()?;
-    let len = file.metadata().ok()?.len();
+    let (_, index_len, _) = read_trailer(&file, file.metadata().ok()?.len())?;
+    Some((index_len / SLOT_LEN as u64) as usize)
+}
+
+/// The trailer of a pack `len` bytes long: index offset, index length and index CRC-32.
+fn read_trailer(file: &std::fs::File, len: u64) -> Option<(u64, u64, u32)> {
     let mut trailer = [0; TRAILER_LEN as usize];
-    read_at(&file, &mut trailer, len.checked_sub(TRAILER_LEN)?).ok()?;
-    let index_len = u64::from_le_bytes(trailer[8..16].try_into().ok()?);
-    (&trailer[20..] == PACK_END).then(|| (index_len / SLOT_LEN as u64) as usize)
+    read_at(file, &mut trailer, len.checked_sub(TRAILER_LEN)?).ok()?;
+    let mut d = Dec(&trailer);
+    let (offset, index_len) = (d.count()? as u64, d.count()? as u64);
+    let crc = u32::from_le_bytes(d.0[..4].try_into().ok()?);
+    (&d.0[4..] == PACK_END).then_some((offset, index_len, crc))
 }
 
 impl Drop for Pack {

@@ -236,24 +236,10 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 for d in districts_served(vp) {
                     by_district.entry(d).or_default().push(pos);
                 }
-                let mut tiers = vp.provider.offer.tiers.clone();
-                tiers.sort();
-                tiers.dedup();
-                for t in tiers {
-                    by_tier.entry(t).or_default().push(pos);
-                }
-                let mut needs = vp.provider.offer.needs.clone();
-                needs.sort();
-                needs.dedup();
-                for n in needs {
-                    by_need.entry(n).or_default().push(pos);
-                }
-                let mut kss = vp.provider.offer.key_stages.clone();
-                kss.sort();
-                kss.dedup();
-                for k in kss {
-                    by_key_stage.entry(k).or_default().push(pos);
-                }
+                let offer = &vp.provider.offer;
+                list_once(&mut by_tier, &offer.tiers, pos);
+                list_once(&mut by_need, &offer.needs, pos);
+                list_once(&mut by_key_stage, &offer.key_stages, pos);
             }
 
             let district_links: Vec<CountedLink> = site
@@ -621,6 +607,16 @@ impl Lap {
         if self.0.is_some() {
             eprintln!("render:   {what:<22} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
         }
+    }
+}
+
+/// Adds the card at `pos` to the listing of each of `keys`, once however often a key repeats.
+fn list_once<K: Ord + Clone>(listings: &mut BTreeMap<K, Vec<usize>>, keys: &[K], pos: usize) {
+    let mut keys = keys.to_vec();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        listings.entry(k).or_default().push(pos);
     }
 }
 
