@@ -39,6 +39,10 @@ pub struct Cell {
 pub struct Row {
     pub period: String,
     pub current: bool,
+    /// The pupils aged 5 to 16 the period's rates are per (`14,845`), or `x`.
+    pub pupils: String,
+    /// The period gave no pupil numbers of its own, so its rates use the latest period's.
+    pub pupils_from_latest: bool,
     pub pex: Cell,
     pub sus: Cell,
 }
@@ -50,6 +54,7 @@ pub struct District {
     pub name: String,
     /// Fragment id of the district's heading.
     pub id: String,
+    /// The latest period's pupils aged 5 to 16.
     pub pupils: String,
     pub source: String,
     pub rows: Vec<Row>,
@@ -57,6 +62,8 @@ pub struct District {
     pub svg: String,
     pub has_suppressed: bool,
     pub has_missing: bool,
+    /// Some earlier period's rates use the latest period's pupil numbers.
+    pub pupils_from_latest: bool,
     /// Rises in the latest period, in words ("suspensions up 22.7% (1,286 to 1,578)").
     pub rises: Vec<String>,
 }
@@ -133,6 +140,22 @@ fn nice_max(v: u64) -> u64 {
 pub fn series(f: &AreaFigures) -> Vec<(String, Option<Count>, Option<Count>)> {
     let mut out: Vec<_> = f.history.iter().map(|h| (h.period.clone(), h.permanent_exclusions, h.suspensions)).collect();
     out.push((f.period.clone(), f.demand.permanent_exclusions, f.demand.suspensions));
+    out
+}
+
+/// Each period's pupils aged 5 to 16, in the order of [`series`], and whether they are the
+/// latest period's standing in for an earlier period that gave none.
+pub fn pupils(f: &AreaFigures) -> Vec<(Option<u64>, bool)> {
+    let latest = f.pupils.total_5_16;
+    let mut out: Vec<_> = f
+        .history
+        .iter()
+        .map(|h| match h.pupils_5_16 {
+            Some(p) => (Some(p), false),
+            None => (latest, latest.is_some()),
+        })
+        .collect();
+    out.push((latest, false));
     out
 }
 
@@ -227,9 +250,10 @@ pub fn districts(site: &Site) -> Vec<District> {
     figs.into_iter()
         .map(|f| {
             let series = series(f);
-            let pupils = f.pupils.total_5_16;
+            let period_pupils = pupils(f);
+            let latest_pupils = f.pupils.total_5_16;
             let mut rows = Vec::new();
-            for (i, (period, pex, sus)) in series.iter().enumerate() {
+            for (i, ((period, pex, sus), &(pupils, from_latest))) in series.iter().zip(&period_pupils).enumerate() {
                 let cell = |c: Option<Count>, prev: Option<Option<Count>>| {
                     let (change, rising) = match prev {
                         Some(p) => change(p, c),
@@ -241,6 +265,8 @@ pub fn districts(site: &Site) -> Vec<District> {
                 rows.push(Row {
                     period: period.clone(),
                     current: i + 1 == series.len(),
+                    pupils: pupils.map(thousands).unwrap_or_else(|| "x".into()),
+                    pupils_from_latest: from_latest,
                     pex: cell(*pex, prev.map(|p| p.1)),
                     sus: cell(*sus, prev.map(|p| p.2)),
                 });
@@ -259,7 +285,7 @@ pub fn districts(site: &Site) -> Vec<District> {
             }
             let all = series.iter().flat_map(|s| [s.1, s.2]);
             let has_suppressed = all.clone().any(|c| c == Some(Count::Suppressed));
-            let has_missing = all.clone().any(|c| c.is_none()) || pupils.is_none();
+            let has_missing = all.clone().any(|c| c.is_none()) || period_pupils.iter().any(|(p, _)| p.is_none());
             let periods: Vec<String> = series.iter().map(|s| s.0.clone()).collect();
             let pex: Vec<Option<u64>> = series.iter().map(|s| s.1.and_then(Count::value)).collect();
             let sus: Vec<Option<u64>> = series.iter().map(|s| s.2.and_then(Count::value)).collect();
@@ -267,12 +293,13 @@ pub fn districts(site: &Site) -> Vec<District> {
                 code: f.code.clone(),
                 name: f.name.clone(),
                 id: format!("district-{}", f.code.to_ascii_lowercase()),
-                pupils: pupils.map(thousands).unwrap_or_else(|| "not recorded".into()),
+                pupils: latest_pupils.map(thousands).unwrap_or_else(|| "not recorded".into()),
                 source: f.source.clone(),
                 rows,
                 svg: chart(&f.name, &periods, &pex, &sus),
                 has_suppressed,
                 has_missing,
+                pupils_from_latest: period_pupils.iter().any(|&(_, from_latest)| from_latest),
                 rises,
             }
         })

@@ -161,3 +161,67 @@ fn chart_leaves_gaps_for_suppressed_values() {
     assert_eq!(doc.descendants().filter(|n| n.has_tag_name("text") && n.text() == Some("c")).count(), 2, "a `c` marks each gap");
     assert!(doc.root_element().attribute("aria-label").unwrap().contains("Test & District"));
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn each_period_has_its_rates_per_its_own_pupils_or_says_it_borrows_the_latest() {
+    // The hand-made gaps fixture's Alpha (2,000 pupils in 2024/25), given two earlier periods:
+    // one with its own pupil numbers and one without.
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("tests/fixtures/gaps"), dir.path());
+    let alpha = dir.path().join("areas/E07000901.toml");
+    let text = std::fs::read_to_string(&alpha).unwrap().replace(
+        "[[history]]\nperiod = \"2023/24\"",
+        "[[history]]\nperiod = \"2022/23\"\npermanent_exclusions = 5\nsuspensions = 30\npupils_5_16 = 2500\n\n[[history]]\nperiod = \"2023/24\"",
+    );
+    assert!(text.contains("pupils_5_16 = 2500"), "the fixture still has Alpha's 2023/24 history");
+    std::fs::write(&alpha, text).unwrap();
+    let config = dir.path().join("apdir.toml");
+    let themes = format!("themes_dir = {:?}", root().join("themes").to_string_lossy());
+    let text = std::fs::read_to_string(&config).unwrap().replace("themes_dir = \"../../../themes\"", &themes);
+    assert!(text.contains(&themes));
+    std::fs::write(&config, text).unwrap();
+    let options = LoadOptions { today: Some(Date::parse("2026-11-25").unwrap()), base_url: None, profile: Profile::Internal };
+    let site = apdir::Site::load(dir.path(), &options).unwrap_or_else(|d| panic!("{}", d.render(false)));
+    let districts = apdir::tracking::districts(&site);
+    let alpha = districts.iter().find(|d| d.code == "E07000901").unwrap();
+    let rows: Vec<(&str, &str, bool, &str, &str)> =
+        alpha.rows.iter().map(|r| (r.period.as_str(), r.pupils.as_str(), r.pupils_from_latest, r.pex.rate.as_str(), r.sus.rate.as_str())).collect();
+    assert_eq!(
+        rows,
+        [
+            // 5 and 30 per 2,500 pupils.
+            ("2022/23", "2,500", false, "2.0", "12.0"),
+            // No pupil numbers of its own: 2 and 35 per the latest period's 2,000, flagged.
+            ("2023/24", "2,000", true, "1.0", "17.5"),
+            // 3 and 40 per 2,000.
+            ("2024/25", "2,000", false, "1.5", "20.0"),
+        ]
+    );
+    assert!(alpha.pupils_from_latest);
+
+    // The page shows each period's pupils and explains the borrowed ones.
+    let out = tempfile::tempdir().unwrap();
+    let build = BuildOptions { no_cache: true, root: dir.path().to_path_buf(), output: Some(out.path().join("site")), load: options };
+    match apdir::build(&build) {
+        Err(apdir::Error::Content(d)) => panic!("{}", d.render(false)),
+        other => {
+            other.unwrap();
+        }
+    }
+    let html = std::fs::read_to_string(out.path().join("site/dashboard/exclusions/index.html")).unwrap();
+    let s = section(&html, "E07000901");
+    assert_eq!(cells(s, "pupils"), ["2,500", "2,000 (latest period’s)", "2,000"]);
+    assert!(s.contains("so its rates use the latest period’s"));
+}

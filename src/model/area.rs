@@ -191,6 +191,10 @@ fn default_travel_miles() -> f64 {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct HistoryPeriod {
     pub period: String,
+    /// The period's resident pupils aged 5 to 16, for its rates. Without it the tracker uses
+    /// the latest period's (`[pupils] total_5_16`) and says so.
+    #[serde(default)]
+    pub pupils_5_16: Option<u64>,
     pub permanent_exclusions: Option<Count>,
     pub suspensions: Option<Count>,
     pub la_arranged_ap: Option<Count>,
