@@ -155,8 +155,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
 /// Loads and validates without writing anything. Returns the warnings, or every problem.
 pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
-    // Render too, so template errors are found, but write nothing.
-    render::render(&site, &output::Discard)?;
+    // Render the pages too, so template errors are found, but write nothing. The search index
+    // and the exports cannot find a problem in the content: they are left out.
+    render::render_selected(&site, &output::Discard, &render::PagesOnly)?;
     Ok(site.warnings)
 }
 

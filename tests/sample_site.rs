@@ -217,3 +217,34 @@ fn builds_are_reproducible() {
         assert!(second[k] == *v, "{k} differs between two builds of the same input");
     }
 }
+
+#[test]
+fn check_renders_every_page_but_not_the_search_index_or_the_exports() {
+    // `apdir check` renders to find template problems; the search index and the open data
+    // exports cannot find any, so it leaves them out (on 10,000 providers that halves its time
+    // and memory).
+    let options = apdir::LoadOptions { today: Some(today()), ..Default::default() };
+    let site = apdir::Site::load(&repo(), &options).unwrap_or_else(|d| panic!("{}", d.render(false)));
+    let everything = apdir::output::Memory::default();
+    apdir::render::render(&site, &everything).unwrap();
+    let pages_only = apdir::output::Memory::default();
+    apdir::render::render_selected(&site, &pages_only, &apdir::render::PagesOnly).unwrap();
+    let everything = everything.files.into_inner().unwrap();
+    let pages_only = pages_only.files.into_inner().unwrap();
+
+    let html = |files: &std::collections::BTreeMap<String, Vec<u8>>| files.keys().filter(|k| k.ends_with(".html")).cloned().collect::<Vec<_>>();
+    assert!(html(&everything).len() > 100);
+    assert_eq!(html(&pages_only), html(&everything), "every page is rendered");
+    for (path, bytes) in &pages_only {
+        assert_eq!(Some(bytes), everything.get(path), "{path} as a build renders it");
+    }
+    let left_out: Vec<&String> = everything.keys().filter(|k| !pages_only.contains_key(*k)).collect();
+    for data in ["data/providers.json", "data/providers.csv", "data/providers.geojson", "api/v3/services/index.json"] {
+        assert!(left_out.iter().any(|k| *k == data), "{data} is an export check leaves out");
+    }
+    assert!(left_out.iter().any(|k| k.starts_with("search/") && k.ends_with(".json")), "the search files are left out");
+    assert!(left_out.iter().any(|k| k.starts_with("finder/")), "the finder's files (made with the search) are left out");
+    let unexpected: Vec<&&String> =
+        left_out.iter().filter(|k| !["data/providers.", "api/", "search/", "finder/"].iter().any(|p| k.starts_with(p))).collect();
+    assert!(unexpected.is_empty(), "only exports and search files are left out: {unexpected:?}");
+}

@@ -150,11 +150,25 @@ pub trait Selection: Sync {
     fn listing_page(&self, _url: &str, _fingerprint: u64, _providers: &[&str]) -> bool {
         true
     }
+    /// Whether to make the search index and the open data exports. Neither can find a problem
+    /// in the content, so `apdir check` leaves them out.
+    fn search_and_exports(&self) -> bool {
+        true
+    }
 }
 
 /// Selects every page: what `apdir build` renders.
 pub struct Everything;
 impl Selection for Everything {}
+
+/// Every page, without the search index and the exports: what `apdir check` renders to find
+/// template problems.
+pub struct PagesOnly;
+impl Selection for PagesOnly {
+    fn search_and_exports(&self) -> bool {
+        false
+    }
+}
 
 /// Renders every page of the site into `sink`, in parallel. On error the sink holds a partial
 /// site: the caller discards it.
@@ -530,6 +544,9 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             Ok(())
         },
         || {
+            if !selection.search_and_exports() {
+                return (Ok(()), Ok(()));
+            }
             rayon::join(
                 || -> Result<(), crate::Error> {
                     // The tantivy index and its static export (and the finder's files). A build
