@@ -632,7 +632,6 @@ impl<'a> Lists<'a> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     #[test]
