@@ -189,6 +189,43 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
 }
 
 #[test]
+fn every_type_error_in_a_record_is_reported_with_the_rest_of_its_problems() {
+    // Deserialising stops at the first wrong type; the loader still finds the others, and
+    // checks the rest of the record too (here, the tier).
+    let site = TestSite::new();
+    let text = with("places = 10", "places = \"ten\"")
+        .replacen("vacancies = 2", "vacancies = -2", 1)
+        .replacen("key_stages = [\"KS3\"]", "key_stages = \"KS3\"", 1)
+        .replacen("tiers = [2]", "tiers = [2, 5]", 1);
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let at = |needle: &str| format!("providers/test-provider.toml:{}:", line_of(&text, needle));
+    let invalid: Vec<String> = d.with_code("invalid-value").iter().map(|x| x.location()).collect();
+    assert_eq!(invalid.len(), 3, "{}", d.render(false));
+    for needle in ["key_stages =", "places =", "vacancies ="] {
+        assert!(invalid.iter().any(|l| l.starts_with(&at(needle))), "no error at {needle}: {invalid:?}");
+    }
+    assert!(located(&d, "invalid-tier").starts_with(&at("tiers =")));
+    assert!(d.with_code("invalid-value").iter().all(|x| !x.message.contains("missing")), "a removed value is not reported again as missing");
+}
+
+#[test]
+fn a_missing_field_does_not_hide_the_records_other_problems() {
+    // A misspelt required key: the missing field, the unknown key with a did-you-mean, and a
+    // wrong type further down, all in one run.
+    let site = TestSite::new();
+    let text = with("name = \"Test Provider\"", "nmae = \"Test Provider\"").replacen("places = 10", "places = true", 1);
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let messages: Vec<&str> = d.with_code("invalid-value").iter().map(|x| x.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("missing required field `name`")), "{messages:?}");
+    assert!(located(&d, "unknown-field").starts_with(&format!("providers/test-provider.toml:{}:", line_of(&text, "nmae ="))));
+    assert_eq!(d.with_code("unknown-field")[0].help.as_deref(), Some("did you mean `name`?"));
+    let places = format!("providers/test-provider.toml:{}:", line_of(&text, "places ="));
+    assert!(d.with_code("invalid-value").iter().any(|x| x.location().starts_with(&places)), "{}", d.render(false));
+}
+
+#[test]
 fn broken_internal_links_and_anchors_are_errors() {
     let site = TestSite::new();
     site.provider("test-provider", VALID_PROVIDER);

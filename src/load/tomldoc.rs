@@ -111,8 +111,9 @@ impl SpanNode {
 impl TomlDoc {
     /// Parses TOML that starts `base` bytes into `file` (0 for a whole TOML file) and
     /// deserialises it into `T`. Unknown keys are reported as errors with a did-you-mean from
-    /// `known_fields`; a type error stops this file (its value is `None`) and is reported.
-    /// A syntax error returns `Err`.
+    /// `known_fields`; a type error or a missing field makes this file's value `None`, and
+    /// every such problem in it is reported (see [`more_type_errors`]). A syntax error
+    /// returns `Err`.
     pub fn load<T: DeserializeOwned>(
         file: &Arc<SourceFile>,
         text: &str,
@@ -126,6 +127,21 @@ impl TomlDoc {
         let de = toml::Deserializer::from(table);
         let mut unknown: Vec<Vec<Seg>> = Vec::new();
         let result = serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
+        let value = match result {
+            Ok(v) => Some(v),
+            Err(mut e) => {
+                e.set_input(Some(text));
+                diagnostics.push(toml_error(file, &e, base, "invalid-value"));
+                let more = more_type_errors::<T>(text, &e);
+                diagnostics.extend(more.errors.iter().map(|e| toml_error(file, e, base, "invalid-value")));
+                for path in more.unknown {
+                    if !unknown.contains(&path) {
+                        unknown.push(path);
+                    }
+                }
+                more.repaired
+            }
+        };
         for path in unknown {
             let (parent, last) = path.split_at(path.len().saturating_sub(1));
             let Some(Seg::Key(key)) = last.first() else { continue };
@@ -146,14 +162,7 @@ impl TomlDoc {
             };
             diagnostics.push(d);
         }
-        match result {
-            Ok(v) => Ok((doc, Some(v))),
-            Err(mut e) => {
-                e.set_input(Some(text));
-                diagnostics.push(toml_error(file, &e, base, "invalid-value"));
-                Ok((doc, None))
-            }
-        }
+        Ok((doc, value))
     }
 
     fn root(&self) -> &SpanNode {
@@ -238,6 +247,169 @@ fn ignored_path(p: &serde_ignored::Path) -> Vec<Seg> {
 }
 
 /// Turns a toml error into a diagnostic at its span.
+/// The type errors and missing fields in `text` after `first`, so that one run reports every
+/// problem in a record, not one per run. Deserialising stops at the first error, so this
+/// repairs the parsed document and tries again: a value of the wrong type is removed (a
+/// required field's value is then stood in for, without reporting that field as missing), and
+/// a missing field gets a stand-in of whichever type lets deserialising get further. Spans
+/// stay those of the original text. Stops when an error repeats or cannot be repaired, and
+/// after 100 rounds.
+///
+/// Also returns the record without its wrongly typed values when only optional ones had to
+/// go (no stand-in was needed), so the caller can check the rest of it too; such a record has
+/// errors and is never published.
+pub fn more_type_errors<T: DeserializeOwned>(text: &str, first: &toml::de::Error) -> MoreErrors<T> {
+    let Ok(mut table) = DeTable::parse(text) else { return MoreErrors { errors: Vec::new(), unknown: Vec::new(), repaired: None } };
+    // Unknown keys met on the way (deserialising stopped before reaching some of them). Only
+    // until an array element is removed: later elements' indices would no longer be the text's.
+    let unknown: std::cell::RefCell<Vec<Vec<Seg>>> = Default::default();
+    let array_changed = Cell::new(false);
+    let attempt = |t: &Spanned<DeTable<'_>>| -> Result<T, toml::de::Error> {
+        let de = toml::Deserializer::from(t.clone());
+        serde_ignored::deserialize(de, |p| {
+            let path = ignored_path(&p);
+            let mut all = unknown.borrow_mut();
+            if !array_changed.get() && !all.contains(&path) {
+                all.push(path);
+            }
+        })
+        .map_err(|mut e| {
+            e.set_input(Some(text));
+            e
+        })
+    };
+    // Whether a stand-in was put in: the record is then not what anyone wrote.
+    let mut stood_in = false;
+    let mut repaired = None;
+    let key = |e: &toml::de::Error| (e.span(), e.message().to_string());
+    let mut seen = vec![key(first)];
+    // Fields whose value was removed, by (table span, name): missing now, but already reported.
+    let mut removed: Vec<(Range<usize>, String)> = Vec::new();
+    let mut found = Vec::new();
+    let mut current = first.clone();
+    for _ in 0..100 {
+        let Some(span) = current.span() else { break };
+        if let Some(field) = missing_field(current.message()) {
+            // Stand-ins, tried in turn: the first that moves the error on is kept.
+            let mut moved = None;
+            for stand_in in ["\"\"", "0", "0.0", "false", "[]", "{}", "2000-01-01"] {
+                let Ok(value) = DeValue::parse(stand_in) else { continue };
+                let mut trial = table.clone();
+                if !insert_at(&mut trial, &span, field, value) {
+                    break;
+                }
+                let next = attempt(&trial);
+                if next.as_ref().err().is_none_or(|n| key(n) != key(&current)) {
+                    moved = Some((trial, next));
+                    break;
+                }
+            }
+            let Some((trial, next)) = moved else { break };
+            table = trial;
+            stood_in = true;
+            match next {
+                Err(n) => current = n,
+                Ok(_) => break,
+            }
+        } else {
+            match remove_at(&mut table, &span) {
+                Some(Some(removed_key)) => removed.push(removed_key),
+                Some(None) => array_changed.set(true),
+                None => break,
+            }
+            match attempt(&table) {
+                Err(n) => current = n,
+                Ok(v) => {
+                    repaired = (!stood_in).then_some(v);
+                    break;
+                }
+            }
+        }
+        if seen.contains(&key(&current)) {
+            break;
+        }
+        seen.push(key(&current));
+        let own_removal = missing_field(current.message())
+            .is_some_and(|f| current.span().is_some_and(|s| removed.iter().any(|(t, k)| *t == s && k == f)));
+        if !own_removal {
+            found.push(current.clone());
+        }
+    }
+    MoreErrors { errors: found, unknown: unknown.into_inner(), repaired }
+}
+
+/// What [`more_type_errors`] found.
+pub struct MoreErrors<T> {
+    /// Type errors and missing fields after the first, in the order met.
+    pub errors: Vec<toml::de::Error>,
+    /// Unknown keys met while trying again.
+    pub unknown: Vec<Vec<Seg>>,
+    /// The record without its wrongly typed values, when no stand-in was needed.
+    pub repaired: Option<T>,
+}
+
+/// The field a "missing field `x`" message names.
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.trim().strip_prefix("missing field")?;
+    Some(rest.trim().trim_matches('`'))
+}
+
+/// Removes the value whose span is `span` (a table entry or an array element), searching the
+/// whole tree: a `[table]`'s own span covers only its header, not its entries. Returns the
+/// containing table's span and the key, when it was a table entry.
+fn remove_at(root: &mut Spanned<DeTable<'_>>, span: &Range<usize>) -> Option<Option<(Range<usize>, String)>> {
+    fn in_table(table_span: Range<usize>, t: &mut DeTable<'_>, span: &Range<usize>) -> Option<Option<(Range<usize>, String)>> {
+        if let Some(k) = t.iter().find(|(_, v)| v.span() == *span).map(|(k, _)| k.get_ref().to_string()) {
+            t.remove(k.as_str());
+            return Some(Some((table_span, k)));
+        }
+        t.iter_mut().find_map(|(_, v)| in_value(v, span))
+    }
+    fn in_value(v: &mut Spanned<DeValue<'_>>, span: &Range<usize>) -> Option<Option<(Range<usize>, String)>> {
+        let own = v.span();
+        match v.get_mut() {
+            DeValue::Table(t) => in_table(own, t, span),
+            DeValue::Array(items) => {
+                if let Some(i) = items.iter().position(|x| x.span() == *span) {
+                    let all = std::mem::replace(items, toml::de::DeArray::new());
+                    *items = all.into_iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| x).collect();
+                    return Some(None);
+                }
+                items.iter_mut().find_map(|x| in_value(x, span))
+            }
+            _ => None,
+        }
+    }
+    let own = root.span();
+    in_table(own, root.get_mut(), span)
+}
+
+/// Inserts `field = value` into the table whose span is `span` (the root when it is the whole
+/// document's), searching the whole tree. False when there is no such table.
+fn insert_at(root: &mut Spanned<DeTable<'_>>, span: &Range<usize>, field: &str, value: Spanned<DeValue<'static>>) -> bool {
+    fn put(t: &mut DeTable<'_>, at: usize, field: &str, value: Spanned<DeValue<'static>>) {
+        t.insert(Spanned::new(at..at, field.to_string().into()), Spanned::new(at..at, value.into_inner()));
+    }
+    fn in_value(v: &mut Spanned<DeValue<'_>>, span: &Range<usize>, field: &str, value: &Spanned<DeValue<'static>>) -> bool {
+        let own = v.span();
+        match v.get_mut() {
+            DeValue::Table(t) if own == *span => {
+                put(t, own.start, field, value.clone());
+                true
+            }
+            DeValue::Table(t) => t.iter_mut().any(|(_, x)| in_value(x, span, field, value)),
+            DeValue::Array(items) => items.iter_mut().any(|x| in_value(x, span, field, value)),
+            _ => false,
+        }
+    }
+    let own = root.span();
+    if own == *span {
+        put(root.get_mut(), own.start, field, value);
+        return true;
+    }
+    root.get_mut().iter_mut().any(|(_, x)| in_value(x, span, field, &value))
+}
+
 pub fn toml_error(file: &Arc<SourceFile>, e: &toml::de::Error, base: usize, code: &'static str) -> Diagnostic {
     let span = e.span().map(|s| base + s.start..base + s.end);
     let message = e.message().trim().to_string();
