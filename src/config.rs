@@ -202,14 +202,23 @@ impl Config {
         let mut found = Vec::new();
         let config = match TomlDoc::load::<Config>(&file, &file.text, 0, &known_fields, &mut found) {
             Ok((doc, config)) => {
-                if let Some(c) = &config
-                    && c.listing.page_size == 0
-                {
-                    found.push(
-                        Diagnostic::error("invalid-value", "`listing.page_size` must be at least 1")
-                            .in_file(&file, doc.span(&crate::path!["listing", "page_size"]))
-                            .label("zero"),
-                    );
+                if let Some(c) = &config {
+                    // Numbers a type check lets through but the rules cannot work with.
+                    let out_of_range = [
+                        (c.listing.page_size == 0, "listing", "page_size", "must be at least 1"),
+                        (!(c.rules.non_school_max_hours.is_finite() && c.rules.non_school_max_hours > 0.0), "rules", "non_school_max_hours", "must be a number of hours above 0"),
+                        (c.rules.vacancy_stale_days < 0, "rules", "vacancy_stale_days", "must be 0 or more days"),
+                        (c.rules.qa_due_soon_days < 0, "rules", "qa_due_soon_days", "must be 0 or more days"),
+                    ];
+                    for (bad, table, key, rule) in out_of_range {
+                        if bad {
+                            found.push(
+                                Diagnostic::error("invalid-value", format!("`{table}.{key}` {rule}"))
+                                    .in_file(&file, doc.span(&crate::path![table, key]))
+                                    .label("out of range"),
+                            );
+                        }
+                    }
                 }
                 config
             }

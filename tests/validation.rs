@@ -278,6 +278,21 @@ fn unsafe_urls_are_errors() {
 }
 
 #[test]
+fn config_numbers_the_rules_cannot_use_are_errors() {
+    let site = TestSite::new();
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    let text = format!("{config}\n[rules]\nnon_school_max_hours = 0\nvacancy_stale_days = -1\nqa_due_soon_days = -30\n\n[listing]\npage_size = 0\n");
+    site.write("apdir.toml", &text);
+    let d = site.errors();
+    let found: Vec<(String, String)> = d.with_code("invalid-value").iter().map(|x| (x.location(), x.message.clone())).collect();
+    for (key, needle) in [("non_school_max_hours", "non_school_max_hours ="), ("vacancy_stale_days", "vacancy_stale_days ="), ("qa_due_soon_days", "qa_due_soon_days ="), ("page_size", "page_size =")] {
+        let at = format!("apdir.toml:{}:", line_of(&text, needle));
+        assert!(found.iter().any(|(l, m)| l.starts_with(&at) && m.contains(key)), "no error for {key} at {at}: {found:?}");
+    }
+    assert_eq!(found.len(), 4, "{found:?}");
+}
+
+#[test]
 fn a_bad_config_is_reported_with_its_location() {
     let site = TestSite::new();
     let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
