@@ -255,6 +255,22 @@ fn front_matter_is_checked() {
 }
 
 #[test]
+fn a_page_with_broken_front_matter_is_still_checked_and_can_be_linked_to() {
+    // The title is missing and the weight has the wrong type: both reported; the page's own
+    // broken link is reported in the same run; a link to the page is not reported as broken.
+    let site = TestSite::new();
+    site.write("content/guide/broken.md", "+++\nweight = \"first\"\nsummary = \"S\"\n+++\n\nSee [nowhere](@/guide/nowhere.md).\n");
+    site.write("content/guide/linker.md", "+++\ntitle = \"Linker\"\nsummary = \"S\"\n+++\n\nSee [the broken page](@/guide/broken.md).\n");
+    let d = site.errors();
+    let messages: Vec<String> = d.items.iter().filter(|x| x.is_error()).map(|x| format!("{} {}", x.location(), x.message)).collect();
+    assert!(messages.iter().any(|m| m.starts_with("content/guide/broken.md:") && m.contains("missing required field `title`")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("content/guide/broken.md:2:") && m.contains("invalid type")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("content/guide/broken.md:6:") && m.contains("guide/nowhere.md")), "{messages:?}");
+    assert!(!messages.iter().any(|m| m.contains("guide/broken.md`")), "the link to the broken page is not reported: {messages:?}");
+    assert_eq!(messages.len(), 3, "{messages:?}");
+}
+
+#[test]
 fn overdue_visits_expired_insurance_and_stale_vacancies_are_warnings() {
     let site = TestSite::new();
     let text = with("next_visit_due = 2027-03-01", "next_visit_due = 2026-01-01")

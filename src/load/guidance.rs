@@ -75,10 +75,13 @@ pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut V
             }
             front
         }
-        Ok((_, None)) => return None,
+        // The front matter has errors (reported): the page is kept as a draft under its file
+        // name, so its body's links are checked in the same run and links to it are not
+        // reported as broken. A build with errors publishes nothing anyway.
+        Ok((_, None)) => stand_in_front_matter(path),
         Err(d) => {
             diags.push(d);
-            return None;
+            stand_in_front_matter(path)
         }
     };
     let rel_path = display_path(dir, path);
@@ -99,6 +102,21 @@ pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut V
         word_count,
         file: Arc::clone(file),
     })
+}
+
+/// The front matter of a page whose own could not be read: its file name as the title, and a
+/// draft, so it is never published.
+fn stand_in_front_matter(path: &Path) -> FrontMatter {
+    FrontMatter {
+        title: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        summary: String::new(),
+        weight: None,
+        updated: None,
+        audience: Vec::new(),
+        tags: Vec::new(),
+        draft: true,
+        template: None,
+    }
 }
 
 /// Finds `+++\n…\n+++\n`: returns (front matter start, end, body start).
