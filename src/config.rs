@@ -87,14 +87,19 @@ pub struct Exports {
     /// `/data/providers.json`, `.csv` and `.geojson`.
     #[serde(default = "yes")]
     pub data: bool,
-    /// The Open Referral UK files under `/api/v3/` (about four files per provider).
+    /// The Open Referral UK files under `/api/v3/` (two files per provider and one per site).
     #[serde(default = "yes")]
     pub oruk: bool,
+    /// Also one file per organisation (`organizations/<id>.json`) and per site
+    /// (`locations/<id>.json`). The ORUK API defines neither call; their lists, and the
+    /// services and service-at-locations that nest them, are always written.
+    #[serde(default)]
+    pub oruk_extras: bool,
 }
 
 impl Default for Exports {
     fn default() -> Self {
-        Exports { data: true, oruk: true }
+        Exports { data: true, oruk: true, oruk_extras: false }
     }
 }
 

@@ -376,6 +376,53 @@ fn every_open_referral_file_is_valid_against_the_oruk_schemas() {
     }
 }
 
+#[test]
+fn organisation_and_location_files_are_written_only_when_asked_for() {
+    // The ORUK API has no `/organizations/{id}` or `/locations/{id}`: by default only their
+    // lists are written; `[exports] oruk_extras = true` adds one file per item.
+    let per_item = |files: &HashMap<String, Vec<u8>>, folder: &str| -> Vec<String> {
+        files.keys().filter(|p| p.starts_with(&format!("api/v3/{folder}/")) && !p.ends_with("/index.json")).cloned().collect()
+    };
+    let default = export_files(Profile::Public, &[Format::Oruk]);
+    for folder in ["organizations", "locations"] {
+        assert!(default.contains_key(&format!("api/v3/{folder}/index.json")));
+        assert_eq!(per_item(&default, folder), Vec::<String>::new(), "{folder}: no per-item files by default");
+    }
+
+    let dir = sample_copy(true);
+    let config = std::fs::read_to_string(dir.path().join("apdir.toml")).unwrap();
+    std::fs::write(dir.path().join("apdir.toml"), format!("{config}\n[exports]\noruk_extras = true\n")).unwrap();
+    let site = Site::load(dir.path(), &load_options(Profile::Public)).unwrap();
+    let files: HashMap<String, Vec<u8>> = export::files(&site, &[Format::Oruk], Profile::Public)
+        .into_iter()
+        .map(|f| match f.body {
+            apdir::render::Body::Bytes(b) => (f.path, b),
+            apdir::render::Body::Copy(_) => panic!("exports are generated"),
+        })
+        .collect();
+    let organization = validator(&schema("organization.json"));
+    let sal_schema = schema("service_at_location.json");
+    let location = validator(&sal_schema["properties"]["location"]);
+    for (folder, item_schema) in [("organizations", &organization), ("locations", &location)] {
+        let list: Value = serde_json::from_slice(&files[&format!("api/v3/{folder}/index.json")]).unwrap();
+        let listed = list["contents"].as_array().unwrap();
+        assert!(!listed.is_empty());
+        assert_eq!(per_item(&files, folder).len(), listed.len(), "{folder}: one file per listed item");
+        for item in listed {
+            let path = format!("api/v3/{folder}/{}.json", item["id"].as_str().unwrap());
+            let own: Value = serde_json::from_slice(&files[&path]).unwrap();
+            assert_valid(item_schema, &own, &path);
+            assert_eq!(own, *item, "{path} holds what the list holds");
+        }
+    }
+    // Everything else is the same with or without the extras.
+    let mut rest: Vec<&String> = files.keys().filter(|p| !per_item(&files, "organizations").contains(p) && !per_item(&files, "locations").contains(p)).collect();
+    rest.sort();
+    let mut before: Vec<&String> = default.keys().collect();
+    before.sort();
+    assert_eq!(rest, before);
+}
+
 /// True for a lower-case hyphenated UUID.
 fn regex_free_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();

@@ -4,8 +4,8 @@
 //!
 //! An entry holds one provider's own Open Referral UK files and its list entries, already
 //! serialised, under a key of everything they are made from:
-//! - the build: apdir's binary, the export formats and profile, the site's base address and
-//!   the cost columns;
+//! - the build: apdir's binary, the export formats and profile, the site's base address, the
+//!   cost columns and `[exports] oruk_extras`;
 //! - the provider: its record file's text, where its sites were placed (district and
 //!   coordinates) and the name and centre of every area it names.
 
@@ -76,6 +76,7 @@ impl ExportCache {
         hash_bytes(&mut h, format!("{formats:?} {profile:?}").as_bytes());
         hash_bytes(&mut h, site.config.base().as_bytes());
         h.write_usize(costs);
+        h.write_u8(u8::from(site.config.exports.oruk_extras));
         let build = h.finish128().as_u128();
         // Earlier versions kept one file per provider in `exports/`.
         let legacy = dir.join("exports");

@@ -160,7 +160,7 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
         false => None,
     };
     let mut oruk_lists = match want(Format::Oruk) {
-        true => Some(oruk::Lists::open(sink, order.len(), locations)?),
+        true => Some(oruk::Lists::open(sink, order.len(), locations, site.config.exports.oruk_extras)?),
         false => None,
     };
 

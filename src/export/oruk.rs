@@ -330,8 +330,9 @@ fn array<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     out
 }
 
-/// Writes one public record's own files (`services/<id>.json`, `locations/<id>.json`,
-/// `service_at_locations/<id>.json`) through `put` and returns its list entries.
+/// Writes one public record's own files (`services/<id>.json`,
+/// `service_at_locations/<id>.json`, and `locations/<id>.json` with `[exports] oruk_extras`)
+/// through `put` and returns its list entries.
 pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(String, Vec<u8>) -> Result<(), E>) -> Result<Pieces, E> {
     let id = text(&r["id"]);
     let org = organization(r);
@@ -387,7 +388,9 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
         sal_list_bytes.push(sal.clone().raw("location", list_loc).raw("service", item_bytes.clone()).bytes());
         let sal = sal.raw("location", loc_bytes.clone());
         put(format!("api/v3/service_at_locations/{sal_id}.json"), sal.clone().raw("service", item_bytes.clone()).bytes())?;
-        put(format!("api/v3/locations/{}.json", text(&loc["id"])), loc_bytes.clone())?;
+        if site.config.exports.oruk_extras {
+            put(format!("api/v3/locations/{}.json", text(&loc["id"])), loc_bytes.clone())?;
+        }
         location_bytes.push(loc_bytes);
         sal_bytes.push(sal.bytes());
     }
@@ -535,6 +538,8 @@ pub struct Lists<'a> {
     locations: ListWriter<'a>,
     service_at_locations: ListWriter<'a>,
     orgs: BTreeMap<String, Org>,
+    /// Whether each organisation also gets its own file (`[exports] oruk_extras`).
+    org_files: bool,
 }
 
 /// An organisation and the entries of its services, gathered as providers arrive.
@@ -550,13 +555,15 @@ impl<'a> Lists<'a> {
     /// How many list files [`Lists::finish`] completes (besides what it writes with `put`).
     pub const FILES: usize = 3;
 
-    /// Opens the lists of `services` services at `locations` sites.
-    pub fn open(sink: &'a dyn Sink, services: usize, locations: usize) -> Result<Lists<'a>, OutputError> {
+    /// Opens the lists of `services` services at `locations` sites; with `org_files`, each
+    /// organisation also gets its own file.
+    pub fn open(sink: &'a dyn Sink, services: usize, locations: usize, org_files: bool) -> Result<Lists<'a>, OutputError> {
         Ok(Lists {
             services: ListWriter::open(sink, "api/v3/services/index.json", page_fields(services), "contents")?,
             locations: ListWriter::open(sink, "api/v3/locations/index.json", page_fields(locations), "contents")?,
             service_at_locations: ListWriter::open(sink, "api/v3/service_at_locations/index.json", page_fields(locations), "contents")?,
             orgs: BTreeMap::new(),
+            org_files,
         })
     }
 
@@ -577,7 +584,7 @@ impl<'a> Lists<'a> {
     /// small file, `put_parts` one given in parts.
     pub fn finish<E: From<OutputError> + Send>(self, put: &PutFile<'_, E>, put_parts: &PutParts<'_, E>) -> Result<(), E> {
         use rayon::prelude::*;
-        let Lists { services, locations, service_at_locations, orgs } = self;
+        let Lists { services, locations, service_at_locations, orgs, org_files } = self;
         services.finish()?;
         locations.finish()?;
         service_at_locations.finish()?;
@@ -590,7 +597,9 @@ impl<'a> Lists<'a> {
                 let Value::Object(fields) = org else { return Ok(None) };
                 let bytes = object_with_list(fields, "services", services.iter().map(Vec::as_slice)).concat();
                 drop(services);
-                put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
+                if org_files {
+                    put(format!("api/v3/organizations/{id}.json"), bytes.clone())?;
+                }
                 Ok(Some(bytes))
             })
             .collect::<Result<Vec<_>, E>>()?
