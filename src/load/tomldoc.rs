@@ -477,9 +477,48 @@ fn find_scalar(text: &str, path: &[Seg]) -> Option<Range<usize>> {
     use toml_parser::Source;
     let source = Source::new(text);
     let tokens = source.lex().into_vec();
+    if let Some(table) = table_tokens(source, &tokens, path)
+        && let Some(found) = scalar_in_tokens(source, &table, path)
+    {
+        return Some(found);
+    }
+    scalar_in_tokens(source, &tokens, path)
+}
+
+/// The tokens of the `[table]` that `path` starts in (such as `[quality_assurance]` for
+/// `next_visit_due`, which most warnings name), so that only they are parsed: a record's
+/// tables are a tenth of it each. `None` unless the header is written exactly `[table]` at
+/// the start of a line. The table ends at the next `[` that starts a line; if that `[` is a
+/// nested array's in a multi-line array instead, the tokens end inside the array, fail to
+/// parse, and the whole text is parsed. (Strings are single tokens, so a `[` inside one
+/// is never taken for a header.)
+fn table_tokens(source: toml_parser::Source<'_>, tokens: &[toml_parser::lexer::Token], path: &[Seg]) -> Option<Vec<toml_parser::lexer::Token>> {
+    use toml_parser::lexer::TokenKind as K;
+    let [Seg::Key(table), _, ..] = path else { return None };
+    let (&eof, tokens) = tokens.split_last()?;
+    let starts_line = |i: usize| match i.checked_sub(1).map(|p| tokens[p].kind()) {
+        None | Some(K::Newline) => true,
+        Some(K::Whitespace) => i < 2 || tokens[i - 2].kind() == K::Newline,
+        _ => false,
+    };
+    let header = (0..tokens.len().saturating_sub(2)).find(|&i| {
+        tokens[i].kind() == K::LeftSquareBracket
+            && tokens[i + 1].kind() == K::Atom
+            && tokens[i + 2].kind() == K::RightSquareBracket
+            && source.get(tokens[i + 1].span()).is_some_and(|raw| raw.as_str() == table)
+            && starts_line(i)
+    })?;
+    let end = (header + 3..tokens.len()).find(|&i| tokens[i].kind() == K::LeftSquareBracket && starts_line(i)).unwrap_or(tokens.len());
+    let mut table_tokens = tokens[header..end].to_vec();
+    table_tokens.push(eof);
+    Some(table_tokens)
+}
+
+/// The span of the scalar at `path` in the document `tokens` make up.
+fn scalar_in_tokens(source: toml_parser::Source<'_>, tokens: &[toml_parser::lexer::Token], path: &[Seg]) -> Option<Range<usize>> {
     let mut finder = ScalarFinder { source, target: path, table: Vec::new(), arrays: Vec::new(), header: None, keys: Vec::new(), value: None, frames: Vec::new(), found: None, broken: false };
     let mut errors: Option<toml_parser::ParseError> = None;
-    toml_parser::parser::parse_document(&tokens, &mut finder, &mut errors);
+    toml_parser::parser::parse_document(tokens, &mut finder, &mut errors);
     if errors.is_some() || finder.broken {
         return None;
     }
@@ -672,6 +711,32 @@ mod finder_tests {
             scalars += agrees(&text);
         }
         assert!(scalars > 1000, "only {scalars} scalars checked");
+    }
+
+    #[test]
+    fn a_tables_value_is_found_from_its_own_tokens_when_that_is_certain() {
+        use toml_parser::Source;
+        let in_table = |text: &str, path: &[Seg]| {
+            let source = Source::new(text);
+            let tokens = source.lex().into_vec();
+            table_tokens(source, &tokens, path).and_then(|t| scalar_in_tokens(source, &t, path))
+        };
+        let text = "name = \"x\"\ndescription = \"\"\"\n[capacity]\nplaces = 99\n\"\"\"\n[quality_assurance]\nlist_status = \"approved\"\nnext_visit_due = 2026-11-14 # soon\n\n  [capacity] # places\nplaces = 10\n";
+        let at = text.find("2026-11-14").unwrap();
+        assert_eq!(in_table(text, &crate::path!["quality_assurance", "next_visit_due"]), Some(at..at + 10));
+        // The header inside the multi-line string is not taken for the table's.
+        assert_eq!(in_table(text, &crate::path!["capacity", "places"]).map(|r| &text[r]), Some("10"));
+        agrees(text);
+        // Not certain: the whole text is parsed instead, and agrees.
+        for uncertain in [
+            // a nested array's line starting with `[` inside the table
+            "[t]\nm = [\n[1, 2],\n]\nk = 3\n",
+            // a header written with spaces
+            "[ t ]\nk = 4\n",
+        ] {
+            assert_eq!(in_table(uncertain, &crate::path!["t", "k"]), None, "{uncertain}");
+            agrees(uncertain);
+        }
     }
 
     /// Random documents: tables, arrays of tables, arrays, inline tables and quoted keys,
