@@ -259,7 +259,7 @@ impl Pieces {
     }
 }
 
-/// Appends `k` as a JSON string (an object's key).
+/// Appends `k` as a JSON string (an object's key, or a string value).
 fn key(out: &mut Vec<u8>, k: &str) {
     // Writing a string into memory cannot fail.
     let _ = serde_json::to_writer(out, k);
@@ -420,15 +420,21 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
     );
     // Taxonomy links, each embedding its term's JSON.
     let mut links: Vec<Vec<u8>> = Vec::new();
-    let mut link = |taxonomy: &'static str, key: String| {
-        if let Some((term_id, term_bytes)) = terms.by_key.get(&(taxonomy, key.clone())) {
-            let attribute = Obj::default()
-                .set("id", &json!(uuid("attribute", &format!("{id}:{taxonomy}:{key}"))))
-                .set("link_id", &sid)
-                .set("link_type", &json!("service"))
-                .set("taxonomy_term_id", term_id)
-                .raw("taxonomy_term", term_bytes.clone());
-            links.push(attribute.bytes());
+    let mut link = |taxonomy: &'static str, term: String| {
+        if let Some((term_id, term_bytes)) = terms.by_key.get(&(taxonomy, term.clone())) {
+            // Written directly, members in key order as `Obj` writes them: there are about
+            // eight attributes per service.
+            let mut a = Vec::with_capacity(160 + term_bytes.len());
+            a.extend_from_slice(b"{\"id\":");
+            key(&mut a, &uuid("attribute", &format!("{id}:{taxonomy}:{term}")));
+            a.extend_from_slice(b",\"link_id\":");
+            key(&mut a, text(&sid));
+            a.extend_from_slice(b",\"link_type\":\"service\",\"taxonomy_term\":");
+            a.extend_from_slice(term_bytes);
+            a.extend_from_slice(b",\"taxonomy_term_id\":");
+            key(&mut a, text(term_id));
+            a.push(b'}');
+            links.push(a);
         }
     };
     for t in r["offer"]["tiers"].as_array().into_iter().flatten() {
