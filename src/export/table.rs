@@ -202,15 +202,41 @@ pub fn column(name: &str) -> Option<Column> {
 }
 
 fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut cur = v;
-    for seg in path.split('.') {
-        cur = match cur {
-            Value::Object(m) => m.get(seg)?,
-            Value::Array(a) => a.get(seg.parse::<usize>().ok()?.checked_sub(1)?)?,
-            _ => return None,
-        };
+    path.split('.').try_fold(v, child)
+}
+
+/// The member `seg` of an object, or item `seg` (counted from 1) of an array.
+fn child<'a>(v: &'a Value, seg: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(m) => m.get(seg),
+        Value::Array(a) => a.get(seg.parse::<usize>().ok()?.checked_sub(1)?),
+        _ => None,
     }
-    Some(cur)
+}
+
+/// Looks up column paths in one record, remembering the last parent found: columns come
+/// grouped by table (`quality_assurance.…`), so most lookups start from the one before's.
+struct Lookup<'a, 'c> {
+    root: &'a Value,
+    parent: Option<(&'c str, Option<&'a Value>)>,
+}
+
+impl<'a, 'c> Lookup<'a, 'c> {
+    fn new(root: &'a Value) -> Self {
+        Lookup { root, parent: None }
+    }
+    fn get(&mut self, path: &'c str) -> Option<&'a Value> {
+        let Some((dir, leaf)) = path.rsplit_once('.') else { return child(self.root, path) };
+        let parent = match self.parent {
+            Some((d, p)) if d == dir => p,
+            _ => {
+                let p = get(self.root, dir);
+                self.parent = Some((dir, p));
+                p
+            }
+        };
+        child(parent?, leaf)
+    }
 }
 
 fn scalar(v: &Value) -> Cow<'_, str> {
@@ -263,13 +289,20 @@ pub fn header(cols: &[Column]) -> Vec<u8> {
 /// One record's rows (one per site), encoded, so records can be written in parallel.
 pub fn rows(r: &Value, cols: &[Column]) -> Vec<u8> {
     let mut w = writer();
-    for loc in r["locations"].as_array().into_iter().flatten() {
-        for c in cols {
-            let text = match c.scope {
-                Scope::Provider | Scope::Cost | Scope::Internal => cell(get(r, &c.name), c.kind),
-                Scope::Location => cell(get(loc, &c.name["location.".len()..]), c.kind),
+    let locations = r["locations"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if locations.is_empty() {
+        return Vec::new();
+    }
+    // The provider's own cells are the same on each site's row: made once.
+    let mut lookup = Lookup::new(r);
+    let shared: Vec<Option<Cow<str>>> = cols.iter().map(|c| (c.scope != Scope::Location).then(|| cell(lookup.get(&c.name), c.kind))).collect();
+    for loc in locations {
+        let mut lookup = Lookup::new(loc);
+        for (c, text) in cols.iter().zip(&shared) {
+            let _ = match text {
+                Some(text) => w.write_field(text.as_bytes()),
+                None => w.write_field(cell(lookup.get(&c.name["location.".len()..]), c.kind).as_bytes()),
             };
-            let _ = w.write_field(text.as_bytes());
         }
         let _ = w.write_record(None::<&[u8]>);
     }
