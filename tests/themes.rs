@@ -34,3 +34,32 @@ fn template_syntax_errors_in_every_template_are_reported_with_line_and_column() 
     assert!(locations.iter().any(|l| l.starts_with("templates/404.html:2:")), "{locations:?}");
     assert!(locations.iter().any(|l| l.starts_with("templates/page.html:3:")), "{locations:?}");
 }
+
+#[test]
+fn a_sites_provider_card_is_used_on_every_listing_page() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    // Cards are rendered once each and shown as `p.html` by the theme's listing page.
+    site.write("templates/partials/provider_card.html", "<li class=\"own-card\">{{ p.name }} in {{ site.authority }}</li>");
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let out = site.output();
+    let listings: Vec<std::path::PathBuf> = ["providers/index.html", "tiers/2/index.html"].iter().map(|p| out.join(p)).collect();
+    for page in &listings {
+        let html = std::fs::read_to_string(page).unwrap();
+        assert!(html.contains("<li class=\"own-card\">Test Provider in Test Council</li>"), "{}", page.display());
+        assert!(!html.contains("class=\"card\""), "{}: the theme's card is not used", page.display());
+    }
+
+    // A site listing page written the earlier way, including the partial itself, still works.
+    let theme_listing = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/listing.html")).unwrap();
+    site.write("templates/listing.html", &theme_listing.replace("{{ p.html | safe }}", "{% include \"partials/provider_card.html\" %}"));
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let html = std::fs::read_to_string(out.join("providers/index.html")).unwrap();
+    assert!(html.contains("<li class=\"own-card\">Test Provider in Test Council</li>"));
+
+    // A card template that cannot render is one error, not one per provider.
+    site.provider("second", &VALID_PROVIDER.replace("Test Provider", "Second Provider"));
+    site.write("templates/partials/provider_card.html", "<li>{{ p.no_such_field.x }}</li>");
+    let d = site.errors();
+    assert_eq!(d.with_code("template-render").len(), 1, "{}", d.render(false));
+}

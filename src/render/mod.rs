@@ -206,6 +206,13 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
 
     let errors: std::sync::Mutex<Vec<Diagnostic>> = Default::default();
     let page_urls: std::sync::Mutex<Vec<String>> = Default::default();
+    // One template error tends to repeat on every page: report each once.
+    let template_error = |d: Diagnostic| {
+        let mut errs = errors.lock().unwrap_or_else(|e| e.into_inner());
+        if !errs.iter().any(|x| x.message == d.message && x.span == d.span) {
+            errs.push(d);
+        }
+    };
     // Renders one page and hands it to the sink; template problems are collected.
     let emit = |url: &str, template: &str, c: &Context| -> Result<(), crate::output::OutputError> {
         if !selection.page(url, template, c) {
@@ -218,11 +225,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 sink.put(OutputFile::page(url, html))
             }
             Err(d) => {
-                let mut errs = errors.lock().unwrap_or_else(|e| e.into_inner());
-                // One template error tends to repeat on every page: report each once.
-                if !errs.iter().any(|x| x.message == d.message && x.span == d.span) {
-                    errs.push(d);
-                }
+                template_error(d);
                 Ok(())
             }
         }
@@ -338,7 +341,31 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             ]);
             // Each card and the facets become template values once; listing pages share them (a
             // template value is reference-counted), instead of converting 25 cards per page again.
-            let card_values: Vec<tera::Value> = cards.par_iter().map(tera::Value::from_serializable).collect();
+            // Each card's HTML is also rendered once (`partials/provider_card.html`, as `p.html`),
+            // though the card appears on about ten listing pages.
+            let card_template = "partials/provider_card.html";
+            let card_values: Vec<tera::Value> = cards
+                .par_iter()
+                .map(|card| {
+                    let value = tera::Value::from_serializable(card);
+                    if !templates.has(card_template) {
+                        return value;
+                    }
+                    let mut c = Context::new();
+                    c.insert_value("p", value.clone());
+                    match (templates.render(card_template, &c), value.clone().into_map()) {
+                        (Ok(html), Some(mut map)) => {
+                            map.insert("html".into(), tera::Value::safe_string(&html));
+                            tera::Value::from(map)
+                        }
+                        (Err(d), _) => {
+                            template_error(d);
+                            value
+                        }
+                        (_, None) => value,
+                    }
+                })
+                .collect();
             let all_facets_value = tera::Value::from_serializable(&all_facets);
             let empty_facets_value = tera::Value::from_serializable(&empty_facets);
             let listing_context = |j: &ListingJob| -> Context {
