@@ -345,9 +345,9 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             // though the card appears on about ten listing pages.
             let card_template = "partials/provider_card.html";
             let card_values: Vec<tera::Value> = cards
-                .par_iter()
+                .into_par_iter()
                 .map(|card| {
-                    let value = tera::Value::from_serializable(card);
+                    let value = tera::Value::from_serializable(&card);
                     if !templates.has(card_template) {
                         return value;
                     }
@@ -385,7 +385,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             };
 
             // Directory.
-            let all: Vec<usize> = (0..cards.len()).collect();
+            let all: Vec<usize> = (0..card_values.len()).collect();
             listing(
                 "/providers/",
                 "Find alternative provision",
@@ -511,7 +511,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 c.insert("districts", &district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
                 c.insert("needs", &need_links);
                 c.insert("recent", &recent);
-                c.insert("provider_count", &cards.len());
+                c.insert("provider_count", &card_values.len());
                 c.insert("guide_count", &site.pages.iter().filter(|p| p.url.starts_with("/guide/")).count());
                 jobs.push(("/".into(), "index.html", c));
             }
