@@ -228,8 +228,11 @@ fn the_dashboard_lists_checks_sorted_by_date() {
 // ---------------------------------------------------------------------------
 
 fn export_files(profile: Profile, formats: &[Format]) -> HashMap<String, Vec<u8>> {
-    let site = Site::load(&sample_root(), &load_options(profile)).unwrap();
-    export::files(&site, formats, profile)
+    site_export_files(&Site::load(&sample_root(), &load_options(profile)).unwrap(), profile, formats)
+}
+
+fn site_export_files(site: &Site, profile: Profile, formats: &[Format]) -> HashMap<String, Vec<u8>> {
+    export::files(site, formats, profile)
         .into_iter()
         .map(|f| match f.body {
             apdir::render::Body::Bytes(b) => (f.path, b),
@@ -392,14 +395,7 @@ fn organisation_and_location_files_are_written_only_when_asked_for() {
     let dir = sample_copy(true);
     let config = std::fs::read_to_string(dir.path().join("apdir.toml")).unwrap();
     std::fs::write(dir.path().join("apdir.toml"), format!("{config}\n[exports]\noruk_extras = true\n")).unwrap();
-    let site = Site::load(dir.path(), &load_options(Profile::Public)).unwrap();
-    let files: HashMap<String, Vec<u8>> = export::files(&site, &[Format::Oruk], Profile::Public)
-        .into_iter()
-        .map(|f| match f.body {
-            apdir::render::Body::Bytes(b) => (f.path, b),
-            apdir::render::Body::Copy(_) => panic!("exports are generated"),
-        })
-        .collect();
+    let files = site_export_files(&Site::load(dir.path(), &load_options(Profile::Public)).unwrap(), Profile::Public, &[Format::Oruk]);
     let organization = validator(&schema("organization.json"));
     let sal_schema = schema("service_at_location.json");
     let location = validator(&sal_schema["properties"]["location"]);
