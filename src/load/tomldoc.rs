@@ -246,7 +246,6 @@ fn ignored_path(p: &serde_ignored::Path) -> Vec<Seg> {
     out
 }
 
-/// Turns a toml error into a diagnostic at its span.
 /// The type errors and missing fields in `text` after `first`, so that one run reports every
 /// problem in a record, not one per run. Deserialising stops at the first error, so this
 /// repairs the parsed document and tries again: a value of the wrong type is removed (a
@@ -410,6 +409,7 @@ fn insert_at(root: &mut Spanned<DeTable<'_>>, span: &Range<usize>, field: &str, 
     root.get_mut().iter_mut().any(|(_, x)| in_value(x, span, field, &value))
 }
 
+/// Turns a toml error into a diagnostic at its span.
 pub fn toml_error(file: &Arc<SourceFile>, e: &toml::de::Error, base: usize, code: &'static str) -> Diagnostic {
     let span = e.span().map(|s| base + s.start..base + s.end);
     let message = e.message().trim().to_string();

@@ -353,16 +353,19 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                     }
                     let mut c = Context::new();
                     c.insert_value("p", value.clone());
-                    match (templates.render(card_template, &c), value.clone().into_map()) {
-                        (Ok(html), Some(mut map)) => {
+                    let rendered = templates.render(card_template, &c);
+                    drop(c);
+                    match rendered {
+                        Ok(html) => {
+                            // A card is a struct, so its value is a map (now unshared: no copy).
+                            let mut map = value.into_map().unwrap_or_default();
                             map.insert("html".into(), tera::Value::safe_string(&html));
                             tera::Value::from(map)
                         }
-                        (Err(d), _) => {
+                        Err(d) => {
                             template_error(d);
                             value
                         }
-                        (_, None) => value,
                     }
                 })
                 .collect();
