@@ -94,6 +94,28 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay` (the same position in its v2 and v3 option lists;
+/// `the_purge_delay_option_is_the_one_set` checks it).
+const MI_OPTION_PURGE_DELAY: i32 = 15;
+
+unsafe extern "C" {
+    fn mi_option_set(option: i32, value: std::ffi::c_long);
+    #[cfg(test)]
+    fn mi_option_get(option: i32) -> std::ffi::c_long;
+}
+
+/// For a command that runs once and exits (`build`, `check`, `export`): memory freed by one
+/// stage stays with the process for the next, instead of going back to the system after a
+/// second and being faulted in and zeroed again. A first build of 10,000 providers spent
+/// about 0.1 s of kernel time on that; its peak memory is unchanged, since the next stage
+/// reuses the pages. An `MIMALLOC_PURGE_DELAY` in the environment still wins.
+pub fn keep_freed_memory() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's options; any value is valid for this one.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+    }
+}
+
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use model::date::Date;
 pub use site::{LoadOptions, Profile, Site};
@@ -287,6 +309,19 @@ mod allocator_tests {
                     a.dealloc(r, layout);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // mimalloc 3's purge delay defaults to 1000 ms (no other option does); a wrong option
+        // number would read and set another option, and this would fail.
+        // SAFETY: reads and sets one of mimalloc's options.
+        unsafe {
+            assert_eq!(super::mi_option_get(super::MI_OPTION_PURGE_DELAY), 1000);
+            super::mi_option_set(super::MI_OPTION_PURGE_DELAY, -1);
+            assert_eq!(super::mi_option_get(super::MI_OPTION_PURGE_DELAY), -1);
+            super::mi_option_set(super::MI_OPTION_PURGE_DELAY, 1000);
         }
     }
 }

@@ -226,6 +226,9 @@ fn main() -> ExitCode {
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    if matches!(cli.command, Command::Build { .. } | Command::Check { .. } | Command::Export { .. }) {
+        apdir::keep_freed_memory();
+    }
     let result = run(&cli, color);
     match result {
         Ok(()) => ExitCode::SUCCESS,
