@@ -241,9 +241,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 let (pa, pb) = (&site.providers[a].provider, &site.providers[b].provider);
                 pa.name.to_lowercase().cmp(&pb.name.to_lowercase()).then(pa.id.cmp(&pb.id))
             });
-            let cards: Vec<ProviderCard> = order.par_iter().map(|&i| card(&site.providers[i], site)).collect();
-            lap.mark("cards");
-            // Index of listing memberships (positions in `cards`).
+            // Index of listing memberships (positions in `order`).
             let mut by_district: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             let mut by_tier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
             let mut by_need: BTreeMap<Need, Vec<usize>> = BTreeMap::new();
@@ -342,33 +340,37 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             // Each card and the facets become template values once; listing pages share them (a
             // template value is reference-counted), instead of converting 25 cards per page again.
             // Each card's HTML is also rendered once (`partials/provider_card.html`, as `p.html`),
-            // though the card appears on about ten listing pages.
+            // though the card appears on about ten listing pages. A card is made when a listing
+            // page first needs it, so a preview that redraws a few listing pages makes only their
+            // cards.
             let card_template = "partials/provider_card.html";
-            let card_values: Vec<tera::Value> = cards
-                .into_par_iter()
-                .map(|card| {
-                    let value = tera::Value::from_serializable(&card);
-                    if !templates.has(card_template) {
-                        return value;
-                    }
-                    let mut c = Context::new();
-                    c.insert_value("p", value.clone());
-                    let rendered = templates.render(card_template, &c);
-                    drop(c);
-                    match rendered {
-                        Ok(html) => {
-                            // A card is a struct, so its value is a map (now unshared: no copy).
-                            let mut map = value.into_map().unwrap_or_default();
-                            map.insert("html".into(), tera::Value::safe_string(&html));
-                            tera::Value::from(map)
+            let card_values: Vec<std::sync::OnceLock<tera::Value>> = order.iter().map(|_| std::sync::OnceLock::new()).collect();
+            let card_value = |pos: usize| -> tera::Value {
+                card_values[pos]
+                    .get_or_init(|| {
+                        let value = tera::Value::from_serializable(&card(&site.providers[order[pos]], site));
+                        if !templates.has(card_template) {
+                            return value;
                         }
-                        Err(d) => {
-                            template_error(d);
-                            value
+                        let mut c = Context::new();
+                        c.insert_value("p", value.clone());
+                        let rendered = templates.render(card_template, &c);
+                        drop(c);
+                        match rendered {
+                            Ok(html) => {
+                                // A card is a struct, so its value is a map (now unshared: no copy).
+                                let mut map = value.into_map().unwrap_or_default();
+                                map.insert("html".into(), tera::Value::safe_string(&html));
+                                tera::Value::from(map)
+                            }
+                            Err(d) => {
+                                template_error(d);
+                                value
+                            }
                         }
-                    }
-                })
-                .collect();
+                    })
+                    .clone()
+            };
             let all_facets_value = tera::Value::from_serializable(&all_facets);
             let empty_facets_value = tera::Value::from_serializable(&empty_facets);
             let listing_context = |j: &ListingJob| -> Context {
@@ -379,7 +381,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 c.insert("breadcrumbs", &j.crumbs);
                 c.insert("heading", &j.heading);
                 c.insert("intro", &j.intro);
-                let page_cards: Vec<tera::Value> = j.members.iter().map(|&i| card_values[i].clone()).collect();
+                let page_cards: Vec<tera::Value> = j.members.iter().map(|&i| card_value(i)).collect();
                 c.insert_value("providers", tera::Value::from(page_cards));
                 c.insert("pagination", &pagination(&j.base_url, j.page, j.total_pages, page_size, j.total_items));
                 c.insert("show_facets", &j.facets);
@@ -388,7 +390,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             };
 
             // Directory.
-            let all: Vec<usize> = (0..card_values.len()).collect();
+            let all: Vec<usize> = (0..order.len()).collect();
             listing(
                 "/providers/",
                 "Find alternative provision",
@@ -434,7 +436,9 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             }
 
             // Gap analysis: /areas/ and /areas/<slug>/.
+            lap.mark("listing contexts");
             jobs.extend(areas::pages(site));
+            lap.mark("area contexts");
 
             // Guide pages.
             let by_url: BTreeMap<&str, &GuidePage> = site.pages.iter().map(|p| (p.url.as_str(), p)).collect();
@@ -514,7 +518,7 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 c.insert("districts", &district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
                 c.insert("needs", &need_links);
                 c.insert("recent", &recent);
-                c.insert("provider_count", &card_values.len());
+                c.insert("provider_count", &order.len());
                 c.insert("guide_count", &site.pages.iter().filter(|p| p.url.starts_with("/guide/")).count());
                 jobs.push(("/".into(), "index.html", c));
             }
