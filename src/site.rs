@@ -71,6 +71,9 @@ pub struct Site {
     pub index_dir: Option<PathBuf>,
     /// The index staged for `index_dir`, or why it could not be.
     pub staged_index: OnceLock<Result<crate::search::index::StagedIndex, String>>,
+    /// An export cache kept in memory between renders (`apdir serve`), used instead of the
+    /// one in `build_cache`.
+    pub export_memo: Option<std::sync::Arc<crate::export::cache::ExportMemo>>,
 }
 
 /// Options that override `apdir.toml` for one run.
@@ -188,7 +191,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default(), index_dir: None, staged_index: OnceLock::new() })
+        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default(), index_dir: None, staged_index: OnceLock::new(), export_memo: None })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

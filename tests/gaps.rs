@@ -91,6 +91,23 @@ fn measures_match_the_hand_worked_fixture() {
 }
 
 #[test]
+fn access_is_worked_out_again_when_the_sites_offering_a_tier_change() {
+    // The access figures are remembered between analyses with the same inputs (for `apdir
+    // serve`); a change to which sites offer a tier must not be answered from memory.
+    let mut site = load(&fixture());
+    let alpha_access = |site: &Site| apdir::analyse::analyse(site).areas[0].access[1][2];
+    assert_eq!(alpha_access(&site), Some(0.5), "tier 2, KS3, from Alpha Hub");
+    let hub = site.providers.iter().position(|vp| vp.provider.id == "alpha-hub").unwrap();
+    site.providers[hub].provider.offer.tiers.retain(|&t| t != 2);
+    assert_eq!(alpha_access(&site), Some(0.0), "Alpha Hub no longer offers tier 2");
+    site.providers[hub].provider.offer.tiers.push(2);
+    assert_eq!(alpha_access(&site), Some(0.5));
+    // Moving its site 30 miles north puts every Alpha postcode out of reach.
+    site.providers[hub].sites[0].lat += 0.45;
+    assert_eq!(alpha_access(&site), Some(0.0), "Alpha Hub's site moved away");
+}
+
+#[test]
 fn public_figures_are_suppressed_with_secondary_suppression() {
     let site = load(&fixture());
     let report = site.gaps();

@@ -69,6 +69,8 @@ fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
     let mut preview = Preview::new(root, load_options());
     let first = preview.rebuild(&[]).unwrap_or_else(|e| panic!("{}", render_err(&e)));
     assert!(first.full);
+    let records = std::fs::read_dir(&providers).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml")).count();
+    assert_eq!(first.exports_made, records, "the first render exports every provider");
     assert_same_as_clean_build(&preview, root, "first build");
 
     // Edit a provider's summary: its page and the listings showing its card change, not the rest.
@@ -78,6 +80,7 @@ fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
     assert!(!r.full && r.reread == 1, "{r:?}");
     assert!(r.changed.contains(&"providers/barnoldswick-canal-crafts/index.html".to_string()), "{:?}", r.changed);
     assert!(r.rendered < 40, "a summary edit re-rendered {} pages", r.rendered);
+    assert_eq!(r.exports_made, 1, "only the edited provider's exports are made again");
     assert!(!r.changed.iter().any(|c| c.starts_with("guide/")), "{:?}", r.changed);
     assert_same_as_clean_build(&preview, root, "edit a provider");
 

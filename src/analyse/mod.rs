@@ -9,6 +9,7 @@ pub mod report;
 pub mod suppress;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -321,23 +322,32 @@ pub fn analyse(site: &Site) -> GapReport {
         extent = (extent.0.min(lat), extent.1.min(lon), extent.2.max(lat), extent.3.max(lon));
     }
     let combos: Vec<(usize, usize)> = (0..3).flat_map(|t| (0..4).map(move |k| (t, k))).collect();
-    let results: Vec<Vec<Option<f64>>> = if extent.0 > extent.2 {
-        vec![vec![None; out.len()]; combos.len()]
+    // The sites offering each tier and key stage.
+    let combo_sites: Vec<Vec<(f64, f64)>> = combos
+        .iter()
+        .map(|&(t, k)| {
+            site.providers
+                .iter()
+                .filter(|vp| {
+                    counts_towards_supply(vp)
+                        && vp.provider.offer.tiers.contains(&TIERS[t])
+                        && vp.provider.offer.key_stages.iter().any(|x| x.key() == KEY_STAGES[k])
+                })
+                .flat_map(|vp| vp.sites.iter().map(|s| (s.lat, s.lon)))
+                .collect()
+        })
+        .collect();
+    let miles: Vec<f64> = out.iter().map(|a| a.max_travel_miles).collect();
+    let access_key = AccessKey::of(&combo_sites, &postcodes, &miles);
+    let results: Access = if let Some(r) = AccessKey::remembered(access_key) {
+        r
+    } else if extent.0 > extent.2 {
+        Arc::new(vec![vec![None; out.len()]; combos.len()])
     } else {
-        combos
+        let r: Vec<Vec<Option<f64>>> = combo_sites
             .par_iter()
-            .map(|&(t, k)| {
-                let sites: Vec<(f64, f64)> = site
-                    .providers
-                    .iter()
-                    .filter(|vp| {
-                        counts_towards_supply(vp)
-                            && vp.provider.offer.tiers.contains(&TIERS[t])
-                            && vp.provider.offer.key_stages.iter().any(|x| x.key() == KEY_STAGES[k])
-                    })
-                    .flat_map(|vp| vp.sites.iter().map(|s| (s.lat, s.lon)))
-                    .collect();
-                let grid = Grid::new(&sites, extent, max_miles);
+            .map(|sites| {
+                let grid = Grid::new(sites, extent, max_miles);
                 postcodes
                     .iter()
                     .enumerate()
@@ -353,7 +363,8 @@ pub fn analyse(site: &Site) -> GapReport {
                     })
                     .collect()
             })
-            .collect()
+            .collect();
+        AccessKey::remember(access_key, Arc::new(r))
     };
     for (c, &(t, k)) in combos.iter().enumerate() {
         for (p, a) in out.iter_mut().enumerate() {
@@ -368,6 +379,49 @@ pub fn analyse(site: &Site) -> GapReport {
     need_keys.sort();
     need_keys.dedup();
     GapReport { areas: out, need_keys }
+}
+
+/// Everything the access figures are worked out from: the sites offering each tier and key
+/// stage, each area's postcodes and its travel limit. They take most of the analysis's time
+/// and seldom change when one record is saved in `apdir serve`, so the last result is
+/// remembered under this key and reused while it matches exactly.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct AccessKey(u128);
+
+/// Access figures: per tier and key stage, per area, the share of postcodes within reach.
+type Access = Arc<Vec<Vec<Option<f64>>>>;
+
+/// The last access figures worked out, with their key.
+static LAST_ACCESS: std::sync::Mutex<Option<(AccessKey, Access)>> = std::sync::Mutex::new(None);
+
+impl AccessKey {
+    fn of(combo_sites: &[Vec<(f64, f64)>], postcodes: &[Vec<(f64, f64)>], miles: &[f64]) -> AccessKey {
+        use crate::cache::{Hasher128, KeyHasher};
+        use std::hash::Hasher;
+        let mut h = KeyHasher::new();
+        for points in combo_sites.iter().chain(postcodes) {
+            h.write_usize(points.len());
+            for &(lat, lon) in points {
+                h.write_u64(lat.to_bits());
+                h.write_u64(lon.to_bits());
+            }
+        }
+        h.write_usize(miles.len());
+        for m in miles {
+            h.write_u64(m.to_bits());
+        }
+        AccessKey(h.finish128().as_u128())
+    }
+
+    fn remembered(self) -> Option<Access> {
+        let last = LAST_ACCESS.lock().unwrap_or_else(|e| e.into_inner());
+        last.as_ref().filter(|(k, _)| *k == self).map(|(_, r)| r.clone())
+    }
+
+    fn remember(self, r: Access) -> Access {
+        *LAST_ACCESS.lock().unwrap_or_else(|e| e.into_inner()) = Some((self, r.clone()));
+        r
+    }
 }
 
 /// "Pendle: no tier 2 place for KS2 within 10 miles", and the like.

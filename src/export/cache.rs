@@ -62,8 +62,28 @@ impl EntryWriter {
 }
 
 pub(super) struct ExportCache {
-    pack: Pack,
+    store: Store,
     build: u128,
+}
+
+/// Where entries are kept: the build cache's pack on disk, or a preview's memory.
+enum Store {
+    Pack(Pack),
+    Memory(std::sync::Arc<ExportMemo>),
+}
+
+/// A kept entry: its key and contents.
+type MemoEntry = (u128, std::sync::Arc<[u8]>);
+
+/// An export cache held in memory by `apdir serve` between rebuilds, so that saving one
+/// record serialises only that provider's exports again. Entries are the pack's, keyed the
+/// same way; those no render used are dropped when it finishes.
+#[derive(Default)]
+pub struct ExportMemo {
+    /// Provider entry id → (key, contents).
+    entries: std::sync::Mutex<std::collections::HashMap<u128, MemoEntry>>,
+    /// Entry ids used by the render in progress.
+    used: std::sync::Mutex<std::collections::HashSet<u128>>,
 }
 
 impl ExportCache {
@@ -72,18 +92,31 @@ impl ExportCache {
     /// cached).
     pub(super) fn open(dir: &Path, site: &Site, formats: &[Format], profile: Profile, costs: usize) -> Option<ExportCache> {
         let mut h = crate::cache::keyed_to_this_binary(MAGIC)?;
-        h.write_u32(super::FORMAT_VERSION);
-        hash_bytes(&mut h, format!("{formats:?} {profile:?}").as_bytes());
-        hash_bytes(&mut h, site.config.base().as_bytes());
-        h.write_usize(costs);
-        h.write_u8(u8::from(site.config.exports.oruk_extras));
+        ExportCache::hash_build(&mut h, site, formats, profile, costs);
         let build = h.finish128().as_u128();
         // Earlier versions kept one file per provider in `exports/`.
         let legacy = dir.join("exports");
         if legacy.symlink_metadata().is_ok_and(|m| m.is_dir()) {
             let _ = std::fs::remove_dir_all(&legacy);
         }
-        Some(ExportCache { pack: Pack::open(&dir.join("exports.pack"), MAGIC, build)?, build })
+        Some(ExportCache { store: Store::Pack(Pack::open(&dir.join("exports.pack"), MAGIC, build)?), build })
+    }
+
+    /// The export cache kept in `memo`, for this render's exports.
+    pub(super) fn in_memory(memo: &std::sync::Arc<ExportMemo>, site: &Site, formats: &[Format], profile: Profile, costs: usize) -> ExportCache {
+        let mut h = KeyHasher::new();
+        ExportCache::hash_build(&mut h, site, formats, profile, costs);
+        memo.used.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        ExportCache { store: Store::Memory(memo.clone()), build: h.finish128().as_u128() }
+    }
+
+    /// Adds what every entry of this build depends on, besides the binary, to `h`.
+    fn hash_build(h: &mut KeyHasher, site: &Site, formats: &[Format], profile: Profile, costs: usize) {
+        h.write_u32(super::FORMAT_VERSION);
+        hash_bytes(h, format!("{formats:?} {profile:?}").as_bytes());
+        hash_bytes(h, site.config.base().as_bytes());
+        h.write_usize(costs);
+        h.write_u8(u8::from(site.config.exports.oruk_extras));
     }
 
     /// The key of everything `vp`'s exports are made from.
@@ -122,7 +155,15 @@ impl ExportCache {
 
     /// `vp`'s entry, if the cache holds one made from the same inputs.
     pub(super) fn get(&self, vp: &ValidProvider, key: u128) -> Option<Entry> {
-        let contents = self.pack.get(ExportCache::id(vp), key)?;
+        let id = ExportCache::id(vp);
+        let contents = match &self.store {
+            Store::Pack(pack) => pack.get(id, key)?,
+            Store::Memory(memo) => {
+                let found = memo.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&id).filter(|(k, _)| *k == key).map(|(_, c)| c.to_vec());
+                memo.used.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+                found?
+            }
+        };
         let mut d = Dec(&contents);
         let n = d.count()?;
         let mut files = Vec::with_capacity(n.min(64));
@@ -139,12 +180,26 @@ impl ExportCache {
 
     /// Keeps `contents` (made by an [`EntryWriter`]) as `vp`'s entry (best effort).
     pub(super) fn put(&self, vp: &ValidProvider, key: u128, contents: &[u8]) {
-        self.pack.put(ExportCache::id(vp), key, contents);
+        let id = ExportCache::id(vp);
+        match &self.store {
+            Store::Pack(pack) => pack.put(id, key, contents),
+            Store::Memory(memo) => {
+                memo.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(id, (key, contents.into()));
+                memo.used.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+            }
+        }
     }
 
     /// Writes the pack's new index: the entries of the providers this build exported. The
-    /// others' entries are left behind as garbage until the pack is compacted.
+    /// others' entries are left behind as garbage until the pack is compacted (in memory,
+    /// they are dropped).
     pub(super) fn finish(self) {
-        self.pack.finish();
+        match self.store {
+            Store::Pack(pack) => pack.finish(),
+            Store::Memory(memo) => {
+                let used = std::mem::take(&mut *memo.used.lock().unwrap_or_else(|e| e.into_inner()));
+                memo.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|id, _| used.contains(id));
+            }
+        }
     }
 }

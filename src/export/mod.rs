@@ -50,7 +50,12 @@ impl Format {
 pub fn write_site_files(site: &Site, sink: &dyn Sink) -> Result<usize, OutputError> {
     let e = &site.config.exports;
     let formats: Vec<Format> = Format::ALL.iter().copied().filter(|f| if *f == Format::Oruk { e.oruk } else { e.data }).collect();
-    write_cached(site, &formats, Profile::Public, sink, site.build_cache.as_deref())
+    let cache = match (&site.export_memo, &site.build_cache) {
+        (Some(memo), _) => Some(CacheAt::Memory(memo)),
+        (None, Some(dir)) => Some(CacheAt::Folder(dir)),
+        (None, None) => None,
+    };
+    write_cached(site, &formats, Profile::Public, sink, cache)
 }
 
 /// The files of `formats`, with records as `profile` may see them, in memory (sorted by path).
@@ -114,10 +119,17 @@ pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink)
     write_cached(site, formats, profile, sink, None)
 }
 
+/// Where an export cache is kept.
+enum CacheAt<'a> {
+    /// The build cache folder (`.apdir/cache/`).
+    Folder(&'a std::path::Path),
+    /// A preview's memory.
+    Memory(&'a std::sync::Arc<cache::ExportMemo>),
+}
+
 /// [`write`], reusing the pieces of providers whose inputs have not changed since they were
-/// kept in the export cache in the build cache folder `cache_dir` (and keeping the others'
-/// there).
-fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink, cache_dir: Option<&std::path::Path>) -> Result<usize, OutputError> {
+/// kept in the export cache `cache_at` (and keeping the others' there).
+fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink, cache_at: Option<CacheAt>) -> Result<usize, OutputError> {
     let want = |f: Format| formats.contains(&f);
     let written = AtomicUsize::new(0);
     let put = |path: String, mut bytes: Vec<u8>| -> Result<(), OutputError> {
@@ -134,7 +146,11 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
     };
     let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
     let columns = table::columns(costs, profile);
-    let cache = cache_dir.and_then(|dir| cache::ExportCache::open(dir, site, formats, profile, costs));
+    let cache = match cache_at {
+        Some(CacheAt::Memory(memo)) => Some(cache::ExportCache::in_memory(memo, site, formats, profile, costs)),
+        Some(CacheAt::Folder(dir)) => cache::ExportCache::open(dir, site, formats, profile, costs),
+        None => None,
+    };
     let terms = oruk::Terms::new();
     let order = directory_order(site);
     let locations: usize = order.iter().map(|vp| vp.provider.locations.len()).sum();

@@ -59,6 +59,8 @@ pub struct Rebuild {
     pub reread: usize,
     /// Pages rendered (the rest were unchanged).
     pub rendered: usize,
+    /// Providers whose open data exports were made again (the rest came from memory).
+    pub exports_made: usize,
     /// Paths (inside the site) whose bytes changed, were added or were removed.
     pub changed: Vec<String>,
     pub warnings: Diagnostics,
@@ -84,6 +86,8 @@ pub struct Preview {
     files: Arc<Files>,
     /// A full read or a new day happened and no render has succeeded since: render everything.
     render_all: bool,
+    /// Each provider's open data exports as the last render made them.
+    export_memo: Arc<crate::export::cache::ExportMemo>,
 }
 
 /// Decides, during a render, which pages must be rendered again.
@@ -153,6 +157,7 @@ impl Preview {
             template_keys: HashMap::new(),
             files: Arc::new(Files::new()),
             render_all: true,
+            export_memo: Arc::default(),
         }
     }
 
@@ -302,7 +307,8 @@ impl Preview {
         inputs.diagnostics.items.extend(self.pages.values().flat_map(|c| c.diagnostics.iter().cloned()));
         timings.push(("assemble", stage.elapsed()));
         let stage = Instant::now();
-        let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
+        let mut site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
+        site.export_memo = Some(self.export_memo.clone());
 
         timings.push(("validate", stage.elapsed()));
         let stage = Instant::now();
@@ -372,6 +378,7 @@ impl Preview {
             full,
             reread,
             rendered: rendered_count,
+            exports_made: site.cache_use.report().exports_made,
             changed: changed_paths,
             warnings: site.warnings,
             elapsed: t.elapsed(),
