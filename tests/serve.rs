@@ -82,7 +82,15 @@ fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
     assert!(r.rendered < 40, "a summary edit re-rendered {} pages", r.rendered);
     assert_eq!(r.exports_made, 1, "only the edited provider's exports are made again");
     assert!(!r.changed.iter().any(|c| c.starts_with("guide/")), "{:?}", r.changed);
+    assert!(!r.search_reused, "the summary is searchable text");
     assert_same_as_clean_build(&preview, root, "edit a provider");
+
+    // Vacancies are not searchable: the search files are the last render's.
+    edit(&p, "vacancies = 0", "vacancies = 2");
+    let r = preview.rebuild(std::slice::from_ref(&p)).unwrap();
+    assert!(r.search_reused, "{r:?}");
+    assert!(r.changed.contains(&"providers/barnoldswick-canal-crafts/index.html".to_string()), "{:?}", r.changed);
+    assert_same_as_clean_build(&preview, root, "edit a provider's vacancies");
 
     // Rename the provider (its place in every list moves).
     edit(&p, "name = \"Barnoldswick Canal Crafts\"", "name = \"Zephyr Canal Crafts\"");

@@ -27,16 +27,7 @@ impl SearchCache {
     /// where builds save the index for `apdir search`.
     pub fn new(dir: &Path, index_dir: &Path, docs: &[SearchDoc]) -> Option<SearchCache> {
         let mut h = crate::cache::keyed_to_this_binary(MAGIC)?;
-        h.write_usize(docs.len());
-        for d in docs {
-            hash_bytes(&mut h, d.kind.key().as_bytes());
-            hash_bytes(&mut h, d.title.as_bytes());
-            hash_bytes(&mut h, d.url.as_bytes());
-            for f in &d.fields {
-                hash_bytes(&mut h, f.as_bytes());
-            }
-            hash_bytes(&mut h, d.snippet_text.as_bytes());
-        }
+        hash_docs(&mut h, docs);
         Some(SearchCache { entry: dir.join("search.bin"), index_dir: index_dir.to_path_buf(), key: h.finish128().as_u128() })
     }
 
@@ -78,6 +69,56 @@ impl SearchCache {
             parts.extend([&lengths[1 + 2 * i][..], f.path.as_bytes(), &lengths[2 + 2 * i][..], bytes]);
         }
         crate::cache::write_entry_parts(&self.entry, MAGIC, self.key, &parts);
+    }
+}
+
+/// Adds every search document, as the index sees it, to `h`.
+fn hash_docs(h: &mut crate::cache::KeyHasher, docs: &[SearchDoc]) {
+    h.write_usize(docs.len());
+    for d in docs {
+        hash_bytes(h, d.kind.key().as_bytes());
+        hash_bytes(h, d.title.as_bytes());
+        hash_bytes(h, d.url.as_bytes());
+        for f in &d.fields {
+            hash_bytes(h, f.as_bytes());
+        }
+        hash_bytes(h, d.snippet_text.as_bytes());
+    }
+}
+
+/// The static search files of the last render, kept in memory by `apdir serve` under a key of
+/// every search document: a saved record whose searchable text did not change (vacancies,
+/// dates, contacts, costs) reuses them instead of indexing the site again.
+#[derive(Default)]
+pub struct SearchMemo(std::sync::Mutex<Option<(u128, Vec<(String, std::sync::Arc<[u8]>)>)>>);
+
+impl SearchMemo {
+    /// The key of these documents.
+    pub fn key(docs: &[SearchDoc]) -> u128 {
+        let mut h = crate::cache::KeyHasher::new();
+        h.write(MAGIC);
+        hash_docs(&mut h, docs);
+        h.finish128().as_u128()
+    }
+
+    /// The files made from the documents of `key`, if they are the ones kept.
+    pub fn get(&self, key: u128) -> Option<Vec<OutputFile>> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (k, files) = kept.as_ref()?;
+        (*k == key).then(|| files.iter().map(|(path, bytes)| OutputFile { path: path.clone(), body: Body::Bytes(bytes.to_vec()) }).collect())
+    }
+
+    /// Keeps `files` as the ones made from the documents of `key` (files that are copies of
+    /// others are never kept).
+    pub fn put(&self, key: u128, files: &[OutputFile]) {
+        let kept: Option<Vec<(String, std::sync::Arc<[u8]>)>> = files
+            .iter()
+            .map(|f| match &f.body {
+                Body::Bytes(b) => Some((f.path.clone(), std::sync::Arc::from(b.as_slice()))),
+                _ => None,
+            })
+            .collect();
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = kept.map(|k| (key, k));
     }
 }
 

@@ -53,6 +53,18 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
     let (indexed, finder_files) = rayon::join(
         || -> Result<(Option<SearchIndex>, Vec<OutputFile>), String> {
             let docs = index::documents(site);
+            if let Some(memo) = &site.search_memo {
+                // A preview: the files of the last render, kept in memory.
+                let key = cache::SearchMemo::key(&docs);
+                if let Some(files) = memo.get(key) {
+                    site.cache_use.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Ok((None, files));
+                }
+                let index = SearchIndex::from_documents(docs)?;
+                let files = export::files(&index)?;
+                memo.put(key, &files);
+                return Ok((Some(index), files));
+            }
             let cached = site.build_cache.as_ref().and_then(|dir| cache::SearchCache::new(dir, &index_path(&site.root), &docs));
             if let Some(files) = cached.as_ref().and_then(cache::SearchCache::get) {
                 site.cache_use.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);

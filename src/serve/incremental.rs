@@ -61,6 +61,8 @@ pub struct Rebuild {
     pub rendered: usize,
     /// Providers whose open data exports were made again (the rest came from memory).
     pub exports_made: usize,
+    /// Whether the search files were the last render's (no searchable text changed).
+    pub search_reused: bool,
     /// Paths (inside the site) whose bytes changed, were added or were removed.
     pub changed: Vec<String>,
     pub warnings: Diagnostics,
@@ -88,6 +90,8 @@ pub struct Preview {
     render_all: bool,
     /// Each provider's open data exports as the last render made them.
     export_memo: Arc<crate::export::cache::ExportMemo>,
+    /// The search files as the last render made them.
+    search_memo: Arc<crate::search::cache::SearchMemo>,
 }
 
 /// Decides, during a render, which pages must be rendered again.
@@ -158,6 +162,7 @@ impl Preview {
             files: Arc::new(Files::new()),
             render_all: true,
             export_memo: Arc::default(),
+            search_memo: Arc::default(),
         }
     }
 
@@ -309,6 +314,7 @@ impl Preview {
         let stage = Instant::now();
         let mut site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
         site.export_memo = Some(self.export_memo.clone());
+        site.search_memo = Some(self.search_memo.clone());
 
         timings.push(("validate", stage.elapsed()));
         let stage = Instant::now();
@@ -379,6 +385,7 @@ impl Preview {
             reread,
             rendered: rendered_count,
             exports_made: site.cache_use.report().exports_made,
+            search_reused: site.cache_use.report().search_reused,
             changed: changed_paths,
             warnings: site.warnings,
             elapsed: t.elapsed(),

@@ -171,12 +171,13 @@ fn report(outcome: &Result<Rebuild, crate::Error>, color: bool) {
             }
             let stages: Vec<String> = r.timings.iter().map(|(s, d)| format!("{s} {:.0}", d.as_secs_f64() * 1000.0)).collect();
             println!(
-                "Rebuilt in {:.0} ms ({}): {} re-read, {} rendered, {} exported, {} changed{}",
+                "Rebuilt in {:.0} ms ({}): {} re-read, {} rendered, {} exported, search {}, {} changed{}",
                 r.elapsed.as_secs_f64() * 1000.0,
                 stages.join(", "),
                 crate::diagnostics::plural(r.reread, "file"),
                 crate::diagnostics::plural(r.rendered, "page"),
                 crate::diagnostics::plural(r.exports_made, "provider"),
+                if r.search_reused { "reused" } else { "indexed" },
                 crate::diagnostics::plural(r.changed.len(), "file"),
                 if r.full { " (full rebuild)" } else { "" },
             );
