@@ -90,7 +90,10 @@ fn hash_docs(h: &mut crate::cache::KeyHasher, docs: &[SearchDoc]) {
 /// every search document: a saved record whose searchable text did not change (vacancies,
 /// dates, contacts, costs) reuses them instead of indexing the site again.
 #[derive(Default)]
-pub struct SearchMemo(std::sync::Mutex<Option<(u128, Vec<(String, std::sync::Arc<[u8]>)>)>>);
+pub struct SearchMemo(std::sync::Mutex<Option<(u128, KeptFiles)>>);
+
+/// Files as a memo keeps them: path and bytes.
+type KeptFiles = Vec<(String, std::sync::Arc<[u8]>)>;
 
 impl SearchMemo {
     /// The key of these documents.
@@ -111,7 +114,7 @@ impl SearchMemo {
     /// Keeps `files` as the ones made from the documents of `key` (files that are copies of
     /// others are never kept).
     pub fn put(&self, key: u128, files: &[OutputFile]) {
-        let kept: Option<Vec<(String, std::sync::Arc<[u8]>)>> = files
+        let kept: Option<KeptFiles> = files
             .iter()
             .map(|f| match &f.body {
                 Body::Bytes(b) => Some((f.path.clone(), std::sync::Arc::from(b.as_slice()))),
