@@ -2,12 +2,13 @@
 //! served. Run it through `scripts/bench-serve`, which builds the binaries and the synthetic site.
 //!
 //! ```text
-//! bench_serve --apdir target/release/apdir --root target/synth-serve [--edits 30]
+//! bench_serve --apdir target/release/apdir --root target/synth-serve [--edits 30] [--field summary|vacancies]
 //! ```
 //!
 //! Starts `apdir serve --port 0` on the site, listens to its event stream, then for each edit:
-//! rewrites the `summary` of one provider record with a new token, waits for the `reload` event,
-//! fetches the provider's page and checks that it shows the token. The time is taken from the
+//! rewrites the `summary` of one provider record with a new token (or, with `--field
+//! vacancies`, its vacancies, which are not searchable text), waits for the `reload` event,
+//! fetches the provider's page and checks that it shows the edit. The time is taken from the
 //! moment the file is written to the moment the page with the token has been received. Prints
 //! the median, 90th percentile, fastest and slowest. The record is restored at the end.
 //! Standard library only; talks only to 127.0.0.1.
@@ -22,14 +23,16 @@ fn main() -> ExitCode {
     let mut apdir = PathBuf::from("target/release/apdir");
     let mut root = PathBuf::from("target/synth-serve");
     let mut edits = 30usize;
+    let mut field = String::from("summary");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--apdir" => apdir = args.next().expect("--apdir PATH").into(),
             "--root" => root = args.next().expect("--root DIR").into(),
             "--edits" => edits = args.next().and_then(|n| n.parse().ok()).expect("--edits N"),
+            "--field" => field = args.next().filter(|f| f == "summary" || f == "vacancies").expect("--field summary|vacancies"),
             other => {
-                eprintln!("unknown argument {other}\nusage: bench_serve [--apdir PATH] [--root DIR] [--edits N]");
+                eprintln!("unknown argument {other}\nusage: bench_serve [--apdir PATH] [--root DIR] [--edits N] [--field summary|vacancies]");
                 return ExitCode::from(2);
             }
         }
@@ -63,8 +66,22 @@ fn main() -> ExitCode {
     let mut times = Vec::new();
     for i in 0..edits {
         std::thread::sleep(Duration::from_millis(400));
-        let token = format!("Bench edit {i} ");
-        let edited = original.replacen("summary = \"", &format!("summary = \"{token}"), 1);
+        let (edited, token) = match field.as_str() {
+            "vacancies" => {
+                // Between two figures above 0 (the page words 0 differently), within the places.
+                let line = |k: &str| original.lines().find_map(|l| l.strip_prefix(k)).and_then(|v| v.trim().parse::<u32>().ok());
+                let (vacancies, places) = (line("vacancies = ").expect("a vacancies line"), line("places = ").expect("a places line"));
+                assert!(places >= 2, "the record needs at least 2 places");
+                let a = vacancies.max(1);
+                let b = if a < places { a + 1 } else { a - 1 };
+                let n = if i % 2 == 0 { b } else { a };
+                (original.replacen(&format!("vacancies = {vacancies}\n"), &format!("vacancies = {n}\n"), 1), format!(">{n} place"))
+            }
+            _ => {
+                let token = format!("Bench edit {i} ");
+                (original.replacen("summary = \"", &format!("summary = \"{token}"), 1), token)
+            }
+        };
         std::fs::write(&record, edited).unwrap();
         let t = Instant::now();
         wait_for(&mut events, "event: reload");
@@ -82,7 +99,7 @@ fn main() -> ExitCode {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let p = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    println!("apdir serve: save → page served, {} edits of {} ({} providers)", times.len(), record.display(), files.len());
+    println!("apdir serve: save → page served, {} edits of the {field} in {} ({} providers)", times.len(), record.display(), files.len());
     println!("  median {:.0} ms, p90 {:.0} ms, fastest {:.0} ms, slowest {:.0} ms", ms(p(0.5)), ms(p(0.9)), ms(times[0]), ms(times[times.len() - 1]));
     if let Some(last) = rebuilds.iter().rev().nth(1) {
         println!("  server's own account of a rebuild: {last}");
