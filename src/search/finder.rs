@@ -181,20 +181,45 @@ pub fn providers_json(site: &Site) -> Value {
 }
 
 /// Postcode shards: outcode → (inward code → [lat, lon]) and the outcode's centre.
-pub fn postcode_shards(site: &Site) -> BTreeMap<String, Value> {
-    let mut by_out: BTreeMap<String, BTreeMap<String, (f64, f64)>> = BTreeMap::new();
+/// Each outward code's shard (`finder/pc/<outcode>.json`): `{"centre": [lat, lon], "p":
+/// {"<inward>": [lat, lon], …}}`, coordinates to 4 places, inward codes in order. Written
+/// straight to bytes, a shard per core, exactly as serialising that JSON tree would.
+pub fn postcode_shards(site: &Site) -> Vec<(String, Vec<u8>)> {
+    use rayon::prelude::*;
+    let mut by_out: BTreeMap<&str, BTreeMap<&str, (f64, f64)>> = BTreeMap::new();
     for (pc, e) in site.postcodes.iter() {
         if let Some((out, inward)) = pc.split_once(' ') {
-            by_out.entry(out.to_string()).or_default().insert(inward.to_string(), (e.lat, e.lon));
+            by_out.entry(out).or_default().insert(inward, (e.lat, e.lon));
         }
     }
+    let by_out: Vec<(&str, BTreeMap<&str, (f64, f64)>)> = by_out.into_iter().collect();
     by_out
-        .into_iter()
+        .into_par_iter()
         .map(|(out, map)| {
+            // Writing JSON into memory cannot fail.
+            let mut b: Vec<u8> = Vec::with_capacity(32 + map.len() * 32);
+            let pair = |b: &mut Vec<u8>, la: f64, lo: f64| {
+                b.push(b'[');
+                let _ = serde_json::to_writer(&mut *b, &round(la, 4));
+                b.push(b',');
+                let _ = serde_json::to_writer(&mut *b, &round(lo, 4));
+                b.push(b']');
+            };
             let n = map.len() as f64;
-            let (sl, so) = map.values().fold((0.0, 0.0), |(a, b), (la, lo)| (a + la, b + lo));
-            let p: serde_json::Map<String, Value> = map.into_iter().map(|(k, (la, lo))| (k, json!([round(la, 4), round(lo, 4)]))).collect();
-            (out, json!({ "centre": [round(sl / n, 4), round(so / n, 4)], "p": p }))
+            let (sl, so) = map.values().fold((0.0, 0.0), |(a, c), (la, lo)| (a + la, c + lo));
+            b.extend_from_slice(b"{\"centre\":");
+            pair(&mut b, sl / n, so / n);
+            b.extend_from_slice(b",\"p\":{");
+            for (i, (inward, (la, lo))) in map.iter().enumerate() {
+                if i > 0 {
+                    b.push(b',');
+                }
+                let _ = serde_json::to_writer(&mut b, inward);
+                b.push(b':');
+                pair(&mut b, *la, *lo);
+            }
+            b.extend_from_slice(b"}}");
+            (out.to_string(), b)
         })
         .collect()
 }
@@ -203,10 +228,10 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
     let bytes = |v: &Value| serde_json::to_vec(v).unwrap_or_default();
     let mut out = vec![OutputFile { path: "finder/providers.json".into(), body: Body::Bytes(bytes(&providers_json(site))) }];
     let shards = postcode_shards(site);
-    let outcodes: Vec<&String> = shards.keys().collect();
+    let outcodes: Vec<&String> = shards.iter().map(|(o, _)| o).collect();
     out.push(OutputFile { path: "finder/outcodes.json".into(), body: Body::Bytes(bytes(&json!(outcodes))) });
-    for (out_code, v) in &shards {
-        out.push(OutputFile { path: format!("finder/pc/{out_code}.json"), body: Body::Bytes(bytes(v)) });
+    for (out_code, v) in shards {
+        out.push(OutputFile { path: format!("finder/pc/{out_code}.json"), body: Body::Bytes(v) });
     }
     out
 }
