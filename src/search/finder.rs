@@ -192,7 +192,7 @@ pub fn postcode_shards(site: &Site) -> Vec<(String, Vec<u8>)> {
             by_out.entry(out).or_default().insert(inward, (e.lat, e.lon));
         }
     }
-    let by_out: Vec<(&str, BTreeMap<&str, (f64, f64)>)> = by_out.into_iter().collect();
+    let by_out: Vec<_> = by_out.into_iter().collect();
     by_out
         .into_par_iter()
         .map(|(out, map)| {
