@@ -47,6 +47,7 @@ struct TermEntry {
 }
 
 pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
+    use rayon::prelude::*;
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let reader = ix.index.reader().map_err(|x| e(&x))?;
     let searcher = reader.searcher();
@@ -55,93 +56,125 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
         return Err(format!("the index has {} segments; the export needs one", segments.len()));
     }
     let n_docs = ix.docs.len();
-    let mut terms: BTreeMap<Vec<u8>, TermEntry> = BTreeMap::new();
-    let mut field_meta = Vec::new();
-    for (fi, (field, (name, boost))) in ix.fields.iter().zip(FIELDS.iter()).enumerate() {
-        let mut total_tokens = 0u64;
-        if let Some(seg) = segments.first() {
-            let inverted = seg.inverted_index(*field).map_err(|x| e(&x))?;
-            total_tokens = inverted.total_num_tokens();
-            let norms = seg.get_fieldnorms_reader(*field).map_err(|x| e(&x))?;
-            let mut stream = inverted.terms().stream().map_err(|x| e(&x))?;
-            while stream.advance() {
-                let key = stream.key().to_vec();
-                let info = stream.value().clone();
-                let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).map_err(|x| e(&x))?;
-                let mut buf = Vec::with_capacity(info.doc_freq as usize * 3 + 4);
-                put_varint(&mut buf, info.doc_freq as u64);
-                let mut last = 0u32;
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    put_varint(&mut buf, (doc - last) as u64);
-                    put_varint(&mut buf, postings.term_freq() as u64);
-                    buf.push(norms.fieldnorm_id(doc));
-                    last = doc;
-                    doc = postings.advance();
+    // The postings (each field read on its own core), the vocabulary and the documents are
+    // independent: they are made side by side, and put together in this order.
+    let (postings, (letters, doc_files)) = rayon::join(
+        || -> Result<(Vec<OutputFile>, Vec<String>, Vec<serde_json::Value>), String> {
+            // Each field's terms with their encoded postings, in term order.
+            type FieldTerms = (u64, Vec<(Vec<u8>, Vec<u8>)>);
+            let per_field: Vec<FieldTerms> = ix
+                .fields
+                .par_iter()
+                .map(|field| -> Result<FieldTerms, String> {
+                    let Some(seg) = segments.first() else { return Ok((0, Vec::new())) };
+                    let inverted = seg.inverted_index(*field).map_err(|x| e(&x))?;
+                    let norms = seg.get_fieldnorms_reader(*field).map_err(|x| e(&x))?;
+                    let mut stream = inverted.terms().stream().map_err(|x| e(&x))?;
+                    let mut list = Vec::new();
+                    while stream.advance() {
+                        let key = stream.key().to_vec();
+                        let info = stream.value().clone();
+                        let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).map_err(|x| e(&x))?;
+                        let mut buf = Vec::with_capacity(info.doc_freq as usize * 3 + 4);
+                        put_varint(&mut buf, info.doc_freq as u64);
+                        let mut last = 0u32;
+                        let mut doc = postings.doc();
+                        while doc != TERMINATED {
+                            put_varint(&mut buf, (doc - last) as u64);
+                            put_varint(&mut buf, postings.term_freq() as u64);
+                            buf.push(norms.fieldnorm_id(doc));
+                            last = doc;
+                            doc = postings.advance();
+                        }
+                        list.push((key, buf));
+                    }
+                    Ok((inverted.total_num_tokens(), list))
+                })
+                .collect::<Result<_, String>>()?;
+            let mut terms: BTreeMap<Vec<u8>, TermEntry> = BTreeMap::new();
+            let mut field_meta = Vec::new();
+            for (fi, ((total_tokens, list), (name, boost))) in per_field.into_iter().zip(FIELDS.iter()).enumerate() {
+                for (key, buf) in list {
+                    terms.entry(key).or_insert_with(|| TermEntry { fields: Vec::new() }).fields.push((fi as u8, buf));
                 }
-                terms.entry(key).or_insert_with(|| TermEntry { fields: Vec::new() }).fields.push((fi as u8, buf));
+                field_meta.push(serde_json::json!({ "name": name, "boost": boost, "tokens": total_tokens }));
             }
-        }
-        field_meta.push(serde_json::json!({ "name": name, "boost": boost, "tokens": total_tokens }));
-    }
 
-    let mut out = Vec::new();
-    // Postings shards.
-    let mut shard_starts: Vec<String> = Vec::new();
-    let mut shard: Vec<u8> = Vec::new();
-    let mut count = 0u64;
-    let flush = |shard: &mut Vec<u8>, count: &mut u64, out: &mut Vec<OutputFile>, n: usize| {
-        let mut body = Vec::with_capacity(shard.len() + 4);
-        put_varint(&mut body, *count);
-        body.append(shard);
-        out.push(file(format!("search/t/{n}.bin"), body));
-        *count = 0;
-    };
-    for (key, entry) in &terms {
-        if count == 0 {
-            shard_starts.push(String::from_utf8_lossy(key).into_owned());
-        }
-        put_varint(&mut shard, key.len() as u64);
-        shard.extend_from_slice(key);
-        shard.push(entry.fields.len() as u8);
-        for (fi, buf) in &entry.fields {
-            shard.push(*fi);
-            shard.extend_from_slice(buf);
-        }
-        count += 1;
-        if shard.len() >= SHARD_BYTES {
-            flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
-        }
-    }
-    if count > 0 {
-        flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
-    }
-
-    // Vocabulary by first letter.
-    let mut letters: BTreeMap<char, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
-    for (surface, term) in &ix.vocab {
-        let v = if surface == term { String::new() } else { term.clone() };
-        letters.entry(letter_of(surface)).or_default().insert(surface.clone(), v.into());
-    }
+            // Postings shards.
+            let mut out = Vec::new();
+            let mut shard_starts: Vec<String> = Vec::new();
+            let mut shard: Vec<u8> = Vec::new();
+            let mut count = 0u64;
+            let flush = |shard: &mut Vec<u8>, count: &mut u64, out: &mut Vec<OutputFile>, n: usize| {
+                let mut body = Vec::with_capacity(shard.len() + 4);
+                put_varint(&mut body, *count);
+                body.append(shard);
+                out.push(file(format!("search/t/{n}.bin"), body));
+                *count = 0;
+            };
+            for (key, entry) in &terms {
+                if count == 0 {
+                    shard_starts.push(String::from_utf8_lossy(key).into_owned());
+                }
+                put_varint(&mut shard, key.len() as u64);
+                shard.extend_from_slice(key);
+                shard.push(entry.fields.len() as u8);
+                for (fi, buf) in &entry.fields {
+                    shard.push(*fi);
+                    shard.extend_from_slice(buf);
+                }
+                count += 1;
+                if shard.len() >= SHARD_BYTES {
+                    flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
+                }
+            }
+            if count > 0 {
+                flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
+            }
+            Ok((out, shard_starts, field_meta))
+        },
+        || {
+            rayon::join(
+                || {
+                    // Vocabulary by first letter.
+                    let mut letters: BTreeMap<char, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+                    for (surface, term) in &ix.vocab {
+                        let v = if surface == term { String::new() } else { term.clone() };
+                        letters.entry(letter_of(surface)).or_default().insert(surface.clone(), v.into());
+                    }
+                    letters
+                },
+                || -> Result<Vec<OutputFile>, String> {
+                    // Documents, DOCS_PER_FILE to a file.
+                    ix.docs
+                        .par_chunks(DOCS_PER_FILE)
+                        .enumerate()
+                        .map(|(n, chunk)| {
+                            let pack: Vec<serde_json::Value> = chunk
+                                .iter()
+                                .enumerate()
+                                .map(|(j, d)| {
+                                    let i = n * DOCS_PER_FILE + j;
+                                    let text: String = ix.snippets.get(i).map(|s| s.chars().take(SNIPPET_CHARS).collect()).unwrap_or_default();
+                                    let k = match d.kind {
+                                        Kind::Guide => "g",
+                                        Kind::Provider => "p",
+                                    };
+                                    serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text })
+                                })
+                                .collect();
+                            Ok(file(format!("search/d/{n}.json"), serde_json::to_vec(&pack).map_err(|x| e(&x))?))
+                        })
+                        .collect()
+                },
+            )
+        },
+    );
+    let (mut out, shard_starts, field_meta) = postings?;
     for (letter, map) in &letters {
         out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(map).map_err(|x| e(&x))?));
     }
-
-    // Documents, DOCS_PER_FILE to a file.
-    let mut pack: Vec<serde_json::Value> = Vec::with_capacity(DOCS_PER_FILE);
-    for (i, d) in ix.docs.iter().enumerate() {
-        let text: String = ix.snippets.get(i).map(|s| s.chars().take(SNIPPET_CHARS).collect()).unwrap_or_default();
-        let k = match d.kind {
-            Kind::Guide => "g",
-            Kind::Provider => "p",
-        };
-        pack.push(serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text }));
-        if pack.len() == DOCS_PER_FILE || i + 1 == ix.docs.len() {
-            let n = i / DOCS_PER_FILE;
-            out.push(file(format!("search/d/{n}.json"), serde_json::to_vec(&pack).map_err(|x| e(&x))?));
-            pack.clear();
-        }
-    }
+    out.extend(doc_files?);
 
     let norms: Vec<u32> = (0..=255u8).map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm).collect();
     let guides = ix.docs.iter().take_while(|d| d.kind == Kind::Guide).count();
