@@ -46,6 +46,9 @@ struct TermEntry {
     fields: Vec<(u8, Vec<u8>)>,
 }
 
+/// The postings shards, the first term of each, and each field's metadata.
+type ShardFiles = (Vec<OutputFile>, Vec<String>, Vec<serde_json::Value>);
+
 pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     use rayon::prelude::*;
     let e = |e: &dyn std::fmt::Display| e.to_string();
@@ -59,7 +62,7 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     // The postings (each field read on its own core), the vocabulary and the documents are
     // independent: they are made side by side, and put together in this order.
     let (postings, (letters, doc_files)) = rayon::join(
-        || -> Result<(Vec<OutputFile>, Vec<String>, Vec<serde_json::Value>), String> {
+        || -> Result<ShardFiles, String> {
             // Each field's terms with their encoded postings, in term order.
             type FieldTerms = (u64, Vec<(Vec<u8>, Vec<u8>)>);
             let per_field: Vec<FieldTerms> = ix
