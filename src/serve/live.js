@@ -79,9 +79,25 @@
       .catch(function () {});
   }
 
+  // Data the site's scripts fetch, by folder, and the script that fetches it.
+  var DATA = /\.(json|csv|geojson|xml|txt|bin)$/;
+  function pageRuns(script) {
+    return !!document.querySelector('script[src$="/js/' + script + '"]');
+  }
+
+  // This page's own file, a stylesheet, script, image or font, or data this page's scripts
+  // fetch. Downloads and feeds (the open data, the sitemap) change nothing on the page, so an
+  // edit to one record does not reload every open tab.
   function affectsThisPage(changed) {
     var here = currentFile();
-    return changed.some(function (f) { return f === here || !/\.html$/.test(f); });
+    return changed.some(function (f) {
+      if (f === here) return true;
+      if (/\.html$/.test(f)) return false;
+      if (!DATA.test(f)) return true;
+      if (/^search\//.test(f)) return pageRuns('search-core.js');
+      if (/^finder\//.test(f)) return pageRuns('finder.js');
+      return false;
+    });
   }
 
   if (!window.EventSource) return;

@@ -61,6 +61,30 @@ describe('apdir serve', { skip: BIN ? false : 'APDIR_BIN is not set' }, () => {
     await page.waitForFunction(() => document.body.textContent.includes('Reloaded arts'), null, { timeout: 15000 });
   });
 
+  test("another record's edit does not reload a page it does not change", async () => {
+    await page.goto(`${base}/providers/barnoldswick-canal-crafts/`);
+    await page.waitForFunction(() => document.readyState === 'complete');
+    await page.waitForTimeout(300); // the event stream connects
+    const version = async () => JSON.parse(await page.evaluate(() => fetch('/__apdir/status').then((r) => r.text()))).version;
+    const before = await version();
+    await page.evaluate(() => { window.apdirNotReloaded = true; });
+    // Another provider's vacancies: its page, listings and the open data change, not this page.
+    const other = path.join(dir, 'providers/bashall-brook-care-farm.toml');
+    const text = await readFile(other, 'utf8');
+    assert.ok(text.includes('vacancies = 1\n'));
+    await writeFile(other, text.replace('vacancies = 1\n', 'vacancies = 2\n'));
+    const start = Date.now();
+    while ((await version()) === before) {
+      assert.ok(Date.now() - start < 15000, 'the edit was never rebuilt');
+      await page.waitForTimeout(100);
+    }
+    const status = JSON.parse(await page.evaluate(() => fetch('/__apdir/status').then((r) => r.text())));
+    assert.ok(status.changed.some((f) => f.startsWith('data/')), `the open data changed too: ${status.changed}`);
+    await page.waitForTimeout(500); // time for a reload, were there one
+    assert.equal(await page.evaluate(() => window.apdirNotReloaded), true, 'the page was reloaded');
+    await writeFile(other, text);
+  });
+
   test('a broken record shows an accessible overlay with file:line:col, and it goes when fixed', async () => {
     await writeFile(record(), original.replace('schema_version = 1', 'schema_version = 1\nbroken = = 1'));
     const overlay = page.locator('[role="alert"].apdir-overlay');
