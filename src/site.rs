@@ -77,6 +77,8 @@ pub struct Site {
     /// The search files kept in memory between renders (`apdir serve`), used instead of the
     /// search cache in `build_cache`.
     pub search_memo: Option<std::sync::Arc<crate::search::cache::SearchMemo>>,
+    /// The gap analysis's access figures kept in memory between renders (`apdir serve`).
+    pub access_memo: Option<std::sync::Arc<crate::analyse::AccessMemo>>,
 }
 
 /// Options that override `apdir.toml` for one run.
@@ -194,7 +196,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default(), index_dir: None, staged_index: OnceLock::new(), export_memo: None, search_memo: None })
+        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default(), index_dir: None, staged_index: OnceLock::new(), export_memo: None, search_memo: None, access_memo: None })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

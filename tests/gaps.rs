@@ -92,9 +92,10 @@ fn measures_match_the_hand_worked_fixture() {
 
 #[test]
 fn access_is_worked_out_again_when_the_sites_offering_a_tier_change() {
-    // The access figures are remembered between analyses with the same inputs (for `apdir
-    // serve`); a change to which sites offer a tier must not be answered from memory.
+    // `apdir serve` keeps the access figures between analyses with the same inputs; a change
+    // to which sites offer a tier must not be answered from memory.
     let mut site = load(&fixture());
+    site.access_memo = Some(Default::default());
     let alpha_access = |site: &Site| apdir::analyse::analyse(site).areas[0].access[1][2];
     assert_eq!(alpha_access(&site), Some(0.5), "tier 2, KS3, from Alpha Hub");
     let hub = site.providers.iter().position(|vp| vp.provider.id == "alpha-hub").unwrap();

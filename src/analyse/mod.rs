@@ -338,8 +338,8 @@ pub fn analyse(site: &Site) -> GapReport {
         })
         .collect();
     let miles: Vec<f64> = out.iter().map(|a| a.max_travel_miles).collect();
-    let access_key = AccessKey::of(&combo_sites, &postcodes, &miles);
-    let results: Access = if let Some(r) = AccessKey::remembered(access_key) {
+    let memo = site.access_memo.as_deref().map(|m| (m, AccessKey::of(&combo_sites, &postcodes, &miles)));
+    let results: Access = if let Some(r) = memo.and_then(|(m, key)| m.get(key)) {
         r
     } else if extent.0 > extent.2 {
         Arc::new(vec![vec![None; out.len()]; combos.len()])
@@ -364,7 +364,11 @@ pub fn analyse(site: &Site) -> GapReport {
                     .collect()
             })
             .collect();
-        AccessKey::remember(access_key, Arc::new(r))
+        let r = Arc::new(r);
+        if let Some((m, key)) = memo {
+            m.put(key, &r);
+        }
+        r
     };
     for (c, &(t, k)) in combos.iter().enumerate() {
         for (p, a) in out.iter_mut().enumerate() {
@@ -382,17 +386,29 @@ pub fn analyse(site: &Site) -> GapReport {
 }
 
 /// Everything the access figures are worked out from: the sites offering each tier and key
-/// stage, each area's postcodes and its travel limit. They take most of the analysis's time
-/// and seldom change when one record is saved in `apdir serve`, so the last result is
-/// remembered under this key and reused while it matches exactly.
+/// stage, each area's postcodes and its travel limit.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct AccessKey(u128);
 
 /// Access figures: per tier and key stage, per area, the share of postcodes within reach.
 type Access = Arc<Vec<Vec<Option<f64>>>>;
 
-/// The last access figures worked out, with their key.
-static LAST_ACCESS: std::sync::Mutex<Option<(AccessKey, Access)>> = std::sync::Mutex::new(None);
+/// The access figures of the last analysis, kept by `apdir serve` between rebuilds (as
+/// `Site::access_memo`): they take most of the analysis's time and seldom change when one
+/// record is saved, so they are reused while their [`AccessKey`] matches exactly.
+#[derive(Default)]
+pub struct AccessMemo(std::sync::Mutex<Option<(AccessKey, Access)>>);
+
+impl AccessMemo {
+    fn get(&self, key: AccessKey) -> Option<Access> {
+        let last = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        last.as_ref().filter(|(k, _)| *k == key).map(|(_, r)| r.clone())
+    }
+
+    fn put(&self, key: AccessKey, r: &Access) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, r.clone()));
+    }
+}
 
 impl AccessKey {
     fn of(combo_sites: &[Vec<(f64, f64)>], postcodes: &[Vec<(f64, f64)>], miles: &[f64]) -> AccessKey {
@@ -411,16 +427,6 @@ impl AccessKey {
             h.write_u64(m.to_bits());
         }
         AccessKey(h.finish128().as_u128())
-    }
-
-    fn remembered(self) -> Option<Access> {
-        let last = LAST_ACCESS.lock().unwrap_or_else(|e| e.into_inner());
-        last.as_ref().filter(|(k, _)| *k == self).map(|(_, r)| r.clone())
-    }
-
-    fn remember(self, r: Access) -> Access {
-        *LAST_ACCESS.lock().unwrap_or_else(|e| e.into_inner()) = Some((self, r.clone()));
-        r
     }
 }
 

@@ -53,25 +53,25 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
     let (indexed, finder_files) = rayon::join(
         || -> Result<(Option<SearchIndex>, Vec<OutputFile>), String> {
             let docs = index::documents(site);
-            if let Some(memo) = &site.search_memo {
-                // A preview: the files of the last render, kept in memory.
-                let key = cache::SearchMemo::key(&docs);
-                if let Some(files) = memo.get(key) {
-                    site.cache_use.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);
-                    return Ok((None, files));
-                }
-                let index = SearchIndex::from_documents(docs)?;
-                let files = export::files(&index)?;
-                memo.put(key, &files);
-                return Ok((Some(index), files));
-            }
-            let cached = site.build_cache.as_ref().and_then(|dir| cache::SearchCache::new(dir, &index_path(&site.root), &docs));
-            if let Some(files) = cached.as_ref().and_then(cache::SearchCache::get) {
+            // The files of the last render kept in memory (a preview), else the build cache.
+            let memo = site.search_memo.as_ref().map(|m| (m, cache::SearchMemo::key(&docs)));
+            let cached = match memo {
+                Some(_) => None,
+                None => site.build_cache.as_ref().and_then(|dir| cache::SearchCache::new(dir, &index_path(&site.root), &docs)),
+            };
+            let reused = match memo {
+                Some((m, key)) => m.get(key),
+                None => cached.as_ref().and_then(cache::SearchCache::get),
+            };
+            if let Some(files) = reused {
                 site.cache_use.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Ok((None, files));
             }
             let mut index = SearchIndex::from_documents(docs)?;
             let files = export::files(&index)?;
+            if let Some((m, key)) = memo {
+                m.put(key, &files);
+            }
             if let Some(c) = &cached {
                 c.put(&files);
                 index.cache_key = Some(c.key());
@@ -82,7 +82,7 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
     );
     let (index, mut files) = indexed.map_err(fail)?;
     if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
-        eprintln!("search: {} {:?}", if index.is_some() { "indexed and exported" } else { "reused from the build cache" }, t.elapsed());
+        eprintln!("search: {} {:?}", if index.is_some() { "indexed and exported" } else { "reused" }, t.elapsed());
     }
     files.extend(finder_files);
     Ok(SearchBuild { index, files })

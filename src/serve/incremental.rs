@@ -92,6 +92,8 @@ pub struct Preview {
     export_memo: Arc<crate::export::cache::ExportMemo>,
     /// The search files as the last render made them.
     search_memo: Arc<crate::search::cache::SearchMemo>,
+    /// The gap analysis's access figures as the last render worked them out.
+    access_memo: Arc<crate::analyse::AccessMemo>,
 }
 
 /// Decides, during a render, which pages must be rendered again.
@@ -163,6 +165,7 @@ impl Preview {
             render_all: true,
             export_memo: Arc::default(),
             search_memo: Arc::default(),
+            access_memo: Arc::default(),
         }
     }
 
@@ -315,6 +318,7 @@ impl Preview {
         let mut site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
         site.export_memo = Some(self.export_memo.clone());
         site.search_memo = Some(self.search_memo.clone());
+        site.access_memo = Some(self.access_memo.clone());
 
         timings.push(("validate", stage.elapsed()));
         let stage = Instant::now();
