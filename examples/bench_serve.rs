@@ -37,7 +37,8 @@ fn main() -> ExitCode {
             }
         }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("providers")).expect("a providers/ folder").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(root.join("providers")).expect("a providers/ folder").filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
     let record = files[files.len() / 2].clone();
     let original = std::fs::read_to_string(&record).unwrap();

@@ -47,35 +47,18 @@ fn usage() -> &'static str {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        providers: 10_000,
-        guides: 1_000,
-        out: PathBuf::from("target/synth"),
-        repo: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-    };
+    let mut args = Args { providers: 10_000, guides: 1_000, out: PathBuf::from("target/synth"), repo: PathBuf::from(env!("CARGO_MANIFEST_DIR")) };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (a.clone(), None),
         };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value =
+            |name: &str| -> Result<String, String> { inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{name} needs a value")) };
         match flag.as_str() {
-            "--providers" => {
-                args.providers = value("--providers")?
-                    .parse()
-                    .map_err(|_| "--providers needs a whole number".to_string())?
-            }
-            "--guides" => {
-                args.guides = value("--guides")?
-                    .parse()
-                    .map_err(|_| "--guides needs a whole number".to_string())?
-            }
+            "--providers" => args.providers = value("--providers")?.parse().map_err(|_| "--providers needs a whole number".to_string())?,
+            "--guides" => args.guides = value("--guides")?.parse().map_err(|_| "--guides needs a whole number".to_string())?,
             "--out" => args.out = PathBuf::from(value("--out")?),
             "--repo" => args.repo = PathBuf::from(value("--repo")?),
             "-h" | "--help" => {
@@ -107,17 +90,13 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), String> {
     let started = Instant::now();
-    let repo =
-        std::path::absolute(&args.repo).map_err(|e| format!("{}: {e}", args.repo.display()))?;
+    let repo = std::path::absolute(&args.repo).map_err(|e| format!("{}: {e}", args.repo.display()))?;
     let postcodes_src = repo.join("data/postcodes.csv");
     let boundaries_src = repo.join("areas/districts.geojson");
     let themes = repo.join("themes");
     let themes = fs::canonicalize(&themes).unwrap_or(themes);
     if !postcodes_src.is_file() {
-        return Err(format!(
-            "{} not found (pass --repo with the repository root)",
-            postcodes_src.display()
-        ));
+        return Err(format!("{} not found (pass --repo with the repository root)", postcodes_src.display()));
     }
 
     prepare_out(&args.out)?;
@@ -138,8 +117,7 @@ fn run(args: &Args) -> Result<(), String> {
     );
     write(&out.join("apdir.toml"), &config)?;
     fs::create_dir_all(out.join("data")).map_err(|e| io_err(out, e))?;
-    fs::copy(&postcodes_src, out.join("data/postcodes.csv"))
-        .map_err(|e| io_err(&postcodes_src, e))?;
+    fs::copy(&postcodes_src, out.join("data/postcodes.csv")).map_err(|e| io_err(&postcodes_src, e))?;
     // The build reads area boundaries from `areas/districts.geojson` by default.
     if boundaries_src.is_file() {
         fs::create_dir_all(out.join("areas")).map_err(|e| io_err(out, e))?;
@@ -156,10 +134,7 @@ fn run(args: &Args) -> Result<(), String> {
     let table = PostcodeTable::parse(&text);
     for d in DISTRICTS {
         if table.by_district.get(d.code).is_none_or(|v| v.is_empty()) {
-            return Err(format!(
-                "the postcode table has no postcodes in {} ({})",
-                d.name, d.code
-            ));
+            return Err(format!("the postcode table has no postcodes in {} ({})", d.name, d.code));
         }
     }
 
@@ -198,20 +173,11 @@ fn prepare_out(out: &Path) -> Result<(), String> {
         Err(e) => return Err(format!("{}: {e}", out.display())),
         Ok(meta) => {
             if !meta.is_dir() {
-                return Err(format!(
-                    "{} exists and is not a folder; not touching it",
-                    out.display()
-                ));
+                return Err(format!("{} exists and is not a folder; not touching it", out.display()));
             }
-            let empty = fs::read_dir(out)
-                .map_err(|e| format!("{}: {e}", out.display()))?
-                .next()
-                .is_none();
+            let empty = fs::read_dir(out).map_err(|e| format!("{}: {e}", out.display()))?.next().is_none();
             if !empty && !out.join("apdir.toml").is_file() {
-                return Err(format!(
-                    "{} exists, is not empty and has no apdir.toml; refusing to delete it (choose another --out)",
-                    out.display()
-                ));
+                return Err(format!("{} exists, is not empty and has no apdir.toml; refusing to delete it (choose another --out)", out.display()));
             }
             fs::remove_dir_all(out).map_err(|e| format!("cannot remove {}: {e}", out.display()))?;
         }
@@ -260,9 +226,7 @@ struct Rng(u64);
 
 impl Rng {
     fn stream(kind: u64, n: usize) -> Rng {
-        let mut r = Rng(SEED
-            ^ kind.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ (n as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut r = Rng(SEED ^ kind.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
         r.next();
         r
     }
@@ -303,12 +267,7 @@ impl Rng {
         self.subset(items, k)
     }
     /// `k` distinct items drawn by weight, in vocabulary order.
-    fn weighted_subset<'a>(
-        &mut self,
-        items: &[&'a str],
-        weights: &[u32],
-        k: usize,
-    ) -> Vec<&'a str> {
+    fn weighted_subset<'a>(&mut self, items: &[&'a str], weights: &[u32], k: usize) -> Vec<&'a str> {
         let mut w: Vec<(usize, u32)> = weights.iter().copied().enumerate().collect();
         let mut chosen = Vec::with_capacity(k);
         for _ in 0..k.min(items.len()) {
@@ -388,38 +347,10 @@ struct District {
 }
 
 const DISTRICTS: &[District] = &[
-    District {
-        code: "E07000117",
-        name: "Burnley",
-        la: "888",
-        towns: &["Burnley", "Padiham"],
-        phone: "01282",
-        weight: 10,
-    },
-    District {
-        code: "E07000118",
-        name: "Chorley",
-        la: "888",
-        towns: &["Chorley", "Adlington", "Coppull"],
-        phone: "01257",
-        weight: 9,
-    },
-    District {
-        code: "E07000119",
-        name: "Fylde",
-        la: "888",
-        towns: &["Lytham St Annes", "Kirkham"],
-        phone: "01253",
-        weight: 6,
-    },
-    District {
-        code: "E07000120",
-        name: "Hyndburn",
-        la: "888",
-        towns: &["Accrington", "Great Harwood", "Oswaldtwistle"],
-        phone: "01254",
-        weight: 8,
-    },
+    District { code: "E07000117", name: "Burnley", la: "888", towns: &["Burnley", "Padiham"], phone: "01282", weight: 10 },
+    District { code: "E07000118", name: "Chorley", la: "888", towns: &["Chorley", "Adlington", "Coppull"], phone: "01257", weight: 9 },
+    District { code: "E07000119", name: "Fylde", la: "888", towns: &["Lytham St Annes", "Kirkham"], phone: "01253", weight: 6 },
+    District { code: "E07000120", name: "Hyndburn", la: "888", towns: &["Accrington", "Great Harwood", "Oswaldtwistle"], phone: "01254", weight: 8 },
     District {
         code: "E07000121",
         name: "Lancaster",
@@ -428,83 +359,22 @@ const DISTRICTS: &[District] = &[
         phone: "01524",
         weight: 12,
     },
-    District {
-        code: "E07000122",
-        name: "Pendle",
-        la: "888",
-        towns: &["Nelson", "Colne", "Barnoldswick"],
-        phone: "01282",
-        weight: 9,
-    },
-    District {
-        code: "E07000123",
-        name: "Preston",
-        la: "888",
-        towns: &["Preston", "Fulwood"],
-        phone: "01772",
-        weight: 14,
-    },
-    District {
-        code: "E07000124",
-        name: "Ribble Valley",
-        la: "888",
-        towns: &["Clitheroe", "Longridge", "Whalley"],
-        phone: "01200",
-        weight: 5,
-    },
-    District {
-        code: "E07000125",
-        name: "Rossendale",
-        la: "888",
-        towns: &["Rawtenstall", "Bacup", "Haslingden"],
-        phone: "01706",
-        weight: 6,
-    },
-    District {
-        code: "E07000126",
-        name: "South Ribble",
-        la: "888",
-        towns: &["Leyland", "Penwortham", "Bamber Bridge"],
-        phone: "01772",
-        weight: 8,
-    },
-    District {
-        code: "E07000127",
-        name: "West Lancashire",
-        la: "888",
-        towns: &["Ormskirk", "Skelmersdale", "Burscough"],
-        phone: "01695",
-        weight: 8,
-    },
+    District { code: "E07000122", name: "Pendle", la: "888", towns: &["Nelson", "Colne", "Barnoldswick"], phone: "01282", weight: 9 },
+    District { code: "E07000123", name: "Preston", la: "888", towns: &["Preston", "Fulwood"], phone: "01772", weight: 14 },
+    District { code: "E07000124", name: "Ribble Valley", la: "888", towns: &["Clitheroe", "Longridge", "Whalley"], phone: "01200", weight: 5 },
+    District { code: "E07000125", name: "Rossendale", la: "888", towns: &["Rawtenstall", "Bacup", "Haslingden"], phone: "01706", weight: 6 },
+    District { code: "E07000126", name: "South Ribble", la: "888", towns: &["Leyland", "Penwortham", "Bamber Bridge"], phone: "01772", weight: 8 },
+    District { code: "E07000127", name: "West Lancashire", la: "888", towns: &["Ormskirk", "Skelmersdale", "Burscough"], phone: "01695", weight: 8 },
     District {
         code: "E07000128",
         name: "Wyre",
         la: "888",
-        towns: &[
-            "Fleetwood",
-            "Poulton-le-Fylde",
-            "Thornton-Cleveleys",
-            "Garstang",
-        ],
+        towns: &["Fleetwood", "Poulton-le-Fylde", "Thornton-Cleveleys", "Garstang"],
         phone: "01253",
         weight: 9,
     },
-    District {
-        code: "E06000008",
-        name: "Blackburn with Darwen",
-        la: "889",
-        towns: &["Blackburn", "Darwen"],
-        phone: "01254",
-        weight: 2,
-    },
-    District {
-        code: "E06000009",
-        name: "Blackpool",
-        la: "890",
-        towns: &["Blackpool"],
-        phone: "01253",
-        weight: 2,
-    },
+    District { code: "E06000008", name: "Blackburn with Darwen", la: "889", towns: &["Blackburn", "Darwen"], phone: "01254", weight: 2 },
+    District { code: "E06000009", name: "Blackpool", la: "890", towns: &["Blackpool"], phone: "01253", weight: 2 },
 ];
 
 struct PostcodeTable {
@@ -517,16 +387,11 @@ impl PostcodeTable {
         let mut by_district: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for line in text.lines().skip(1) {
             let mut cols = line.split(',');
-            let (Some(pc), Some(_), Some(_), Some(code)) =
-                (cols.next(), cols.next(), cols.next(), cols.next())
-            else {
+            let (Some(pc), Some(_), Some(_), Some(code)) = (cols.next(), cols.next(), cols.next(), cols.next()) else {
                 continue;
             };
             if let Some(d) = DISTRICTS.iter().find(|d| d.code == code.trim()) {
-                by_district
-                    .entry(d.code)
-                    .or_default()
-                    .push(pc.trim().to_string());
+                by_district.entry(d.code).or_default().push(pc.trim().to_string());
             }
         }
         PostcodeTable { by_district }
@@ -559,21 +424,8 @@ const NEEDS: &[&str] = &[
 const NEED_WEIGHTS: &[u32] = &[30, 18, 6, 10, 16, 8, 10, 6, 14, 12, 22, 3, 6, 4];
 const KEY_STAGES: &[&str] = &["KS1", "KS2", "KS3", "KS4", "KS5"];
 const KS_AGES: &[(u32, u32)] = &[(5, 7), (7, 11), (11, 14), (14, 16), (16, 19)];
-const ROUTES: &[&str] = &[
-    "school_direct",
-    "la_panel",
-    "inclusion_hub",
-    "health_referral",
-    "self_referral",
-    "social_care",
-];
-const GRADES: &[&str] = &[
-    "exceptional",
-    "strong_standard",
-    "expected_standard",
-    "needs_attention",
-    "urgent_improvement",
-];
+const ROUTES: &[&str] = &["school_direct", "la_panel", "inclusion_hub", "health_referral", "self_referral", "social_care"];
+const GRADES: &[&str] = &["exceptional", "strong_standard", "expected_standard", "needs_attention", "urgent_improvement"];
 const AREAS: &[&str] = &[
     "inclusion",
     "curriculum_and_teaching",
@@ -621,14 +473,7 @@ const QUALIFICATIONS: &[&str] = &[
     "Level 1 Award in Food Safety",
     "John Muir Award",
 ];
-const ACCESS: &[&str] = &[
-    "step_free",
-    "accessible_toilet",
-    "lift",
-    "hearing_loop",
-    "accessible_parking",
-    "quiet_room",
-];
+const ACCESS: &[&str] = &["step_free", "accessible_toilet", "lift", "hearing_loop", "accessible_parking", "quiet_room"];
 const DAYS: &[&str] = &["MO", "TU", "WE", "TH", "FR"];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -663,10 +508,7 @@ impl Kind {
         }
     }
     fn needs_ukprn(self) -> bool {
-        matches!(
-            self,
-            Kind::FeCollege | Kind::TrainingProvider | Kind::Online
-        )
+        matches!(self, Kind::FeCollege | Kind::TrainingProvider | Kind::Online)
     }
     fn suffixes(self) -> &'static [&'static str] {
         match self {
@@ -680,18 +522,9 @@ impl Kind {
             Kind::TrainingProvider => &["Skills Training", "Training Centre"],
             Kind::Online => &["Online School"],
             Kind::Hospital => &["Hospital Education Service"],
-            Kind::NonSchool => &[
-                "Project",
-                "Learning Hub",
-                "Tuition",
-                "Care Farm",
-                "Workshop",
-                "Mentoring",
-                "Outdoor Learning",
-                "Studio",
-                "CIC",
-                "Skills Project",
-            ],
+            Kind::NonSchool => {
+                &["Project", "Learning Hub", "Tuition", "Care Farm", "Workshop", "Mentoring", "Outdoor Learning", "Studio", "CIC", "Skills Project"]
+            }
         }
     }
 }
@@ -711,18 +544,15 @@ const KINDS: &[(Kind, u32)] = &[
 ];
 
 const NAME_A: &[&str] = &[
-    "Ash", "Bank", "Beck", "Birch", "Bracken", "Bridge", "Brook", "Calder", "Carr", "Cherry",
-    "Clough", "Copper", "Croft", "Dale", "Elm", "Fell", "Fern", "Field", "Ford", "Gorse", "Green",
-    "Hazel", "Heath", "Hollin", "Holly", "Ivy", "Kestrel", "Lark", "Lea", "Maple", "Marsh",
-    "Meadow", "Mill", "Moss", "Oak", "Orchard", "Otter", "Pine", "Plover", "Quarry", "Raven",
-    "Reed", "Rowan", "Rush", "Sand", "Sedge", "Shaw", "Skylark", "Sorrel", "Spring", "Stone",
-    "Swallow", "Thistle", "Thorn", "Wade", "Water", "Weaver", "Willow", "Wren", "Yew",
+    "Ash", "Bank", "Beck", "Birch", "Bracken", "Bridge", "Brook", "Calder", "Carr", "Cherry", "Clough", "Copper", "Croft", "Dale", "Elm", "Fell",
+    "Fern", "Field", "Ford", "Gorse", "Green", "Hazel", "Heath", "Hollin", "Holly", "Ivy", "Kestrel", "Lark", "Lea", "Maple", "Marsh", "Meadow",
+    "Mill", "Moss", "Oak", "Orchard", "Otter", "Pine", "Plover", "Quarry", "Raven", "Reed", "Rowan", "Rush", "Sand", "Sedge", "Shaw", "Skylark",
+    "Sorrel", "Spring", "Stone", "Swallow", "Thistle", "Thorn", "Wade", "Water", "Weaver", "Willow", "Wren", "Yew",
 ];
 const NAME_B: &[&str] = &[
-    "Bank", "Barn", "Bottom", "Bridge", "Brook", "Clough", "Court", "Croft", "Dale", "Dene",
-    "Edge", "End", "Farm", "Fold", "Gate", "Gill", "Green", "Hall", "Head", "Heys", "Hill",
-    "Holme", "House", "Hurst", "Lane", "Lea", "Lodge", "Mead", "Mill", "Moor", "Mount", "Nook",
-    "Park", "Rise", "Row", "Side", "Street", "Top", "Vale", "View", "Wharf", "Wood", "Yard",
+    "Bank", "Barn", "Bottom", "Bridge", "Brook", "Clough", "Court", "Croft", "Dale", "Dene", "Edge", "End", "Farm", "Fold", "Gate", "Gill", "Green",
+    "Hall", "Head", "Heys", "Hill", "Holme", "House", "Hurst", "Lane", "Lea", "Lodge", "Mead", "Mill", "Moor", "Mount", "Nook", "Park", "Rise",
+    "Row", "Side", "Street", "Top", "Vale", "View", "Wharf", "Wood", "Yard",
 ];
 const STREETS: &[&str] = &[
     "Mill Lane",
@@ -787,18 +617,10 @@ fn provider_name(i: usize, kind: Kind, rng: &mut Rng) -> String {
     let grid = NAME_A.len() * NAME_B.len();
     let j = ((i - 1) % grid * 1_031) % grid; // 1031 is prime and does not divide the grid size
     let (a, b) = (NAME_A[j % NAME_A.len()], NAME_B[j / NAME_A.len()]);
-    let base = if a == b {
-        format!("Upper {b}")
-    } else {
-        format!("{a} {b}")
-    };
+    let base = if a == b { format!("Upper {b}") } else { format!("{a} {b}") };
     let suffix = rng.pick(kind.suffixes());
     let round = (i - 1) / grid;
-    if round == 0 {
-        format!("{base} {suffix}")
-    } else {
-        format!("{base} {suffix} {}", round + 1)
-    }
+    if round == 0 { format!("{base} {suffix}") } else { format!("{base} {suffix} {}", round + 1) }
 }
 
 fn money(x: f64) -> String {
@@ -821,9 +643,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
     let dist_weights: Vec<(usize, u32)> = DISTRICTS
         .iter()
         .enumerate()
-        .filter(|(_, d)| {
-            d.la == "888" || !matches!(kind, Kind::Pru | Kind::Maintained | Kind::Hospital)
-        })
+        .filter(|(_, d)| d.la == "888" || !matches!(kind, Kind::Pru | Kind::Maintained | Kind::Hospital))
         .map(|(k, d)| (k, d.weight))
         .collect();
     let home = &DISTRICTS[r.weighted(&dist_weights)];
@@ -840,16 +660,8 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
         *r.pick(&[&22.5, &25.0, &25.0, &27.5])
     };
     let full_time = !non_school && !matches!(kind, Kind::Hospital | Kind::Maintained);
-    let urn = if kind.needs_ukprn() || non_school {
-        String::new()
-    } else {
-        format!("9{:05}", i % 100_000)
-    };
-    let ukprn = if kind.needs_ukprn() {
-        format!("109{:05}", i % 100_000)
-    } else {
-        String::new()
-    };
+    let urn = if kind.needs_ukprn() || non_school { String::new() } else { format!("9{:05}", i % 100_000) };
+    let ukprn = if kind.needs_ukprn() { format!("109{:05}", i % 100_000) } else { String::new() };
 
     // Offer.
     let (ks_lo, ks_hi) = match kind {
@@ -858,9 +670,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
         Kind::Online => (2, 3 + r.below(2)),
         _ => {
             let lo = r.weighted(&[(0usize, 5), (1, 15), (2, 50), (3, 30)]);
-            let hi = (lo + r.below(3))
-                .min(if r.chance(15) { 4 } else { 3 })
-                .max(lo);
+            let hi = (lo + r.below(3)).min(if r.chance(15) { 4 } else { 3 }).max(lo);
             (lo, hi)
         }
     };
@@ -870,51 +680,27 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
     if tiers.is_empty() {
         tiers.push(2);
     }
-    let tiers_txt = tiers
-        .iter()
-        .map(|t| t.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let tiers_txt = tiers.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
     let n_needs = 2 + r.below(5);
     let mut needs = r.weighted_subset(NEEDS, NEED_WEIGHTS, n_needs);
     if kind == Kind::Hospital && !needs.contains(&"medical_physical") {
         needs.insert(0, "medical_physical");
     }
     let (pattern, delivery) = if non_school {
-        let delivery = if census == "OOT" {
-            r.weighted(&[("home", 70), ("online", 20), ("hybrid", 10)])
-        } else {
-            "in_person"
-        };
-        (
-            r.weighted(&[("sessional", 50), ("part_time", 35), ("outreach", 15)]),
-            delivery,
-        )
+        let delivery = if census == "OOT" { r.weighted(&[("home", 70), ("online", 20), ("hybrid", 10)]) } else { "in_person" };
+        (r.weighted(&[("sessional", 50), ("part_time", 35), ("outreach", 15)]), delivery)
     } else {
         match kind {
             Kind::Online => ("full_time", "online"),
             Kind::Hospital => ("part_time", "hybrid"),
-            Kind::Maintained => (
-                r.weighted(&[("part_time", 70), ("outreach", 30)]),
-                "in_person",
-            ),
+            Kind::Maintained => (r.weighted(&[("part_time", 70), ("outreach", 30)]), "in_person"),
             _ => ("full_time", "in_person"),
         }
     };
-    let h_max = if pattern == "full_time" {
-        max_hours
-    } else {
-        (max_hours - r.below(3) as f64 * 2.0).max(2.0)
-    };
+    let h_max = if pattern == "full_time" { max_hours } else { (max_hours - r.below(3) as f64 * 2.0).max(2.0) };
     let h_min = (h_max / 2.0).floor().max(1.0);
     let masked = matches!(delivery, "home" | "online") || r.chance(3);
-    let pex = r.chance(
-        if matches!(kind, Kind::Pru | Kind::ApAcademy | Kind::ApFreeSchool) {
-            90
-        } else {
-            35
-        },
-    );
+    let pex = r.chance(if matches!(kind, Kind::Pru | Kind::ApAcademy | Kind::ApFreeSchool) { 90 } else { 35 });
     let day6 = pex && r.chance(60);
 
     // Dates and QA.
@@ -929,45 +715,20 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
     ]);
     let last_visit = t.plus(-r.range(20, 330));
     let next_visit = last_visit.plus(if r.chance(25) { 182 } else { 365 });
-    let insurance = if r.chance(4) {
-        t.plus(-r.range(1, 120))
-    } else {
-        t.plus(r.range(20, 400))
-    };
-    let vac_as_of = t.plus(
-        -(if r.chance(15) {
-            r.range(91, 300)
-        } else {
-            r.range(0, 60)
-        }),
-    );
+    let insurance = if r.chance(4) { t.plus(-r.range(1, 120)) } else { t.plus(r.range(20, 400)) };
+    let vac_as_of = t.plus(-(if r.chance(15) { r.range(91, 300) } else { r.range(0, 60) }));
     let places = r.range(6, 120);
-    let vacancies = if r.chance(20) {
-        0
-    } else {
-        r.range(0, places.min(12))
-    };
+    let vacancies = if r.chance(20) { 0 } else { r.range(0, places.min(12)) };
     let la_places = r.range(0, places);
 
     let mut o = String::with_capacity(6_000);
-    let _ = writeln!(
-        o,
-        "# FICTIONAL sample record for the apdir demonstration site."
-    );
+    let _ = writeln!(o, "# FICTIONAL sample record for the apdir demonstration site.");
     let _ = writeln!(o, "# Generated by examples/synth.rs (provider {i}).");
     let _ = writeln!(o, "schema_version = 1");
     let _ = writeln!(o, "id = {}", q(&id));
     let _ = writeln!(o, "name = {}", q(&name));
-    let _ = writeln!(
-        o,
-        "status = {}",
-        q(r.weighted(&[("active", 96), ("temporarily closed", 3), ("inactive", 1)]))
-    );
-    let ks_txt = if key_stages.len() == 1 {
-        key_stages[0].to_string()
-    } else {
-        format!("{}-{}", key_stages[0], key_stages[key_stages.len() - 1])
-    };
+    let _ = writeln!(o, "status = {}", q(r.weighted(&[("active", 96), ("temporarily closed", 3), ("inactive", 1)])));
+    let ks_txt = if key_stages.len() == 1 { key_stages[0].to_string() } else { format!("{}-{}", key_stages[0], key_stages[key_stages.len() - 1]) };
     let need_words: Vec<&str> = needs.iter().take(2).map(|n| need_phrase(n)).collect();
     let _ = writeln!(
         o,
@@ -980,29 +741,12 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
             need_words.join(" or ")
         ))
     );
-    let _ = writeln!(
-        o,
-        "description = \"\"\"\n{}\"\"\"",
-        description(
-            &mut r,
-            &name,
-            home.name,
-            town,
-            &key_stages,
-            &needs,
-            &tiers,
-            pattern
-        )
-    );
+    let _ = writeln!(o, "description = \"\"\"\n{}\"\"\"", description(&mut r, &name, home.name, town, &key_stages, &needs, &tiers, pattern));
     let _ = writeln!(o, "website = {}", q(&format!("https://example.org/{id}")));
     let _ = writeln!(o, "last_reviewed = {}", t.plus(-r.range(0, 400)));
     let _ = writeln!(o, "reviewed_by = \"ap.commissioning@example.gov.uk\"");
     if r.chance(30) {
-        let lcc: Vec<&str> = DISTRICTS
-            .iter()
-            .filter(|d| d.la == "888" && d.code != home.code)
-            .map(|d| d.code)
-            .collect();
+        let lcc: Vec<&str> = DISTRICTS.iter().filter(|d| d.la == "888" && d.code != home.code).map(|d| d.code).collect();
         let k = 1 + r.below(3);
         let _ = writeln!(o, "service_area = {}", str_list(&r.subset(&lcc, k)));
     }
@@ -1011,21 +755,13 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
         Kind::Pru | Kind::Maintained | Kind::Special | Kind::Hospital => "la_maintained",
         Kind::ApAcademy | Kind::ApFreeSchool => "academy_trust",
         Kind::FeCollege => "fe_corporation",
-        Kind::NonSchool => r.weighted(&[
-            ("cic", 35),
-            ("charity", 30),
-            ("company", 25),
-            ("sole_trader", 10),
-        ]),
+        Kind::NonSchool => r.weighted(&[("cic", 35), ("charity", 30), ("company", 25), ("sole_trader", 10)]),
         _ => "company",
     };
     let _ = writeln!(o, "\n[organisation]");
     let org_name = match legal {
         "la_maintained" => "Synthetic Council".to_string(),
-        "academy_trust" => format!(
-            "{} Learning Trust",
-            name.split(' ').next().unwrap_or("Synthetic")
-        ),
+        "academy_trust" => format!("{} Learning Trust", name.split(' ').next().unwrap_or("Synthetic")),
         "cic" if !name.ends_with("CIC") => format!("{name} CIC"),
         "company" | "fe_corporation" => format!("{name} Ltd"),
         _ => name.clone(),
@@ -1062,19 +798,9 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
         if r.chance(45) {
             let since = Date::ymd(2025, 11, 11);
             let date = since.plus(r.range(0, t.0 - since.0 - 1));
-            let _ = writeln!(
-                o,
-                "framework = \"report_card_2025\"\nlast_inspection = {date}"
-            );
-            let _ = writeln!(
-                o,
-                "report_url = \"https://reports.ofsted.gov.uk/provider/23/{num}\""
-            );
-            let _ = writeln!(
-                o,
-                "safeguarding = {}",
-                q(if r.chance(95) { "met" } else { "not_met" })
-            );
+            let _ = writeln!(o, "framework = \"report_card_2025\"\nlast_inspection = {date}");
+            let _ = writeln!(o, "report_url = \"https://reports.ofsted.gov.uk/provider/23/{num}\"");
+            let _ = writeln!(o, "safeguarding = {}", q(if r.chance(95) { "met" } else { "not_met" }));
             let _ = writeln!(o, "\n[inspection.grades]");
             for area in AREAS {
                 let g = r.weighted(&[(0usize, 5), (1, 25), (2, 45), (3, 20), (4, 5)]);
@@ -1082,28 +808,16 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
             }
         } else {
             let date = Date::ymd(2019, 1, 7).plus(r.range(0, 2_497));
-            let grade = r.weighted(&[
-                ("outstanding", 15),
-                ("good", 60),
-                ("requires_improvement", 20),
-                ("inadequate", 5),
-            ]);
+            let grade = r.weighted(&[("outstanding", 15), ("good", 60), ("requires_improvement", 20), ("inadequate", 5)]);
             let _ = writeln!(o, "framework = \"eif_legacy\"\nlast_inspection = {date}");
-            let _ = writeln!(
-                o,
-                "report_url = \"https://reports.ofsted.gov.uk/provider/23/{num}\""
-            );
+            let _ = writeln!(o, "report_url = \"https://reports.ofsted.gov.uk/provider/23/{num}\"");
             let _ = writeln!(o, "legacy_overall = {}", q(grade));
         }
     }
 
     let _ = writeln!(o, "\n[quality_assurance]");
     let _ = writeln!(o, "list_status = {}", q(status));
-    let route = r.weighted(&[
-        ("framework", 50),
-        ("spot_purchase", 30),
-        ("directory_only", 20),
-    ]);
+    let route = r.weighted(&[("framework", 50), ("spot_purchase", 30), ("directory_only", 20)]);
     let _ = writeln!(o, "list_route = {}", q(route));
     if status != "not_assessed" {
         let outcome = match status {
@@ -1111,23 +825,11 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
             "suspended" | "removed" => "does_not_meet",
             _ => "actions_required",
         };
-        let _ = writeln!(
-            o,
-            "last_visit = {last_visit}\nvisit_outcome = \"{outcome}\"\nnext_visit_due = {next_visit}"
-        );
+        let _ = writeln!(o, "last_visit = {last_visit}\nvisit_outcome = \"{outcome}\"\nnext_visit_due = {next_visit}");
         let std_result = |r: &mut Rng| {
-            if outcome == "meets_standards" {
-                "met"
-            } else {
-                r.pick(&["met", "partly_met", "not_met"])
-            }
+            if outcome == "meets_standards" { "met" } else { r.pick(&["met", "partly_met", "not_met"]) }
         };
-        let (a, b, c, d) = (
-            std_result(&mut r),
-            std_result(&mut r),
-            std_result(&mut r),
-            std_result(&mut r),
-        );
+        let (a, b, c, d) = (std_result(&mut r), std_result(&mut r), std_result(&mut r), std_result(&mut r));
         let _ = writeln!(
             o,
             "standards = {{ safeguarding = \"{a}\", health_and_safety = \"{b}\", admissions_support = \"{c}\", education_quality = \"{d}\" }}"
@@ -1141,11 +843,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
     let _ = writeln!(o, "written_confirmation_of_checks = {checks}");
     let _ = writeln!(o, "named_dsl = true");
     let _ = writeln!(o, "dsl_training = {}", t.plus(-r.range(30, 700)));
-    let _ = writeln!(
-        o,
-        "child_protection_policy_reviewed = {}",
-        t.plus(-r.range(30, 400))
-    );
+    let _ = writeln!(o, "child_protection_policy_reviewed = {}", t.plus(-r.range(30, 400)));
     let _ = writeln!(o, "session_attendance_reporting = {}", r.chance(92));
     let _ = writeln!(o, "public_liability_expires = {insurance}");
     let _ = writeln!(o, "employers_liability_expires = {insurance}");
@@ -1155,40 +853,19 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
     let _ = writeln!(o, "key_stages = {}", str_list(&key_stages));
     let _ = writeln!(o, "age_min = {age_min}\nage_max = {age_max}");
     let _ = writeln!(o, "needs = {}", str_list(&needs));
-    let _ = writeln!(
-        o,
-        "accepts_ehcp = {}",
-        r.chance(75) || needs.contains(&"send_ehcp")
-    );
+    let _ = writeln!(o, "accepts_ehcp = {}", r.chance(75) || needs.contains(&"send_ehcp"));
     let _ = writeln!(o, "accepts_looked_after = {}", r.chance(90));
     let _ = writeln!(o, "accepts_permanently_excluded = {pex}");
     let _ = writeln!(o, "day6_start = {day6}");
     let _ = writeln!(o, "pattern = {}", q(pattern));
-    let _ = writeln!(
-        o,
-        "hours_per_week = {{ min = {}, max = {} }}",
-        hours(h_min),
-        hours(h_max)
-    );
-    let _ = writeln!(
-        o,
-        "max_weeks = {}",
-        r.pick(&[&6, &8, &12, &12, &24, &26, &39, &52])
-    );
+    let _ = writeln!(o, "hours_per_week = {{ min = {}, max = {} }}", hours(h_min), hours(h_max));
+    let _ = writeln!(o, "max_weeks = {}", r.pick(&[&6, &8, &12, &12, &24, &26, &39, &52]));
     let _ = writeln!(o, "delivery = {}", q(delivery));
-    let group = if delivery == "home" {
-        1 + r.below(2)
-    } else {
-        4 + r.below(9)
-    };
+    let group = if delivery == "home" { 1 + r.below(2) } else { 4 + r.below(9) };
     let _ = writeln!(o, "group_size_max = {group}");
     let routes = r.subset_n(ROUTES, 1, 3);
     let _ = writeln!(o, "referral_routes = {}", str_list(&routes));
-    let _ = writeln!(
-        o,
-        "dual_registration = {}",
-        tiers.contains(&2) || r.chance(30)
-    );
+    let _ = writeln!(o, "dual_registration = {}", tiers.contains(&2) || r.chance(30));
     let _ = writeln!(o, "reintegration_plan = {}", r.chance(80));
     let mut curriculum = vec!["english", "maths"];
     for c in r.subset_n(&CURRICULUM[2..], 1, 4) {
@@ -1199,43 +876,21 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
     let _ = writeln!(o, "qualifications = {}", str_list(&quals));
 
     let _ = writeln!(o, "\n[capacity]");
-    let _ = writeln!(
-        o,
-        "places = {places}\nla_commissioned_places = {la_places}\nvacancies = {vacancies}"
-    );
-    let _ = writeln!(
-        o,
-        "vacancies_as_of = {vac_as_of}\ntypical_wait_weeks = {}",
-        r.below(9)
-    );
+    let _ = writeln!(o, "places = {places}\nla_commissioned_places = {la_places}\nvacancies = {vacancies}");
+    let _ = writeln!(o, "vacancies_as_of = {vac_as_of}\ntypical_wait_weeks = {}", r.below(9));
 
     let costs: Vec<(&str, f64)> = if non_school {
-        vec![(
-            r.weighted(&[("per_session", 50), ("per_day", 40), ("per_week", 10)]),
-            30.0 + r.below(150) as f64,
-        )]
+        vec![(r.weighted(&[("per_session", 50), ("per_day", 40), ("per_week", 10)]), 30.0 + r.below(150) as f64)]
     } else if r.chance(40) {
-        vec![
-            ("per_day", 90.0 + r.below(160) as f64),
-            ("per_place_per_year", 9_000.0 + r.below(40) as f64 * 1_000.0),
-        ]
+        vec![("per_day", 90.0 + r.below(160) as f64), ("per_place_per_year", 9_000.0 + r.below(40) as f64 * 1_000.0)]
     } else {
         vec![("per_place_per_year", 9_000.0 + r.below(40) as f64 * 1_000.0)]
     };
     let valid_from = Date::ymd(2026, 9, 1);
     for (option, amount) in costs {
         let _ = writeln!(o, "\n[[costs]]");
-        let _ = writeln!(
-            o,
-            "option = {}\namount = {}\ncurrency = \"GBP\"",
-            q(option),
-            money(amount)
-        );
-        let _ = writeln!(
-            o,
-            "valid_from = {valid_from}\nvalid_to = {}",
-            Date::ymd(2027, 8, 31)
-        );
+        let _ = writeln!(o, "option = {}\namount = {}\ncurrency = \"GBP\"", q(option), money(amount));
+        let _ = writeln!(o, "valid_from = {valid_from}\nvalid_to = {}", Date::ymd(2027, 8, 31));
         let transport = r.chance(30);
         let _ = writeln!(o, "includes_transport = {transport}");
         let _ = writeln!(
@@ -1257,19 +912,11 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
     let _ = writeln!(
         o,
         "notes = {}",
-        q(if provided {
-            "Minibus from the nearest bus station."
-        } else {
-            "Pupils travel by bus or are brought by family or school."
-        })
+        q(if provided { "Minibus from the nearest bus station." } else { "Pupils travel by bus or are brought by family or school." })
     );
 
     // Locations: one or two sites; cross-border providers keep to their own authority.
-    let n_sites = if home.la == "888" && r.chance(22) {
-        2
-    } else {
-        1
-    };
+    let n_sites = if home.la == "888" && r.chance(22) { 2 } else { 1 };
     for s in 0..n_sites {
         let d = if s == 0 || r.chance(50) {
             home
@@ -1281,56 +928,26 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
         let postcode = postcodes.sample(&mut r, d.code);
         let _ = writeln!(o, "\n[[locations]]");
         let _ = writeln!(o, "id = {}", q(if s == 0 { "main" } else { "second" }));
-        let _ = writeln!(
-            o,
-            "name = {}",
-            q(&format!("{} site", if s == 0 { "Main" } else { site_town }))
-        );
+        let _ = writeln!(o, "name = {}", q(&format!("{} site", if s == 0 { "Main" } else { site_town })));
         let street = format!("{} {}", 1 + r.below(120), r.pick(STREETS));
         let _ = writeln!(o, "address = {}", str_list(&[street.as_str(), site_town]));
         let _ = writeln!(o, "postcode = {}", q(postcode));
         let _ = writeln!(o, "mask_exact_address = {masked}");
         let access = r.subset_n(ACCESS, 0, 4);
         let _ = writeln!(o, "accessibility = {}", str_list(&access));
-        let days: Vec<&str> = if pattern == "full_time" {
-            DAYS.to_vec()
-        } else {
-            r.subset_n(DAYS, 2, 3)
-        };
-        let (open, close) = *r.pick(&[
-            &("09:00", "15:00"),
-            &("08:45", "14:45"),
-            &("09:30", "14:30"),
-            &("10:00", "15:00"),
-        ]);
-        let _ = writeln!(
-            o,
-            "schedule = [{{ days = {}, opens = \"{open}\", closes = \"{close}\" }}]",
-            str_list(&days)
-        );
+        let days: Vec<&str> = if pattern == "full_time" { DAYS.to_vec() } else { r.subset_n(DAYS, 2, 3) };
+        let (open, close) = *r.pick(&[&("09:00", "15:00"), &("08:45", "14:45"), &("09:30", "14:30"), &("10:00", "15:00")]);
+        let _ = writeln!(o, "schedule = [{{ days = {}, opens = \"{open}\", closes = \"{close}\" }}]", str_list(&days));
     }
 
     let _ = writeln!(o, "\n[contact]");
-    let _ = writeln!(
-        o,
-        "role = {}",
-        q(r.pick(&[
-            "Referrals coordinator",
-            "Admissions officer",
-            "Head of centre",
-            "Programme lead"
-        ]))
-    );
+    let _ = writeln!(o, "role = {}", q(r.pick(&["Referrals coordinator", "Admissions officer", "Head of centre", "Programme lead"])));
     let _ = writeln!(o, "email = {}", q(&format!("referrals.p{i}@example.org")));
     let _ = writeln!(o, "phone = \"{} 000{:03}\"", home.phone, r.below(1000));
 
     let _ = writeln!(o, "\n[child_voice]");
     if r.chance(75) {
-        let _ = writeln!(
-            o,
-            "feedback_collected = true\nlast_collected = {}",
-            t.plus(-r.range(10, 400))
-        );
+        let _ = writeln!(o, "feedback_collected = true\nlast_collected = {}", t.plus(-r.range(10, 400)));
         let _ = writeln!(
             o,
             "summary = {}",
@@ -1342,20 +959,13 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, Strin
             ]))
         );
     } else {
-        let _ = writeln!(
-            o,
-            "feedback_collected = false\nsummary = \"Not yet collected.\""
-        );
+        let _ = writeln!(o, "feedback_collected = false\nsummary = \"Not yet collected.\"");
     }
 
     if r.chance(80) {
         let _ = writeln!(o, "\n[internal]");
         let _ = writeln!(o, "lead_officer = {}", q(r.pick(OFFICERS)));
-        let _ = writeln!(
-            o,
-            "contract_value = {}",
-            money((r.below(400) as f64) * 2_500.0)
-        );
+        let _ = writeln!(o, "contract_value = {}", money((r.below(400) as f64) * 2_500.0));
         let _ = writeln!(o, "contract_ends = {}", t.plus(r.range(30, 900)));
         let _ = writeln!(
             o,
@@ -1427,16 +1037,7 @@ fn need_phrase(n: &str) -> &'static str {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn description(
-    r: &mut Rng,
-    name: &str,
-    district: &str,
-    town: &str,
-    ks: &[&str],
-    needs: &[&str],
-    tiers: &[u8],
-    pattern: &str,
-) -> String {
+fn description(r: &mut Rng, name: &str, district: &str, town: &str, ks: &[&str], needs: &[&str], tiers: &[u8], pattern: &str) -> String {
     let mut s = String::new();
     let opener = r.pick(&[
         "works with pupils who have found mainstream school hard",
@@ -1449,14 +1050,7 @@ fn description(
         s,
         "It takes pupils in {}, most often those with {}.",
         join_words(ks, "and"),
-        join_words(
-            &needs
-                .iter()
-                .take(3)
-                .map(|n| need_phrase(n))
-                .collect::<Vec<_>>(),
-            "or"
-        )
+        join_words(&needs.iter().take(3).map(|n| need_phrase(n)).collect::<Vec<_>>(), "or")
     );
     let _ = writeln!(s);
     let tier_txt = tiers
@@ -1468,28 +1062,15 @@ fn description(
         })
         .collect::<Vec<_>>();
     let tier_txt = join_words(&tier_txt, "and");
-    let _ = writeln!(
-        s,
-        "The offer covers {tier_txt}. Attendance is {} and reviewed with the referring school every six weeks.",
-        pattern_phrase(pattern)
-    );
+    let _ =
+        writeln!(s, "The offer covers {tier_txt}. Attendance is {} and reviewed with the referring school every six weeks.", pattern_phrase(pattern));
     s
 }
 
 // ---------------------------------------------------------------- guide pages
 
-const TOPICS: &[&str] = &[
-    "Commissioning",
-    "Planning",
-    "Reviewing",
-    "Recording",
-    "Funding",
-    "Monitoring",
-    "Ending",
-    "Starting",
-    "Sharing",
-    "Checking",
-];
+const TOPICS: &[&str] =
+    &["Commissioning", "Planning", "Reviewing", "Recording", "Funding", "Monitoring", "Ending", "Starting", "Sharing", "Checking"];
 const OBJECTS: &[&str] = &[
     "tier 1 outreach",
     "tier 2 placements",
@@ -1649,9 +1230,7 @@ fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
         o,
         "+++\ntitle = {}\nsummary = {}\nweight = {}\nupdated = {}\naudience = {}\ntags = {}\n+++\n\n",
         q(&title),
-        q(&format!(
-            "How to approach {object} well: roles, records and the questions to ask."
-        )),
+        q(&format!("How to approach {object} well: roles, records and the questions to ask.")),
         (p - 1) % PAGES_PER_SECTION + 1,
         updated(&mut r),
         str_list(&audience),
@@ -1667,10 +1246,7 @@ fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
         }
         o.push('\n');
     };
-    let _ = writeln!(
-        o,
-        "This page explains {object} for staff who arrange alternative provision."
-    );
+    let _ = writeln!(o, "This page explains {object} for staff who arrange alternative provision.");
     words += 10;
     para(&mut r, &mut o, 3, &mut words);
 
@@ -1679,15 +1255,7 @@ fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
     let _ = writeln!(o, "## {}\n", heads[0]);
     para(&mut r, &mut o, 3, &mut words);
     let numbered = r.chance(40);
-    let _ = writeln!(
-        o,
-        "{}\n",
-        if numbered {
-            "Work through these in order:"
-        } else {
-            "Make sure the plan records:"
-        }
-    );
+    let _ = writeln!(o, "{}\n", if numbered { "Work through these in order:" } else { "Make sure the plan records:" });
     for (k, item) in r.subset_n(LIST_ITEMS, 4, 3).into_iter().enumerate() {
         if numbered {
             let _ = writeln!(o, "{}. {}", k + 1, cap_first(item));
@@ -1709,10 +1277,7 @@ fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
     } else {
         "@/guide/_index.md".to_string()
     };
-    let _ = writeln!(
-        o,
-        "For a related part of the process, [see]({target}) the linked page.\n"
-    );
+    let _ = writeln!(o, "For a related part of the process, [see]({target}) the linked page.\n");
     // A figure-based paragraph, so pages differ in numbers, places and terms, not just order.
     let d = &DISTRICTS[r.below(12)];
     let (started, back) = (5 + r.below(60), r.below(5));

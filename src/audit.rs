@@ -10,7 +10,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The policy every page declares in `<meta http-equiv="Content-Security-Policy">`.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'";
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'";
 
 /// One start tag: its lower-case name, its attributes (names lower-case, values with the
 /// common character references decoded) and, for `<script>` and `<style>`, the raw text inside.
@@ -168,7 +169,8 @@ pub fn security_problems(html: &str, whole_page: bool) -> Vec<String> {
             }
             "link" => {
                 let rel = t.attr("rel").unwrap_or("").to_ascii_lowercase();
-                let loads = rel.split_whitespace().any(|r| matches!(r, "stylesheet" | "icon" | "preload" | "modulepreload" | "prefetch" | "manifest"));
+                let loads =
+                    rel.split_whitespace().any(|r| matches!(r, "stylesheet" | "icon" | "preload" | "modulepreload" | "prefetch" | "manifest"));
                 if loads && let Some(href) = t.attr("href").filter(|h| is_external(h)) {
                     problems.push(format!("<link rel=\"{rel}\" href=\"{href}\"> makes a request to another host"));
                 }
@@ -248,12 +250,7 @@ pub fn broken_links(files: &BTreeMap<String, Vec<u8>>) -> Vec<BrokenLink> {
     broken
 }
 
-fn resolve(
-    page: &str,
-    url: &str,
-    files: &BTreeMap<String, Vec<u8>>,
-    ids: &HashMap<&str, HashSet<&str>>,
-) -> Option<String> {
+fn resolve(page: &str, url: &str, files: &BTreeMap<String, Vec<u8>>, ids: &HashMap<&str, HashSet<&str>>) -> Option<String> {
     let (rest, fragment) = match url.split_once('#') {
         Some((r, f)) => (r, Some(f)),
         None => (url, None),
@@ -367,7 +364,10 @@ mod tests {
     #[test]
     fn finds_broken_links_and_anchors() {
         let mut files = BTreeMap::new();
-        files.insert("index.html".to_string(), b"<a href=\"/guide/\">g</a><a href=\"/guide/#day-6\">d</a><a href=\"#top\">t</a><p id=\"top\"></p>".to_vec());
+        files.insert(
+            "index.html".to_string(),
+            b"<a href=\"/guide/\">g</a><a href=\"/guide/#day-6\">d</a><a href=\"#top\">t</a><p id=\"top\"></p>".to_vec(),
+        );
         files.insert("guide/index.html".to_string(), b"<h2 id=\"day-6\">x</h2><a href=\"../missing/\">m</a><a href=\"/#nowhere\">n</a><img src=\"/img/a.png\" alt=\"\"><a href=\"/feed.xml\">f</a>".to_vec());
         files.insert("feed.xml".to_string(), b"<feed/>".to_vec());
         let broken = broken_links(&files);

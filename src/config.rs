@@ -211,7 +211,12 @@ impl Config {
                     // Numbers a type check lets through but the rules cannot work with.
                     let out_of_range = [
                         (c.listing.page_size == 0, "listing", "page_size", "must be at least 1"),
-                        (!(c.rules.non_school_max_hours.is_finite() && c.rules.non_school_max_hours > 0.0), "rules", "non_school_max_hours", "must be a number of hours above 0"),
+                        (
+                            !(c.rules.non_school_max_hours.is_finite() && c.rules.non_school_max_hours > 0.0),
+                            "rules",
+                            "non_school_max_hours",
+                            "must be a number of hours above 0",
+                        ),
                         (c.rules.vacancy_stale_days < 0, "rules", "vacancy_stale_days", "must be 0 or more days"),
                         (c.rules.qa_due_soon_days < 0, "rules", "qa_due_soon_days", "must be 0 or more days"),
                     ];

@@ -96,7 +96,9 @@ pub fn items(site: &Site) -> Vec<Item> {
             None => out.push(item(site, name, id, "qa-visit", "No quality-assurance visit booked", None, tag("Not booked", "grey"))),
         }
         let sg = &p.safeguarding;
-        for (what, d) in [("Public liability insurance", sg.public_liability_expires), ("Employer's liability insurance", sg.employers_liability_expires)] {
+        for (what, d) in
+            [("Public liability insurance", sg.public_liability_expires), ("Employer's liability insurance", sg.employers_liability_expires)]
+        {
             match d {
                 Some(d) if d < today => out.push(item(site, name, id, "insurance", format!("{what} expired"), Some(d), tag("Expired", "red"))),
                 Some(d) if today.days_until(d) <= INSURANCE_SOON_DAYS => {
@@ -108,10 +110,18 @@ pub fn items(site: &Site) -> Vec<Item> {
         }
         let cap = &p.capacity;
         match cap.vacancies_as_of {
-            Some(d) if d.days_until(today) > site.config.rules.vacancy_stale_days => {
-                out.push(item(site, name, id, "vacancies", format!("Vacancy figures older than {} days", site.config.rules.vacancy_stale_days), Some(d), tag("Out of date", "yellow")))
+            Some(d) if d.days_until(today) > site.config.rules.vacancy_stale_days => out.push(item(
+                site,
+                name,
+                id,
+                "vacancies",
+                format!("Vacancy figures older than {} days", site.config.rules.vacancy_stale_days),
+                Some(d),
+                tag("Out of date", "yellow"),
+            )),
+            None if cap.vacancies.is_some() => {
+                out.push(item(site, name, id, "vacancies", "Vacancy figures have no date", None, tag("Undated", "grey")))
             }
-            None if cap.vacancies.is_some() => out.push(item(site, name, id, "vacancies", "Vacancy figures have no date", None, tag("Undated", "grey"))),
             _ => {}
         }
         let cv = &p.child_voice;
@@ -135,9 +145,7 @@ pub fn items(site: &Site) -> Vec<Item> {
             out.push(item(site, name, id, "contract", text, Some(d), t));
         }
     }
-    out.sort_by(|a, b| {
-        (a.date_iso.is_empty(), &a.date_iso, &a.provider, a.check).cmp(&(b.date_iso.is_empty(), &b.date_iso, &b.provider, b.check))
-    });
+    out.sort_by(|a, b| (a.date_iso.is_empty(), &a.date_iso, &a.provider, a.check).cmp(&(b.date_iso.is_empty(), &b.date_iso, &b.provider, b.check)));
     out
 }
 
@@ -154,10 +162,8 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagn
         return Vec::new();
     }
     let items = items(site);
-    let counts: Vec<Count> = CHECKS
-        .iter()
-        .map(|(key, title)| Count { key, title, count: items.iter().filter(|i| i.check == *key).count() })
-        .collect();
+    let counts: Vec<Count> =
+        CHECKS.iter().map(|(key, title)| Count { key, title, count: items.iter().filter(|i| i.check == *key).count() }).collect();
     let mut c = Context::new();
     let url = "/dashboard/";
     c.insert("page_title", "Quality and safeguarding dashboard");
@@ -168,7 +174,9 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagn
     c.insert("counts", &counts);
     c.insert("provider_count", &site.providers.len());
     c.insert("exclusions_url", crate::tracking::URL);
-    let mut out = vec![templates.render("dashboard.html", &c).map(|html| OutputFile { path: "dashboard/index.html".into(), body: Body::Bytes(html.into_bytes()) })];
+    let mut out = vec![
+        templates.render("dashboard.html", &c).map(|html| OutputFile { path: "dashboard/index.html".into(), body: Body::Bytes(html.into_bytes()) }),
+    ];
     out.extend(crate::tracking::pages(site, templates));
     out
 }

@@ -66,15 +66,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            file: None,
-            span: None,
-            label: String::new(),
-            help: None,
-        }
+        Diagnostic { severity: Severity::Error, code, message: message.into(), file: None, span: None, label: String::new(), help: None }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }

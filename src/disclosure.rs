@@ -164,7 +164,11 @@ pub fn money(amount: f64) -> String {
         grouped.push(c);
     }
     let sign = if amount < 0.0 { "-" } else { "" };
-    if amount.fract() == 0.0 { format!("{sign}£{grouped}") } else { format!("{sign}£{grouped}.{:02}", ((amount.abs().fract()) * 100.0).round() as i64) }
+    if amount.fract() == 0.0 {
+        format!("{sign}£{grouped}")
+    } else {
+        format!("{sign}£{grouped}.{:02}", ((amount.abs().fract()) * 100.0).round() as i64)
+    }
 }
 
 /// Checks the documented keys of `[internal]` have the right types.
@@ -191,9 +195,7 @@ pub fn check_output(site: &Site, output: &std::path::Path) -> Result<(), crate::
     }
     let target = resolved(output);
     let public = resolved(&site.config.output_path(&site.root));
-    let refuse = |why: String| {
-        Err(crate::Error::Output(crate::output::OutputError::Refused { path: output.to_path_buf(), reason: why }))
-    };
+    let refuse = |why: String| Err(crate::Error::Output(crate::output::OutputError::Refused { path: output.to_path_buf(), reason: why }));
     if target == public || target.starts_with(&public) || public.starts_with(&target) {
         return refuse(format!(
             "the internal build must not be written into the public output folder ({}); it writes to `output_dir_internal` (default \"public-internal\")",

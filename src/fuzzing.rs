@@ -105,7 +105,12 @@ pub fn markdown(data: &[u8]) {
     let r = crate::markdown::render(&text, offset);
     assert_sanitised(&r.html);
     for h in &r.headings {
-        assert!(crate::model::slug::is_slug(&h.id) || h.id.rsplit_once('-').is_some_and(|(s, n)| crate::model::slug::is_slug(s) && n.parse::<u32>().is_ok()), "heading id {:?}", h.id);
+        assert!(
+            crate::model::slug::is_slug(&h.id)
+                || h.id.rsplit_once('-').is_some_and(|(s, n)| crate::model::slug::is_slug(s) && n.parse::<u32>().is_ok()),
+            "heading id {:?}",
+            h.id
+        );
     }
     // Sanitising is idempotent: cleaning clean HTML changes nothing a browser would run.
     assert_sanitised(&crate::markdown::sanitise(&r.html));

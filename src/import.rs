@@ -171,7 +171,8 @@ pub fn parse_cell(text: &str, kind: Kind) -> Result<toml::Value, String> {
                 .map(|s| {
                     let mut words: Vec<&str> = s.split_whitespace().collect();
                     let times = words.pop().unwrap_or("");
-                    let (opens, closes) = times.split_once('-').ok_or_else(|| format!("`{s}` is not days and times, for example MO TU 09:00-15:00"))?;
+                    let (opens, closes) =
+                        times.split_once('-').ok_or_else(|| format!("`{s}` is not days and times, for example MO TU 09:00-15:00"))?;
                     let mut t = toml::Table::new();
                     t.insert("days".into(), V::Array(words.iter().map(|d| V::String(d.to_ascii_uppercase())).collect()));
                     t.insert("opens".into(), V::String(opens.trim().into()));
@@ -226,13 +227,21 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
             Some(c) => cols.push(Some(c)),
             None => {
                 let help = did_you_mean(&name, known.iter().map(String::as_str)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                problems.push(RowProblem { row: 1, column: h.clone(), reason: format!("not a column apdir knows, so it was ignored{help} (map it in a mapping file)") });
+                problems.push(RowProblem {
+                    row: 1,
+                    column: h.clone(),
+                    reason: format!("not a column apdir knows, so it was ignored{help} (map it in a mapping file)"),
+                });
                 cols.push(None);
             }
         }
     }
     if !cols.iter().flatten().any(|c| c.name == "name") {
-        problems.push(RowProblem { row: 1, column: String::new(), reason: "the sheet has no `name` column (map your provider-name column to `name`)".into() });
+        problems.push(RowProblem {
+            row: 1,
+            column: String::new(),
+            reason: "the sheet has no `name` column (map your provider-name column to `name`)".into(),
+        });
         return (Vec::new(), problems);
     }
 
@@ -317,7 +326,10 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
                     problems.push(RowProblem {
                         row,
                         column: header[*ci].clone(),
-                        reason: format!("differs from row {} for the same provider `{id}`; a provider's details must be the same on each of its rows", first.first_row),
+                        reason: format!(
+                            "differs from row {} for the same provider `{id}`; a provider's details must be the same on each of its rows",
+                            first.first_row
+                        ),
                     });
                     groups[g].bad = true;
                     continue;
@@ -415,7 +427,8 @@ pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
     let postcodes = Postcodes::load(&o.root.join(&config.postcodes)).map_err(usage)?;
     let areas = crate::geo::load_areas(&o.root.join(&config.boundaries), &config.context_areas).map_err(usage)?;
     let shown = o.csv.display().to_string();
-    let text = crate::load::read_text(&o.csv, &shown).map_err(|d| usage(format!("{}{}", d.message, d.help.map(|h| format!(" ({h})")).unwrap_or_default())))?;
+    let text = crate::load::read_text(&o.csv, &shown)
+        .map_err(|d| usage(format!("{}{}", d.message, d.help.map(|h| format!(" ({h})")).unwrap_or_default())))?;
     let mapping = match &o.mapping {
         Some(m) => read_mapping(m)?,
         None => HashMap::new(),

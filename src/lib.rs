@@ -246,7 +246,12 @@ pub enum GapsFormat {
 }
 
 /// `apdir gaps`: the gap report as text. Suppressed like the public site unless `raw`.
-pub fn gaps_report(options: &BuildOptions, selection: &analyse::report::Selection, format: GapsFormat, raw: bool) -> Result<(String, Diagnostics), Error> {
+pub fn gaps_report(
+    options: &BuildOptions,
+    selection: &analyse::report::Selection,
+    format: GapsFormat,
+    raw: bool,
+) -> Result<(String, Diagnostics), Error> {
     selection.check().map_err(Error::Usage)?;
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     let policy = if raw { analyse::Suppression::Off } else { site.public_suppression() };

@@ -273,7 +273,11 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                     report.bytes as f64 / 1_048_576.0,
                     report.output.display(),
                     t.elapsed().as_secs_f64(),
-                    if report.warnings.items.is_empty() { String::new() } else { format!(" ({})", apdir::diagnostics::plural(report.warnings.warning_count(), "warning")) },
+                    if report.warnings.items.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", apdir::diagnostics::plural(report.warnings.warning_count(), "warning"))
+                    },
                 );
             }
             if *timings {
@@ -291,14 +295,31 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             Ok(())
         }
         Command::Check { date } => {
-            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
+            let options = BuildOptions {
+                no_cache: false,
+                root: cli.root.clone(),
+                output: None,
+                load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
+            };
             let warnings = apdir::check(&options)?;
             print_warnings(&warnings, color);
-            println!("No errors found{}.", if warnings.items.is_empty() { String::new() } else { format!(" ({})", apdir::diagnostics::plural(warnings.warning_count(), "warning")) });
+            println!(
+                "No errors found{}.",
+                if warnings.items.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", apdir::diagnostics::plural(warnings.warning_count(), "warning"))
+                }
+            );
             Ok(())
         }
         Command::Gaps { tier, key_stage, format, raw, date } => {
-            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public } };
+            let options = BuildOptions {
+                no_cache: false,
+                root: cli.root.clone(),
+                output: None,
+                load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
+            };
             let selection = apdir::analyse::report::Selection { tier: *tier, key_stage: key_stage.clone() };
             let format = match format {
                 GapsFormat::Table => apdir::GapsFormat::Table,
@@ -311,7 +332,12 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             Ok(())
         }
         Command::Export { format, out, profile, date } => {
-            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() } };
+            let options = BuildOptions {
+                no_cache: false,
+                root: cli.root.clone(),
+                output: None,
+                load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() },
+            };
             let formats: Vec<apdir::export::Format> = if format.is_empty() {
                 apdir::export::Format::ALL.to_vec()
             } else {
@@ -390,7 +416,10 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             };
             let (hits, saved) = apdir::search(&options, query, &search_options)?;
             if !saved {
-                eprintln!("note: no saved index in {}; searched a fresh index of the inputs (run `apdir build` to save one)", apdir::search::INDEX_DIR);
+                eprintln!(
+                    "note: no saved index in {}; searched a fresh index of the inputs (run `apdir build` to save one)",
+                    apdir::search::INDEX_DIR
+                );
             }
             if *json {
                 let rows: Vec<serde_json::Value> = hits

@@ -81,10 +81,7 @@ pub fn provider_url(id: &str) -> String {
 /// Renders Markdown. `heading_offset` shifts heading levels (1 makes `#` an h2), used for
 /// provider descriptions that sit below the page's own headings.
 pub fn render(source: &str, heading_offset: u8) -> Rendered {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_SMART_PUNCTUATION;
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
     let mut out = Rendered::default();
     let mut used_ids: HashSet<String> = HashSet::new();
     let mut events: Vec<Event> = Vec::new();
@@ -195,13 +192,11 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b.id_prefix(None);
     // The site makes no request to another host (and its Content-Security-Policy would block
     // one): an image from elsewhere keeps its alt text but loses its address.
-    b.attribute_filter(|element, attribute, value| {
-        if element == "img" && attribute == "src" && crate::audit::is_external(value) {
-            None
-        } else {
-            Some(value.into())
-        }
-    });
+    b.attribute_filter(
+        |element, attribute, value| {
+            if element == "img" && attribute == "src" && crate::audit::is_external(value) { None } else { Some(value.into()) }
+        },
+    );
     b
 });
 
@@ -230,7 +225,10 @@ mod tests {
 
     #[test]
     fn headings_get_ids_and_links_are_rewritten() {
-        let r = render("## The day-6 duty\n\nSee [referrals](@/guide/referrals/making-a-referral.md#what-to-send) and [a provider](@provider/ribble-vale).\n\n## The day-6 duty\n", 0);
+        let r = render(
+            "## The day-6 duty\n\nSee [referrals](@/guide/referrals/making-a-referral.md#what-to-send) and [a provider](@provider/ribble-vale).\n\n## The day-6 duty\n",
+            0,
+        );
         assert_eq!(r.headings[0].id, "the-day-6-duty");
         assert_eq!(r.headings[1].id, "the-day-6-duty-1");
         assert!(r.html.contains("href=\"/guide/referrals/making-a-referral/#what-to-send\""), "{}", r.html);
@@ -240,7 +238,10 @@ mod tests {
 
     #[test]
     fn scripts_and_handlers_never_survive() {
-        let r = render("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n\n<a href=\"JaVaScRiPt:alert(1)\">y</a>", 0);
+        let r = render(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n\n<a href=\"JaVaScRiPt:alert(1)\">y</a>",
+            0,
+        );
         let h = r.html.to_lowercase();
         assert!(!h.contains("<script"), "{h}");
         assert!(!h.contains("onerror"), "{h}");

@@ -69,7 +69,9 @@ pub fn check_target(target: &Path, root: &Path) -> Result<(), OutputError> {
         Ok(_) => {
             let empty = std::fs::read_dir(&abs).map_err(io(&abs))?.next().is_none();
             if !empty && !abs.join(MARKER).exists() {
-                return refuse("the folder already holds files that apdir did not write (it has no .apdir-output marker); empty it or choose another `output_dir`");
+                return refuse(
+                    "the folder already holds files that apdir did not write (it has no .apdir-output marker); empty it or choose another `output_dir`",
+                );
             }
         }
         Err(_) => {}
@@ -407,10 +409,8 @@ impl Staging {
     pub fn create(target: &Path, root: &Path) -> Result<Staging, OutputError> {
         check_target(target, root)?;
         let target = absolute(target);
-        let parent = target
-            .parent()
-            .ok_or_else(|| OutputError::Refused { path: target.clone(), reason: "it has no parent folder".into() })?
-            .to_path_buf();
+        let parent =
+            target.parent().ok_or_else(|| OutputError::Refused { path: target.clone(), reason: "it has no parent folder".into() })?.to_path_buf();
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
         recover(&parent, &name, &target);
@@ -421,24 +421,15 @@ impl Staging {
         // Claim the spare (the site before the current one) by renaming it: two builds at
         // once cannot both have it. Only a real folder apdir marked as its own is reused.
         let spare = spare_path(&parent, &name);
-        let reusable = std::fs::symlink_metadata(&spare).is_ok_and(|m| m.is_dir())
-            && std::fs::symlink_metadata(spare.join(MARKER)).is_ok_and(|m| m.is_file());
+        let reusable =
+            std::fs::symlink_metadata(&spare).is_ok_and(|m| m.is_dir()) && std::fs::symlink_metadata(spare.join(MARKER)).is_ok_and(|m| m.is_file());
         let reused = if reusable && std::fs::rename(&spare, &dir).is_ok() {
             Some(Default::default())
         } else {
             std::fs::create_dir(&dir).map_err(io(&dir))?;
             None
         };
-        Ok(Staging {
-            dir,
-            target,
-            parent,
-            name,
-            files: Default::default(),
-            bytes: Default::default(),
-            reused,
-            done: false,
-        })
+        Ok(Staging { dir, target, parent, name, files: Default::default(), bytes: Default::default(), reused, done: false })
     }
 
     pub fn path(&self) -> &Path {
@@ -450,14 +441,10 @@ impl Staging {
         if let Some(written) = self.reused.take() {
             prune(&self.dir, &written.into_inner().unwrap_or_else(|e| e.into_inner()));
         }
-        std::fs::write(self.dir.join(MARKER), "This folder was written by apdir. `apdir build` replaces it whole.\n")
-            .map_err(io(&self.dir))?;
+        std::fs::write(self.dir.join(MARKER), "This folder was written by apdir. `apdir build` replaces it whole.\n").map_err(io(&self.dir))?;
         swap_in(&self.dir, &self.target, &self.parent, &self.name)?;
         self.done = true;
-        Ok(Published {
-            files: self.files.load(std::sync::atomic::Ordering::Relaxed),
-            bytes: self.bytes.load(std::sync::atomic::Ordering::Relaxed),
-        })
+        Ok(Published { files: self.files.load(std::sync::atomic::Ordering::Relaxed), bytes: self.bytes.load(std::sync::atomic::Ordering::Relaxed) })
     }
 
     /// Throws the staged files away; the previous site is untouched.
@@ -743,8 +730,7 @@ fn keep_as_spare(old: &Path, parent: &Path, name: &str) {
 /// Removes a folder tree, unlinking files on every core (a site has thousands of them).
 /// Best effort: whatever is left is cleaned up by the next build.
 pub fn remove_tree(dir: &Path) {
-    let entries: Vec<walkdir::DirEntry> =
-        walkdir::WalkDir::new(dir).follow_links(false).into_iter().filter_map(Result::ok).collect();
+    let entries: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(dir).follow_links(false).into_iter().filter_map(Result::ok).collect();
     entries.par_iter().filter(|e| !e.file_type().is_dir()).for_each(|e| {
         let _ = std::fs::remove_file(e.path());
     });

@@ -12,17 +12,12 @@ fn write_new(path: &Path, text: &str) -> Result<(), Error> {
         std::fs::create_dir_all(parent).map_err(|e| Error::Usage(format!("cannot create {}: {e}", parent.display())))?;
     }
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::Usage(format!(
-                "{} already exists; apdir never overwrites a file. Choose another name or edit that file.",
-                path.display()
-            )),
-            _ => Error::Usage(format!("cannot create {}: {e}", path.display())),
-        })?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            Error::Usage(format!("{} already exists; apdir never overwrites a file. Choose another name or edit that file.", path.display()))
+        }
+        _ => Error::Usage(format!("cannot create {}: {e}", path.display())),
+    })?;
     f.write_all(text.as_bytes()).map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))
 }
 
@@ -131,7 +126,7 @@ pub fn new_provider(root: &Path, name: &str, today: Date) -> Result<PathBuf, Err
 /// `apdir new guide "Title" [--section guide/referrals]`: writes content/<section>/<slug>.md.
 pub fn new_guide(root: &Path, title: &str, section: &str, today: Date) -> Result<PathBuf, Error> {
     let section = section.trim_matches('/');
-    if section.split('/').any(|p| p == ".." || p == "." ) {
+    if section.split('/').any(|p| p == ".." || p == ".") {
         return Err(Error::Usage("the section must be a folder below content/, without `..`".into()));
     }
     let slug = slugify(title);
@@ -187,9 +182,18 @@ pub fn init(dir: &Path, today: Date) -> Result<(), Error> {
     }
     let config = "# apdir site settings: see the README, \"Site settings\".\ntitle = \"Alternative provision directory\"\nbase_url = \"https://ap.example.gov.uk\"\nauthority = \"Example Council\"\ncontact_email = \"ap.team@example.gov.uk\"\ndescription = \"Find alternative provision and read the authority's good-practice guide.\"\ntheme = \"default\"\noutput_dir = \"public\"\npostcodes = \"data/postcodes.csv\"\nboundaries = \"areas/districts.geojson\"\ncontext_areas = [\"E06000008\", \"E06000009\"]\n";
     write_new(&dir.join("apdir.toml"), config)?;
-    write_new(&dir.join("content/_index.md"), "+++\ntitle = \"Alternative provision\"\nsummary = \"Find a placement and read the good-practice guide.\"\n+++\n\nThis site helps schools find suitable alternative provision.\n")?;
-    write_new(&dir.join("content/guide/_index.md"), "+++\ntitle = \"Good-practice guide\"\nsummary = \"How to use alternative provision well.\"\nweight = 1\n+++\n\nThe authority's guidance for schools.\n")?;
-    write_new(&dir.join("content/accessibility.md"), "+++\ntitle = \"Accessibility statement\"\nsummary = \"How accessible this website is and how to report a problem.\"\n+++\n\nWe want as many people as possible to be able to use this website.\n\n## Reporting a problem\n\nEmail the AP team.\n")?;
+    write_new(
+        &dir.join("content/_index.md"),
+        "+++\ntitle = \"Alternative provision\"\nsummary = \"Find a placement and read the good-practice guide.\"\n+++\n\nThis site helps schools find suitable alternative provision.\n",
+    )?;
+    write_new(
+        &dir.join("content/guide/_index.md"),
+        "+++\ntitle = \"Good-practice guide\"\nsummary = \"How to use alternative provision well.\"\nweight = 1\n+++\n\nThe authority's guidance for schools.\n",
+    )?;
+    write_new(
+        &dir.join("content/accessibility.md"),
+        "+++\ntitle = \"Accessibility statement\"\nsummary = \"How accessible this website is and how to report a problem.\"\n+++\n\nWe want as many people as possible to be able to use this website.\n\n## Reporting a problem\n\nEmail the AP team.\n",
+    )?;
     new_guide(dir, "Making a referral", "guide", today)?;
     new_provider(dir, "Example Learning Centre", today)?;
     write_new(&dir.join("data/postcodes.csv"), POSTCODES)?;

@@ -11,9 +11,9 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::geo::{Area, Postcodes};
 use crate::load::guidance::ContentAsset;
+use crate::load::providers::LoadedProvider;
 use crate::model::date::Date;
 use crate::model::guide::GuidePage;
-use crate::load::providers::LoadedProvider;
 use crate::validate::ValidProvider;
 
 /// Which audience a build is for. Decided once, before rendering: the view models
@@ -196,7 +196,27 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, gaps: OnceLock::new(), warnings: diagnostics, build_cache: None, cache_use: Default::default(), index_dir: None, staged_index: OnceLock::new(), export_memo: None, search_memo: None, access_memo: None })
+        Ok(Site {
+            root: root.to_path_buf(),
+            profile,
+            config,
+            today,
+            providers,
+            pages,
+            assets,
+            areas,
+            postcodes,
+            area_figures,
+            gaps: OnceLock::new(),
+            warnings: diagnostics,
+            build_cache: None,
+            cache_use: Default::default(),
+            index_dir: None,
+            staged_index: OnceLock::new(),
+            export_memo: None,
+            search_memo: None,
+            access_memo: None,
+        })
     }
 
     /// The raw gap analysis (supply, demand and access per area), worked out on first use.

@@ -97,7 +97,13 @@ fn change(prev: Option<Count>, now: Option<Count>) -> (String, bool) {
     match (prev.and_then(Count::value), now.and_then(Count::value)) {
         (Some(p), Some(n)) => {
             let d = n as i64 - p as i64;
-            let sign = if d > 0 { "+" } else if d < 0 { "−" } else { "" };
+            let sign = if d > 0 {
+                "+"
+            } else if d < 0 {
+                "−"
+            } else {
+                ""
+            };
             let abs = thousands(d.unsigned_abs());
             let text = if p == 0 {
                 format!("{sign}{abs}")
@@ -166,9 +172,8 @@ pub fn chart(name: &str, periods: &[String], pex: &[Option<u64>], sus: &[Option<
     const H: f64 = 210.0;
     let first = periods.first().map(String::as_str).unwrap_or("");
     let last = periods.last().map(String::as_str).unwrap_or("");
-    let label = format!(
-        "Chart of permanent exclusions and suspensions in {name}, {first} to {last}. The same figures are in the table that follows."
-    );
+    let label =
+        format!("Chart of permanent exclusions and suspensions in {name}, {first} to {last}. The same figures are in the table that follows.");
     let mut s = String::new();
     let _ = write!(
         s,
@@ -193,7 +198,10 @@ pub fn chart(name: &str, periods: &[String], pex: &[Option<u64>], sus: &[Option<
         let y = |v: u64| y0 - (y0 - y1) * v as f64 / max as f64;
         let _ = write!(s, r##"<g font-size="12" fill="#0b0c0c"><text x="{x0}" y="40" font-weight="bold">{}</text>"##, esc(title));
         // Axes, gridline at the middle, and tick labels.
-        let _ = write!(s, r##"<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#505a5f"/><line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#505a5f"/>"##);
+        let _ = write!(
+            s,
+            r##"<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#505a5f"/><line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#505a5f"/>"##
+        );
         for v in [0, max / 2, max] {
             let yy = y(v);
             if v > 0 {
@@ -241,11 +249,8 @@ pub fn chart(name: &str, periods: &[String], pex: &[Option<u64>], sus: &[Option<
 
 /// Every in-scope area with figures, sorted by name.
 pub fn districts(site: &Site) -> Vec<District> {
-    let mut figs: Vec<&AreaFigures> = site
-        .area_figures
-        .iter()
-        .filter(|f| f.in_scope && site.areas.iter().find(|a| a.code == f.code).is_none_or(|a| a.in_scope))
-        .collect();
+    let mut figs: Vec<&AreaFigures> =
+        site.area_figures.iter().filter(|f| f.in_scope && site.areas.iter().find(|a| a.code == f.code).is_none_or(|a| a.in_scope)).collect();
     figs.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.code.cmp(&b.code)));
     figs.into_iter()
         .map(|f| {
@@ -324,7 +329,11 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagn
     c.insert("districts", &districts);
     c.insert("rising", &rising);
     c.insert("rise_percent", &RISE_PERCENT);
-    vec![templates.render("dashboard_exclusions.html", &c).map(|html| OutputFile { path: "dashboard/exclusions/index.html".into(), body: Body::Bytes(html.into_bytes()) })]
+    vec![
+        templates
+            .render("dashboard_exclusions.html", &c)
+            .map(|html| OutputFile { path: "dashboard/exclusions/index.html".into(), body: Body::Bytes(html.into_bytes()) }),
+    ]
 }
 
 #[cfg(test)]

@@ -93,8 +93,7 @@ pub fn providers(
 ) -> (Vec<ValidProvider>, Vec<Diagnostic>) {
     // An area's code, or the code of a larger area the boundary file nests it in (a ward's
     // district), so district codes stay valid when the boundaries are wards.
-    let area_codes: HashSet<&str> =
-        areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
+    let area_codes: HashSet<&str> = areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
     let mut diagnostics = Vec::new();
     let mut valid = Vec::with_capacity(loaded.len());
     let mut seen_ids: HashMap<String, crate::load::tomldoc::TomlDoc> = HashMap::new();
@@ -496,7 +495,20 @@ pub fn guide(pages: &[GuidePage], provider_ids: &HashSet<&str>) -> Vec<Diagnosti
         }
     }
     let by_path: HashMap<&str, &GuidePage> = pages.iter().map(|p| (p.rel_path.as_str(), p)).collect();
-    let reserved = ["/providers/", "/districts/", "/tiers/", "/needs/", "/key-stages/", "/search/", "/data/", "/api/", "/dashboard/", "/areas/", "/css/", "/js/"];
+    let reserved = [
+        "/providers/",
+        "/districts/",
+        "/tiers/",
+        "/needs/",
+        "/key-stages/",
+        "/search/",
+        "/data/",
+        "/api/",
+        "/dashboard/",
+        "/areas/",
+        "/css/",
+        "/js/",
+    ];
     for p in pages {
         if let Some(r) = reserved.iter().find(|r| p.url.starts_with(**r)) {
             out.push(

@@ -99,7 +99,8 @@ fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
     assert!(page(&built, "data/providers.json").contains("https://moved.example/providers/second/"));
 
     // Per-location ORUK files are turned on, then off: they come and go with the setting.
-    let locations = |built: &BTreeMap<String, Vec<u8>>| built.keys().filter(|p| p.starts_with("api/v3/locations/") && !p.ends_with("/index.json")).count();
+    let locations =
+        |built: &BTreeMap<String, Vec<u8>>| built.keys().filter(|p| p.starts_with("api/v3/locations/") && !p.ends_with("/index.json")).count();
     let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
     site.write("apdir.toml", &format!("{config}\n[exports]\noruk_extras = true\n"));
     let built = cached(&site);
@@ -208,7 +209,8 @@ fn the_search_index_is_put_in_place_only_when_the_site_is_published() {
     assert!(site.build().is_err(), "a template error fails the build");
     assert_eq!(search_urls(&site, "zanzibarian"), vec!["/guide/".to_string()], "the published site's index");
     assert!(search_urls(&site, "quixotical").is_empty());
-    let left: Vec<String> = std::fs::read_dir(site.root().join(".apdir")).unwrap().filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let left: Vec<String> =
+        std::fs::read_dir(site.root().join(".apdir")).unwrap().filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(left.iter().all(|n| !n.starts_with(".index.")), "nothing staged is left behind: {left:?}");
 
     // Once the build succeeds, the new index is in place.

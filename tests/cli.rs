@@ -10,7 +10,15 @@ fn apdir(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn every_command_has_help() {
-    for cmd in [vec!["--help"], vec!["build", "--help"], vec!["check", "--help"], vec!["new", "--help"], vec!["new", "provider", "--help"], vec!["new", "guide", "--help"], vec!["init", "--help"]] {
+    for cmd in [
+        vec!["--help"],
+        vec!["build", "--help"],
+        vec!["check", "--help"],
+        vec!["new", "--help"],
+        vec!["new", "provider", "--help"],
+        vec!["new", "guide", "--help"],
+        vec!["init", "--help"],
+    ] {
         let out = apdir(&cmd);
         assert!(out.status.success(), "{cmd:?}");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"), "{cmd:?}");

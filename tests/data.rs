@@ -122,7 +122,12 @@ fn canary_never_reaches_the_public_site_but_does_reach_the_internal_one() {
 
     // `apdir export` with the public profile is just as clean.
     let exported = out.path().join("export");
-    apdir::export(&BuildOptions { no_cache: false, root: site.path().into(), output: None, load: load_options(Profile::Public) }, Format::ALL, &exported).unwrap();
+    apdir::export(
+        &BuildOptions { no_cache: false, root: site.path().into(), output: None, load: load_options(Profile::Public) },
+        Format::ALL,
+        &exported,
+    )
+    .unwrap();
     let hits = files_containing(&exported, needles);
     assert!(hits.is_empty(), "internal data in the public export:\n{}", hits.join("\n"));
 
@@ -196,7 +201,8 @@ fn the_internal_build_refuses_the_public_output_folder() {
     assert!(apdir::export(&options, Format::ALL, &elsewhere).is_err());
     assert!(!public.exists());
     // Its own default folder is fine, and differs from the public one.
-    let report = apdir::build(&BuildOptions { no_cache: false, root: site.path().into(), output: None, load: load_options(Profile::Internal) }).unwrap();
+    let report =
+        apdir::build(&BuildOptions { no_cache: false, root: site.path().into(), output: None, load: load_options(Profile::Internal) }).unwrap();
     assert!(report.output.ends_with("public-internal"), "{}", report.output.display());
 }
 
@@ -267,7 +273,10 @@ fn json_csv_and_geojson_exports() {
         assert!(f["properties"]["postcode"].is_null());
         let area = site.area(f["properties"]["district"].as_str().unwrap()).unwrap();
         let c = &f["geometry"]["coordinates"];
-        assert!((c[0].as_f64().unwrap() - area.centre.0).abs() < 1e-5 && (c[1].as_f64().unwrap() - area.centre.1).abs() < 1e-5, "masked site not at its district's centre");
+        assert!(
+            (c[0].as_f64().unwrap() - area.centre.0).abs() < 1e-5 && (c[1].as_f64().unwrap() - area.centre.1).abs() < 1e-5,
+            "masked site not at its district's centre"
+        );
     }
 }
 
@@ -374,7 +383,14 @@ fn every_open_referral_file_is_valid_against_the_oruk_schemas() {
         }
     }
     assert_eq!(checked, files.len());
-    for p in ["api/v3/index.json", "api/v3/organizations/index.json", "api/v3/locations/index.json", "api/v3/service_at_locations/index.json", "api/v3/taxonomies/index.json", "api/v3/taxonomy_terms/index.json"] {
+    for p in [
+        "api/v3/index.json",
+        "api/v3/organizations/index.json",
+        "api/v3/locations/index.json",
+        "api/v3/service_at_locations/index.json",
+        "api/v3/taxonomies/index.json",
+        "api/v3/taxonomy_terms/index.json",
+    ] {
         assert!(files.contains_key(p), "missing {p}");
     }
 }
@@ -412,7 +428,8 @@ fn organisation_and_location_files_are_written_only_when_asked_for() {
         }
     }
     // Everything else is the same with or without the extras.
-    let mut rest: Vec<&String> = files.keys().filter(|p| !per_item(&files, "organizations").contains(p) && !per_item(&files, "locations").contains(p)).collect();
+    let mut rest: Vec<&String> =
+        files.keys().filter(|p| !per_item(&files, "organizations").contains(p) && !per_item(&files, "locations").contains(p)).collect();
     rest.sort();
     let mut before: Vec<&String> = default.keys().collect();
     before.sort();
@@ -553,11 +570,7 @@ fn a_messy_spreadsheet_imports_what_it_can_and_reports_the_rest() {
     assert!(problems.contains("row 8: repeats row 7 exactly"), "{problems}");
     assert!(problems.contains("row 9, column `Max hours`: differs from row 7"), "{problems}");
     // The record with no tiers fails the core's validation and is not written.
-    assert!(
-        report.diagnostics.errors().any(|d| d.file.as_ref().is_some_and(|f| f.name.contains("row 10"))),
-        "{}",
-        report.diagnostics.render(false)
-    );
+    assert!(report.diagnostics.errors().any(|d| d.file.as_ref().is_some_and(|f| f.name.contains("row 10"))), "{}", report.diagnostics.render(false));
     assert!(!report.ok());
 
     // Moss Lane: spaces trimmed, two rows became two sites; written and valid.

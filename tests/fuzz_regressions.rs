@@ -6,7 +6,11 @@ use std::path::Path;
 
 fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = match std::fs::read_dir(dir) {
-        Ok(d) => d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))).collect(),
+        Ok(d) => d
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .collect(),
         Err(_) => Vec::new(),
     };
     out.sort();

@@ -4,12 +4,8 @@
 mod common;
 use common::*;
 
-const PAYLOADS: &[&str] = &[
-    "<script>alert('x')</script>",
-    "<img src=x onerror=alert(1)>",
-    "\"><svg onload=alert(1)>",
-    "</script><script>alert(2)</script>",
-];
+const PAYLOADS: &[&str] =
+    &["<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "\"><svg onload=alert(1)>", "</script><script>alert(2)</script>"];
 
 /// Every start tag in the output (`<name ...>`), lower-cased. Escaped text (`&lt;script&gt;`)
 /// is text, not markup, so it is not a tag.

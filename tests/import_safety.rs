@@ -42,15 +42,7 @@ fn row(id: &str, name: &str, pc: &str, tiers: &str, next_visit: &str) -> String 
 fn run(root: &Path, rows: &[String], force: bool) -> ImportReport {
     let sheet = root.join("sheet.csv");
     std::fs::write(&sheet, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
-    import(&ImportOptions {
-        root: root.into(),
-        csv: sheet,
-        mapping: None,
-        force,
-        dry_run: false,
-        today: Date::parse("2026-11-25"),
-    })
-    .unwrap()
+    import(&ImportOptions { root: root.into(), csv: sheet, mapping: None, force, dry_run: false, today: Date::parse("2026-11-25") }).unwrap()
 }
 
 fn names(report: &ImportReport) -> Vec<String> {
@@ -66,11 +58,7 @@ fn an_existing_record_is_left_byte_identical_without_force_and_replaced_with_it(
 
     let report = run(dir.path(), std::slice::from_ref(&same_id), false);
     assert!(report.written.is_empty(), "{:?}", report.written);
-    assert!(
-        report.problems.iter().any(|p| p.row == 2 && p.column == "id" && p.reason.contains("--force")),
-        "{:?}",
-        report.problems
-    );
+    assert!(report.problems.iter().any(|p| p.row == 2 && p.column == "id" && p.reason.contains("--force")), "{:?}", report.problems);
     assert_eq!(std::fs::read(&path).unwrap(), before, "the record changed without --force");
 
     let report = run(dir.path(), &[same_id], true);
@@ -107,7 +95,11 @@ fn a_row_that_fails_writes_nothing_for_that_row() {
         assert!(!providers.join("no-tiers.toml").exists(), "a record that fails validation was written");
         assert!(!providers.join("bad-date.toml").exists(), "a row with an unreadable cell was written");
         assert!(report.problems.iter().any(|p| p.row == 4 && p.reason.contains("is not a date")), "{:?}", report.problems);
-        assert!(report.diagnostics.errors().any(|d| d.file.as_ref().is_some_and(|f| f.name.contains("row 3"))), "{}", report.diagnostics.render(false));
+        assert!(
+            report.diagnostics.errors().any(|d| d.file.as_ref().is_some_and(|f| f.name.contains("row 3"))),
+            "{}",
+            report.diagnostics.render(false)
+        );
         assert_eq!(std::fs::read(&existing_path).unwrap(), before, "force={force}: a failed row changed the existing record");
         let mut files: Vec<String> = std::fs::read_dir(&providers).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         files.sort();

@@ -12,9 +12,7 @@ const ROUNDS: usize = 10;
 
 fn build_cmd(site: &TestSite) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_apdir"));
-    c.args(["--root", site.root().to_str().unwrap(), "build", "--today", "2026-11-25", "--quiet"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    c.args(["--root", site.root().to_str().unwrap(), "build", "--today", "2026-11-25", "--quiet"]).stdout(Stdio::null()).stderr(Stdio::piped());
     c
 }
 

@@ -75,7 +75,12 @@ fn symlink_loops_neither_hang_nor_lose_files_silently() {
     std::os::unix::fs::symlink(root.join("content"), root.join("content/guide/loop")).unwrap();
     std::os::unix::fs::symlink("/", root.join("content/escape")).unwrap();
     let report = within(60, move || {
-        let options = apdir::BuildOptions { no_cache: false, root: root.clone(), output: None, load: apdir::LoadOptions { today: Some(today()), ..Default::default() } };
+        let options = apdir::BuildOptions {
+            no_cache: false,
+            root: root.clone(),
+            output: None,
+            load: apdir::LoadOptions { today: Some(today()), ..Default::default() },
+        };
         apdir::build(&options).map(|r| (r.providers, r.warnings.render(false))).map_err(|e| render_err(&e))
     })
     .unwrap_or_else(|e| panic!("{e}"));

@@ -22,7 +22,11 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
     site.provider("test-provider", VALID_PROVIDER);
     let theme = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("themes/default"), &theme.path().join("default"));
-    std::fs::write(theme.path().join("default/templates/provider.html"), "{% extends \"base.html\" %}{% block content %}{{ provider.no_such_field }}{% endblock %}").unwrap();
+    std::fs::write(
+        theme.path().join("default/templates/provider.html"),
+        "{% extends \"base.html\" %}{% block content %}{{ provider.no_such_field }}{% endblock %}",
+    )
+    .unwrap();
     let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
     let themes_line = config.lines().find(|l| l.starts_with("themes_dir")).unwrap().to_string();
     site.write("apdir.toml", &config.replace(&themes_line, &format!("themes_dir = {:?}", theme.path().to_string_lossy())));

@@ -108,12 +108,16 @@ fn distinct_pages_with_one_address_are_an_error_not_an_overwrite() {
     // say so instead of letting one page silently replace the other.
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::write(root.join("apdir.toml"), format!(
-        "title = \"T\"\nbase_url = \"https://t.example\"\nauthority = \"T\"\nthemes_dir = {:?}\npostcodes = {:?}\nboundaries = {:?}\n",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/themes"),
-        concat!(env!("CARGO_MANIFEST_DIR"), "/data/postcodes.csv"),
-        concat!(env!("CARGO_MANIFEST_DIR"), "/areas/districts.geojson"),
-    )).unwrap();
+    std::fs::write(
+        root.join("apdir.toml"),
+        format!(
+            "title = \"T\"\nbase_url = \"https://t.example\"\nauthority = \"T\"\nthemes_dir = {:?}\npostcodes = {:?}\nboundaries = {:?}\n",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/themes"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/data/postcodes.csv"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/areas/districts.geojson"),
+        ),
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("content/guide")).unwrap();
     for name in ["Day 6.md", "day-6.md"] {
         std::fs::write(root.join("content/guide").join(name), "+++\ntitle = \"Day 6\"\nsummary = \"x\"\n+++\nText.\n").unwrap();
@@ -146,9 +150,15 @@ fn grid(counts: &[Vec<u64>]) -> (Vec<Shown>, Vec<Sum>) {
     for (r, row) in counts.iter().enumerate() {
         for (c, &v) in row.iter().enumerate() {
             cells[at(r, c)] = Shown::Value(v);
-            if let Shown::Value(t) = &mut cells[at(r, cols)] { *t += v }
-            if let Shown::Value(t) = &mut cells[at(rows, c)] { *t += v }
-            if let Shown::Value(t) = &mut cells[at(rows, cols)] { *t += v }
+            if let Shown::Value(t) = &mut cells[at(r, cols)] {
+                *t += v
+            }
+            if let Shown::Value(t) = &mut cells[at(rows, c)] {
+                *t += v
+            }
+            if let Shown::Value(t) = &mut cells[at(rows, cols)] {
+                *t += v
+            }
         }
     }
     let mut sums = Vec::new();
@@ -172,7 +182,10 @@ fn no_total_gives_a_count_away(out: &[Shown], sums: &[Sum]) -> Result<(), TestCa
         prop_assert!(
             !(unknown.len() == 1 && out[unknown[0]] == Shown::Hidden),
             "published total {:?} at {} with one hidden member {} recovers it: {:?}",
-            out[s.total], s.total, unknown[0], out
+            out[s.total],
+            s.total,
+            unknown[0],
+            out
         );
     }
     Ok(())
@@ -206,14 +219,17 @@ fn upstream(c: Option<u64>) -> String {
 /// An area's figures file (`areas/<code>.toml`), with some counts absent and some hidden
 /// upstream (`"c"`, drawn as `u64::MAX`).
 fn area_figures(code: &str, pupils: u64, counts: &[Option<u64>]) -> apdir::model::area::AreaFigures {
-    let keys = ["permanent_exclusions", "la_arranged_ap", "school_arranged_ap", "section19_health", "home_tuition", "part_time_timetables", "suspensions"];
+    let keys =
+        ["permanent_exclusions", "la_arranged_ap", "school_arranged_ap", "section19_health", "home_tuition", "part_time_timetables", "suspensions"];
     let mut t = format!("code = \"{code}\"\nname = \"Area {code}\"\nperiod = \"2024/25\"\n[pupils]\ntotal_5_16 = {pupils}\n[demand]\n");
     for (k, c) in keys.iter().zip(counts) {
         if c.is_some() {
             t.push_str(&format!("{k} = {}\n", upstream(*c)));
         }
     }
-    for (section, names, from) in [("by_key_stage", &["ks1", "ks2", "ks3", "ks4"][..], 7), ("by_tier", &["tier1", "tier2", "tier3"][..], 11), ("by_need", &["medical"][..], 14)] {
+    for (section, names, from) in
+        [("by_key_stage", &["ks1", "ks2", "ks3", "ks4"][..], 7), ("by_tier", &["tier1", "tier2", "tier3"][..], 11), ("by_need", &["medical"][..], 14)]
+    {
         t.push_str(&format!("[demand.{section}]\n"));
         for (i, n) in names.iter().enumerate() {
             if let Some(c) = counts[from + i] {

@@ -60,12 +60,35 @@ fn stale_and_suspended_providers_are_flagged() {
 #[test]
 fn listing_pages_exist_for_every_district_tier_need_and_key_stage() {
     let (_tmp, files) = build_sample();
-    for district in ["burnley", "chorley", "fylde", "hyndburn", "lancaster", "pendle", "preston", "ribble-valley", "rossendale", "south-ribble", "west-lancashire", "wyre"] {
+    for district in [
+        "burnley",
+        "chorley",
+        "fylde",
+        "hyndburn",
+        "lancaster",
+        "pendle",
+        "preston",
+        "ribble-valley",
+        "rossendale",
+        "south-ribble",
+        "west-lancashire",
+        "wyre",
+    ] {
         let html = page(&files, &format!("districts/{district}/index.html"));
         assert!(html.contains("class=\"card\""), "{district} lists at least one provider");
     }
     assert!(page(&files, "districts/preston/index.html").contains("/providers/ribbleside-short-stay-school/"));
-    for path in ["tiers/1/index.html", "tiers/2/index.html", "tiers/3/index.html", "needs/semh/index.html", "needs/ebsa-anxiety/index.html", "key-stages/ks3/index.html", "key-stages/ks5/index.html", "districts/index.html", "needs/index.html"] {
+    for path in [
+        "tiers/1/index.html",
+        "tiers/2/index.html",
+        "tiers/3/index.html",
+        "needs/semh/index.html",
+        "needs/ebsa-anxiety/index.html",
+        "key-stages/ks3/index.html",
+        "key-stages/ks5/index.html",
+        "districts/index.html",
+        "needs/index.html",
+    ] {
         assert!(files.contains_key(path), "{path}");
     }
     assert!(page(&files, "needs/semh/index.html").contains("Social, emotional and mental health"));

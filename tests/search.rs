@@ -56,10 +56,7 @@ fn stemming_typos_types_and_field_boosts() {
     // "excluded" and "excluding" share a stem; guide pages about exclusion come first.
     let a = top("excluded", Some(Kind::Guide));
     assert!(a.iter().any(|h| h.url.starts_with("/guide/exclusions/")), "{a:?}");
-    assert_eq!(
-        top("excluded", None).iter().map(|h| h.doc).collect::<Vec<_>>(),
-        top("EXCLUDED", None).iter().map(|h| h.doc).collect::<Vec<_>>()
-    );
+    assert_eq!(top("excluded", None).iter().map(|h| h.doc).collect::<Vec<_>>(), top("EXCLUDED", None).iter().map(|h| h.doc).collect::<Vec<_>>());
     // One typo in a long word.
     let t = top("timetabel", None);
     assert_eq!(t.first().map(|h| h.url.as_str()), Some("/guide/attendance/part-time-timetables/"));
@@ -182,7 +179,18 @@ fn the_export_ranks_like_tantivy() {
     for t in vocab.values() {
         assert!(postings.contains_key(t), "term {t} has no postings");
     }
-    for q in ["excluded", "part time timetable", "anxiety", "day 6", "tier 2 preston", "semh", "exclsion", "ehcp reintegration", "motor vehicle", "looked after children"] {
+    for q in [
+        "excluded",
+        "part time timetable",
+        "anxiety",
+        "day 6",
+        "tier 2 preston",
+        "semh",
+        "exclsion",
+        "ehcp reintegration",
+        "motor vehicle",
+        "looked after children",
+    ] {
         let tantivy = ix.search(q, &opts(None, 10)).unwrap();
         let ours = rank_from_export(&meta, &postings, &vocab, q);
         assert!(!tantivy.is_empty(), "{q}: no results");
@@ -214,7 +222,11 @@ fn shards_are_small_and_documents_carry_no_internal_data() {
     let last = ix.docs.len() - 1;
     let tail: serde_json::Value = serde_json::from_slice(&files[&format!("search/d/{}.json", last / per)]).unwrap();
     assert_eq!(tail[last % per]["u"], ix.docs[last].url.as_str());
-    let all: String = files.iter().filter(|(p, _)| p.starts_with("search/d/") || p.starts_with("finder/providers")).map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
+    let all: String = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("search/d/") || p.starts_with("finder/providers"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
     for p in &site().providers {
         if let Some(internal) = &p.provider.internal {
             for v in internal.values() {
@@ -260,7 +272,11 @@ fn finder_masks_exact_addresses_and_shards_postcodes_by_outcode() {
                 masked += 1;
                 let area = s.area(&placed.district).unwrap();
                 assert!((lat - area.centre.1).abs() < 0.01 && (lon - area.centre.0).abs() < 0.01, "{} is not at its district centre", vp.provider.id);
-                assert!(((lat - placed.lat).abs() > 0.0005 || (lon - placed.lon).abs() > 0.0005) && ((lat * 100.0).round() - lat * 100.0).abs() < 1e-6, "{} reveals its location", vp.provider.id);
+                assert!(
+                    ((lat - placed.lat).abs() > 0.0005 || (lon - placed.lon).abs() > 0.0005) && ((lat * 100.0).round() - lat * 100.0).abs() < 1e-6,
+                    "{} reveals its location",
+                    vp.provider.id
+                );
             } else {
                 assert!((lat - placed.lat).abs() < 0.001 && (lon - placed.lon).abs() < 0.001);
             }

@@ -99,7 +99,10 @@ fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
 
     // Add a provider, as a copy of another with a new id.
     let added = providers.join("added-provider.toml");
-    let text = std::fs::read_to_string(&p).unwrap().replace("id = \"barnoldswick-canal-crafts\"", "id = \"added-provider\"").replace("Zephyr Canal Crafts", "Added Provider");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("id = \"barnoldswick-canal-crafts\"", "id = \"added-provider\"")
+        .replace("Zephyr Canal Crafts", "Added Provider");
     std::fs::write(&added, text).unwrap();
     let r = preview.rebuild(std::slice::from_ref(&added)).unwrap();
     assert!(r.changed.contains(&"providers/added-provider/index.html".to_string()));
@@ -126,7 +129,8 @@ fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
     assert!(r.changed.contains(&"guide/index.html".to_string()), "{:?}", r.changed);
     assert_same_as_clean_build(&preview, root, "edit a guide page");
     let new_page = root.join("content/guide/new-page.md");
-    std::fs::write(&new_page, "+++\ntitle = \"A new page\"\nsummary = \"Added while serving.\"\nupdated = 2026-11-20\n+++\n\n## First\n\nText.\n").unwrap();
+    std::fs::write(&new_page, "+++\ntitle = \"A new page\"\nsummary = \"Added while serving.\"\nupdated = 2026-11-20\n+++\n\n## First\n\nText.\n")
+        .unwrap();
     preview.rebuild(std::slice::from_ref(&new_page)).unwrap();
     assert!(preview.files().contains_key("guide/new-page/index.html"));
     assert_same_as_clean_build(&preview, root, "add a guide page");
@@ -158,7 +162,11 @@ fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
     assert_ne!(text, marked);
     std::fs::write(&template, marked).unwrap();
     let r = preview.rebuild(std::slice::from_ref(&template)).unwrap();
-    let provider_pages = preview.files().keys().filter(|k| k.starts_with("providers/") && !k.starts_with("providers/page/") && k.ends_with("/index.html") && k.matches('/').count() == 2).count();
+    let provider_pages = preview
+        .files()
+        .keys()
+        .filter(|k| k.starts_with("providers/") && !k.starts_with("providers/page/") && k.ends_with("/index.html") && k.matches('/').count() == 2)
+        .count();
     assert_eq!(r.rendered, provider_pages, "a provider.html edit should re-render the provider pages only");
     assert_same_as_clean_build(&preview, root, "edit a template");
 

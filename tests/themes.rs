@@ -7,10 +7,7 @@ use common::*;
 fn a_site_template_and_asset_override_the_theme() {
     let site = TestSite::new();
     site.provider("test-provider", VALID_PROVIDER);
-    site.write(
-        "templates/404.html",
-        "{% extends \"base.html\" %}{% block content %}<h1>Nothing here, {{ site.authority }}</h1>{% endblock %}",
-    );
+    site.write("templates/404.html", "{% extends \"base.html\" %}{% block content %}<h1>Nothing here, {{ site.authority }}</h1>{% endblock %}");
     site.write("static/css/site.css", "/* the council's own styles */\n");
     site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
     let out = site.output();
@@ -51,7 +48,8 @@ fn a_sites_provider_card_is_used_on_every_listing_page() {
     }
 
     // A site listing page written the earlier way, including the partial itself, still works.
-    let theme_listing = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/listing.html")).unwrap();
+    let theme_listing =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/listing.html")).unwrap();
     site.write("templates/listing.html", &theme_listing.replace("{{ p.html | safe }}", "{% include \"partials/provider_card.html\" %}"));
     site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
     let html = std::fs::read_to_string(out.join("providers/index.html")).unwrap();

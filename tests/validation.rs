@@ -301,7 +301,12 @@ fn config_numbers_the_rules_cannot_use_are_errors() {
     site.write("apdir.toml", &text);
     let d = site.errors();
     let found: Vec<(String, String)> = d.with_code("invalid-value").iter().map(|x| (x.location(), x.message.clone())).collect();
-    for (key, needle) in [("non_school_max_hours", "non_school_max_hours ="), ("vacancy_stale_days", "vacancy_stale_days ="), ("qa_due_soon_days", "qa_due_soon_days ="), ("page_size", "page_size =")] {
+    for (key, needle) in [
+        ("non_school_max_hours", "non_school_max_hours ="),
+        ("vacancy_stale_days", "vacancy_stale_days ="),
+        ("qa_due_soon_days", "qa_due_soon_days ="),
+        ("page_size", "page_size ="),
+    ] {
         let at = format!("apdir.toml:{}:", line_of(&text, needle));
         assert!(found.iter().any(|(l, m)| l.starts_with(&at) && m.contains(key)), "no error for {key} at {at}: {found:?}");
     }

@@ -187,9 +187,8 @@ pub fn counts_towards_supply(vp: &ValidProvider) -> bool {
 #[allow(clippy::needless_range_loop)] // tiers and key stages index several arrays at once
 pub fn analyse(site: &Site) -> GapReport {
     let figures: HashMap<&str, &AreaFigures> = site.area_figures.iter().map(|f| (f.code.as_str(), f)).collect();
-    let in_scope: Vec<usize> = (0..site.areas.len())
-        .filter(|&i| site.areas[i].in_scope && figures.get(site.areas[i].code.as_str()).is_none_or(|f| f.in_scope))
-        .collect();
+    let in_scope: Vec<usize> =
+        (0..site.areas.len()).filter(|&i| site.areas[i].in_scope && figures.get(site.areas[i].code.as_str()).is_none_or(|f| f.in_scope)).collect();
     let index_of: HashMap<&str, usize> = in_scope.iter().enumerate().map(|(pos, &i)| (site.areas[i].code.as_str(), pos)).collect();
     // Areas nested in a larger one (wards in a district), for service areas given as districts.
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -202,9 +201,11 @@ pub fn analyse(site: &Site) -> GapReport {
     let boxes: Vec<(f64, f64, f64, f64)> = in_scope
         .iter()
         .map(|&i| {
-            site.areas[i].rings.iter().flatten().fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, &(x, y)| {
-                (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y))
-            })
+            site.areas[i]
+                .rings
+                .iter()
+                .flatten()
+                .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, &(x, y)| (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y)))
         })
         .collect();
     let area_of_point = |district: &str, ward: &str, lon: f64, lat: f64| -> Option<usize> {
@@ -441,12 +442,7 @@ fn gaps_in_words(a: &AreaGaps) -> Vec<Gap> {
         gaps.push(Gap {
             tier: None,
             key_stage: None,
-            text: format!(
-                "{}: {} places per 1,000 pupils against a target of {}",
-                a.name,
-                fmt_rate(rate),
-                fmt_rate(a.places_per_1000_target)
-            ),
+            text: format!("{}: {} places per 1,000 pupils against a target of {}", a.name, fmt_rate(rate), fmt_rate(a.places_per_1000_target)),
         });
     }
     for t in 0..3 {

@@ -85,8 +85,19 @@ fn csv_field(s: &str) -> String {
 /// One row per area: the measures, the counts (after suppression), then the gaps in words.
 pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String {
     let mut header: Vec<String> = [
-        "area_code", "area_name", "period", "pupils_5_16", "places", "places_per_1000", "places_per_1000_target",
-        "demand_per_1000", "places_to_demand", "max_travel_miles", "access_tier1_pct", "access_tier2_pct", "access_tier3_pct",
+        "area_code",
+        "area_name",
+        "period",
+        "pupils_5_16",
+        "places",
+        "places_per_1000",
+        "places_per_1000_target",
+        "demand_per_1000",
+        "places_to_demand",
+        "max_travel_miles",
+        "access_tier1_pct",
+        "access_tier2_pct",
+        "access_tier3_pct",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -199,11 +210,8 @@ pub fn table(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> Stri
     let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for (n, r) in rows.iter().enumerate() {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(c, s)| if c == 0 { format!("{s:<w$}", w = widths[c]) } else { format!("{s:>w$}", w = widths[c]) })
-            .collect();
+        let line: Vec<String> =
+            r.iter().enumerate().map(|(c, s)| if c == 0 { format!("{s:<w$}", w = widths[c]) } else { format!("{s:>w$}", w = widths[c]) }).collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
         if n == 0 {
@@ -217,7 +225,10 @@ pub fn table(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> Stri
         out.push_str(&format!("- {g}\n"));
     }
     if public.suppressed {
-        out.push_str(&format!("\nCounts from 1 to {} are shown as c (with secondary suppression); use --raw for the internal figures.\n", public.threshold));
+        out.push_str(&format!(
+            "\nCounts from 1 to {} are shown as c (with secondary suppression); use --raw for the internal figures.\n",
+            public.threshold
+        ));
     }
     out
 }

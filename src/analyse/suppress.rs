@@ -88,12 +88,7 @@ pub fn apply(cells: &[Shown], sums: &[Sum], policy: Suppression) -> Vec<Shown> {
             // One unknown member of a published total can be recovered by subtraction (a
             // `Missing` member is unknown too, so it protects a hidden one).
             if unknown.len() == 1 && out[unknown[0]] == Shown::Hidden {
-                let next = sum
-                    .members
-                    .iter()
-                    .copied()
-                    .filter(|&m| matches!(out[m], Shown::Value(v) if v > 0))
-                    .min_by_key(|&m| (out[m].value(), m));
+                let next = sum.members.iter().copied().filter(|&m| matches!(out[m], Shown::Value(v) if v > 0)).min_by_key(|&m| (out[m].value(), m));
                 match next {
                     Some(m) => out[m] = Shown::Hidden,
                     None => out[sum.total] = Shown::Hidden,

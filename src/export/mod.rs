@@ -298,7 +298,12 @@ pub(crate) struct ListWriter<'a> {
 }
 
 impl<'a> ListWriter<'a> {
-    pub(crate) fn open(sink: &'a dyn Sink, path: &str, fields: serde_json::Map<String, Value>, list_key: &str) -> Result<ListWriter<'a>, OutputError> {
+    pub(crate) fn open(
+        sink: &'a dyn Sink,
+        path: &str,
+        fields: serde_json::Map<String, Value>,
+        list_key: &str,
+    ) -> Result<ListWriter<'a>, OutputError> {
         let empty = oruk::object_with_list(fields, list_key, std::iter::empty());
         let [before, after] = empty.slices()[..] else { unreachable!("an object around an empty list is two parts") };
         let mut out = sink.writer(path)?;
@@ -324,9 +329,7 @@ impl<'a> ListWriter<'a> {
 /// Providers in directory order (by name, then id).
 fn directory_order(site: &Site) -> Vec<&crate::validate::ValidProvider> {
     let mut order: Vec<&crate::validate::ValidProvider> = site.providers.iter().collect();
-    order.sort_by(|a, b| {
-        a.provider.name.to_lowercase().cmp(&b.provider.name.to_lowercase()).then(a.provider.id.cmp(&b.provider.id))
-    });
+    order.sort_by(|a, b| a.provider.name.to_lowercase().cmp(&b.provider.name.to_lowercase()).then(a.provider.id.cmp(&b.provider.id)));
     order
 }
 

@@ -139,7 +139,8 @@ fn location(r: &Value, l: &Value) -> Value {
             "address_type": "physical",
         }]);
     } else {
-        v["description"] = json!(format!("The address is not published, to keep pupils safe; the position is the centre of {}.", text(&l["district_name"])));
+        v["description"] =
+            json!(format!("The address is not published, to keep pupils safe; the position is the centre of {}.", text(&l["district_name"])));
     }
     let access: Vec<Value> = l["accessibility"]
         .as_array()
@@ -182,7 +183,10 @@ fn service_list_item(r: &Value, org: &Value) -> Value {
         v["assured_date"] = json!(d);
         v["last_modified"] = json!(format!("{d}T00:00:00Z"));
     }
-    let mut accreditations = vec![format!("Authority quality assurance: {}", crate::model::vocab::ListStatus::from_key(text(&r["quality_assurance"]["list_status"])).label())];
+    let mut accreditations = vec![format!(
+        "Authority quality assurance: {}",
+        crate::model::vocab::ListStatus::from_key(text(&r["quality_assurance"]["list_status"])).label()
+    )];
     if let Some(urn) = r["registration"]["urn"].as_str().filter(|u| !u.is_empty()) {
         accreditations.push(format!("URN {urn}"));
     }

@@ -148,13 +148,7 @@ const LOCATION: &[(&str, Kind)] = &[
     ("schedule", Schedule),
 ];
 
-const INTERNAL: &[(&str, Kind)] = &[
-    ("lead_officer", Text),
-    ("contract_value", Number),
-    ("contract_ends", Date),
-    ("qa_notes", Text),
-    ("notes", Text),
-];
+const INTERNAL: &[(&str, Kind)] = &[("lead_officer", Text), ("contract_value", Number), ("contract_ends", Date), ("qa_notes", Text), ("notes", Text)];
 
 /// Every column the import understands (costs up to `costs` numbered groups).
 pub fn columns(costs: usize, profile: Profile) -> Vec<Column> {
@@ -254,12 +248,9 @@ fn scalar(v: &Value) -> Cow<'_, str> {
 pub fn cell(v: Option<&Value>, kind: Kind) -> Cow<'_, str> {
     let Some(v) = v else { return Cow::Borrowed("") };
     match (kind, v) {
-        (Identifiers, Value::Array(a)) => Cow::Owned(
-            a.iter()
-                .map(|i| format!("{}:{}", scalar(&i["scheme"]), scalar(&i["id"])))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        (Identifiers, Value::Array(a)) => {
+            Cow::Owned(a.iter().map(|i| format!("{}:{}", scalar(&i["scheme"]), scalar(&i["id"]))).collect::<Vec<_>>().join("; "))
+        }
         (Schedule, Value::Array(a)) => Cow::Owned(
             a.iter()
                 .map(|s| {

@@ -27,8 +27,7 @@ pub struct Postcodes {
 /// Normalises what a person types: any case, any spacing. Returns `"PR7 1AA"` or `None` when
 /// it cannot be a full UK postcode.
 pub fn normalise_postcode(input: &str) -> Option<String> {
-    let compact: String =
-        input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    let compact: String = input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
     if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
         return None;
     }
@@ -45,8 +44,7 @@ pub fn normalise_postcode(input: &str) -> Option<String> {
 
 /// Normalises an outward code alone (`"pr7"` → `"PR7"`).
 pub fn normalise_outcode(input: &str) -> Option<String> {
-    let compact: String =
-        input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    let compact: String = input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
     is_outcode(&compact).then_some(compact)
 }
 
@@ -81,9 +79,7 @@ impl Postcodes {
         let mut lines = text.lines();
         let header = lines.next().unwrap_or("").trim_start_matches('\u{feff}');
         let cols: Vec<&str> = header.split(',').map(str::trim).collect();
-        let idx = |name: &str| {
-            cols.iter().position(|c| *c == name).ok_or_else(|| format!("the header has no `{name}` column"))
-        };
+        let idx = |name: &str| cols.iter().position(|c| *c == name).ok_or_else(|| format!("the header has no `{name}` column"));
         let (ip, ila, ilo, id) = (idx("postcode")?, idx("lat")?, idx("lon")?, idx("district_code")?);
         let iw = cols.iter().position(|c| *c == "ward_code");
         for (n, line) in lines.enumerate() {
@@ -96,15 +92,7 @@ impl Postcodes {
             let pc = normalise_postcode(get(ip)).ok_or_else(bad)?;
             let lat: f64 = get(ila).parse().map_err(|_| bad())?;
             let lon: f64 = get(ilo).parse().map_err(|_| bad())?;
-            map.insert(
-                pc,
-                PostcodeEntry {
-                    lat,
-                    lon,
-                    district: get(id).to_string(),
-                    ward: iw.map(get).unwrap_or("").to_string(),
-                },
-            );
+            map.insert(pc, PostcodeEntry { lat, lon, district: get(id).to_string(), ward: iw.map(get).unwrap_or("").to_string() });
         }
         Ok(Postcodes { map: std::sync::Arc::new(map) })
     }
@@ -152,10 +140,7 @@ pub fn load_areas(path: &Path, context_only: &[String]) -> Result<Vec<Area>, Str
 
 pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, String> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    let features = v
-        .get("features")
-        .and_then(|f| f.as_array())
-        .ok_or("not a GeoJSON FeatureCollection (no `features` array)")?;
+    let features = v.get("features").and_then(|f| f.as_array()).ok_or("not a GeoJSON FeatureCollection (no `features` array)")?;
     let mut out = Vec::new();
     for (i, f) in features.iter().enumerate() {
         let props = f.get("properties").ok_or(format!("feature {i} has no properties"))?;
@@ -168,15 +153,7 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         let parent = prop("lad_code").or_else(|| prop("parent"));
         // An area inside a context-only area (a ward of a neighbouring authority) is context too.
         let in_scope = !context_only.contains(&code) && !parent.as_ref().is_some_and(|p| context_only.contains(p));
-        out.push(Area {
-            parent,
-            slug: slugify(&name),
-            in_scope,
-            code,
-            name,
-            centre,
-            rings,
-        });
+        out.push(Area { parent, slug: slugify(&name), in_scope, code, name, centre, rings });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     // Two areas with one name (wards called "Park" in two districts) get the code added, so

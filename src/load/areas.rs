@@ -39,12 +39,7 @@ const TIER_KEYS: &[&str] = &["tier1", "tier2", "tier3"];
 /// the file name; an in-scope boundary area without figures is a warning.
 pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<Diagnostic>) {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml")).collect())
         .unwrap_or_default();
     paths.sort();
     let codes: HashSet<&str> = areas.iter().map(|a| a.code.as_str()).collect();
@@ -100,9 +95,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
             }
             if figures.targets.max_travel_miles <= 0.0 || figures.targets.places_per_1000_target < 0.0 {
                 diags.push(
-                    Diagnostic::error("invalid-target", "targets must be positive numbers")
-                        .in_file(&file, at(&path!["targets"]))
-                        .label("here"),
+                    Diagnostic::error("invalid-target", "targets must be positive numbers").in_file(&file, at(&path!["targets"])).label("here"),
                 );
             }
             // The breakdowns split the AP placements: say so when they do not add up.
@@ -115,10 +108,16 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
                         && sum != la + school
                     {
                         diags.push(
-                            Diagnostic::warning("breakdown-total", format!("`demand.{table}` adds up to {sum}, but the AP placements (LA-arranged + school-arranged) are {}", la + school))
-                                .in_file(&file, at(&path!["demand", table]))
-                                .label("does not add up")
-                                .help("each breakdown splits the AP placements; check the figures against the source"),
+                            Diagnostic::warning(
+                                "breakdown-total",
+                                format!(
+                                    "`demand.{table}` adds up to {sum}, but the AP placements (LA-arranged + school-arranged) are {}",
+                                    la + school
+                                ),
+                            )
+                            .in_file(&file, at(&path!["demand", table]))
+                            .label("does not add up")
+                            .help("each breakdown splits the AP placements; check the figures against the source"),
                         );
                     }
                 }
@@ -140,9 +139,17 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
         diagnostics.push(
             Diagnostic::warning(
                 "area-figures-missing",
-                format!("{} in the boundary file {} no figures: {}{more}", crate::diagnostics::plural(missing.len(), "area"), if missing.len() == 1 { "has" } else { "have" }, names.join(", ")),
+                format!(
+                    "{} in the boundary file {} no figures: {}{more}",
+                    crate::diagnostics::plural(missing.len(), "area"),
+                    if missing.len() == 1 { "has" } else { "have" },
+                    names.join(", ")
+                ),
             )
-            .help(format!("add `{}/<code>.toml` for each (see docs/areas.md); the gap report shows supply and access only for these areas", display_path(root, dir))),
+            .help(format!(
+                "add `{}/<code>.toml` for each (see docs/areas.md); the gap report shows supply and access only for these areas",
+                display_path(root, dir)
+            )),
         );
     }
     (out, diagnostics)

@@ -106,8 +106,7 @@ pub fn input_files(root: &Path, dir: &Path) -> (Vec<std::path::PathBuf>, Vec<Dia
 
 /// Reads a UTF-8 text file, dropping a byte-order mark and normalising CRLF line endings.
 pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             "file-too-large",
@@ -128,11 +127,8 @@ pub fn decode_text(bytes: Vec<u8>, name: &str) -> Result<String, Diagnostic> {
             let at = e.utf8_error().valid_up_to();
             let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
             let line = valid.matches('\n').count() + 1;
-            return Err(Diagnostic::error(
-                "not-utf8",
-                format!("{name}:{line}: the file is not UTF-8 text (bad byte at offset {at})"),
-            )
-            .help("save the file as UTF-8 (in Excel: \"CSV UTF-8\"; in most editors: File > Save with encoding > UTF-8)"));
+            return Err(Diagnostic::error("not-utf8", format!("{name}:{line}: the file is not UTF-8 text (bad byte at offset {at})"))
+                .help("save the file as UTF-8 (in Excel: \"CSV UTF-8\"; in most editors: File > Save with encoding > UTF-8)"));
         }
     };
     if let Some(stripped) = text.strip_prefix('\u{feff}') {

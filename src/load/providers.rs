@@ -46,12 +46,8 @@ pub fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
             _ => None,
         },
         [a, b] if key(a) == Some("offer") && key(b) == Some("hours_per_week") => Some(fields_of::<HoursRange>()),
-        [a, b, Index(_)] if key(a) == Some("organisation") && key(b) == Some("identifiers") => {
-            Some(fields_of::<Identifier>())
-        }
-        [a, Index(_), b, Index(_)] if key(a) == Some("locations") && key(b) == Some("schedule") => {
-            Some(fields_of::<Schedule>())
-        }
+        [a, b, Index(_)] if key(a) == Some("organisation") && key(b) == Some("identifiers") => Some(fields_of::<Identifier>()),
+        [a, Index(_), b, Index(_)] if key(a) == Some("locations") && key(b) == Some("schedule") => Some(fields_of::<Schedule>()),
         _ => None,
     }
 }
@@ -83,11 +79,9 @@ pub fn load_file(root: &Path, path: &Path) -> (Option<LoadedProvider>, Vec<Diagn
 /// file name is the id when the record has none).
 pub fn parse_record(path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<LoadedProvider> {
     match TomlDoc::load::<Provider>(file, &file.text, 0, &known_fields, diags) {
-        Ok((doc, Some(provider))) => Some(LoadedProvider {
-            provider,
-            doc,
-            stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-        }),
+        Ok((doc, Some(provider))) => {
+            Some(LoadedProvider { provider, doc, stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default() })
+        }
         Ok((_, None)) => None,
         Err(d) => {
             diags.push(d);

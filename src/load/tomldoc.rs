@@ -75,33 +75,21 @@ impl SpanNode {
     fn from_value(v: &Spanned<DeValue<'_>>) -> SpanNode {
         match v.get_ref() {
             DeValue::Table(t) => SpanNode::from_table(v.span(), t),
-            DeValue::Array(a) => {
-                SpanNode::Array { span: v.span(), items: a.iter().map(SpanNode::from_value).collect() }
-            }
+            DeValue::Array(a) => SpanNode::Array { span: v.span(), items: a.iter().map(SpanNode::from_value).collect() },
             _ => SpanNode::Leaf { span: v.span() },
         }
     }
     fn from_table(span: Range<usize>, t: &DeTable<'_>) -> SpanNode {
-        SpanNode::Table {
-            span,
-            entries: t
-                .iter()
-                .map(|(k, v)| (k.get_ref().to_string(), k.span(), SpanNode::from_value(v)))
-                .collect(),
-        }
+        SpanNode::Table { span, entries: t.iter().map(|(k, v)| (k.get_ref().to_string(), k.span(), SpanNode::from_value(v))).collect() }
     }
     fn span(&self) -> Range<usize> {
         match self {
-            SpanNode::Table { span, .. } | SpanNode::Array { span, .. } | SpanNode::Leaf { span } => {
-                span.clone()
-            }
+            SpanNode::Table { span, .. } | SpanNode::Array { span, .. } | SpanNode::Leaf { span } => span.clone(),
         }
     }
     fn get(&self, seg: &Seg) -> Option<&SpanNode> {
         match (self, seg) {
-            (SpanNode::Table { entries, .. }, Seg::Key(k)) => {
-                entries.iter().find(|(key, _, _)| key == k).map(|(_, _, v)| v)
-            }
+            (SpanNode::Table { entries, .. }, Seg::Key(k)) => entries.iter().find(|(key, _, _)| key == k).map(|(_, _, v)| v),
             (SpanNode::Array { items, .. }, Seg::Index(i)) => items.get(*i),
             _ => None,
         }
@@ -147,11 +135,7 @@ impl TomlDoc {
             let Some(Seg::Key(key)) = last.first() else { continue };
             let span = doc.key_span(&path);
             let known = known_fields(parent).unwrap_or(&[]);
-            let where_ = if parent.is_empty() {
-                "at the top level".to_string()
-            } else {
-                format!("in `[{}]`", path_to_string(parent))
-            };
+            let where_ = if parent.is_empty() { "at the top level".to_string() } else { format!("in `[{}]`", path_to_string(parent)) };
             let mut d = Diagnostic::error("unknown-field", format!("unknown field `{key}` {where_}"))
                 .in_file(file, span)
                 .label("not a field this record can have");
@@ -237,9 +221,9 @@ fn ignored_path(p: &serde_ignored::Path) -> Vec<Seg> {
                 walk(parent, out);
                 out.push(Seg::Key(key.clone()));
             }
-            serde_ignored::Path::Some { parent }
-            | serde_ignored::Path::NewtypeStruct { parent }
-            | serde_ignored::Path::NewtypeVariant { parent } => walk(parent, out),
+            serde_ignored::Path::Some { parent } | serde_ignored::Path::NewtypeStruct { parent } | serde_ignored::Path::NewtypeVariant { parent } => {
+                walk(parent, out)
+            }
         }
     }
     walk(p, &mut out);
@@ -328,8 +312,8 @@ pub fn more_type_errors<T: DeserializeOwned>(text: &str, first: &toml::de::Error
             break;
         }
         seen.push(key(&current));
-        let own_removal = missing_field(current.message())
-            .is_some_and(|f| current.span().is_some_and(|s| removed.iter().any(|(t, k)| *t == s && k == f)));
+        let own_removal =
+            missing_field(current.message()).is_some_and(|f| current.span().is_some_and(|s| removed.iter().any(|(t, k)| *t == s && k == f)));
         if !own_removal {
             found.push(current.clone());
         }
@@ -424,13 +408,13 @@ pub fn toml_error(file: &Arc<SourceFile>, e: &toml::de::Error, base: usize, code
 fn explain_toml_message(m: &str) -> (String, Option<String>) {
     if m.starts_with("missing field") {
         let field = m.trim_start_matches("missing field").trim().trim_matches('`');
-        return (
-            format!("missing required field `{field}`"),
-            Some(format!("add `{field} = …` to this table; see the record format in the README")),
-        );
+        return (format!("missing required field `{field}`"), Some(format!("add `{field} = …` to this table; see the record format in the README")));
     }
     if m.contains("invalid type") {
-        return (m.to_string(), Some("check the value's type: text needs quotes, numbers and true/false do not, dates are written 2025-11-03".into()));
+        return (
+            m.to_string(),
+            Some("check the value's type: text needs quotes, numbers and true/false do not, dates are written 2025-11-03".into()),
+        );
     }
     if m.contains("duplicate key") {
         return (m.to_string(), Some("each key may appear once per table; remove or rename one".into()));
@@ -453,12 +437,7 @@ impl<'de> Deserializer<'de> for FieldProbe<'_> {
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
         Err(de::Error::custom("probe"))
     }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Self::Error> {
+    fn deserialize_struct<V: Visitor<'de>>(self, _name: &'static str, fields: &'static [&'static str], _visitor: V) -> Result<V::Value, Self::Error> {
         self.0.set(fields);
         Err(de::Error::custom("probe"))
     }
@@ -516,7 +495,18 @@ fn table_tokens(source: toml_parser::Source<'_>, tokens: &[toml_parser::lexer::T
 
 /// The span of the scalar at `path` in the document `tokens` make up.
 fn scalar_in_tokens(source: toml_parser::Source<'_>, tokens: &[toml_parser::lexer::Token], path: &[Seg]) -> Option<Range<usize>> {
-    let mut finder = ScalarFinder { source, target: path, table: Vec::new(), arrays: Vec::new(), header: None, keys: Vec::new(), value: None, frames: Vec::new(), found: None, broken: false };
+    let mut finder = ScalarFinder {
+        source,
+        target: path,
+        table: Vec::new(),
+        arrays: Vec::new(),
+        header: None,
+        keys: Vec::new(),
+        value: None,
+        frames: Vec::new(),
+        found: None,
+        broken: false,
+    };
     let mut errors: Option<toml_parser::ParseError> = None;
     toml_parser::parser::parse_document(tokens, &mut finder, &mut errors);
     if errors.is_some() || finder.broken {

@@ -71,11 +71,7 @@ impl<'de> serde::Deserialize<'de> for Date {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct DateVisitor;
         fn parse<E: de::Error>(s: &str) -> Result<Date, E> {
-            Date::parse(s).ok_or_else(|| {
-                E::custom(format!(
-                    "`{s}` is not a date; write dates as YYYY-MM-DD, for example 2025-11-03"
-                ))
-            })
+            Date::parse(s).ok_or_else(|| E::custom(format!("`{s}` is not a date; write dates as YYYY-MM-DD, for example 2025-11-03")))
         }
         impl<'de> Visitor<'de> for DateVisitor {
             type Value = Date;

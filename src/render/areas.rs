@@ -88,14 +88,7 @@ fn shapes_svg(out: &mut String, shapes: &[Shape], proj: &Projection, tolerance: 
         if d.is_empty() {
             continue;
         }
-        let _ = write!(
-            out,
-            r#"<a href="{}" aria-label="{}"><path class="{}" fill="{}" d="{d}"/></a>"#,
-            esc(&s.href),
-            esc(&s.name),
-            s.class,
-            s.fill
-        );
+        let _ = write!(out, r#"<a href="{}" aria-label="{}"><path class="{}" fill="{}" d="{d}"/></a>"#, esc(&s.href), esc(&s.name), s.class, s.fill);
     }
 }
 
@@ -112,7 +105,14 @@ fn labels_svg(out: &mut String, areas: &[&Area], proj: &Projection) {
 }
 
 /// A county map coloured by `value` (None: hidden or not given).
-fn choropleth(site: &Site, published: &PublishedReport, id: &str, value: &dyn Fn(&PublishedArea) -> Option<f64>, breaks: &[f64; 6], describe: &dyn Fn(&PublishedArea) -> String) -> String {
+fn choropleth(
+    site: &Site,
+    published: &PublishedReport,
+    id: &str,
+    value: &dyn Fn(&PublishedArea) -> Option<f64>,
+    breaks: &[f64; 6],
+    describe: &dyn Fn(&PublishedArea) -> String,
+) -> String {
     let proj = Projection::fit(maps::bbox(&site.areas), MAP_WIDTH, 8.0);
     let by_code: HashMap<&str, &PublishedArea> = published.areas.iter().map(|a| (a.code.as_str(), a)).collect();
     let shapes: Vec<Shape> = site
@@ -186,7 +186,9 @@ pub fn pages(site: &Site) -> Vec<(String, &'static str, Context)> {
     {
         let b = maps::breaks(published.areas.iter().filter_map(|a| a.places_per_1000), None);
         let svg = choropleth(site, &published, "map-places", &|a| a.places_per_1000, &b, &|a| {
-            a.places_per_1000.map_or("no pupil figures".into(), |v| format!("{} places per 1,000 pupils (target {})", fmt_rate(v), fmt_rate(a.places_per_1000_target)))
+            a.places_per_1000.map_or("no pupil figures".into(), |v| {
+                format!("{} places per 1,000 pupils (target {})", fmt_rate(v), fmt_rate(a.places_per_1000_target))
+            })
         });
         map_views.push(MapView {
             id: "map-places".into(),
@@ -219,7 +221,9 @@ pub fn pages(site: &Site) -> Vec<(String, &'static str, Context)> {
         let b = maps::breaks([], Some(1.0));
         let id = format!("map-access-tier{}", t + 1);
         let svg = choropleth(site, &published, &id, &|a| a.access_tier[t], &b, &|a| {
-            a.access_tier[t].map_or("no postcodes".into(), |v| format!("{} of pupils within {} miles of a tier {} place", pct(v), fmt_num(a.max_travel_miles), t + 1))
+            a.access_tier[t].map_or("no postcodes".into(), |v| {
+                format!("{} of pupils within {} miles of a tier {} place", pct(v), fmt_num(a.max_travel_miles), t + 1)
+            })
         });
         let r = &report;
         map_views.push(MapView {
@@ -280,11 +284,18 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
     let url = area_url(&a.slug);
     let area = site.area(&a.code).expect("published areas come from the boundary file");
     let title = format!("Provision in {}", a.name);
-    let intro = format!("Supply of alternative provision against demand in {}{}.", a.name, if a.period.is_empty() { String::new() } else { format!(", {}", a.period) });
+    let intro = format!(
+        "Supply of alternative provision against demand in {}{}.",
+        a.name,
+        if a.period.is_empty() { String::new() } else { format!(", {}", a.period) }
+    );
     let mut c = base_context(&title, &intro, &url, crumbs_with(&[link("Gaps by area", "/areas/")]));
     c.insert("heading", &title);
     c.insert("intro", &intro);
-    c.insert("area", &serde_json::json!({"name": a.name, "code": a.code, "period": a.period, "has_figures": a.has_figures, "listing_url": district_url(&a.slug)}));
+    c.insert(
+        "area",
+        &serde_json::json!({"name": a.name, "code": a.code, "period": a.period, "has_figures": a.has_figures, "listing_url": district_url(&a.slug)}),
+    );
     let source = raw.figures.as_ref().map(|f| f.source.clone()).unwrap_or_default();
     c.insert("source", &source);
 
@@ -355,7 +366,12 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
             tag: None,
         },
         Row { key: "Demand per 1,000 pupils".into(), value: demand_text(a, a.demand_per_1000, fmt_rate), href: None, tag: None },
-        Row { key: "Places for each pupil in demand".into(), value: demand_text(a, a.places_to_demand, |v| format!("{v:.2}")), href: None, tag: None },
+        Row {
+            key: "Places for each pupil in demand".into(),
+            value: demand_text(a, a.places_to_demand, |v| format!("{v:.2}")),
+            href: None,
+            tag: None,
+        },
         Row { key: "Travel target".into(), value: format!("{} miles", fmt_num(a.max_travel_miles)), href: None, tag: None },
     ];
     if let Some(m) = raw.figures.as_ref().and_then(|f| f.targets.max_travel_minutes) {
@@ -371,11 +387,8 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
             })
         })
         .collect();
-    let by_need: Vec<Row> = raw
-        .places_need
-        .iter()
-        .map(|(n, v)| Row { key: crate::analyse::need_label(n), value: format!("{v:.0}"), href: None, tag: None })
-        .collect();
+    let by_need: Vec<Row> =
+        raw.places_need.iter().map(|(n, v)| Row { key: crate::analyse::need_label(n), value: format!("{v:.0}"), href: None, tag: None }).collect();
     c.insert("places_by_need", &by_need);
     c.insert("key_stages", &KEY_STAGES);
     c.insert("supply", &supply);
@@ -428,7 +441,11 @@ impl Locator {
         let proj = &self.proj;
         let mut svg = String::new();
         let mut places = Vec::new();
-        let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" class="locator__overlay" viewBox="0 0 {:.0} {:.0}" aria-hidden="true" focusable="false">"#, proj.width, proj.height);
+        let _ = write!(
+            svg,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" class="locator__overlay" viewBox="0 0 {:.0} {:.0}" aria-hidden="true" focusable="false">"#,
+            proj.width, proj.height
+        );
         for (s, site_pos) in vp.sites.iter().enumerate() {
             let loc = &vp.provider.locations[s];
             let area = site.area(&site_pos.district).or_else(|| site.areas.iter().find(|a| a.contains(site_pos.lon, site_pos.lat)));
@@ -460,14 +477,15 @@ impl Locator {
 pub fn files(site: &Site) -> Vec<OutputFile> {
     let report = site.gaps();
     let published = report.publish(policy(site));
-    let mut files = vec![OutputFile {
-        path: "data/gaps.csv".into(),
-        body: Body::Bytes(report::csv(report, &published, &Selection::default()).into_bytes()),
-    }];
+    let mut files =
+        vec![OutputFile { path: "data/gaps.csv".into(), body: Body::Bytes(report::csv(report, &published, &Selection::default()).into_bytes()) }];
     files.push(OutputFile { path: "data/areas.geojson".into(), body: Body::Bytes(geojson(site, report, &published).into_bytes()) });
     // The locator base map: every area, outlines only.
     let proj = locator_projection(site);
-    let mut svg = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {:.0} {:.0}" width="{:.0}" height="{:.0}">"#, proj.width, proj.height, proj.width, proj.height);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {:.0} {:.0}" width="{:.0}" height="{:.0}">"#,
+        proj.width, proj.height, proj.width, proj.height
+    );
     for a in &site.areas {
         let fill = if a.in_scope { "#f3f2f1" } else { "#ffffff" };
         let _ = write!(svg, r##"<path fill="{fill}" stroke="#505a5f" stroke-width="0.6" d="{}"/>"##, maps::path_data(a, &proj, 0.8));
@@ -480,20 +498,15 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
 /// The areas as GeoJSON with their published measures (suppressed like the pages).
 fn geojson(site: &Site, report: &GapReport, published: &PublishedReport) -> String {
     let json = report::json(report, published, &Selection::default());
-    let measures: HashMap<String, &serde_json::Value> = json["areas"]
-        .as_array()
-        .map(|a| a.iter().map(|x| (x["code"].as_str().unwrap_or("").to_string(), x)).collect())
-        .unwrap_or_default();
+    let measures: HashMap<String, &serde_json::Value> =
+        json["areas"].as_array().map(|a| a.iter().map(|x| (x["code"].as_str().unwrap_or("").to_string(), x)).collect()).unwrap_or_default();
     let round = |v: f64| (v * 1e5).round() / 1e5;
     let features: Vec<serde_json::Value> = site
         .areas
         .iter()
         .map(|a| {
-            let polys: Vec<serde_json::Value> = a
-                .rings
-                .iter()
-                .map(|r| serde_json::json!([r.iter().map(|&(x, y)| [round(x), round(y)]).collect::<Vec<_>>()]))
-                .collect();
+            let polys: Vec<serde_json::Value> =
+                a.rings.iter().map(|r| serde_json::json!([r.iter().map(|&(x, y)| [round(x), round(y)]).collect::<Vec<_>>()])).collect();
             let mut props = serde_json::json!({"code": a.code, "name": a.name, "in_scope": measures.contains_key(&a.code), "url": area_url(&a.slug)});
             if let Some(m) = measures.get(&a.code) {
                 props["measures"] = (*m).clone();

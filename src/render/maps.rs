@@ -98,9 +98,7 @@ pub fn simplify(pts: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
     keep[0] = true;
     keep[pts.len() - 1] = true;
     // A closed ring: split it at the point furthest from the start, so both halves have a chord.
-    let far = (1..pts.len() - 1)
-        .max_by(|&a, &b| dist2(pts[0], pts[a]).total_cmp(&dist2(pts[0], pts[b])))
-        .unwrap_or(1);
+    let far = (1..pts.len() - 1).max_by(|&a, &b| dist2(pts[0], pts[a]).total_cmp(&dist2(pts[0], pts[b]))).unwrap_or(1);
     keep[far] = true;
     let mut stack = vec![(0, far), (far, pts.len() - 1)];
     let tol2 = tolerance * tolerance;
@@ -151,7 +149,17 @@ fn nice_step(raw: f64) -> f64 {
     }
     let mag = 10f64.powf(raw.log10().floor());
     let f = raw / mag;
-    let nice = if f <= 1.0 { 1.0 } else if f <= 2.0 { 2.0 } else if f <= 2.5 { 2.5 } else if f <= 5.0 { 5.0 } else { 10.0 };
+    let nice = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 2.5 {
+        2.5
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
     nice * mag
 }
 

@@ -15,9 +15,9 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::Sink;
 use crate::model::guide::GuidePage;
 use crate::model::vocab::{Audience, KeyStage, Need};
+use crate::output::Sink;
 use crate::site::Site;
 use templates::Templates;
 use view::*;
@@ -277,7 +277,12 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 .collect();
             let need_links: Vec<CountedLink> = Need::ALL
                 .iter()
-                .map(|n| CountedLink { title: n.label().into(), url: need_url(n), count: by_need.get(n).map_or(0, Vec::len), description: String::new() })
+                .map(|n| CountedLink {
+                    title: n.label().into(),
+                    url: need_url(n),
+                    count: by_need.get(n).map_or(0, Vec::len),
+                    description: String::new(),
+                })
                 .collect();
             let key_stage_links: Vec<CountedLink> = KeyStage::ALL
                 .iter()
@@ -331,12 +336,8 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 }
             };
             let empty_facets: BTreeMap<&str, &Vec<CountedLink>> = BTreeMap::new();
-            let all_facets = BTreeMap::from([
-                ("districts", &district_links),
-                ("tiers", &tier_links),
-                ("needs", &need_links),
-                ("key_stages", &key_stage_links),
-            ]);
+            let all_facets =
+                BTreeMap::from([("districts", &district_links), ("tiers", &tier_links), ("needs", &need_links), ("key_stages", &key_stage_links)]);
             // Each card and the facets become template values once; listing pages share them (a
             // template value is reference-counted), instead of converting 25 cards per page again.
             // Each card's HTML is also rendered once (`partials/provider_card.html`, as `p.html`),
@@ -407,7 +408,14 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
                 } else {
                     format!("{} is a separate local authority. These providers are near the border and may take pupils from our area.", a.name)
                 };
-                listing(&district_url(&a.slug), &format!("Alternative provision in {}", a.name), &intro, members, vec![link("Districts", "/districts/")], false);
+                listing(
+                    &district_url(&a.slug),
+                    &format!("Alternative provision in {}", a.name),
+                    &intro,
+                    members,
+                    vec![link("Districts", "/districts/")],
+                    false,
+                );
             }
             for t in 1..=3 {
                 let members = by_tier.get(&t).map(Vec::as_slice).unwrap_or(&[]);
@@ -415,16 +423,35 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             }
             for n in Need::ALL {
                 let members = by_need.get(n).map(Vec::as_slice).unwrap_or(&[]);
-                listing(&need_url(n), &format!("Provision for: {}", n.label()), "Providers that say they meet this need.", members, vec![link("Needs", "/needs/")], false);
+                listing(
+                    &need_url(n),
+                    &format!("Provision for: {}", n.label()),
+                    "Providers that say they meet this need.",
+                    members,
+                    vec![link("Needs", "/needs/")],
+                    false,
+                );
             }
             for k in KeyStage::ALL {
                 let members = by_key_stage.get(k).map(Vec::as_slice).unwrap_or(&[]);
-                listing(&key_stage_url(k), &format!("Provision for {}", k.label()), "Providers that take pupils in this key stage.", members, vec![link("Key stages", "/key-stages/")], false);
+                listing(
+                    &key_stage_url(k),
+                    &format!("Provision for {}", k.label()),
+                    "Providers that take pupils in this key stage.",
+                    members,
+                    vec![link("Key stages", "/key-stages/")],
+                    false,
+                );
             }
             // Index pages of the listings.
             for (url, heading, intro, items) in [
                 ("/districts/", "Districts", "Find provision by the district where the pupil lives or goes to school.", &district_links),
-                ("/tiers/", "The three tiers of alternative provision", "The authority works outreach first: support in the pupil's own school, then a time-limited placement, and a transitional placement only when a fresh start is right.", &tier_links),
+                (
+                    "/tiers/",
+                    "The three tiers of alternative provision",
+                    "The authority works outreach first: support in the pupil's own school, then a time-limited placement, and a transitional placement only when a fresh start is right.",
+                    &tier_links,
+                ),
                 ("/needs/", "Needs", "Find provision by the needs it meets.", &need_links),
                 ("/key-stages/", "Key stages", "Find provision by the pupil's key stage.", &key_stage_links),
             ] {
@@ -505,7 +532,11 @@ pub fn render_selected(site: &Site, sink: &dyn Sink, selection: &dyn Selection) 
             }
 
             // Search results (filled in by /js/search.js; see src/search/).
-            jobs.push(("/search/".into(), "search.html", base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![])));
+            jobs.push((
+                "/search/".into(),
+                "search.html",
+                base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![]),
+            ));
 
             // Home.
             {

@@ -83,9 +83,9 @@ fn template_error(e: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) 
     match e.kind() {
         ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
             let code = if matches!(e.kind(), ErrorKind::SyntaxError(_)) { "template-syntax" } else { "template-render" };
-            let mut d = Diagnostic::error(code, format!("template: {}", r.message())).label("here").help(
-                "fix the template; variables a template can use are listed in docs/templates.md",
-            );
+            let mut d = Diagnostic::error(code, format!("template: {}", r.message()))
+                .label("here")
+                .help("fix the template; variables a template can use are listed in docs/templates.md");
             if let Some(f) = sources.get(r.filename()) {
                 d = d.in_file(f, Some(r.span().range.clone()));
             }

@@ -200,14 +200,8 @@ pub fn freshness(p: &Provider, site: &Site) -> Freshness {
     Freshness {
         qa_overdue: due.is_some_and(|d| d < today),
         qa_due_soon: due.is_some_and(|d| d >= today && today.days_until(d) <= site.config.rules.qa_due_soon_days),
-        vacancies_stale: p
-            .capacity
-            .vacancies_as_of
-            .is_some_and(|d| d.days_until(today) > site.config.rules.vacancy_stale_days),
-        insurance_expired: [sg.public_liability_expires, sg.employers_liability_expires]
-            .iter()
-            .flatten()
-            .any(|d| *d < today),
+        vacancies_stale: p.capacity.vacancies_as_of.is_some_and(|d| d.days_until(today) > site.config.rules.vacancy_stale_days),
+        insurance_expired: [sg.public_liability_expires, sg.employers_liability_expires].iter().flatten().any(|d| *d < today),
     }
 }
 
@@ -397,12 +391,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
     let referral = o.referral_routes.iter().map(|r| row("Route", r.label())).collect();
 
     let qa = &p.quality_assurance;
-    let mut quality = vec![Row {
-        key: "List status".into(),
-        value: qa.list_status.label().into(),
-        href: None,
-        tag: Some(qa_tag(&qa.list_status)),
-    }];
+    let mut quality = vec![Row { key: "List status".into(), value: qa.list_status.label().into(), href: None, tag: Some(qa_tag(&qa.list_status)) }];
     if let Some(r) = &qa.list_route {
         quality.push(row("How the authority buys places", r.label()));
     }
@@ -490,14 +479,11 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
             safeguarding.push(row(k, d.long()));
         }
     }
-    for (k, d) in [("Public liability insurance until", sg.public_liability_expires), ("Employer's liability insurance until", sg.employers_liability_expires)] {
+    for (k, d) in
+        [("Public liability insurance until", sg.public_liability_expires), ("Employer's liability insurance until", sg.employers_liability_expires)]
+    {
         if let Some(d) = d {
-            safeguarding.push(Row {
-                key: k.into(),
-                value: d.long(),
-                href: None,
-                tag: (d < site.today).then(|| tag("Expired", "red")),
-            });
+            safeguarding.push(Row { key: k.into(), value: d.long(), href: None, tag: (d < site.today).then(|| tag("Expired", "red")) });
         }
     }
 
@@ -516,7 +502,16 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
         tag: f.vacancies_stale.then(|| tag("May be out of date", "yellow")),
     });
     if let Some(w) = cap.typical_wait_weeks {
-        capacity.push(row("Typical wait", if w == 0 { "No wait".into() } else if w == 1 { "1 week".into() } else { format!("{w} weeks") }));
+        capacity.push(row(
+            "Typical wait",
+            if w == 0 {
+                "No wait".into()
+            } else if w == 1 {
+                "1 week".into()
+            } else {
+                format!("{w} weeks")
+            },
+        ));
     }
 
     let costs = p
@@ -545,11 +540,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
             district: area_ref(site, &s.district),
             masked: l.mask_exact_address,
             accessibility: l.accessibility.iter().map(|a| humanise(a)).collect(),
-            schedule: l
-                .schedule
-                .iter()
-                .map(|s| format!("{}: {} to {}", days(&s.days), s.opens, s.closes))
-                .collect(),
+            schedule: l.schedule.iter().map(|s| format!("{}: {} to {}", days(&s.days), s.opens, s.closes)).collect(),
         })
         .collect::<Vec<_>>();
 
@@ -586,11 +577,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
         offer,
         needs: o.needs.iter().map(|n| Term { key: n.key().into(), label: n.label().into(), url: need_url(n) }).collect(),
         tiers: o.tiers.iter().map(|t| Term { key: t.to_string(), label: tier_label(*t).into(), url: tier_url(*t) }).collect(),
-        key_stages: o
-            .key_stages
-            .iter()
-            .map(|k| Term { key: k.key().into(), label: k.label().into(), url: key_stage_url(k) })
-            .collect(),
+        key_stages: o.key_stages.iter().map(|k| Term { key: k.key().into(), label: k.label().into(), url: key_stage_url(k) }).collect(),
         referral,
         quality,
         standards,
@@ -599,11 +586,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
         capacity,
         costs,
         transport: if p.transport.provided || !p.transport.notes.is_empty() {
-            Some(format!(
-                "{}{}",
-                if p.transport.provided { "Transport is provided. " } else { "Transport is not provided. " },
-                p.transport.notes
-            ))
+            Some(format!("{}{}", if p.transport.provided { "Transport is provided. " } else { "Transport is not provided. " }, p.transport.notes))
         } else {
             None
         },
@@ -620,14 +603,14 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
 fn days(d: &[String]) -> String {
     fn name(s: &str) -> &str {
         match s {
-        "MO" => "Monday",
-        "TU" => "Tuesday",
-        "WE" => "Wednesday",
-        "TH" => "Thursday",
-        "FR" => "Friday",
-        "SA" => "Saturday",
-        "SU" => "Sunday",
-        other => other,
+            "MO" => "Monday",
+            "TU" => "Tuesday",
+            "WE" => "Wednesday",
+            "TH" => "Thursday",
+            "FR" => "Friday",
+            "SA" => "Saturday",
+            "SU" => "Sunday",
+            other => other,
         }
     }
     let names: Vec<&str> = d.iter().map(|s| name(s)).collect();
@@ -684,9 +667,5 @@ fn json_ld(p: &Provider, locations: &[SiteLocation], site: &Site) -> String {
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` are escaped.
 pub fn script_safe_json(v: &serde_json::Value) -> String {
-    serde_json::to_string(v)
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    serde_json::to_string(v).unwrap_or_default().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }

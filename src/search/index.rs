@@ -1,13 +1,15 @@
 //! The tantivy index: schema, analysis, the search documents, and building/opening the index.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use tantivy::directory::{MmapDirectory, RamDirectory};
 use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
-use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
+};
 use tantivy::{Index, IndexBuilder, TantivyDocument};
 
 use crate::model::guide::GuidePage;
@@ -122,11 +124,7 @@ fn tokenizers() -> TokenizerManager {
 /// each word's stem comes from the vocabulary computed once per distinct word, instead of
 /// running the stemmer on every occurrence.
 fn known_stems_analyzer(stems: Arc<Stems>) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_WORD))
-        .filter(LowerCaser)
-        .filter(KnownStems(stems))
-        .build()
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(MAX_WORD)).filter(LowerCaser).filter(KnownStems(stems)).build()
 }
 
 /// Surface word to stem. Looked up once per indexed word, so hashed with FxHash, which is
@@ -265,7 +263,11 @@ pub fn plain_text(markdown: &str) -> String {
     for event in Parser::new(markdown) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell | TagEnd::BlockQuote(_) | TagEnd::CodeBlock) => out.push(' '),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell | TagEnd::BlockQuote(_) | TagEnd::CodeBlock) => {
+                out.push(' ')
+            }
             _ => {}
         }
     }
@@ -448,7 +450,9 @@ fn remove_abandoned(parent: &Path, name: &str) {
     for e in entries.filter_map(Result::ok) {
         let file_name = e.file_name();
         let Some(rest) = file_name.to_str().and_then(|f| f.strip_prefix(&format!(".{name}."))) else { continue };
-        let Some(pid) = rest.strip_prefix("new-").or_else(|| rest.strip_prefix("old-")).and_then(|r| r.split('-').next()).and_then(|p| p.parse::<u32>().ok()) else {
+        let Some(pid) =
+            rest.strip_prefix("new-").or_else(|| rest.strip_prefix("old-")).and_then(|r| r.split('-').next()).and_then(|p| p.parse::<u32>().ok())
+        else {
             continue;
         };
         // Only where `/proc` tells which processes are running; elsewhere nothing is removed.

@@ -111,11 +111,7 @@ fn handle(stream: TcpStream, shared: &Shared, loopback_only: bool) -> std::io::R
 /// Host names a loopback-bound server accepts (with or without a port).
 pub fn host_is_loopback(host: Option<&str>) -> bool {
     let Some(h) = host else { return false };
-    let name = if let Some(rest) = h.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
-    } else {
-        h.rsplit_once(':').map_or(h, |(n, _)| n)
-    };
+    let name = if let Some(rest) = h.strip_prefix('[') { rest.split(']').next().unwrap_or("") } else { h.rsplit_once(':').map_or(h, |(n, _)| n) };
     name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -187,9 +183,7 @@ fn serve_file(out: &mut TcpStream, shared: &Shared, path: &str, head_only: bool)
             }
         }
         Resolved::Redirect(to) => {
-            let head = format!(
-                "HTTP/1.1 301 Moved Permanently\r\nLocation: {to}\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n"
-            );
+            let head = format!("HTTP/1.1 301 Moved Permanently\r\nLocation: {to}\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n");
             out.write_all(head.as_bytes())
         }
         Resolved::NotFound => {
@@ -239,7 +233,8 @@ pub fn content_type(path: &str) -> &'static str {
 
 /// The policy the published site is written for: the preview enforces it, so an inline script
 /// or style shows up as a console error while editing.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 fn respond(out: &mut TcpStream, code: u16, ctype: &str, body: &[u8], head_only: bool) -> std::io::Result<()> {
     let reason = match code {
@@ -271,10 +266,8 @@ fn events(mut out: TcpStream, shared: &Shared) -> std::io::Result<()> {
     loop {
         let status = {
             let guard = shared.status.lock().unwrap_or_else(|e| e.into_inner());
-            let (guard, _) = shared
-                .changed
-                .wait_timeout_while(guard, Duration::from_secs(15), |s| s.version == seen)
-                .unwrap_or_else(|e| e.into_inner());
+            let (guard, _) =
+                shared.changed.wait_timeout_while(guard, Duration::from_secs(15), |s| s.version == seen).unwrap_or_else(|e| e.into_inner());
             guard.clone()
         };
         if status.version == seen {

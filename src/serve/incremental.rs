@@ -138,8 +138,7 @@ impl Selection for Memo<'_> {
     fn page(&self, url: &str, template: &str, context: &Context) -> bool {
         // A template the scan did not find (a site override added since) is never skipped.
         let key = self.template_keys.get(template).copied();
-        let unchanged = !self.all
-            && key.is_some_and(|k| self.previous.get(url).is_some_and(|(pk, pc)| *pk == k && pc == context));
+        let unchanged = !self.all && key.is_some_and(|k| self.previous.get(url).is_some_and(|(pk, pc)| *pk == k && pc == context));
         if unchanged {
             self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
             return false;

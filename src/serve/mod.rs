@@ -115,13 +115,7 @@ impl Shared {
                 status.changed = Vec::new();
                 status.problems = match e {
                     crate::Error::Content(d) => d.errors().map(Problem::from).collect(),
-                    other => vec![Problem {
-                        severity: "error",
-                        code: "build",
-                        location: String::new(),
-                        message: other.to_string(),
-                        help: None,
-                    }],
+                    other => vec![Problem { severity: "error", code: "build", location: String::new(), message: other.to_string(), help: None }],
                 };
             }
         }
