@@ -1,5 +1,5 @@
 //! One entry point per parser of outside input, shared by the cargo-fuzz targets in `fuzz/`
-//! and by `tests/fuzz_regressions.rs`, which replays the whole corpus (and every input that
+//! and by `tests/suite/fuzz_regressions.rs`, which replays the whole corpus (and every input that
 //! ever crashed) through the same functions in `cargo test`.
 //!
 //! Each entry point takes raw bytes, as a contributor's file would arrive, and panics only when

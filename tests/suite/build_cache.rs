@@ -2,7 +2,7 @@
 //! that reuses it publishes exactly what a build made afresh would, whatever changed in
 //! between, and a damaged cache is only a slower build.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

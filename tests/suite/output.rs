@@ -1,7 +1,7 @@
 //! Nothing lost: a failed build leaves the last good site byte-identical, and apdir refuses to
 //! write where it could destroy inputs or files it did not make.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

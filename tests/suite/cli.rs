@@ -1,6 +1,6 @@
 //! The `apdir` command: help on every command, exit codes, and scaffolding that never overwrites.
 
-mod common;
+use crate::common;
 use common::*;
 use std::process::Command;
 

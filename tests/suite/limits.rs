@@ -1,7 +1,7 @@
 //! Limits and awkward inputs: every one ends in a clear message (or just works), never a
 //! panic or a hang.
 
-mod common;
+use crate::common;
 use common::*;
 use std::process::Command;
 use std::time::Duration;
@@ -137,7 +137,7 @@ fn an_output_folder_misconfigured_in_apdir_toml_is_refused() {
     let site = TestSite::new();
     site.provider("test-provider", VALID_PROVIDER);
     let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
-    // (Home folders and foreign folders are covered in tests/output.rs without risking a real one.)
+    // (Home folders and foreign folders are covered in tests/suite/output.rs without risking a real one.)
     for output_dir in ["/", ".", "", "..", "./providers", "content", "themes/default"] {
         site.write("apdir.toml", &format!("{config}output_dir = {output_dir:?}\n"));
         let out = apdir_in(site.root(), &["build", "--today", "2026-11-25"]);

@@ -1,6 +1,6 @@
 //! A site can override any template or asset of its theme.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -1,7 +1,7 @@
 //! Hostile text: script, event handlers and `javascript:` links typed into a record or a page
 //! never reach the site as markup.
 
-mod common;
+use crate::common;
 use common::*;
 
 const PAYLOADS: &[&str] =

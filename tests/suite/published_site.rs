@@ -1,6 +1,6 @@
 //! The security review and the link check, over every page of the sample site.
 
-mod common;
+use crate::common;
 
 use apdir::audit;
 

@@ -1,6 +1,6 @@
 //! One test per validation rule: each names the file, line and column and says what to do.
 
-mod common;
+use crate::common;
 use common::*;
 
 fn with(replace: &str, by: &str) -> String {

@@ -1,6 +1,6 @@
 //! Builds the repository's sample site and checks what a school, a family or the AP team sees.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

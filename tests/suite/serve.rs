@@ -1,7 +1,7 @@
 //! `apdir serve`: incremental rebuilds give exactly what a clean build gives; a broken input
 //! keeps the last good site; the server stays inside the site; live reload only when serving.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,7 +1,7 @@
 //! No data lost: a build killed with SIGKILL at random points leaves the previous site
 //! byte-identical, and the next build succeeds and leaves no staging folders behind.
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};

@@ -1,0 +1,22 @@
+//! The integration tests, in one binary (as ripgrep and mdBook do): one link step, and one
+//! binary on disk instead of eighteen.
+
+mod build_cache;
+mod cli;
+mod common;
+mod data;
+mod fuzz_regressions;
+mod gaps;
+mod hostile;
+mod import_safety;
+mod killed_build;
+mod limits;
+mod output;
+mod properties;
+mod published_site;
+mod sample_site;
+mod search;
+mod serve;
+mod themes;
+mod tracking;
+mod validation;
