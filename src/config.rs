@@ -246,10 +246,10 @@ impl Config {
         root.join(&self.output_dir)
     }
     /// The default output folder of a profile.
-    pub fn output_path_for(&self, root: &Path, profile: crate::site::Profile) -> PathBuf {
+    pub fn output_path_for(&self, root: &Path, profile: crate::model::profile::Profile) -> PathBuf {
         match profile {
-            crate::site::Profile::Public => self.output_path(root),
-            crate::site::Profile::Internal => root.join(&self.output_dir_internal),
+            crate::model::profile::Profile::Public => self.output_path(root),
+            crate::model::profile::Profile::Internal => root.join(&self.output_dir_internal),
         }
     }
     pub fn theme_path(&self, root: &Path) -> PathBuf {

@@ -12,11 +12,13 @@
 
 pub mod analyse;
 pub mod audit;
+pub mod build;
 pub mod cache;
 pub mod config;
 pub mod dashboard;
 pub mod diagnostics;
 pub mod disclosure;
+pub mod error;
 pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -33,9 +35,6 @@ pub mod serve;
 pub mod site;
 pub mod tracking;
 pub mod validate;
-
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 #[global_allocator]
 static ALLOCATOR: Allocator = Allocator;
@@ -116,126 +115,11 @@ pub fn keep_freed_memory() {
     }
 }
 
+pub use build::{BUILD_CACHE_DIR, BuildOptions, BuildReport, build, check};
 pub use diagnostics::{Diagnostic, Diagnostics};
+pub use error::Error;
 pub use model::date::Date;
 pub use site::{LoadOptions, Profile, Site};
-
-/// What went wrong with a build, typed by how the caller should react.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The inputs have problems (exit code 1). Carries every problem found.
-    #[error("{}", .0.summary())]
-    Content(Diagnostics),
-    /// The output could not be written, or the output folder is unsafe (exit code 2).
-    #[error(transparent)]
-    Output(#[from] output::OutputError),
-    /// Another I/O or usage problem (exit code 2).
-    #[error("{0}")]
-    Usage(String),
-}
-
-impl Error {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Content(_) => 1,
-            Error::Output(_) | Error::Usage(_) => 2,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct BuildOptions {
-    /// The site folder (holding apdir.toml).
-    pub root: PathBuf,
-    /// Overrides `output_dir`.
-    pub output: Option<PathBuf>,
-    pub load: LoadOptions,
-    /// Neither read nor write the build cache (`.apdir/cache/`).
-    pub no_cache: bool,
-}
-
-/// Where `apdir build` keeps what the next build can reuse (see docs/build-cache.md).
-pub const BUILD_CACHE_DIR: &str = ".apdir/cache";
-
-#[derive(Debug)]
-pub struct BuildReport {
-    pub output: PathBuf,
-    pub warnings: Diagnostics,
-    pub providers: usize,
-    pub pages: usize,
-    pub files: usize,
-    pub bytes: u64,
-    /// Time spent in each stage.
-    pub timings: Vec<(&'static str, Duration)>,
-    /// What the build took from the build cache (`None` with `--no-cache`).
-    pub cache: Option<cache::CacheReport>,
-}
-
-/// Loads, validates, renders and publishes the site. Nothing is written unless every stage
-/// succeeds.
-pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
-    let mut timings = Vec::new();
-    let t = Instant::now();
-    let inputs = site::Inputs::read(&options.root, &options.load).map_err(Error::Content)?;
-    timings.push(("read and parse", t.elapsed()));
-    let t = Instant::now();
-    let mut site = Site::from_inputs(&options.root, inputs).map_err(Error::Content)?;
-    timings.push(("validate", t.elapsed()));
-    if !options.no_cache {
-        site.build_cache = Some(options.root.join(BUILD_CACHE_DIR));
-    }
-    site.index_dir = Some(search::index_path(&options.root));
-    // The gap analysis is worked out when the area pages first need it, while the search
-    // index and the exports are being made.
-    let output = options.output.clone().unwrap_or_else(|| site.config.output_path_for(&site.root, site.profile));
-    // Internal records never go into a published folder.
-    disclosure::check_output(&site, &output)?;
-    // Refuses a dangerous output folder before any time is spent rendering.
-    let staging = output::Staging::create(&output, &site.root)?;
-    let t = Instant::now();
-    // On error the staging folder is dropped, and with it every file written so far.
-    render::render(&site, &staging)?;
-    timings.push(("render and write", t.elapsed()));
-    let t = Instant::now();
-    let published = staging.publish()?;
-    timings.push(("publish", t.elapsed()));
-    // The index of record for `apdir search`, kept beside the inputs (never published), was
-    // staged while the site was written; it goes in place now. Saving it is best effort: the
-    // published site is complete without it.
-    let mut warnings = site.warnings.clone();
-    if let Some(staged) = site.staged_index.take() {
-        let t = Instant::now();
-        if let Err(e) = staged.and_then(search::index::StagedIndex::commit) {
-            warnings.push(
-                Diagnostic::warning("search-index", format!("the search index for `apdir search` was not saved: {e}"))
-                    .help("`apdir search` will index the site in memory instead; check that the site folder is writable"),
-            );
-        }
-        timings.push(("save search index", t.elapsed()));
-    }
-    let report = BuildReport {
-        output,
-        providers: site.providers.len(),
-        pages: site.pages.len(),
-        warnings,
-        files: published.files,
-        bytes: published.bytes,
-        timings,
-        cache: site.build_cache.is_some().then(|| site.cache_use.report()),
-    };
-    // Freeing a large site's records and index takes a noticeable moment; nothing waits for it.
-    std::thread::spawn(move || drop(site));
-    Ok(report)
-}
-
-/// Loads and validates without writing anything. Returns the warnings, or every problem.
-pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
-    let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
-    // Render the pages too, so template errors are found, but write nothing. The search index
-    // and the exports cannot find a problem in the content: they are left out.
-    render::render_selected(&site, &output::Discard, &render::PagesOnly)?;
-    Ok(site.warnings)
-}
 
 /// How `apdir gaps` prints the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,8 +138,8 @@ pub fn gaps_report(
 ) -> Result<(String, Diagnostics), Error> {
     selection.check().map_err(Error::Usage)?;
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
-    let policy = if raw { analyse::Suppression::Off } else { site.public_suppression() };
-    let report = site.gaps();
+    let policy = if raw { analyse::Suppression::Off } else { analyse::Suppression::public(&site) };
+    let report = &analyse::analyse(&site, None);
     let public = report.publish(policy);
     let text = match format {
         GapsFormat::Table => analyse::report::table(report, &public, selection),

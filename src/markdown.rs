@@ -4,36 +4,12 @@
 //! so no script, event handler or `javascript:` URL written in a record or page survives.
 
 use std::collections::HashSet;
-use std::ops::Range;
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use serde::Serialize;
 
+pub use crate::model::guide::{Heading, InternalLink, LinkTarget};
 use crate::model::slug::slugify;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Heading {
-    pub level: u8,
-    pub text: String,
-    pub id: String,
-}
-
-/// An internal link found in the Markdown, to be checked once every page is known.
-#[derive(Clone, Debug)]
-pub struct InternalLink {
-    pub target: LinkTarget,
-    /// Byte range of the link in the Markdown source.
-    pub span: Range<usize>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum LinkTarget {
-    /// `@/guide/x.md` → (path relative to content/, optional anchor)
-    Page { path: String, anchor: Option<String> },
-    /// `@provider/ID`
-    Provider { id: String },
-}
 
 #[derive(Clone, Debug, Default)]
 pub struct Rendered {

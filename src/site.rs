@@ -2,9 +2,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use crate::analyse::GapReport;
 use crate::model::area::AreaFigures;
 
 use crate::config::Config;
@@ -16,30 +14,7 @@ use crate::model::date::Date;
 use crate::model::guide::GuidePage;
 use crate::validate::ValidProvider;
 
-/// Which audience a build is for. Decided once, before rendering: the view models
-/// (`render::view`, via `crate::internal`) are the only place that reads it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Profile {
-    /// The published site for schools and families (the default).
-    #[default]
-    Public,
-    /// The AP team's site: adds `[internal]` notes, raw figures and the QA dashboard.
-    Internal,
-}
-
-impl Profile {
-    pub fn parse(s: &str) -> Option<Profile> {
-        match s {
-            "public" => Some(Profile::Public),
-            "internal" => Some(Profile::Internal),
-            _ => None,
-        }
-    }
-    pub fn is_internal(self) -> bool {
-        self == Profile::Internal
-    }
-}
+pub use crate::model::profile::Profile;
 
 pub struct Site {
     pub root: PathBuf,
@@ -55,30 +30,8 @@ pub struct Site {
     pub postcodes: Postcodes,
     /// Area figures (`areas/<code>.toml`): pupils, demand and targets per area.
     pub area_figures: Vec<AreaFigures>,
-    /// The gap analysis, worked out once on first use (see [`Site::gaps`]).
-    gaps: OnceLock<GapReport>,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Diagnostics,
-    /// Where this build may keep what it can reuse next time (`.apdir/cache/`); `None` (the
-    /// default) for runs that must write nothing beside the site, such as `apdir check`.
-    pub build_cache: Option<PathBuf>,
-    /// What this build took from the build cache.
-    pub cache_use: crate::cache::CacheUse,
-    /// Where a build saves the search index for `apdir search` (`.apdir/index`); `None` for
-    /// runs that must write nothing beside the site. A freshly made index is staged there
-    /// while the site is being written ([`Site::staged_index`]) and put in place once the
-    /// site is published.
-    pub index_dir: Option<PathBuf>,
-    /// The index staged for `index_dir`, or why it could not be.
-    pub staged_index: OnceLock<Result<crate::search::index::StagedIndex, String>>,
-    /// An export cache kept in memory between renders (`apdir serve`), used instead of the
-    /// one in `build_cache`.
-    pub export_memo: Option<std::sync::Arc<crate::export::cache::ExportMemo>>,
-    /// The search files kept in memory between renders (`apdir serve`), used instead of the
-    /// search cache in `build_cache`.
-    pub search_memo: Option<std::sync::Arc<crate::search::cache::SearchMemo>>,
-    /// The gap analysis's access figures kept in memory between renders (`apdir serve`).
-    pub access_memo: Option<std::sync::Arc<crate::analyse::AccessMemo>>,
 }
 
 /// Options that override `apdir.toml` for one run.
@@ -196,38 +149,7 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
-        Ok(Site {
-            root: root.to_path_buf(),
-            profile,
-            config,
-            today,
-            providers,
-            pages,
-            assets,
-            areas,
-            postcodes,
-            area_figures,
-            gaps: OnceLock::new(),
-            warnings: diagnostics,
-            build_cache: None,
-            cache_use: Default::default(),
-            index_dir: None,
-            staged_index: OnceLock::new(),
-            export_memo: None,
-            search_memo: None,
-            access_memo: None,
-        })
-    }
-
-    /// The raw gap analysis (supply, demand and access per area), worked out on first use.
-    /// Publish it through [`GapReport::publish`] with the profile's suppression policy.
-    pub fn gaps(&self) -> &GapReport {
-        self.gaps.get_or_init(|| crate::analyse::analyse(self))
-    }
-
-    /// The suppression policy for the public site.
-    pub fn public_suppression(&self) -> crate::analyse::Suppression {
-        crate::analyse::Suppression::Public { threshold: self.config.privacy.suppression_threshold }
+        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, warnings: diagnostics })
     }
 
     pub fn area(&self, code: &str) -> Option<&Area> {

@@ -14,7 +14,7 @@ use crate::load::tomldoc::{Seg, TomlDoc};
 use crate::markdown::LinkTarget;
 use crate::model::date::Date;
 use crate::model::guide::GuidePage;
-use crate::model::provider::{Provider, SCHEMA_VERSION};
+use crate::model::provider::{InternalNotes, Provider, SCHEMA_VERSION};
 use crate::model::slug::is_slug;
 use crate::model::vocab::*;
 use crate::path;
@@ -432,7 +432,7 @@ pub fn providers(
                 });
             }
 
-            c.out.extend(crate::disclosure::check_internal(p, &doc));
+            c.out.extend(check_internal(p, &doc));
             let out = c.out;
             (provider, doc, out, sites)
         })
@@ -571,4 +571,16 @@ pub fn guide(pages: &[GuidePage], provider_ids: &HashSet<&str>) -> Vec<Diagnosti
         }
     }
     out
+}
+
+/// Checks the documented keys of `[internal]` have the right types.
+pub fn check_internal(p: &crate::model::provider::Provider, doc: &crate::load::tomldoc::TomlDoc) -> Option<crate::diagnostics::Diagnostic> {
+    let table = p.internal.as_ref()?;
+    let e = InternalNotes::read(table).err()?;
+    Some(
+        crate::diagnostics::Diagnostic::error("invalid-value", format!("in [internal]: {e}"))
+            .in_file(&doc.file, doc.span(&crate::path!["internal"]))
+            .label("here")
+            .help("lead_officer, qa_notes and notes are text; contract_value is a number of pounds; contract_ends is a date such as 2027-03-31"),
+    )
 }

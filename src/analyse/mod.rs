@@ -185,7 +185,7 @@ pub fn counts_towards_supply(vp: &ValidProvider) -> bool {
 
 /// Runs the analysis over the validated site.
 #[allow(clippy::needless_range_loop)] // tiers and key stages index several arrays at once
-pub fn analyse(site: &Site) -> GapReport {
+pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
     let figures: HashMap<&str, &AreaFigures> = site.area_figures.iter().map(|f| (f.code.as_str(), f)).collect();
     let in_scope: Vec<usize> =
         (0..site.areas.len()).filter(|&i| site.areas[i].in_scope && figures.get(site.areas[i].code.as_str()).is_none_or(|f| f.in_scope)).collect();
@@ -339,7 +339,7 @@ pub fn analyse(site: &Site) -> GapReport {
         })
         .collect();
     let miles: Vec<f64> = out.iter().map(|a| a.max_travel_miles).collect();
-    let memo = site.access_memo.as_deref().map(|m| (m, AccessKey::of(&combo_sites, &postcodes, &miles)));
+    let memo = memo.map(|m| (m, AccessKey::of(&combo_sites, &postcodes, &miles)));
     let results: Access = if let Some(r) = memo.and_then(|(m, key)| m.get(key)) {
         r
     } else if extent.0 > extent.2 {
@@ -395,7 +395,7 @@ struct AccessKey(u128);
 type Access = Arc<Vec<Vec<Option<f64>>>>;
 
 /// The access figures of the last analysis, kept by `apdir serve` between rebuilds (as
-/// `Site::access_memo`): they take most of the analysis's time and seldom change when one
+/// the preview session's `build::Run::access_memo`): they take most of the analysis's time and seldom change when one
 /// record is saved, so they are reused while their [`AccessKey`] matches exactly.
 #[derive(Default)]
 pub struct AccessMemo(std::sync::Mutex<Option<(AccessKey, Access)>>);
@@ -413,7 +413,7 @@ impl AccessMemo {
 
 impl AccessKey {
     fn of(combo_sites: &[Vec<(f64, f64)>], postcodes: &[Vec<(f64, f64)>], miles: &[f64]) -> AccessKey {
-        use crate::cache::{Hasher128, KeyHasher};
+        use siphasher::sip128::{Hasher128, SipHasher13 as KeyHasher};
         use std::hash::Hasher;
         let mut h = KeyHasher::new();
         for points in combo_sites.iter().chain(postcodes) {
@@ -686,5 +686,5 @@ impl GapReport {
 /// figures for either medical need).
 pub fn need_label(key: &str) -> String {
     let n = crate::model::vocab::Need::from_key(key);
-    if n.is_known() { n.label().to_string() } else { crate::render::view::humanise(key) }
+    if n.is_known() { n.label().to_string() } else { crate::model::text::humanise(key) }
 }

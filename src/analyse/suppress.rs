@@ -57,6 +57,13 @@ pub enum Suppression {
     Public { threshold: u64 },
 }
 
+impl Suppression {
+    /// The policy of the public site, with the site's `privacy.suppression_threshold`.
+    pub fn public(site: &crate::site::Site) -> Suppression {
+        Suppression::Public { threshold: site.config.privacy.suppression_threshold }
+    }
+}
+
 /// A sum that will be published: `total` = the sum of `members` (indices into the cells).
 #[derive(Clone, Debug)]
 pub struct Sum {

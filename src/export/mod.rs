@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::cache::CacheUse;
 use crate::output::{FileWriter, OutputError, Sink};
 use crate::render::{Body, OutputFile};
 use crate::site::{Profile, Site};
@@ -47,15 +48,23 @@ impl Format {
 /// Writes the export files the site publishes into `sink` (the public profile's records,
 /// whatever the build's profile: the internal site's open data links show what the public
 /// sees).
-pub fn write_site_files(site: &Site, sink: &dyn Sink) -> Result<usize, OutputError> {
+/// Reuses what it can from the preview's `memo`, else from the `build_cache` folder, and
+/// counts what it reused in `used`.
+pub fn write_site_files(
+    site: &Site,
+    sink: &dyn Sink,
+    build_cache: Option<&std::path::Path>,
+    memo: Option<&std::sync::Arc<cache::ExportMemo>>,
+    used: &CacheUse,
+) -> Result<usize, OutputError> {
     let e = &site.config.exports;
     let formats: Vec<Format> = Format::ALL.iter().copied().filter(|f| if *f == Format::Oruk { e.oruk } else { e.data }).collect();
-    let cache = match (&site.export_memo, &site.build_cache) {
+    let cache = match (memo, build_cache) {
         (Some(memo), _) => Some(CacheAt::Memory(memo)),
         (None, Some(dir)) => Some(CacheAt::Folder(dir)),
         (None, None) => None,
     };
-    write_cached(site, &formats, Profile::Public, sink, cache)
+    write_cached(site, &formats, Profile::Public, sink, cache, used)
 }
 
 /// The files of `formats`, with records as `profile` may see them, in memory (sorted by path).
@@ -116,7 +125,7 @@ const CHUNK: usize = 512;
 /// to the sink as they grow, so memory stays flat however many providers there are. Returns
 /// the number of files written.
 pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink) -> Result<usize, OutputError> {
-    write_cached(site, formats, profile, sink, None)
+    write_cached(site, formats, profile, sink, None, &CacheUse::default())
 }
 
 /// Where an export cache is kept.
@@ -129,7 +138,14 @@ enum CacheAt<'a> {
 
 /// [`write`], reusing the pieces of providers whose inputs have not changed since they were
 /// kept in the export cache `cache_at` (and keeping the others' there).
-fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink, cache_at: Option<CacheAt>) -> Result<usize, OutputError> {
+fn write_cached(
+    site: &Site,
+    formats: &[Format],
+    profile: Profile,
+    sink: &dyn Sink,
+    cache_at: Option<CacheAt>,
+    used: &CacheUse,
+) -> Result<usize, OutputError> {
     let want = |f: Format| formats.contains(&f);
     let written = AtomicUsize::new(0);
     let put = |path: String, mut bytes: Vec<u8>| -> Result<(), OutputError> {
@@ -224,13 +240,13 @@ fn write_cached(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Si
                     for (path, bytes) in entry.files() {
                         put_parts(path.to_string(), &[bytes])?;
                     }
-                    site.cache_use.exports_reused.fetch_add(1, Ordering::Relaxed);
+                    used.exports_reused.fetch_add(1, Ordering::Relaxed);
                     return Ok(entry.pieces);
                 }
                 let files = std::sync::Mutex::new(cache::EntryWriter::new());
                 let pieces = pieces(vp, Some(&files))?;
                 cache.put(vp, key, &files.into_inner().unwrap_or_else(|e| e.into_inner()).finish(&pieces));
-                site.cache_use.exports_made.fetch_add(1, Ordering::Relaxed);
+                used.exports_made.fetch_add(1, Ordering::Relaxed);
                 Ok(pieces)
             })
             .collect()

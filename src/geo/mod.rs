@@ -70,7 +70,7 @@ impl Postcodes {
     /// Reads a CSV with the columns `postcode,lat,lon,district_code,ward_code`.
     pub fn load(path: &Path) -> Result<Postcodes, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let text = crate::load::decode_text(bytes, &path.display().to_string()).map_err(|d| d.message)?;
+        let text = crate::model::text::decode_text(bytes, &path.display().to_string()).map_err(|d| d.message)?;
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -134,7 +134,7 @@ pub struct Area {
 /// `context_only` lists codes drawn for context but outside the authority.
 pub fn load_areas(path: &Path, context_only: &[String]) -> Result<Vec<Area>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = crate::load::decode_text(bytes, &path.display().to_string()).map_err(|d| d.message)?;
+    let text = crate::model::text::decode_text(bytes, &path.display().to_string()).map_err(|d| d.message)?;
     parse_areas(&text, context_only).map_err(|e| format!("{}: {e}", path.display()))
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, SourceFile, display_path};
+pub use crate::model::text::decode_text;
 
 /// Reads every file of `paths` in parallel and hands each to `parse`; gathers what parsed and
 /// every diagnostic, in path order.
@@ -116,26 +117,4 @@ pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
     }
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
     decode_text(bytes, name)
-}
-
-/// Decodes the bytes of an input file: UTF-8 only (a clear diagnostic otherwise), without a
-/// byte-order mark, with CRLF line endings turned into LF.
-pub fn decode_text(bytes: Vec<u8>, name: &str) -> Result<String, Diagnostic> {
-    let mut text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
-            let line = valid.matches('\n').count() + 1;
-            return Err(Diagnostic::error("not-utf8", format!("{name}:{line}: the file is not UTF-8 text (bad byte at offset {at})"))
-                .help("save the file as UTF-8 (in Excel: \"CSV UTF-8\"; in most editors: File > Save with encoding > UTF-8)"));
-        }
-    };
-    if let Some(stripped) = text.strip_prefix('\u{feff}') {
-        text = stripped.to_string();
-    }
-    if text.contains('\r') {
-        text = text.replace("\r\n", "\n");
-    }
-    Ok(text)
 }

@@ -1,5 +1,6 @@
 //! A page of the good-practice guide (or any content page): TOML front matter + Markdown.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -7,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::date::Date;
 use super::vocab::Audience;
 use crate::diagnostics::SourceFile;
-use crate::markdown::{Heading, InternalLink};
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct FrontMatter {
@@ -61,4 +61,29 @@ impl GuidePage {
         let cut = url.rfind('/')?;
         Some(format!("{}/", &url[..cut]))
     }
+}
+
+// The parts of a page the Markdown renderer finds (`crate::markdown` re-exports them).
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+}
+
+/// An internal link found in the Markdown, to be checked once every page is known.
+#[derive(Clone, Debug)]
+pub struct InternalLink {
+    pub target: LinkTarget,
+    /// Byte range of the link in the Markdown source.
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkTarget {
+    /// `@/guide/x.md` → (path relative to content/, optional anchor)
+    Page { path: String, anchor: Option<String> },
+    /// `@provider/ID`
+    Provider { id: String },
 }

@@ -2,8 +2,11 @@
 
 pub mod area;
 pub mod date;
+pub mod file;
 pub mod guide;
+pub mod profile;
 pub mod provider;
 pub mod slug;
+pub mod text;
 #[macro_use]
 pub mod vocab;

@@ -345,3 +345,37 @@ pub struct ChildVoice {
     #[serde(default)]
     pub summary: String,
 }
+
+/// The documented keys of a record's `[internal]` table. Other keys are accepted and shown
+/// to the AP team as they are.
+pub const INTERNAL_KEYS: &[&str] = &["lead_officer", "contract_value", "contract_ends", "qa_notes", "notes"];
+
+/// The `[internal]` table read with its documented keys.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InternalNotes {
+    /// The officer who leads on this provider.
+    #[serde(default)]
+    pub lead_officer: Option<String>,
+    /// Annual contract value in pounds.
+    #[serde(default)]
+    pub contract_value: Option<f64>,
+    #[serde(default)]
+    pub contract_ends: Option<Date>,
+    #[serde(default)]
+    pub qa_notes: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl InternalNotes {
+    /// Reads the documented keys; a key of the wrong type is an error naming it.
+    pub fn read(table: &toml::Table) -> Result<InternalNotes, String> {
+        let mut known = toml::Table::new();
+        for k in INTERNAL_KEYS {
+            if let Some(v) = table.get(*k) {
+                known.insert(k.to_string(), v.clone());
+            }
+        }
+        InternalNotes::deserialize(toml::Value::Table(known)).map_err(|e| e.message().to_string())
+    }
+}

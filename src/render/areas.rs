@@ -26,7 +26,7 @@ const LOCATOR_WIDTH: f64 = 320.0;
 /// The one place the rendered pages and downloads choose their disclosure policy. The
 /// internal profile (`Profile::Internal`) should return `Suppression::Off` here.
 fn policy(site: &Site) -> crate::analyse::Suppression {
-    site.public_suppression()
+    crate::analyse::Suppression::public(site)
 }
 
 pub fn area_url(slug: &str) -> String {
@@ -173,8 +173,7 @@ fn demand_text(a: &PublishedArea, v: Option<f64>, f: fn(f64) -> String) -> Strin
 }
 
 /// `/areas/` and `/areas/<slug>/`, as (url, template, context) jobs for the renderer.
-pub fn pages(site: &Site) -> Vec<(String, &'static str, Context)> {
-    let report = site.gaps();
+pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Context)> {
     let published = report.publish(policy(site));
     let has_context = site.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
     let rows = |f: &dyn Fn(&PublishedArea) -> Vec<String>| -> Vec<TableRow> {
@@ -474,8 +473,7 @@ impl Locator {
 }
 
 /// The downloads and the shared locator image.
-pub fn files(site: &Site) -> Vec<OutputFile> {
-    let report = site.gaps();
+pub fn files(site: &Site, report: &GapReport) -> Vec<OutputFile> {
     let published = report.publish(policy(site));
     let mut files =
         vec![OutputFile { path: "data/gaps.csv".into(), body: Body::Bytes(report::csv(report, &published, &Selection::default()).into_bytes()) }];

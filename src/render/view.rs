@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::markdown;
 use crate::model::date::Date;
 use crate::model::provider::Provider;
+pub use crate::model::text::humanise;
 use crate::model::vocab::*;
 use crate::site::Site;
 use crate::validate::ValidProvider;
@@ -591,7 +592,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
             None
         },
         json_ld: json_ld(p, &locations, site),
-        internal: crate::disclosure::internal_rows(vp, site),
+        internal: internal_rows(vp, site),
         locations,
         contact,
         child_voice,
@@ -618,16 +619,6 @@ fn days(d: &[String]) -> String {
         0 => "Days not stated".into(),
         1 => names[0].into(),
         n => format!("{} and {}", names[..n - 1].join(", "), names[n - 1]),
-    }
-}
-
-/// `step_free` → "Step free"
-pub fn humanise(s: &str) -> String {
-    let t = s.replace('_', " ");
-    let mut c = t.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
     }
 }
 
@@ -668,4 +659,55 @@ fn json_ld(p: &Provider, locations: &[SiteLocation], site: &Site) -> String {
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` are escaped.
 pub fn script_safe_json(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_default().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+/// The rows of a provider page's "For the AP team" section: empty for the public profile.
+pub fn internal_rows(vp: &ValidProvider, site: &Site) -> Vec<Row> {
+    use crate::disclosure::{INTERNAL_KEYS, InternalNotes};
+    if !site.profile.is_internal() {
+        return Vec::new();
+    }
+    let Some(table) = &vp.provider.internal else { return Vec::new() };
+    let mut notes = InternalNotes::read(table).unwrap_or_default();
+    for text in [&mut notes.lead_officer, &mut notes.qa_notes, &mut notes.notes] {
+        if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            *text = None;
+        }
+    }
+    let row = |k: &str, v: String, tag: Option<Tag>| Row { key: k.into(), value: v, href: None, tag };
+    let mut rows = Vec::new();
+    if let Some(s) = notes.lead_officer {
+        rows.push(row("Lead officer", s, None));
+    }
+    if let Some(v) = notes.contract_value {
+        rows.push(row("Contract value", crate::model::text::money(v), None));
+    }
+    if let Some(d) = notes.contract_ends {
+        let days = site.today.days_until(d);
+        let tag = if days < 0 {
+            Some(Tag { text: "Ended".into(), colour: "red" })
+        } else if days <= 90 {
+            Some(Tag { text: "Ends within 90 days".into(), colour: "yellow" })
+        } else {
+            None
+        };
+        rows.push(row("Contract ends", d.long(), tag));
+    }
+    if let Some(s) = notes.qa_notes {
+        rows.push(row("QA notes", s, None));
+    }
+    if let Some(s) = notes.notes {
+        rows.push(row("Notes", s, None));
+    }
+    for (k, v) in table {
+        if INTERNAL_KEYS.contains(&k.as_str()) {
+            continue;
+        }
+        let text = match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        rows.push(row(&humanise(k), text, None));
+    }
+    rows
 }

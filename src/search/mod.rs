@@ -21,6 +21,7 @@ pub mod query;
 
 use std::path::{Path, PathBuf};
 
+use crate::cache::CacheUse;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::render::OutputFile;
 use crate::site::Site;
@@ -43,7 +44,9 @@ pub struct SearchBuild {
 /// Indexes the site and exports the static search and finder files. With a build cache, the
 /// search files are reused when every search document is what it was at the last build whose
 /// index was saved (see docs/build-cache.md).
-pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
+/// The files of the preview's last render come from `memo`; a build uses the `build_cache`
+/// folder. Whether the files were reused is recorded in `used`.
+pub fn build(site: &Site, build_cache: Option<&Path>, memo: Option<&cache::SearchMemo>, used: &CacheUse) -> Result<SearchBuild, Diagnostics> {
     let fail = |e: String| {
         let mut d = Diagnostics::default();
         d.push(Diagnostic::error("search", format!("cannot build the search index: {e}")));
@@ -54,17 +57,17 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
         || -> Result<(Option<SearchIndex>, Vec<OutputFile>), String> {
             let docs = index::documents(site);
             // The files of the last render kept in memory (a preview), else the build cache.
-            let memo = site.search_memo.as_ref().map(|m| (m, cache::SearchMemo::key(&docs)));
+            let memo = memo.map(|m| (m, cache::SearchMemo::key(&docs)));
             let cached = match memo {
                 Some(_) => None,
-                None => site.build_cache.as_ref().and_then(|dir| cache::SearchCache::new(dir, &index_path(&site.root), &docs)),
+                None => build_cache.and_then(|dir| cache::SearchCache::new(dir, &index_path(&site.root), &docs)),
             };
             let reused = match memo {
                 Some((m, key)) => m.get(key),
                 None => cached.as_ref().and_then(cache::SearchCache::get),
             };
             if let Some(files) = reused {
-                site.cache_use.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);
+                used.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Ok((None, files));
             }
             let mut index = SearchIndex::from_documents(docs)?;

@@ -3,7 +3,7 @@
 //! A [`Preview`] keeps what the last rebuild read ([`Inputs`], one entry per provider record and
 //! guide page) and what it rendered (each page's template fingerprint and Tera context). A
 //! rebuild re-reads only the files that changed, validates the whole site again (cheap, and the
-//! same code as `apdir build`), then renders through [`render::render_selected`] with a
+//! same code as `apdir build`), then renders through [`crate::build::render_selected`] with a
 //! [`Selection`] that skips every page whose template and context are unchanged. Files that are
 //! not template pages (feeds, sitemap, 404, static files, anything another stage adds) are
 //! always written again. The result is the same set of bytes a clean `apdir build` writes.
@@ -18,9 +18,10 @@ use tera::Context;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::providers::LoadedProvider;
+use crate::model::file::absolute;
 use crate::model::guide::GuidePage;
 use crate::output::Memory;
-use crate::render::{self, Selection};
+use crate::render::Selection;
 use crate::site::{Inputs, LoadOptions, Site};
 
 /// The files of the last good site: path inside the site (no leading slash) → bytes.
@@ -314,10 +315,13 @@ impl Preview {
         inputs.diagnostics.items.extend(self.pages.values().flat_map(|c| c.diagnostics.iter().cloned()));
         timings.push(("assemble", stage.elapsed()));
         let stage = Instant::now();
-        let mut site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
-        site.export_memo = Some(self.export_memo.clone());
-        site.search_memo = Some(self.search_memo.clone());
-        site.access_memo = Some(self.access_memo.clone());
+        let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
+        let run = crate::build::Run {
+            export_memo: Some(self.export_memo.clone()),
+            search_memo: Some(self.search_memo.clone()),
+            access_memo: Some(self.access_memo.clone()),
+            ..Default::default()
+        };
 
         timings.push(("validate", stage.elapsed()));
         let stage = Instant::now();
@@ -336,7 +340,7 @@ impl Preview {
             fresh: Mutex::default(),
         };
         let sink = Memory::default();
-        render::render_selected(&site, &sink, &memo)?;
+        crate::build::render_selected(&site, &run, &sink, &memo)?;
         let seen = memo.seen.into_inner().unwrap_or_else(|e| e.into_inner());
         let fresh = memo.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
         let fresh_listings = memo.fresh_listings.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -387,8 +391,8 @@ impl Preview {
             full,
             reread,
             rendered: rendered_count,
-            exports_made: site.cache_use.report().exports_made,
-            search_reused: site.cache_use.report().search_reused,
+            exports_made: run.cache_use.report().exports_made,
+            search_reused: run.cache_use.report().search_reused,
             changed: changed_paths,
             warnings: site.warnings,
             elapsed: t.elapsed(),
@@ -404,17 +408,6 @@ fn provider_id(l: &LoadedProvider) -> String {
 /// The file a page URL is written to (as `OutputFile::page` does).
 pub fn page_path(url: &str) -> String {
     format!("{}index.html", url.trim_start_matches('/'))
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
-    p.canonicalize().unwrap_or_else(|_| {
-        // A removed file: canonicalise its folder.
-        match (p.parent().and_then(|d| d.canonicalize().ok()), p.file_name()) {
-            (Some(d), Some(n)) => d.join(n),
-            _ => p,
-        }
-    })
 }
 
 /// Fingerprints each template together with everything it extends, includes or imports, so

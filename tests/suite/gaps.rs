@@ -37,7 +37,7 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn measures_match_the_hand_worked_fixture() {
     let site = load(&fixture());
-    let report = site.gaps();
+    let report = &apdir::analyse::analyse(&site, None);
     // Gamma is context only: drawn, never counted.
     let names: Vec<&str> = report.areas.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Alpha", "Beta"]);
@@ -95,8 +95,8 @@ fn access_is_worked_out_again_when_the_sites_offering_a_tier_change() {
     // `apdir serve` keeps the access figures between analyses with the same inputs; a change
     // to which sites offer a tier must not be answered from memory.
     let mut site = load(&fixture());
-    site.access_memo = Some(Default::default());
-    let alpha_access = |site: &Site| apdir::analyse::analyse(site).areas[0].access[1][2];
+    let memo = apdir::analyse::AccessMemo::default();
+    let alpha_access = |site: &Site| apdir::analyse::analyse(site, Some(&memo)).areas[0].access[1][2];
     assert_eq!(alpha_access(&site), Some(0.5), "tier 2, KS3, from Alpha Hub");
     let hub = site.providers.iter().position(|vp| vp.provider.id == "alpha-hub").unwrap();
     site.providers[hub].provider.offer.tiers.retain(|&t| t != 2);
@@ -111,8 +111,8 @@ fn access_is_worked_out_again_when_the_sites_offering_a_tier_change() {
 #[test]
 fn public_figures_are_suppressed_with_secondary_suppression() {
     let site = load(&fixture());
-    let report = site.gaps();
-    let public = report.publish(site.public_suppression());
+    let report = &apdir::analyse::analyse(&site, None);
+    let public = report.publish(apdir::analyse::Suppression::public(&site));
     let (a, b) = (&public.areas[0].counts, &public.areas[1].counts);
     // Primary: 1 to 4 hidden, zeros kept.
     assert_eq!(a[col("permanent_exclusions")], Shown::Hidden);
@@ -288,7 +288,7 @@ fn a_ward_boundary_set_builds() {
     let report = build_to(&root, &out);
     assert_eq!(report.warnings.with_code("area-figures-missing").len(), 1);
     let site = load(&root);
-    let gaps = site.gaps();
+    let gaps = apdir::analyse::analyse(&site, None);
     assert_eq!(site.areas.len(), 253);
     // Wards of Blackburn with Darwen and Blackpool are context, like their authorities.
     assert!(gaps.areas.len() > 200 && gaps.areas.len() < 253, "{}", gaps.areas.len());

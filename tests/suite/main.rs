@@ -1,6 +1,7 @@
 //! The integration tests, in one binary (as ripgrep and mdBook do): one link step, and one
 //! binary on disk instead of eighteen.
 
+mod architecture;
 mod build_cache;
 mod cli;
 mod common;

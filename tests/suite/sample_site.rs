@@ -249,9 +249,9 @@ fn check_renders_every_page_but_not_the_search_index_or_the_exports() {
     let options = apdir::LoadOptions { today: Some(today()), ..Default::default() };
     let site = apdir::Site::load(&repo(), &options).unwrap_or_else(|d| panic!("{}", d.render(false)));
     let everything = apdir::output::Memory::default();
-    apdir::render::render(&site, &everything).unwrap();
+    apdir::build::render(&site, &apdir::build::Run::default(), &everything).unwrap();
     let pages_only = apdir::output::Memory::default();
-    apdir::render::render_selected(&site, &pages_only, &apdir::render::PagesOnly).unwrap();
+    apdir::build::render_selected(&site, &apdir::build::Run::default(), &pages_only, &apdir::render::PagesOnly).unwrap();
     let everything = everything.files.into_inner().unwrap();
     let pages_only = pages_only.files.into_inner().unwrap();
 

@@ -19,7 +19,7 @@ fn site() -> &'static Site {
 fn built() -> &'static (SearchIndex, HashMap<String, Vec<u8>>) {
     static BUILT: OnceLock<(SearchIndex, HashMap<String, Vec<u8>>)> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let b = search::build(site()).expect("search builds");
+        let b = search::build(site(), None, None, &Default::default()).expect("search builds");
         let files = b
             .files
             .into_iter()

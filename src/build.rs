@@ -1,0 +1,228 @@
+//! The orchestrator: one build run as a short list of stages (as Zola's `Site::build`):
+//! read the inputs → validate → analyse → render the pages → the features (search, exports,
+//! the dashboard) → publish. Each stage lives in its own module, lower down (see
+//! docs/architecture.md); this module only calls them in order and keeps the run's state
+//! (the build cache, the memos a preview keeps between rebuilds, the staged search index),
+//! which is not part of the site.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::analyse::AccessMemo;
+use crate::cache::CacheUse;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::error::Error;
+use crate::export::cache::ExportMemo;
+use crate::model::file::Sink;
+use crate::render::{Lap, Selection, templates::Templates};
+use crate::search::cache::SearchMemo;
+use crate::search::index::StagedIndex;
+use crate::site::{LoadOptions, Site};
+use crate::{analyse, dashboard, disclosure, export, output, render, search, site};
+
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// The site folder (holding apdir.toml).
+    pub root: PathBuf,
+    /// Overrides `output_dir`.
+    pub output: Option<PathBuf>,
+    pub load: LoadOptions,
+    /// Neither read nor write the build cache (`.apdir/cache/`).
+    pub no_cache: bool,
+}
+
+/// Where `apdir build` keeps what the next build can reuse (see docs/build-cache.md).
+pub const BUILD_CACHE_DIR: &str = ".apdir/cache";
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub warnings: Diagnostics,
+    pub providers: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: u64,
+    /// Time spent in each stage.
+    pub timings: Vec<(&'static str, Duration)>,
+    /// What the build took from the build cache (`None` with `--no-cache`).
+    pub cache: Option<crate::cache::CacheReport>,
+}
+
+/// Loads, validates, renders and publishes the site. Nothing is written unless every stage
+/// succeeds.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
+    let mut timings = Vec::new();
+    let t = Instant::now();
+    let inputs = site::Inputs::read(&options.root, &options.load).map_err(Error::Content)?;
+    timings.push(("read and parse", t.elapsed()));
+    let t = Instant::now();
+    let site = Site::from_inputs(&options.root, inputs).map_err(Error::Content)?;
+    timings.push(("validate", t.elapsed()));
+    let run = Run {
+        build_cache: (!options.no_cache).then(|| options.root.join(BUILD_CACHE_DIR)),
+        index_dir: Some(search::index_path(&options.root)),
+        ..Run::default()
+    };
+    let output = options.output.clone().unwrap_or_else(|| site.config.output_path_for(&site.root, site.profile));
+    // Internal records never go into a published folder.
+    disclosure::check_output(&site, &output)?;
+    // Refuses a dangerous output folder before any time is spent rendering.
+    let staging = output::Staging::create(&output, &site.root)?;
+    let t = Instant::now();
+    // On error the staging folder is dropped, and with it every file written so far.
+    render(&site, &run, &staging)?;
+    timings.push(("render and write", t.elapsed()));
+    let t = Instant::now();
+    let published = staging.publish()?;
+    timings.push(("publish", t.elapsed()));
+    // The index of record for `apdir search`, kept beside the inputs (never published), was
+    // staged while the site was written; it goes in place now. Saving it is best effort: the
+    // published site is complete without it.
+    let mut warnings = site.warnings.clone();
+    if let Some(staged) = run.staged_index.into_inner() {
+        let t = Instant::now();
+        if let Err(e) = staged.and_then(StagedIndex::commit) {
+            warnings.push(
+                Diagnostic::warning("search-index", format!("the search index for `apdir search` was not saved: {e}"))
+                    .help("`apdir search` will index the site in memory instead; check that the site folder is writable"),
+            );
+        }
+        timings.push(("save search index", t.elapsed()));
+    }
+    let report = BuildReport {
+        output,
+        providers: site.providers.len(),
+        pages: site.pages.len(),
+        warnings,
+        files: published.files,
+        bytes: published.bytes,
+        timings,
+        cache: run.build_cache.is_some().then(|| run.cache_use.report()),
+    };
+    // Freeing a large site's records and index takes a noticeable moment; nothing waits for it.
+    std::thread::spawn(move || drop(site));
+    Ok(report)
+}
+
+/// Loads and validates without writing anything. Returns the warnings, or every problem.
+pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
+    let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+    // Render the pages too, so template errors are found, but write nothing. The search index
+    // and the exports cannot find a problem in the content: they are left out.
+    render_selected(&site, &Run::default(), &output::Discard, &render::PagesOnly)?;
+    Ok(site.warnings)
+}
+
+/// The state of one build run (or one render of the preview): what it may reuse and what it
+/// made along the way. Kept apart from [`Site`], which is only the validated model.
+#[derive(Default)]
+pub struct Run {
+    /// Where this run may keep what it can reuse next time (`.apdir/cache/`); `None` (the
+    /// default) for runs that must write nothing beside the site, such as `apdir check`.
+    pub build_cache: Option<PathBuf>,
+    /// What this run took from the build cache or the memos.
+    pub cache_use: CacheUse,
+    /// Where a build saves the search index for `apdir search` (`.apdir/index`); `None` for
+    /// runs that must write nothing beside the site. A freshly made index is staged there
+    /// while the site is being written ([`Run::staged_index`]) and put in place once the
+    /// site is published.
+    pub index_dir: Option<PathBuf>,
+    /// The index staged for `index_dir`, or why it could not be.
+    pub staged_index: OnceLock<Result<StagedIndex, String>>,
+    /// An export cache kept in memory between renders (`apdir serve`), used instead of the
+    /// one in `build_cache`.
+    pub export_memo: Option<Arc<ExportMemo>>,
+    /// The search files kept in memory between renders (`apdir serve`), used instead of the
+    /// search cache in `build_cache`.
+    pub search_memo: Option<Arc<SearchMemo>>,
+    /// The gap analysis's access figures kept in memory between renders (`apdir serve`).
+    pub access_memo: Option<Arc<AccessMemo>>,
+}
+
+/// Renders every file of the site into `sink`, in parallel. On error the sink holds a partial
+/// site: the caller discards it.
+pub fn render(site: &Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {
+    render_selected(site, run, sink, &render::Everything)
+}
+
+/// [`render`], writing only the pages `selection` picks (the rest are known to be unchanged).
+/// The stages: the pages (with the gap analysis they show and the dashboard), the search
+/// index and the exports side by side, then the feeds, downloads and static files.
+pub fn render_selected(site: &Site, run: &Run, sink: &dyn Sink, selection: &dyn Selection) -> Result<(), Error> {
+    let lap = Lap::new();
+    let templates = render::templates(site)?;
+    // Pages, search and exports are independent: run them side by side, so that one's
+    // sequential parts (the pages' contexts, tantivy's commit, joining the export lists)
+    // overlap the others.
+    let (pages, (search, exports)) = rayon::join(
+        || pages(site, run, &templates, sink, selection, &lap),
+        || {
+            if !selection.search_and_exports() {
+                return (Ok(()), Ok(()));
+            }
+            rayon::join(|| search_files(site, run, sink, &lap), || export_files(site, run, sink, &lap))
+        },
+    );
+    let (page_urls, report) = pages?;
+    search?;
+    exports?;
+    lap.mark("pages, search, exports");
+    let files = render::other_files(site, &report, &page_urls);
+    lap.mark("feeds and areas");
+    files.into_par_iter().try_for_each(|f| sink.put(f))?;
+    lap.mark("assets and the rest");
+    Ok(())
+}
+
+/// The gap analysis, then every page: the template pages, the QA dashboard (internal only)
+/// and the 404 page. Returns the pages' URLs and the analysis, or every template problem.
+fn pages(
+    site: &Site,
+    run: &Run,
+    templates: &Templates,
+    sink: &dyn Sink,
+    selection: &dyn Selection,
+    lap: &Lap,
+) -> Result<(Vec<String>, analyse::GapReport), Error> {
+    let report = analyse::analyse(site, run.access_memo.as_deref());
+    let mut rendered = render::pages(site, &report, templates, sink, selection, lap)?;
+    for page in dashboard::pages(site, templates) {
+        match page {
+            Ok(f) => sink.put(f)?,
+            Err(d) => rendered.errors.push(d),
+        }
+    }
+    match render::not_found(templates) {
+        Ok(f) => sink.put(f)?,
+        Err(d) => rendered.errors.push(d),
+    }
+    if !rendered.errors.is_empty() {
+        return Err(Error::Content(Diagnostics { items: rendered.errors }));
+    }
+    Ok((rendered.urls, report))
+}
+
+/// The tantivy index and its static export (and the finder's files). A build stages a freshly
+/// made index for `apdir search`: written beside `.apdir/index` now, while the pages and
+/// exports are still being made, and put in place after the site is published.
+fn search_files(site: &Site, run: &Run, sink: &dyn Sink, lap: &Lap) -> Result<(), Error> {
+    let t = Instant::now();
+    let search = search::build(site, run.build_cache.as_deref(), run.search_memo.as_deref(), &run.cache_use).map_err(Error::Content)?;
+    search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
+    if let (Some(index), Some(dir)) = (search.index, &run.index_dir) {
+        let _ = run.staged_index.set(index.stage(dir));
+    }
+    lap.mark_from(&t, "search");
+    Ok(())
+}
+
+/// The open data exports the site publishes.
+fn export_files(site: &Site, run: &Run, sink: &dyn Sink, lap: &Lap) -> Result<(), Error> {
+    let t = Instant::now();
+    export::write_site_files(site, sink, run.build_cache.as_deref(), run.export_memo.as_ref(), &run.cache_use)?;
+    lap.mark_from(&t, "exports");
+    Ok(())
+}
