@@ -9,9 +9,21 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The policy every page declares in `<meta http-equiv="Content-Security-Policy">`.
-pub const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'";
+/// The site's Content-Security-Policy as a literal, so the preview's can be built from it.
+macro_rules! site_policy {
+    () => {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'"
+    };
+}
+
+/// The policy every page declares in `<meta http-equiv="Content-Security-Policy">` (the
+/// templates read it as `site.content_security_policy`). The one place it is written.
+pub const CONTENT_SECURITY_POLICY: &str = site_policy!();
+
+/// The policy the preview (`apdir serve`) sends as a header: the site's, so an inline script
+/// or style shows up as a console error while editing, plus `frame-ancestors`, which only
+/// works in a header.
+pub const PREVIEW_CONTENT_SECURITY_POLICY: &str = concat!(site_policy!(), "; frame-ancestors 'none'");
 
 /// One start tag: its lower-case name, its attributes (names lower-case, values with the
 /// common character references decoded) and, for `<script>` and `<style>`, the raw text inside.

@@ -8,6 +8,7 @@
 //! reading or writing: the cache can only make a build faster. Files are read and written
 //! without following links, and rewritten in place.
 
+use crate::model::lock::LockExt;
 use std::hash::Hasher;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
@@ -258,7 +259,7 @@ impl Pack {
         if crc32fast::hash(&contents) != slot.crc {
             return None;
         }
-        self.kept.lock().unwrap_or_else(|e| e.into_inner()).push((id, slot));
+        self.kept.lock_unpoisoned().push((id, slot));
         Some(contents)
     }
 
@@ -266,7 +267,7 @@ impl Pack {
     pub fn put(&self, id: u128, key: u128, contents: &[u8]) {
         let len = contents.len() as u64;
         let offset = {
-            let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
+            let mut end = self.end.lock_unpoisoned();
             let at = *end;
             *end += len;
             at
@@ -276,7 +277,7 @@ impl Pack {
             return;
         }
         let slot = Slot { key, offset, len, crc: crc32fast::hash(contents) };
-        self.kept.lock().unwrap_or_else(|e| e.into_inner()).push((id, slot));
+        self.kept.lock_unpoisoned().push((id, slot));
     }
 
     /// Writes the new index (the entries this build got or put) and trailer, and compacts
@@ -290,10 +291,10 @@ impl Pack {
     }
 
     fn write_index(&mut self) -> std::io::Result<()> {
-        let mut kept = std::mem::take(self.kept.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let mut kept = std::mem::take(self.kept.get_mut_unpoisoned());
         kept.sort_by_key(|(id, _)| *id);
         kept.dedup_by_key(|(id, _)| *id);
-        let end = *self.end.get_mut().unwrap_or_else(|e| e.into_inner());
+        let end = *self.end.get_mut_unpoisoned();
         let live: u64 = kept.iter().map(|(_, s)| s.len).sum();
         if live.saturating_mul(2) < end - self.head_len {
             return self.compact(&kept);

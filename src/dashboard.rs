@@ -13,12 +13,8 @@ use crate::render::view::Tag;
 use crate::render::{Body, OutputFile};
 use crate::site::Site;
 
-/// Child-voice feedback older than this is flagged.
-pub const CHILD_VOICE_MAX_DAYS: i64 = 365;
-/// Insurance expiring within this many days is flagged.
-pub const INSURANCE_SOON_DAYS: i64 = 30;
-/// Contracts ending within this many days are flagged.
-pub const CONTRACT_SOON_DAYS: i64 = 90;
+use crate::rules::{self, Due};
+pub use crate::rules::{CHILD_VOICE_MAX_DAYS, CONTRACT_SOON_DAYS, INSURANCE_SOON_DAYS};
 
 /// The kinds of check, in the order the summary lists them.
 pub const CHECKS: &[(&str, &str)] = &[
@@ -87,30 +83,29 @@ pub fn items(site: &Site) -> Vec<Item> {
         if qa.list_status == ListStatus::Removed {
             continue;
         }
-        match qa.next_visit_due {
-            Some(d) if d < today => out.push(item(site, name, id, "qa-visit", "Quality-assurance visit overdue", Some(d), tag("Overdue", "red"))),
-            Some(d) if today.days_until(d) <= site.config.rules.qa_due_soon_days => {
-                out.push(item(site, name, id, "qa-visit", "Quality-assurance visit due soon", Some(d), tag("Due soon", "yellow")))
-            }
-            Some(_) => {}
-            None => out.push(item(site, name, id, "qa-visit", "No quality-assurance visit booked", None, tag("Not booked", "grey"))),
+        let due = qa.next_visit_due;
+        match rules::qa_visit(p, today, &site.config.rules) {
+            Due::Passed => out.push(item(site, name, id, "qa-visit", "Quality-assurance visit overdue", due, tag("Overdue", "red"))),
+            Due::Soon => out.push(item(site, name, id, "qa-visit", "Quality-assurance visit due soon", due, tag("Due soon", "yellow"))),
+            Due::Later => {}
+            Due::NotRecorded => out.push(item(site, name, id, "qa-visit", "No quality-assurance visit booked", None, tag("Not booked", "grey"))),
         }
         let sg = &p.safeguarding;
         for (what, d) in
             [("Public liability insurance", sg.public_liability_expires), ("Employer's liability insurance", sg.employers_liability_expires)]
         {
-            match d {
-                Some(d) if d < today => out.push(item(site, name, id, "insurance", format!("{what} expired"), Some(d), tag("Expired", "red"))),
-                Some(d) if today.days_until(d) <= INSURANCE_SOON_DAYS => {
-                    out.push(item(site, name, id, "insurance", format!("{what} expires soon"), Some(d), tag("Expiring", "yellow")))
+            match rules::insurance(d, today) {
+                Due::Passed => out.push(item(site, name, id, "insurance", format!("{what} expired"), d, tag("Expired", "red"))),
+                Due::Soon => out.push(item(site, name, id, "insurance", format!("{what} expires soon"), d, tag("Expiring", "yellow"))),
+                Due::Later => {}
+                Due::NotRecorded => {
+                    out.push(item(site, name, id, "insurance", format!("{what}: expiry not recorded"), None, tag("Not recorded", "grey")))
                 }
-                Some(_) => {}
-                None => out.push(item(site, name, id, "insurance", format!("{what}: expiry not recorded"), None, tag("Not recorded", "grey"))),
             }
         }
         let cap = &p.capacity;
         match cap.vacancies_as_of {
-            Some(d) if d.days_until(today) > site.config.rules.vacancy_stale_days => out.push(item(
+            Some(d) if rules::vacancies_stale(d, today, &site.config.rules) => out.push(item(
                 site,
                 name,
                 id,
@@ -126,7 +121,7 @@ pub fn items(site: &Site) -> Vec<Item> {
         }
         let cv = &p.child_voice;
         match (cv.feedback_collected, cv.last_collected) {
-            (true, Some(d)) if d.days_until(today) > CHILD_VOICE_MAX_DAYS => {
+            (true, Some(d)) if rules::child_voice_stale(d, today) => {
                 out.push(item(site, name, id, "child-voice", "Child-voice feedback over 12 months old", Some(d), tag("Out of date", "yellow")))
             }
             (true, Some(_)) => {}
@@ -139,7 +134,7 @@ pub fn items(site: &Site) -> Vec<Item> {
         }
         if let Some(t) = &p.internal
             && let Ok(InternalNotes { contract_ends: Some(d), .. }) = InternalNotes::read(t)
-            && today.days_until(d) <= CONTRACT_SOON_DAYS
+            && rules::contract(d, today) != Due::Later
         {
             let (text, t) = if d < today { ("Contract ended", tag("Ended", "red")) } else { ("Contract ends soon", tag("Ending", "yellow")) };
             out.push(item(site, name, id, "contract", text, Some(d), t));

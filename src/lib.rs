@@ -29,91 +29,13 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod rules;
 pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod site;
 pub mod tracking;
 pub mod validate;
-
-#[global_allocator]
-static ALLOCATOR: Allocator = Allocator;
-
-/// mimalloc, entered through its plain functions when a word's alignment is enough. The
-/// `mimalloc` crate sends every call through `mi_malloc_aligned`, whose extra steps were
-/// about 2% of a build's instructions; every block mimalloc hands out is word-aligned, so
-/// only larger alignments need that path.
-struct Allocator;
-
-/// The alignment every mimalloc block has.
-const WORD: usize = std::mem::size_of::<usize>();
-
-// SAFETY: each function forwards to mimalloc, which meets `GlobalAlloc`'s contract for any
-// layout through its aligned entry points (the `mimalloc` crate's implementation), and
-// through its plain ones for alignments up to a word (blocks are always word-aligned).
-// Memory from either is freed with `mi_free`.
-unsafe impl std::alloc::GlobalAlloc for Allocator {
-    #[inline]
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if layout.align() <= WORD {
-            // SAFETY: see the impl.
-            unsafe { libmimalloc_sys::mi_malloc(layout.size()).cast() }
-        } else {
-            // SAFETY: the caller's contract is passed on unchanged.
-            unsafe { mimalloc::MiMalloc.alloc(layout) }
-        }
-    }
-
-    #[inline]
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if layout.align() <= WORD {
-            // SAFETY: see the impl.
-            unsafe { libmimalloc_sys::mi_zalloc(layout.size()).cast() }
-        } else {
-            // SAFETY: the caller's contract is passed on unchanged.
-            unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
-        }
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
-        // SAFETY: `ptr` came from this allocator, so from mimalloc.
-        unsafe { libmimalloc_sys::mi_free(ptr.cast()) }
-    }
-
-    #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        if layout.align() <= WORD {
-            // SAFETY: `ptr` came from mimalloc; the new block keeps a word's alignment.
-            unsafe { libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast() }
-        } else {
-            // SAFETY: the caller's contract is passed on unchanged.
-            unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
-        }
-    }
-}
-
-/// mimalloc's `mi_option_purge_delay` (the same position in its v2 and v3 option lists;
-/// `the_purge_delay_option_is_the_one_set` checks it).
-const MI_OPTION_PURGE_DELAY: i32 = 15;
-
-unsafe extern "C" {
-    fn mi_option_set(option: i32, value: std::ffi::c_long);
-    #[cfg(test)]
-    fn mi_option_get(option: i32) -> std::ffi::c_long;
-}
-
-/// For a command that runs once and exits (`build`, `check`, `export`): memory freed by one
-/// stage stays with the process for the next, instead of going back to the system after a
-/// second and being faulted in and zeroed again. A first build of 10,000 providers spent
-/// about 0.1 s of kernel time on that; its peak memory is unchanged, since the next stage
-/// reuses the pages. An `MIMALLOC_PURGE_DELAY` in the environment still wins.
-pub fn keep_freed_memory() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets one of mimalloc's options; any value is valid for this one.
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
-    }
-}
 
 pub use build::{BUILD_CACHE_DIR, BuildOptions, BuildReport, build, check};
 pub use diagnostics::{Diagnostic, Diagnostics};
@@ -171,46 +93,4 @@ pub fn search(options: &BuildOptions, query: &str, search_options: &search::Sear
     };
     let hits = index.search(query, search_options).map_err(Error::Usage)?;
     Ok((hits, saved))
-}
-
-#[cfg(test)]
-mod allocator_tests {
-    use std::alloc::{GlobalAlloc, Layout};
-
-    #[test]
-    fn blocks_are_aligned_zeroed_and_kept_on_realloc() {
-        let a = super::Allocator;
-        for align in [1, 2, 4, 8, 16, 32, 64, 4096] {
-            for size in [1, 7, 8, 24, 100, 5000, 300_000] {
-                let layout = Layout::from_size_align(size, align).unwrap();
-                // SAFETY: a non-zero size; every block is freed with its layout.
-                unsafe {
-                    let p = a.alloc_zeroed(layout);
-                    assert!(!p.is_null() && (p as usize).is_multiple_of(align), "size {size}, align {align}");
-                    assert!(std::slice::from_raw_parts(p, size).iter().all(|&b| b == 0));
-                    std::ptr::write_bytes(p, 0xa5, size);
-                    let q = a.realloc(p, layout, size * 3);
-                    assert!(!q.is_null() && (q as usize).is_multiple_of(align), "realloc: size {size}, align {align}");
-                    assert!(std::slice::from_raw_parts(q, size).iter().all(|&b| b == 0xa5), "realloc keeps the contents");
-                    a.dealloc(q, Layout::from_size_align(size * 3, align).unwrap());
-                    let r = a.alloc(layout);
-                    assert!(!r.is_null() && (r as usize).is_multiple_of(align));
-                    a.dealloc(r, layout);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn the_purge_delay_option_is_the_one_set() {
-        // mimalloc 3's purge delay defaults to 1000 ms (no other option does); a wrong option
-        // number would read and set another option, and this would fail.
-        // SAFETY: reads and sets one of mimalloc's options.
-        unsafe {
-            assert_eq!(super::mi_option_get(super::MI_OPTION_PURGE_DELAY), 1000);
-            super::mi_option_set(super::MI_OPTION_PURGE_DELAY, -1);
-            assert_eq!(super::mi_option_get(super::MI_OPTION_PURGE_DELAY), -1);
-            super::mi_option_set(super::MI_OPTION_PURGE_DELAY, 1000);
-        }
-    }
 }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub use crate::model::file::{Body, FileWriter, MARKER, OutputError, OutputFile, Sink, absolute};
+use crate::model::lock::LockExt;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io { path: path.to_path_buf(), source }
@@ -219,14 +220,14 @@ impl Sink for Memory {
             Body::Bytes(b) => b,
             Body::Copy(src) => std::fs::read(&src).map_err(io(&src))?,
         };
-        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(file.path, bytes);
+        self.files.lock_unpoisoned().insert(file.path, bytes);
         Ok(())
     }
 }
 
 impl Memory {
     pub fn into_files(self) -> std::collections::BTreeMap<String, Vec<u8>> {
-        self.files.into_inner().unwrap_or_else(|e| e.into_inner())
+        self.files.into_inner_unpoisoned()
     }
 }
 
@@ -352,7 +353,7 @@ impl Staging {
     /// Swaps the staged site into place.
     pub fn publish(mut self) -> Result<Published, OutputError> {
         if let Some(written) = self.reused.take() {
-            prune(&self.dir, &written.into_inner().unwrap_or_else(|e| e.into_inner()));
+            prune(&self.dir, &written.into_inner_unpoisoned());
         }
         std::fs::write(self.dir.join(MARKER), "This folder was written by apdir. `apdir build` replaces it whole.\n").map_err(io(&self.dir))?;
         swap_in(&self.dir, &self.target, &self.parent, &self.name)?;
@@ -402,7 +403,7 @@ impl Sink for Staging {
         let dest = self.dir.join(rel);
         let inner: Box<dyn FileWriter + 'a> = match &self.reused {
             Some(written) => {
-                written.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string());
+                written.lock_unpoisoned().insert(path.to_string());
                 match open_existing_file(&dest) {
                     Some((file, old_len)) => Box::new(Rewrite::new(dest, file, old_len)),
                     None => {
@@ -420,7 +421,7 @@ impl Sink for Staging {
         let rel = safe_relative(path)?;
         let n = match &self.reused {
             Some(written) => {
-                written.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string());
+                written.lock_unpoisoned().insert(path.to_string());
                 rewrite_parts_below(&self.dir, rel, parts)?
             }
             None => write_parts_below(&self.dir, rel, parts)?,
@@ -434,7 +435,7 @@ impl Sink for Staging {
         let n = match &self.reused {
             Some(written) => {
                 safe_relative(&file.path)?;
-                written.lock().unwrap_or_else(|e| e.into_inner()).insert(file.path.clone());
+                written.lock_unpoisoned().insert(file.path.clone());
                 rewrite_below(&self.dir, file)?
             }
             None => write_below(&self.dir, file)?,

@@ -9,6 +9,7 @@ use tera::Context;
 
 use crate::diagnostics::Diagnostic;
 use crate::model::area::{AreaFigures, Count};
+use crate::model::text::thousands;
 use crate::render::templates::Templates;
 use crate::render::{Body, OutputFile};
 use crate::site::Site;
@@ -66,18 +67,6 @@ pub struct District {
     pub pupils_from_latest: bool,
     /// Rises in the latest period, in words ("suspensions up 22.7% (1,286 to 1,578)").
     pub rises: Vec<String>,
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 fn show(c: Option<Count>) -> String {

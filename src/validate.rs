@@ -273,7 +273,7 @@ pub fn providers(
                 c.vocab(result, &path!["quality_assurance", "standards", standard.as_str()], "standard result");
             }
             if let Some(due) = qa.next_visit_due
-                && due < today
+                && crate::rules::qa_visit(p, today, &config.rules) == crate::rules::Due::Passed
                 && !matches!(qa.list_status, ListStatus::Removed)
             {
                 c.warn(
@@ -284,12 +284,9 @@ pub fn providers(
                     "book the visit, then record `last_visit` and the new `next_visit_due`",
                 );
             }
-            for (field, date) in [
-                ("public_liability_expires", p.safeguarding.public_liability_expires),
-                ("employers_liability_expires", p.safeguarding.employers_liability_expires),
-            ] {
+            for (field, date) in crate::rules::insurance_dates(p) {
                 if let Some(d) = date
-                    && d < today
+                    && crate::rules::insurance(date, today) == crate::rules::Due::Passed
                 {
                     c.warn(
                         "insurance-expired",
@@ -348,8 +345,8 @@ pub fn providers(
                 c.warn("vacancies-undated", &path!["capacity", "vacancies"], "vacancy figures need the date they were true", "no date", "add `vacancies_as_of = 2025-11-01` to [capacity]");
             }
             if let Some(asof) = cap.vacancies_as_of {
-                let age = asof.days_until(today);
-                if age > config.rules.vacancy_stale_days {
+                let age = crate::rules::age(asof, today);
+                if crate::rules::vacancies_stale(asof, today, &config.rules) {
                     c.warn(
                         "vacancies-stale",
                         &path!["capacity", "vacancies_as_of"],

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::area::{AreaFigures, Count};
+use crate::model::lock::LockExt;
 use crate::model::vocab::{ListStatus, ServiceStatus};
 use crate::site::Site;
 use crate::validate::ValidProvider;
@@ -402,12 +403,12 @@ pub struct AccessMemo(std::sync::Mutex<Option<(AccessKey, Access)>>);
 
 impl AccessMemo {
     fn get(&self, key: AccessKey) -> Option<Access> {
-        let last = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let last = self.0.lock_unpoisoned();
         last.as_ref().filter(|(k, _)| *k == key).map(|(_, r)| r.clone())
     }
 
     fn put(&self, key: AccessKey, r: &Access) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, r.clone()));
+        *self.0.lock_unpoisoned() = Some((key, r.clone()));
     }
 }
 
@@ -527,7 +528,7 @@ impl Grid {
     }
     /// Occupancy dilated by `ry` rows and `rx` columns (separable: rows, then columns).
     fn reach_map(&self, ry: i32, rx: i32) -> std::sync::Arc<Vec<bool>> {
-        let mut cache = self.reach.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = self.reach.lock_unpoisoned();
         cache
             .entry((ry, rx))
             .or_insert_with(|| {

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::{Format, Pieces};
 use crate::cache::{Dec, Enc, Hasher128, KeyHasher, Pack, hash_bytes};
+use crate::model::lock::LockExt;
 use crate::site::{Profile, Site};
 use crate::validate::ValidProvider;
 
@@ -106,7 +107,7 @@ impl ExportCache {
     pub(super) fn in_memory(memo: &std::sync::Arc<ExportMemo>, site: &Site, formats: &[Format], profile: Profile, costs: usize) -> ExportCache {
         let mut h = KeyHasher::new();
         ExportCache::hash_build(&mut h, site, formats, profile, costs);
-        memo.used.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        memo.used.lock_unpoisoned().clear();
         ExportCache { store: Store::Memory(memo.clone()), build: h.finish128().as_u128() }
     }
 
@@ -159,8 +160,8 @@ impl ExportCache {
         let contents = match &self.store {
             Store::Pack(pack) => pack.get(id, key)?,
             Store::Memory(memo) => {
-                let found = memo.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&id).filter(|(k, _)| *k == key).map(|(_, c)| c.to_vec());
-                memo.used.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+                let found = memo.entries.lock_unpoisoned().get(&id).filter(|(k, _)| *k == key).map(|(_, c)| c.to_vec());
+                memo.used.lock_unpoisoned().insert(id);
                 found?
             }
         };
@@ -184,8 +185,8 @@ impl ExportCache {
         match &self.store {
             Store::Pack(pack) => pack.put(id, key, contents),
             Store::Memory(memo) => {
-                memo.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(id, (key, contents.into()));
-                memo.used.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+                memo.entries.lock_unpoisoned().insert(id, (key, contents.into()));
+                memo.used.lock_unpoisoned().insert(id);
             }
         }
     }
@@ -197,8 +198,8 @@ impl ExportCache {
         match self.store {
             Store::Pack(pack) => pack.finish(),
             Store::Memory(memo) => {
-                let used = std::mem::take(&mut *memo.used.lock().unwrap_or_else(|e| e.into_inner()));
-                memo.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|id, _| used.contains(id));
+                let used = std::mem::take(&mut *memo.used.lock_unpoisoned());
+                memo.entries.lock_unpoisoned().retain(|id, _| used.contains(id));
             }
         }
     }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::cache::CacheUse;
+use crate::model::lock::LockExt;
 use crate::output::{FileWriter, OutputError, Sink};
 use crate::render::{Body, OutputFile};
 use crate::site::{Profile, Site};
@@ -220,7 +221,7 @@ fn write_cached(
             };
             let put_and_keep = |path: String, bytes: Vec<u8>| {
                 if let Some(files) = files {
-                    files.lock().unwrap_or_else(|e| e.into_inner()).file(&path, &bytes);
+                    files.lock_unpoisoned().file(&path, &bytes);
                 }
                 put(path, bytes)
             };
@@ -245,7 +246,7 @@ fn write_cached(
                 }
                 let files = std::sync::Mutex::new(cache::EntryWriter::new());
                 let pieces = pieces(vp, Some(&files))?;
-                cache.put(vp, key, &files.into_inner().unwrap_or_else(|e| e.into_inner()).finish(&pieces));
+                cache.put(vp, key, &files.into_inner_unpoisoned().finish(&pieces));
                 used.exports_made.fetch_add(1, Ordering::Relaxed);
                 Ok(pieces)
             })

@@ -35,22 +35,25 @@ pub fn humanise(s: &str) -> String {
     }
 }
 
+/// An amount in pounds as every page shows it: "£6,000", "£1,234,567.50", "£95".
 pub fn money(amount: f64) -> String {
-    let whole = amount.trunc() as i64;
-    let digits = whole.abs().to_string();
-    let mut grouped = String::new();
+    let pence = (amount.abs() * 100.0).round() as u64;
+    let sign = if amount < 0.0 && pence > 0 { "-" } else { "" };
+    let pounds = thousands(pence / 100);
+    if pence % 100 == 0 && amount.fract() == 0.0 { format!("{sign}£{pounds}") } else { format!("{sign}£{pounds}.{:02}", pence % 100) }
+}
+
+/// A whole number with thousands separators: 19500 → "19,500".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
     }
-    let sign = if amount < 0.0 { "-" } else { "" };
-    if amount.fract() == 0.0 {
-        format!("{sign}£{grouped}")
-    } else {
-        format!("{sign}£{grouped}.{:02}", ((amount.abs().fract()) * 100.0).round() as i64)
-    }
+    grouped
 }
 
 #[cfg(test)]
@@ -61,5 +64,7 @@ mod tests {
         assert_eq!(money(6000.0), "£6,000");
         assert_eq!(money(1234567.5), "£1,234,567.50");
         assert_eq!(money(95.0), "£95");
+        assert_eq!(money(12.999), "£13.00", "pence round up into pounds");
+        assert_eq!(thousands(19500), "19,500");
     }
 }

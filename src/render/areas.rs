@@ -14,6 +14,7 @@ use super::{Body, OutputFile, base_context, crumbs_with, link};
 use crate::analyse::report::{self, Selection};
 use crate::analyse::{GapReport, KEY_STAGES, PublishedArea, PublishedReport, Shown, fmt_num, fmt_rate};
 use crate::geo::Area;
+use crate::model::lock::LockExt;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -428,7 +429,7 @@ impl Locator {
     }
 
     fn outline(&self, area: &Area) -> std::sync::Arc<str> {
-        let mut outlines = self.outlines.lock().unwrap_or_else(|e| e.into_inner());
+        let mut outlines = self.outlines.lock_unpoisoned();
         outlines.entry(area.code.clone()).or_insert_with(|| maps::path_data(area, &self.proj, 0.8).into()).clone()
     }
 

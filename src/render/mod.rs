@@ -19,6 +19,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::file::Sink;
 pub use crate::model::file::{Body, OutputFile};
 use crate::model::guide::GuidePage;
+use crate::model::lock::LockExt;
 use crate::model::vocab::{Audience, KeyStage, Need};
 use crate::site::Site;
 use templates::Templates;
@@ -53,6 +54,8 @@ struct SiteView<'a> {
     nav: Vec<Link>,
     /// True for the AP team's build: pages carry the OFFICIAL-SENSITIVE banner and noindex.
     internal: bool,
+    /// The Content-Security-Policy every page declares (`audit::CONTENT_SECURITY_POLICY`).
+    content_security_policy: &'static str,
 }
 
 /// A counted link on an index page ("Preston (12)").
@@ -182,6 +185,7 @@ pub fn templates(site: &Site) -> Result<Templates, crate::Error> {
         build_date_iso: site.today.iso(),
         nav,
         internal: site.profile.is_internal(),
+        content_security_policy: crate::audit::CONTENT_SECURITY_POLICY,
     };
     templates.tera.global_context().insert("site", &site_view);
     Ok(templates)
@@ -209,7 +213,7 @@ pub fn pages(
     let page_urls: std::sync::Mutex<Vec<String>> = Default::default();
     // One template error tends to repeat on every page: report each once.
     let template_error = |d: Diagnostic| {
-        let mut errs = errors.lock().unwrap_or_else(|e| e.into_inner());
+        let mut errs = errors.lock_unpoisoned();
         if !errs.iter().any(|x| x.message == d.message && x.span == d.span) {
             errs.push(d);
         }
@@ -217,12 +221,12 @@ pub fn pages(
     // Renders one page and hands it to the sink; template problems are collected.
     let emit = |url: &str, template: &str, c: &Context| -> Result<(), crate::model::file::OutputError> {
         if !selection.page(url, template, c) {
-            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            page_urls.lock_unpoisoned().push(url.to_string());
             return Ok(());
         }
         match templates.render(template, c) {
             Ok(html) => {
-                page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+                page_urls.lock_unpoisoned().push(url.to_string());
                 sink.put(OutputFile::page(url, html))
             }
             Err(d) => {
@@ -548,7 +552,7 @@ pub fn pages(
     let t = std::time::Instant::now();
     site.providers.par_iter().try_for_each(|vp| {
         if !selection.provider_page(&vp.provider.id) {
-            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(&vp.provider.id));
+            page_urls.lock_unpoisoned().push(crate::markdown::provider_url(&vp.provider.id));
             return Ok(());
         }
         let pv = provider_page(vp, site);
@@ -576,16 +580,13 @@ pub fn pages(
             h.finish()
         };
         if !selection.listing_page(&j.url, fingerprint, &ids) {
-            page_urls.lock().unwrap_or_else(|e| e.into_inner()).push(j.url.clone());
+            page_urls.lock_unpoisoned().push(j.url.clone());
             return Ok(());
         }
         emit(&j.url, "listing.html", &listing_context(j))
     })?;
     lap.mark_from(&t, "listing pages");
-    Ok(RenderedPages {
-        urls: page_urls.into_inner().unwrap_or_else(|e| e.into_inner()),
-        errors: errors.into_inner().unwrap_or_else(|e| e.into_inner()),
-    })
+    Ok(RenderedPages { urls: page_urls.into_inner_unpoisoned(), errors: errors.into_inner_unpoisoned() })
 }
 
 /// The "page not found" page.
@@ -629,7 +630,7 @@ impl Lap {
     /// The time since the last mark.
     pub fn mark(&self, what: &str) {
         if let Some(t) = &self.0 {
-            let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+            let mut t = t.lock_unpoisoned();
             eprintln!("render: {what:<24} {:>8.1} ms", t.elapsed().as_secs_f64() * 1000.0);
             *t = std::time::Instant::now();
         }

@@ -8,7 +8,9 @@ use crate::markdown;
 use crate::model::date::Date;
 use crate::model::provider::Provider;
 pub use crate::model::text::humanise;
+use crate::model::text::money;
 use crate::model::vocab::*;
+use crate::rules;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -166,10 +168,6 @@ fn opt_date(d: Option<Date>) -> String {
     d.map(|d| d.long()).unwrap_or_else(|| "Not recorded".into())
 }
 
-fn money(amount: f64) -> String {
-    if amount.fract() == 0.0 { format!("£{amount:.0}") } else { format!("£{amount:.2}") }
-}
-
 fn hours(h: f64) -> String {
     if h.fract() == 0.0 { format!("{h:.0}") } else { format!("{h}") }
 }
@@ -195,14 +193,12 @@ pub struct Freshness {
 
 pub fn freshness(p: &Provider, site: &Site) -> Freshness {
     let today = site.today;
-    let qa = &p.quality_assurance;
-    let due = qa.next_visit_due;
-    let sg = &p.safeguarding;
+    let qa = rules::qa_visit(p, today, &site.config.rules);
     Freshness {
-        qa_overdue: due.is_some_and(|d| d < today),
-        qa_due_soon: due.is_some_and(|d| d >= today && today.days_until(d) <= site.config.rules.qa_due_soon_days),
-        vacancies_stale: p.capacity.vacancies_as_of.is_some_and(|d| d.days_until(today) > site.config.rules.vacancy_stale_days),
-        insurance_expired: [sg.public_liability_expires, sg.employers_liability_expires].iter().flatten().any(|d| *d < today),
+        qa_overdue: qa == rules::Due::Passed,
+        qa_due_soon: qa == rules::Due::Soon,
+        vacancies_stale: rules::provider_vacancies_stale(p, today, &site.config.rules),
+        insurance_expired: rules::insurance_expired(p, today),
     }
 }
 
@@ -680,16 +676,13 @@ pub fn internal_rows(vp: &ValidProvider, site: &Site) -> Vec<Row> {
         rows.push(row("Lead officer", s, None));
     }
     if let Some(v) = notes.contract_value {
-        rows.push(row("Contract value", crate::model::text::money(v), None));
+        rows.push(row("Contract value", money(v), None));
     }
     if let Some(d) = notes.contract_ends {
-        let days = site.today.days_until(d);
-        let tag = if days < 0 {
-            Some(Tag { text: "Ended".into(), colour: "red" })
-        } else if days <= 90 {
-            Some(Tag { text: "Ends within 90 days".into(), colour: "yellow" })
-        } else {
-            None
+        let tag = match rules::contract(d, site.today) {
+            rules::Due::Passed => Some(Tag { text: "Ended".into(), colour: "red" }),
+            rules::Due::Soon => Some(Tag { text: format!("Ends within {} days", rules::CONTRACT_SOON_DAYS), colour: "yellow" }),
+            _ => None,
         };
         rows.push(row("Contract ends", d.long(), tag));
     }

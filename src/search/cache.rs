@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::index::SearchDoc;
 use crate::cache::{Dec, Hasher128, hash_bytes, len_prefix};
+use crate::model::lock::LockExt;
 use crate::render::{Body, OutputFile};
 
 /// Changes whenever the layout of the entry changes.
@@ -106,7 +107,7 @@ impl SearchMemo {
 
     /// The files made from the documents of `key`, if they are the ones kept.
     pub fn get(&self, key: u128) -> Option<Vec<OutputFile>> {
-        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = self.0.lock_unpoisoned();
         let (k, files) = kept.as_ref()?;
         (*k == key).then(|| files.iter().map(|(path, bytes)| OutputFile { path: path.clone(), body: Body::Bytes(bytes.to_vec()) }).collect())
     }
@@ -121,7 +122,7 @@ impl SearchMemo {
                 _ => None,
             })
             .collect();
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = kept.map(|k| (key, k));
+        *self.0.lock_unpoisoned() = kept.map(|k| (key, k));
     }
 }
 

@@ -231,10 +231,8 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// The policy the published site is written for: the preview enforces it, so an inline script
-/// or style shows up as a console error while editing.
-const CSP: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+/// The policy the published site is written for, sent as a header (see `audit`).
+const CSP: &str = crate::audit::PREVIEW_CONTENT_SECURITY_POLICY;
 
 fn respond(out: &mut TcpStream, code: u16, ctype: &str, body: &[u8], head_only: bool) -> std::io::Result<()> {
     let reason = match code {

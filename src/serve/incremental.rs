@@ -20,6 +20,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::providers::LoadedProvider;
 use crate::model::file::absolute;
 use crate::model::guide::GuidePage;
+use crate::model::lock::LockExt;
 use crate::output::Memory;
 use crate::render::Selection;
 use crate::site::{Inputs, LoadOptions, Site};
@@ -118,7 +119,7 @@ impl Selection for Memo<'_> {
     fn provider_page(&self, id: &str) -> bool {
         let wanted = self.all || self.providers.is_none_or(|ids| ids.contains(id));
         if !wanted {
-            self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(crate::markdown::provider_url(id));
+            self.seen.lock_unpoisoned().push(crate::markdown::provider_url(id));
         }
         wanted
     }
@@ -129,10 +130,10 @@ impl Selection for Memo<'_> {
             && self.previous_listings.get(url) == Some(&(fingerprint, key))
             && self.providers.is_some_and(|changed| !providers.iter().any(|id| changed.contains(*id)));
         if unchanged {
-            self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            self.seen.lock_unpoisoned().push(url.to_string());
             return false;
         }
-        self.fresh_listings.lock().unwrap_or_else(|e| e.into_inner()).push((url.to_string(), fingerprint, key));
+        self.fresh_listings.lock_unpoisoned().push((url.to_string(), fingerprint, key));
         true
     }
 
@@ -141,10 +142,10 @@ impl Selection for Memo<'_> {
         let key = self.template_keys.get(template).copied();
         let unchanged = !self.all && key.is_some_and(|k| self.previous.get(url).is_some_and(|(pk, pc)| *pk == k && pc == context));
         if unchanged {
-            self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(url.to_string());
+            self.seen.lock_unpoisoned().push(url.to_string());
             return false;
         }
-        self.fresh.lock().unwrap_or_else(|e| e.into_inner()).push((url.to_string(), key.unwrap_or(0), context.clone()));
+        self.fresh.lock_unpoisoned().push((url.to_string(), key.unwrap_or(0), context.clone()));
         true
     }
 }
@@ -341,9 +342,9 @@ impl Preview {
         };
         let sink = Memory::default();
         crate::build::render_selected(&site, &run, &sink, &memo)?;
-        let seen = memo.seen.into_inner().unwrap_or_else(|e| e.into_inner());
-        let fresh = memo.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
-        let fresh_listings = memo.fresh_listings.into_inner().unwrap_or_else(|e| e.into_inner());
+        let seen = memo.seen.into_inner_unpoisoned();
+        let fresh = memo.fresh.into_inner_unpoisoned();
+        let fresh_listings = memo.fresh_listings.into_inner_unpoisoned();
         let written = sink.into_files();
         timings.push(("render", stage.elapsed()));
 

@@ -149,14 +149,18 @@ fn nothing_from_an_internal_table_reaches_the_public_site() {
 /// 12000 must not match a phone number 01200 000438).
 fn contains_token(hay: &str, needle: &str) -> bool {
     let numeric = needle.bytes().all(|b| b.is_ascii_digit());
-    hay.match_indices(needle).any(|(i, _)| {
-        if !numeric {
-            return true;
-        }
-        let before = hay[..i].chars().next_back();
-        let after = hay[i + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
-    }) || (numeric && needle.len() > 3 && hay.contains(&group_thousands(needle)))
+    // A number counts only as a whole number: "6,000" is not inside "£26,000".
+    let found = |needle: &str| {
+        hay.match_indices(needle).any(|(i, _)| {
+            if !numeric {
+                return true;
+            }
+            let before = hay[..i].chars().next_back();
+            let after = hay[i + needle.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_digit() || c == ',') && !after.is_some_and(|c| c.is_ascii_digit())
+        })
+    };
+    found(needle) || (numeric && needle.len() > 3 && found(&group_thousands(needle)))
 }
 
 fn group_thousands(n: &str) -> String {
