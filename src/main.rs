@@ -153,6 +153,12 @@ enum Command {
         /// Wait this long after the last save before rebuilding, in milliseconds.
         #[arg(long, default_value_t = 25)]
         debounce_ms: u64,
+        /// Also answer requests for this host name (repeatable); loopback names always work.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
+        /// Allow `--profile internal` on a non-loopback --bind (OFFICIAL-SENSITIVE pages; needs --allow-host).
+        #[arg(long)]
+        expose_internal: bool,
         #[command(flatten)]
         date: DateArgs,
     },
@@ -387,15 +393,19 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Serve { port, bind, open, profile, debounce_ms, date } => apdir::serve::serve(&apdir::serve::ServeOptions {
-            root: cli.root.clone(),
-            load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() },
-            bind: *bind,
-            port: *port,
-            debounce: std::time::Duration::from_millis(*debounce_ms),
-            open: *open,
-            color,
-        }),
+        Command::Serve { port, bind, open, profile, debounce_ms, allow_host, expose_internal, date } => {
+            apdir::serve::serve(&apdir::serve::ServeOptions {
+                root: cli.root.clone(),
+                load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() },
+                bind: *bind,
+                port: *port,
+                debounce: std::time::Duration::from_millis(*debounce_ms),
+                open: *open,
+                color,
+                allow_hosts: allow_host.clone(),
+                expose_internal: *expose_internal,
+            })
+        }
         Command::New { what } => {
             let path = match what {
                 NewWhat::Provider { name } => apdir::scaffold::new_provider(&cli.root, name, today)?,

@@ -78,10 +78,6 @@ fn rate_or_c(v: Option<f64>, hidden: bool) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
-
 /// One row per area: the measures, the counts (after suppression), then the gaps in words.
 pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String {
     let mut header: Vec<String> = [
@@ -109,12 +105,12 @@ pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String
     }
     header.extend(public.count_keys.iter().map(|(k, _)| k.clone()));
     header.push("gaps".into());
-    let mut out = header.join(",");
-    out.push('\n');
+    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let _ = out.write_record(&header);
     for (i, a) in public.areas.iter().enumerate() {
         let mut row = vec![
             a.code.clone(),
-            csv_field(&a.name),
+            a.name.clone(),
             a.period.clone(),
             a.pupils.map(|p| p.to_string()).unwrap_or_default(),
             format!("{:.1}", a.places),
@@ -127,7 +123,7 @@ pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String
         row.extend(a.access_tier.iter().map(|x| opt(*x, pct)));
         if !sel.is_all() {
             let (p, acc) = sel.places_and_access(raw, i);
-            row.push(csv_field(&sel.label()));
+            row.push(sel.label());
             row.push(format!("{p:.1}"));
             row.push(opt(acc, pct));
         }
@@ -136,11 +132,11 @@ pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String
             c => c.text(),
         }));
         let gaps: Vec<&str> = raw.areas[i].gaps.iter().filter(|g| sel.keeps(g)).map(|g| g.text.as_str()).collect();
-        row.push(csv_field(&gaps.join("; ")));
-        out.push_str(&row.join(","));
-        out.push('\n');
+        row.push(gaps.join("; "));
+        // Writing to memory cannot fail.
+        let _ = out.write_record(&row);
     }
-    out
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 pub fn json(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> serde_json::Value {

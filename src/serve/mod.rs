@@ -34,6 +34,10 @@ pub struct ServeOptions {
     pub debounce: Duration,
     pub open: bool,
     pub color: bool,
+    /// `--allow-host`: more names to answer besides loopback ones.
+    pub allow_hosts: Vec<String>,
+    /// `--expose-internal`: the internal profile may be served beyond loopback.
+    pub expose_internal: bool,
 }
 
 /// What the browser is told: the current version of the site and whether the last rebuild
@@ -126,6 +130,7 @@ impl Shared {
 
 /// Builds, serves and watches until the process is stopped.
 pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
+    let hosts = Arc::new(host_policy(options)?);
     let mut preview = Preview::new(&options.root, options.load.clone());
     let shared = Arc::new(Shared::default());
     let first = preview.rebuild(&[]);
@@ -136,25 +141,60 @@ pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
     let listener = std::net::TcpListener::bind(addr).map_err(|e| crate::Error::Usage(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| crate::Error::Usage(e.to_string()))?;
     if !options.bind.is_loopback() {
-        eprintln!(
-            "warning: serving on {local}, reachable from other machines on the network. The preview shows draft pages and \
-             every problem in the records; use the default address (127.0.0.1) unless you mean it."
-        );
+        eprintln!("{}", exposure_warning(options, local, &hosts));
     }
     let url = format!("http://{}/", if options.bind.is_loopback() { format!("127.0.0.1:{}", local.port()) } else { local.to_string() });
     println!("Serving the site at {url} (press Ctrl+C to stop). Watching for changes.");
     {
         let shared = Arc::clone(&shared);
-        let loopback_only = options.bind.is_loopback();
         std::thread::Builder::new()
             .name("apdir-http".into())
-            .spawn(move || http::run(listener, shared, loopback_only))
+            .spawn(move || http::run(listener, shared, hosts))
             .map_err(|e| crate::Error::Usage(e.to_string()))?;
     }
     if options.open {
         open_browser(&url);
     }
     watch_loop(&mut preview, &shared, options)
+}
+
+/// Who the server answers. The internal profile (OFFICIAL-SENSITIVE) is served beyond
+/// loopback only with `--expose-internal`, and then only to the names given with
+/// `--allow-host`; any other preview also answers its own address written as an IP.
+pub fn host_policy(options: &ServeOptions) -> Result<http::HostPolicy, crate::Error> {
+    let internal = options.load.profile == crate::site::Profile::Internal;
+    if internal && !options.bind.is_loopback() {
+        if !options.expose_internal {
+            return Err(crate::Error::Usage(format!(
+                "the internal profile shows OFFICIAL-SENSITIVE pages, so it is served on 127.0.0.1 only; to serve it on {} \
+                 pass --expose-internal and --allow-host NAME for each name colleagues will type",
+                options.bind
+            )));
+        }
+        if options.allow_hosts.is_empty() {
+            return Err(crate::Error::Usage(
+                "--expose-internal needs at least one --allow-host NAME: the internal preview answers only the names you list".into(),
+            ));
+        }
+    }
+    let names = options.allow_hosts.iter().map(|n| n.trim().to_ascii_lowercase()).filter(|n| !n.is_empty()).collect();
+    Ok(http::HostPolicy { names, local_address: !internal })
+}
+
+fn exposure_warning(options: &ServeOptions, local: SocketAddr, hosts: &http::HostPolicy) -> String {
+    let names = if hosts.names.is_empty() { String::new() } else { format!(", {}", hosts.names.join(", ")) };
+    if options.load.profile == crate::site::Profile::Internal {
+        format!(
+            "warning: serving the INTERNAL profile (OFFICIAL-SENSITIVE: raw figures, [internal] notes, the QA dashboard) on {local}, \
+             reachable from other machines on the network (--expose-internal). Only requests for localhost{names} are answered."
+        )
+    } else {
+        format!(
+            "warning: serving on {local}, reachable from other machines on the network. The preview shows draft pages and \
+             every problem in the records; use the default address (127.0.0.1) unless you mean it. Only requests for \
+             localhost, this machine's address{names} are answered (--allow-host NAME adds a name)."
+        )
+    }
 }
 
 fn report(outcome: &Result<Rebuild, crate::Error>, color: bool) {
@@ -273,17 +313,15 @@ fn ignored(path: &Path, output: Option<&Path>) -> bool {
     name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name == "4913"
 }
 
+/// Opens `url` in the default browser (`$BROWSER` first; the `opener` crate), off the main
+/// thread so a slow launcher never delays watching.
 fn open_browser(url: &str) {
-    let cmd = if cfg!(target_os = "macos") {
-        vec!["open", url]
-    } else if cfg!(target_os = "windows") {
-        vec!["cmd", "/C", "start", "", url]
-    } else {
-        vec!["xdg-open", url]
-    };
-    if std::process::Command::new(cmd[0]).args(&cmd[1..]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().is_err() {
-        eprintln!("note: could not open a browser; open {url} yourself");
-    }
+    let url = url.to_string();
+    let _ = std::thread::Builder::new().name("apdir-open".into()).spawn(move || {
+        if opener::open_browser(&url).is_err() {
+            eprintln!("note: could not open a browser; open {url} yourself");
+        }
+    });
 }
 
 /// Turns diagnostics into the overlay's problems (errors first).
@@ -302,6 +340,42 @@ mod tests {
         assert!(ignored(Path::new("/site/providers/.a.toml.swp"), Some(out)));
         assert!(ignored(Path::new("/site/providers/a.toml~"), Some(out)));
         assert!(!ignored(Path::new("/site/providers/a.toml"), Some(out)));
+    }
+
+    fn options(bind: &str, profile: crate::site::Profile, expose_internal: bool, allow_hosts: &[&str]) -> ServeOptions {
+        ServeOptions {
+            root: PathBuf::from("."),
+            load: LoadOptions { profile, ..Default::default() },
+            bind: bind.parse().unwrap(),
+            port: 0,
+            debounce: Duration::from_millis(25),
+            open: false,
+            color: false,
+            allow_hosts: allow_hosts.iter().map(|s| s.to_string()).collect(),
+            expose_internal,
+        }
+    }
+
+    #[test]
+    fn the_internal_profile_stays_on_loopback_unless_exposed_to_named_hosts() {
+        use crate::site::Profile::{Internal, Public};
+        // Nothing here listens: the policy is decided before the socket is opened.
+        for bind in ["0.0.0.0", "192.0.2.7", "::"] {
+            let err = host_policy(&options(bind, Internal, false, &["preview.example"])).unwrap_err().to_string();
+            assert!(err.contains("OFFICIAL-SENSITIVE") && err.contains("--expose-internal"), "{err}");
+            let err = host_policy(&options(bind, Internal, true, &[])).unwrap_err().to_string();
+            assert!(err.contains("--allow-host"), "{err}");
+            let exposed = host_policy(&options(bind, Internal, true, &["Preview.Example"])).unwrap();
+            assert_eq!(exposed.names, ["preview.example"]);
+            assert!(!exposed.local_address);
+            assert!(host_policy(&options(bind, Public, false, &[])).unwrap().local_address);
+        }
+        for bind in ["127.0.0.1", "::1"] {
+            assert!(host_policy(&options(bind, Internal, false, &[])).is_ok());
+        }
+        let o = options("0.0.0.0", Internal, true, &["preview.example"]);
+        let warning = exposure_warning(&o, "0.0.0.0:1111".parse().unwrap(), &host_policy(&o).unwrap());
+        assert!(warning.contains("INTERNAL profile") && warning.contains("OFFICIAL-SENSITIVE") && warning.contains("preview.example"), "{warning}");
     }
 
     #[test]

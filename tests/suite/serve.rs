@@ -326,3 +326,74 @@ fn the_internal_profile_can_be_previewed() {
     let public = start_server(site.path());
     assert_eq!(get(public.port, "/dashboard/").0, 404, "the public preview has no dashboard");
 }
+
+/// Sends `bytes` as they are and returns the status code of the answer (0 when the connection
+/// was reset or closed without one).
+fn raw_status(port: u16, bytes: &[u8]) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    // The server may answer before it has read everything.
+    let _ = s.write_all(bytes);
+    let mut head = String::new();
+    let _ = BufReader::new(s).read_line(&mut head);
+    head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn oversized_requests_get_414_and_431_not_a_reset() {
+    let site = sample_copy();
+    let server = start_server(site.path());
+    let port = server.port;
+    let big = "a".repeat(64 * 1024);
+    let long_line = format!("GET /{big} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert_eq!(raw_status(port, long_line.as_bytes()), 414, "a 64 KB request line");
+    let big_header = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {big}\r\n\r\n");
+    assert_eq!(raw_status(port, big_header.as_bytes()), 431, "a 64 KB header");
+    let many = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n{}\r\n", "X-A: 1\r\n".repeat(200));
+    assert_eq!(raw_status(port, many.as_bytes()), 431, "200 headers");
+    assert_eq!(raw_status(port, b"\x16\x03\x01\x02\x00 hello\r\n\r\n"), 400, "not HTTP");
+    // The server still answers, and two requests sent at once get two answers.
+    assert_eq!(get(port, "/").0, 200);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"GET /__apdir/status HTTP/1.1\r\nHost: localhost\r\n\r\nHEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answers = Vec::new();
+    s.take(1 << 20).read_to_end(&mut answers).unwrap();
+    assert_eq!(String::from_utf8_lossy(&answers).matches("HTTP/1.1 200 OK").count(), 2);
+}
+
+#[test]
+fn only_loopback_and_allowed_host_names_are_answered() {
+    let site = sample_copy();
+    let server = start_server_with(site.path(), &["--allow-host", "Preview.Example"]);
+    let port = server.port;
+    for host in ["localhost", "127.0.0.1", "preview.example", "PREVIEW.example"] {
+        assert_eq!(request(port, "/", &format!("{host}:{port}")).0, 200, "{host}");
+    }
+    for host in ["attacker.example", "preview.example.attacker.example", "10.0.0.1"] {
+        assert_eq!(request(port, "/", host).0, 403, "{host}");
+    }
+    assert_eq!(raw_status(port, b"GET / HTTP/1.0\r\n\r\n"), 403, "no Host at all");
+
+    // The internal profile, exposed to a named host, still answers only loopback and that name
+    // (the test listens on 127.0.0.1 only).
+    let internal = start_server_with(site.path(), &["--profile", "internal", "--expose-internal", "--allow-host", "preview.example"]);
+    assert_eq!(request(internal.port, "/dashboard/", "preview.example").0, 200);
+    assert_eq!(request(internal.port, "/dashboard/", "attacker.example").0, 403);
+}
+
+#[test]
+fn open_pages_are_told_to_reload_after_a_save() {
+    let site = sample_copy();
+    let server = start_server(site.path());
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(s, "GET /__apdir/events HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut lines = BufReader::new(s).lines();
+    let mut next_event = || (0..200).find_map(|_| lines.next()?.ok()?.strip_prefix("event: ").map(str::to_string));
+    assert_eq!(next_event().as_deref(), Some("hello"));
+    let p = site.path().join("providers/barnoldswick-canal-crafts.toml");
+    edit(&p, "summary = \"Arts", "summary = \"Reloaded arts");
+    assert_eq!(next_event().as_deref(), Some("reload"));
+}
