@@ -10,9 +10,14 @@
 //! share of warnings (overdue QA visits, stale vacancies, expired insurance), so the benchmark
 //! exercises the same paths as a real site.
 //!
+//! Built on the library's own types: records are `apdir::model::provider::Provider` values and
+//! pages carry a `FrontMatter`, both written by the `toml` crate; every vocabulary value comes
+//! from `apdir::model::vocab`, so synth cannot write a value validation would refuse. Dates are
+//! `apdir::Date`, ids use the library's `slugify`, postcodes are read with `apdir::geo`.
+//!
 //! Output is deterministic: each provider and each page draws from its own PRNG stream seeded
 //! from a fixed seed and its number, so two runs give byte-identical files and provider 42 is
-//! the same whatever N is. Standard library only.
+//! the same whatever N is.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,6 +26,21 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+use apdir::Date;
+use apdir::analyse::TIERS;
+use apdir::geo::Postcodes;
+use apdir::model::guide::FrontMatter;
+use apdir::model::provider::{
+    Capacity, ChildVoice, Contact, Cost, HoursRange, Identifier, Inspection, Location, Offer, Organisation, Provider, QualityAssurance, Registration,
+    SCHEMA_VERSION, Safeguarding, Schedule, Transport,
+};
+use apdir::model::slug::slugify;
+use apdir::model::vocab::{
+    ApCensusSetting, Audience, CostOptionKind, Delivery, EvaluationArea, InspectionBody, InspectionFramework, KeyStage, LegacyGrade, LegalStatus,
+    ListRoute, ListStatus, MetOrNotMet, Need, Pattern, ReferralRoute, RegistrationType, ReportCardGrade, ServiceStatus, Standard, StandardResult,
+    VisitOutcome,
+};
 
 const SEED: u64 = 0x00A9_D1D5_EED0_2026;
 /// The day the generated data is "true" on; no generated date that must be in the past
@@ -90,63 +110,28 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), String> {
     let started = Instant::now();
+    check_vocabularies();
     let repo = std::path::absolute(&args.repo).map_err(|e| format!("{}: {e}", args.repo.display()))?;
     let postcodes_src = repo.join("data/postcodes.csv");
-    let boundaries_src = repo.join("areas/districts.geojson");
-    let themes = repo.join("themes");
-    let themes = fs::canonicalize(&themes).unwrap_or(themes);
     if !postcodes_src.is_file() {
         return Err(format!("{} not found (pass --repo with the repository root)", postcodes_src.display()));
     }
+    let table = PostcodeTable::new(&Postcodes::load(&postcodes_src)?)?;
 
     prepare_out(&args.out)?;
     let out = &args.out;
-    let io_err = |p: &Path, e: io::Error| format!("{}: {e}", p.display());
-
-    // Site settings, data tables.
-    let config = format!(
-        "title = \"Synthetic AP directory\"\n\
-         base_url = \"https://example.gov.uk\"\n\
-         authority = \"Synthetic Council\"\n\
-         contact_email = \"ap.team@example.gov.uk\"\n\
-         theme = \"default\"\n\
-         output_dir = \"public\"\n\
-         postcodes = \"data/postcodes.csv\"\n\
-         themes_dir = \"{}\"\n",
-        toml_escape(&themes.to_string_lossy())
-    );
-    write(&out.join("apdir.toml"), &config)?;
-    fs::create_dir_all(out.join("data")).map_err(|e| io_err(out, e))?;
-    fs::copy(&postcodes_src, out.join("data/postcodes.csv")).map_err(|e| io_err(&postcodes_src, e))?;
-    // The build reads area boundaries from `areas/districts.geojson` by default.
-    if boundaries_src.is_file() {
-        fs::create_dir_all(out.join("areas")).map_err(|e| io_err(out, e))?;
-        fs::copy(&boundaries_src, out.join("areas/districts.geojson")).map_err(|e| io_err(&boundaries_src, e))?;
-        // The sample's area figures (`areas/<code>.toml`) drive the gap analysis.
-        for e in fs::read_dir(repo.join("areas")).map_err(|e| io_err(&repo.join("areas"), e))?.flatten() {
-            if e.path().extension().is_some_and(|x| x == "toml") {
-                fs::copy(e.path(), out.join("areas").join(e.file_name())).map_err(|err| io_err(&e.path(), err))?;
-            }
-        }
-    }
-
-    let text = fs::read_to_string(&postcodes_src).map_err(|e| io_err(&postcodes_src, e))?;
-    let table = PostcodeTable::parse(&text);
-    for d in DISTRICTS {
-        if table.by_district.get(d.code).is_none_or(|v| v.is_empty()) {
-            return Err(format!("the postcode table has no postcodes in {} ({})", d.name, d.code));
-        }
-    }
+    write_settings(out, &repo)?;
 
     // Providers.
     let pdir = out.join("providers");
-    fs::create_dir_all(&pdir).map_err(|e| io_err(&pdir, e))?;
+    fs::create_dir_all(&pdir).map_err(|e| format!("{}: {e}", pdir.display()))?;
     let width = digits(args.providers).max(5);
     let mut provider_bytes = 0usize;
     for i in 1..=args.providers {
-        let (id, body) = provider(i, width, &table);
+        let p = provider(i, width, &table);
+        let body = record_text(i, &p)?;
         provider_bytes += body.len();
-        write(&pdir.join(format!("{id}.toml")), &body)?;
+        write(&pdir.join(format!("{}.toml", p.id)), &body)?;
     }
 
     // Guide pages.
@@ -162,6 +147,44 @@ fn run(args: &Args) -> Result<(), String> {
         out.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// `apdir.toml`, the postcode table, and the sample's boundary file and area figures.
+fn write_settings(out: &Path, repo: &Path) -> Result<(), String> {
+    let io_err = |p: &Path, e: io::Error| format!("{}: {e}", p.display());
+    let themes = repo.join("themes");
+    let themes = fs::canonicalize(&themes).unwrap_or(themes).to_string_lossy().into_owned();
+    let mut config = toml::Table::new();
+    for (key, value) in [
+        ("title", "Synthetic AP directory"),
+        ("base_url", "https://example.gov.uk"),
+        ("authority", "Synthetic Council"),
+        ("contact_email", "ap.team@example.gov.uk"),
+        ("theme", "default"),
+        ("output_dir", "public"),
+        ("postcodes", "data/postcodes.csv"),
+        ("themes_dir", themes.as_str()),
+    ] {
+        config.insert(key.into(), value.into());
+    }
+    write(&out.join("apdir.toml"), &toml::to_string(&config).map_err(|e| e.to_string())?)?;
+
+    let postcodes_src = repo.join("data/postcodes.csv");
+    fs::create_dir_all(out.join("data")).map_err(|e| io_err(out, e))?;
+    fs::copy(&postcodes_src, out.join("data/postcodes.csv")).map_err(|e| io_err(&postcodes_src, e))?;
+    // The build reads area boundaries from `areas/districts.geojson` by default.
+    let boundaries_src = repo.join("areas/districts.geojson");
+    if boundaries_src.is_file() {
+        fs::create_dir_all(out.join("areas")).map_err(|e| io_err(out, e))?;
+        fs::copy(&boundaries_src, out.join("areas/districts.geojson")).map_err(|e| io_err(&boundaries_src, e))?;
+        // The sample's area figures (`areas/<code>.toml`) drive the gap analysis.
+        for e in fs::read_dir(repo.join("areas")).map_err(|e| io_err(&repo.join("areas"), e))?.flatten() {
+            if e.path().extension().is_some_and(|x| x == "toml") {
+                fs::copy(e.path(), out.join("areas").join(e.file_name())).map_err(|err| io_err(&e.path(), err))?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -193,32 +216,6 @@ fn digits(n: usize) -> usize {
     n.max(1).to_string().len()
 }
 
-fn toml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            '\t' => o.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(o, "\\u{:04X}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-fn q(s: &str) -> String {
-    format!("\"{}\"", toml_escape(s))
-}
-
-fn str_list(items: &[&str]) -> String {
-    let v: Vec<String> = items.iter().map(|s| q(s)).collect();
-    format!("[{}]", v.join(", "))
-}
-
 // ---------------------------------------------------------------- PRNG
 
 /// SplitMix64: tiny, fast, good enough for test data, and stable across platforms.
@@ -247,27 +244,27 @@ impl Rng {
     fn chance(&mut self, percent: u32) -> bool {
         self.below(100) < percent as usize
     }
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
     }
-    fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
+    fn weighted<T: Clone>(&mut self, items: &[(T, u32)]) -> T {
         let total: u32 = items.iter().map(|(_, w)| w).sum();
         let mut x = self.below(total as usize) as u32;
         for (v, w) in items {
             if x < *w {
-                return *v;
+                return v.clone();
             }
             x -= w;
         }
-        items[items.len() - 1].0
+        items[items.len() - 1].0.clone()
     }
     /// Between `min` and `min + spread - 1` distinct items, in vocabulary order.
-    fn subset_n<'a>(&mut self, items: &[&'a str], min: usize, spread: usize) -> Vec<&'a str> {
+    fn subset_n<T: Clone>(&mut self, items: &[T], min: usize, spread: usize) -> Vec<T> {
         let k = min + self.below(spread);
         self.subset(items, k)
     }
     /// `k` distinct items drawn by weight, in vocabulary order.
-    fn weighted_subset<'a>(&mut self, items: &[&'a str], weights: &[u32], k: usize) -> Vec<&'a str> {
+    fn weighted_subset<T: Clone>(&mut self, items: &[T], weights: &[u32], k: usize) -> Vec<T> {
         let mut w: Vec<(usize, u32)> = weights.iter().copied().enumerate().collect();
         let mut chosen = Vec::with_capacity(k);
         for _ in 0..k.min(items.len()) {
@@ -276,10 +273,10 @@ impl Rng {
             w.retain(|(j, _)| *j != i);
         }
         chosen.sort_unstable();
-        chosen.into_iter().map(|i| items[i]).collect()
+        chosen.into_iter().map(|i| items[i].clone()).collect()
     }
     /// `k` distinct items, in vocabulary order.
-    fn subset<'a>(&mut self, items: &[&'a str], k: usize) -> Vec<&'a str> {
+    fn subset<T: Clone>(&mut self, items: &[T], k: usize) -> Vec<T> {
         let mut idx: Vec<usize> = (0..items.len()).collect();
         for i in 0..k.min(items.len()) {
             let j = i + self.below(items.len() - i);
@@ -287,52 +284,21 @@ impl Rng {
         }
         let mut chosen: Vec<usize> = idx[..k.min(items.len())].to_vec();
         chosen.sort_unstable();
-        chosen.into_iter().map(|i| items[i]).collect()
+        chosen.into_iter().map(|i| items[i].clone()).collect()
     }
 }
 
 // ---------------------------------------------------------------- dates
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Date(i64); // days since 1970-01-01
-
-impl Date {
-    fn ymd(y: i32, m: u32, d: u32) -> Date {
-        // Howard Hinnant's days_from_civil.
-        let y = (if m <= 2 { y - 1 } else { y }) as i64;
-        let era = (if y >= 0 { y } else { y - 399 }) / 400;
-        let yoe = y - era * 400;
-        let m = m as i64;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Date(era * 146_097 + doe - 719_468)
-    }
-    fn civil(self) -> (i64, u32, u32) {
-        let z = self.0 + 719_468;
-        let era = (if z >= 0 { z } else { z - 146_096 }) / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let m = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-        (yoe + era * 400 + if m <= 2 { 1 } else { 0 }, m, d)
-    }
-    fn plus(self, days: i64) -> Date {
-        Date(self.0 + days)
-    }
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (y, m, d) = self.civil();
-        write!(f, "{y:04}-{m:02}-{d:02}")
-    }
+fn ymd(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd(y, m, d).expect("a real calendar date")
 }
 
 fn today() -> Date {
-    Date::ymd(TODAY.0, TODAY.1, TODAY.2)
+    ymd(TODAY.0, TODAY.1, TODAY.2)
 }
+
+// ---------------------------------------------------------------- geography
 
 // ---------------------------------------------------------------- geography
 
@@ -377,24 +343,26 @@ const DISTRICTS: &[District] = &[
     District { code: "E06000009", name: "Blackpool", la: "890", towns: &["Blackpool"], phone: "01253", weight: 2 },
 ];
 
+/// The postcodes of each district, in postcode order, from the library's postcode table.
 struct PostcodeTable {
     by_district: BTreeMap<&'static str, Vec<String>>,
 }
 
 impl PostcodeTable {
-    /// Reads `postcode,lat,lon,district_code,ward_code`, keeping file order.
-    fn parse(text: &str) -> PostcodeTable {
+    fn new(postcodes: &Postcodes) -> Result<PostcodeTable, String> {
         let mut by_district: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-        for line in text.lines().skip(1) {
-            let mut cols = line.split(',');
-            let (Some(pc), Some(_), Some(_), Some(code)) = (cols.next(), cols.next(), cols.next(), cols.next()) else {
-                continue;
-            };
-            if let Some(d) = DISTRICTS.iter().find(|d| d.code == code.trim()) {
-                by_district.entry(d.code).or_default().push(pc.trim().to_string());
+        for (pc, entry) in postcodes.iter() {
+            if let Some(d) = DISTRICTS.iter().find(|d| d.code == entry.district) {
+                by_district.entry(d.code).or_default().push(pc.clone());
             }
         }
-        PostcodeTable { by_district }
+        for d in DISTRICTS {
+            match by_district.get_mut(d.code) {
+                Some(v) if !v.is_empty() => v.sort_unstable(),
+                _ => return Err(format!("the postcode table has no postcodes in {} ({})", d.name, d.code)),
+            }
+        }
+        Ok(PostcodeTable { by_district })
     }
     fn sample(&self, rng: &mut Rng, district: &str) -> &str {
         let v = &self.by_district[district];
@@ -403,37 +371,125 @@ impl PostcodeTable {
 }
 
 // ---------------------------------------------------------------- vocabularies
+//
+// Every closed value comes from `apdir::model::vocab`. The matches below name every variant,
+// so a vocabulary that gains a value fails to compile here until synth knows what to do with it.
 
-const NEEDS: &[&str] = &[
-    "semh",
-    "ebsa_anxiety",
-    "medical_physical",
-    "medical_mental_health",
-    "asd",
-    "slcn",
-    "mld",
-    "spld",
-    "send_ehcp",
-    "pex",
-    "at_risk_of_exclusion",
-    "young_parent",
-    "youth_justice",
-    "new_arrival",
+/// Relative frequency of each need (SEMH and exclusion risk most common).
+fn need_weight(n: &Need) -> u32 {
+    match n {
+        Need::Semh => 30,
+        Need::EbsaAnxiety => 18,
+        Need::MedicalPhysical => 6,
+        Need::MedicalMentalHealth => 10,
+        Need::Asd => 16,
+        Need::Slcn => 8,
+        Need::Mld => 10,
+        Need::Spld => 6,
+        Need::SendEhcp => 14,
+        Need::Pex => 12,
+        Need::AtRiskOfExclusion => 22,
+        Need::YoungParent => 3,
+        Need::YouthJustice => 6,
+        Need::NewArrival => 4,
+        Need::Unknown(_) => 0,
+    }
+}
+
+fn need_phrase(n: &Need) -> &'static str {
+    match n {
+        Need::Semh => "social, emotional and mental health needs",
+        Need::EbsaAnxiety => "anxiety-related absence",
+        Need::MedicalPhysical => "physical health needs",
+        Need::MedicalMentalHealth => "mental health needs",
+        Need::Asd => "autism",
+        Need::Slcn => "communication needs",
+        Need::Mld => "learning difficulties",
+        Need::Spld => "specific learning difficulties",
+        Need::SendEhcp => "EHC plans",
+        Need::Pex => "a permanent exclusion",
+        Need::AtRiskOfExclusion => "a risk of exclusion",
+        Need::YoungParent => "young children of their own",
+        Need::YouthJustice => "youth justice involvement",
+        Need::NewArrival | Need::Unknown(_) => "little English so far",
+    }
+}
+
+/// Youngest and oldest age of a key stage.
+fn ages(ks: &KeyStage) -> (u32, u32) {
+    match ks {
+        KeyStage::Ks1 => (5, 7),
+        KeyStage::Ks2 => (7, 11),
+        KeyStage::Ks3 => (11, 14),
+        KeyStage::Ks4 => (14, 16),
+        KeyStage::Ks5 | KeyStage::Unknown(_) => (16, 19),
+    }
+}
+
+fn pattern_phrase(p: &Pattern) -> &'static str {
+    match p {
+        Pattern::FullTime => "full-time",
+        Pattern::PartTime => "part-time",
+        Pattern::Sessional => "sessional",
+        Pattern::Outreach | Pattern::Unknown(_) => "outreach",
+    }
+}
+
+fn delivery_phrase(d: &Delivery) -> &'static str {
+    match d {
+        Delivery::Home => "home-based",
+        Delivery::Online => "online",
+        Delivery::Hybrid => "blended",
+        Delivery::InPerson | Delivery::Unknown(_) => "small-group",
+    }
+}
+
+/// Words that end a provider's name, by how it is registered.
+fn name_suffixes(kind: &RegistrationType) -> &'static [&'static str] {
+    match kind {
+        RegistrationType::Pru => &["Short Stay School", "Learning Centre"],
+        RegistrationType::ApAcademy => &["Academy"],
+        RegistrationType::ApFreeSchool => &["Free School"],
+        RegistrationType::IndependentSchool => &["School", "House School"],
+        RegistrationType::MaintainedSchool => &["Inclusion Base"],
+        RegistrationType::SpecialSchool => &["School"],
+        RegistrationType::FeCollege => &["College"],
+        RegistrationType::RegisteredProviderUkprn => &["Skills Training", "Training Centre"],
+        RegistrationType::OnlineAccredited => &["Online School"],
+        RegistrationType::HospitalSchool => &["Hospital Education Service"],
+        RegistrationType::NonSchool | RegistrationType::Unknown(_) => {
+            &["Project", "Learning Hub", "Tuition", "Care Farm", "Workshop", "Mentoring", "Outdoor Learning", "Studio", "CIC", "Skills Project"]
+        }
+    }
+}
+
+/// Relative share of each registration type (every type in `RegistrationType::ALL` appears).
+const KINDS: &[(RegistrationType, u32)] = &[
+    (RegistrationType::NonSchool, 46),
+    (RegistrationType::IndependentSchool, 14),
+    (RegistrationType::Pru, 6),
+    (RegistrationType::ApAcademy, 5),
+    (RegistrationType::ApFreeSchool, 4),
+    (RegistrationType::MaintainedSchool, 5),
+    (RegistrationType::SpecialSchool, 5),
+    (RegistrationType::FeCollege, 4),
+    (RegistrationType::RegisteredProviderUkprn, 5),
+    (RegistrationType::OnlineAccredited, 3),
+    (RegistrationType::HospitalSchool, 3),
 ];
-/// Relative frequency of each need in `NEEDS` (SEMH and exclusion risk most common).
-const NEED_WEIGHTS: &[u32] = &[30, 18, 6, 10, 16, 8, 10, 6, 14, 12, 22, 3, 6, 4];
-const KEY_STAGES: &[&str] = &["KS1", "KS2", "KS3", "KS4", "KS5"];
-const KS_AGES: &[(u32, u32)] = &[(5, 7), (7, 11), (11, 14), (14, 16), (16, 19)];
-const ROUTES: &[&str] = &["school_direct", "la_panel", "inclusion_hub", "health_referral", "self_referral", "social_care"];
-const GRADES: &[&str] = &["exceptional", "strong_standard", "expected_standard", "needs_attention", "urgent_improvement"];
-const AREAS: &[&str] = &[
-    "inclusion",
-    "curriculum_and_teaching",
-    "achievement",
-    "attendance_and_behaviour",
-    "personal_development_and_wellbeing",
-    "leadership_and_governance",
-];
+
+/// The report card's evaluation areas that apply to every school (not early years or sixth form).
+fn graded_areas() -> impl Iterator<Item = &'static EvaluationArea> {
+    EvaluationArea::ALL.iter().filter(|a| !matches!(a, EvaluationArea::EarlyYears | EvaluationArea::SixthForm))
+}
+
+/// Fails loudly when a registration type has no share, so synth covers every type validation knows.
+fn check_vocabularies() {
+    for kind in RegistrationType::ALL {
+        assert!(KINDS.iter().any(|(k, _)| k == kind), "synth: give the registration type `{}` a share in KINDS", kind.key());
+    }
+}
+
 const CURRICULUM: &[&str] = &[
     "english",
     "maths",
@@ -475,74 +531,6 @@ const QUALIFICATIONS: &[&str] = &[
 ];
 const ACCESS: &[&str] = &["step_free", "accessible_toilet", "lift", "hearing_loop", "accessible_parking", "quiet_room"];
 const DAYS: &[&str] = &["MO", "TU", "WE", "TH", "FR"];
-
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Pru,
-    ApAcademy,
-    ApFreeSchool,
-    Independent,
-    Maintained,
-    Special,
-    FeCollege,
-    TrainingProvider,
-    Online,
-    Hospital,
-    NonSchool,
-}
-
-impl Kind {
-    fn key(self) -> &'static str {
-        match self {
-            Kind::Pru => "pru",
-            Kind::ApAcademy => "ap_academy",
-            Kind::ApFreeSchool => "ap_free_school",
-            Kind::Independent => "independent_school",
-            Kind::Maintained => "maintained_school",
-            Kind::Special => "special_school",
-            Kind::FeCollege => "fe_college",
-            Kind::TrainingProvider => "registered_provider_ukprn",
-            Kind::Online => "online_accredited",
-            Kind::Hospital => "hospital_school",
-            Kind::NonSchool => "non_school",
-        }
-    }
-    fn needs_ukprn(self) -> bool {
-        matches!(self, Kind::FeCollege | Kind::TrainingProvider | Kind::Online)
-    }
-    fn suffixes(self) -> &'static [&'static str] {
-        match self {
-            Kind::Pru => &["Short Stay School", "Learning Centre"],
-            Kind::ApAcademy => &["Academy"],
-            Kind::ApFreeSchool => &["Free School"],
-            Kind::Independent => &["School", "House School"],
-            Kind::Maintained => &["Inclusion Base"],
-            Kind::Special => &["School"],
-            Kind::FeCollege => &["College"],
-            Kind::TrainingProvider => &["Skills Training", "Training Centre"],
-            Kind::Online => &["Online School"],
-            Kind::Hospital => &["Hospital Education Service"],
-            Kind::NonSchool => {
-                &["Project", "Learning Hub", "Tuition", "Care Farm", "Workshop", "Mentoring", "Outdoor Learning", "Studio", "CIC", "Skills Project"]
-            }
-        }
-    }
-}
-
-const KINDS: &[(Kind, u32)] = &[
-    (Kind::NonSchool, 46),
-    (Kind::Independent, 14),
-    (Kind::Pru, 6),
-    (Kind::ApAcademy, 5),
-    (Kind::ApFreeSchool, 4),
-    (Kind::Maintained, 5),
-    (Kind::Special, 5),
-    (Kind::FeCollege, 4),
-    (Kind::TrainingProvider, 5),
-    (Kind::Online, 3),
-    (Kind::Hospital, 3),
-];
-
 const NAME_A: &[&str] = &[
     "Ash", "Bank", "Beck", "Birch", "Bracken", "Bridge", "Brook", "Calder", "Carr", "Cherry", "Clough", "Copper", "Croft", "Dale", "Elm", "Fell",
     "Fern", "Field", "Ford", "Gorse", "Green", "Hazel", "Heath", "Hollin", "Holly", "Ivy", "Kestrel", "Lark", "Lea", "Maple", "Marsh", "Meadow",
@@ -593,393 +581,526 @@ const OFFICERS: &[&str] = &[
 
 // ---------------------------------------------------------------- providers
 
-fn slugify(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut dash = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-            dash = false;
-        } else if !dash && !out.is_empty() {
-            out.push('-');
-            dash = true;
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
-}
-
 /// A distinct two-part name for every index below |A|×|B| (a scrambled walk over the grid),
 /// with a number after it when the grid is used up.
-fn provider_name(i: usize, kind: Kind, rng: &mut Rng) -> String {
+fn provider_name(i: usize, kind: &RegistrationType, rng: &mut Rng) -> String {
     let grid = NAME_A.len() * NAME_B.len();
     let j = ((i - 1) % grid * 1_031) % grid; // 1031 is prime and does not divide the grid size
     let (a, b) = (NAME_A[j % NAME_A.len()], NAME_B[j / NAME_A.len()]);
     let base = if a == b { format!("Upper {b}") } else { format!("{a} {b}") };
-    let suffix = rng.pick(kind.suffixes());
+    let suffix = rng.pick(name_suffixes(kind));
     let round = (i - 1) / grid;
     if round == 0 { format!("{base} {suffix}") } else { format!("{base} {suffix} {}", round + 1) }
 }
 
-fn money(x: f64) -> String {
-    format!("{x:.2}")
+/// The facts drawn first, which the record's sections share.
+struct Plan {
+    i: usize,
+    kind: RegistrationType,
+    non_school: bool,
+    name: String,
+    id: String,
+    home: &'static District,
+    town: &'static str,
+    census: ApCensusSetting,
+    max_hours: f64,
+    urn: String,
+    ukprn: String,
+    key_stages: Vec<KeyStage>,
+    tiers: Vec<i64>,
+    needs: Vec<Need>,
+    pattern: Pattern,
+    delivery: Delivery,
+    hours: (f64, f64),
+    masked: bool,
+    pex: bool,
+    day6: bool,
+    list_status: ListStatus,
+    last_visit: Date,
+    next_visit: Date,
+    insurance: Date,
+    vacancies_as_of: Date,
+    places: i64,
+    vacancies: i64,
+    la_places: i64,
 }
 
-fn hours(x: f64) -> String {
-    format!("{x:.1}")
-}
-
-/// One provider record: (id, TOML text).
-fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> (String, String) {
+/// One provider record, `[internal]` notes included.
+fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> Provider {
     let mut r = Rng::stream(1, i);
     let t = today();
+    let plan = plan(&mut r, i, width);
+    let status = r.weighted(&[(ServiceStatus::Active, 96), (ServiceStatus::TemporarilyClosed, 3), (ServiceStatus::Inactive, 1)]);
+    let description = description(&mut r, &plan);
+    let last_reviewed = t.add_days(-r.range(0, 400));
+    let service_area = if r.chance(30) {
+        let lcc: Vec<String> = DISTRICTS.iter().filter(|d| d.la == "888" && d.code != plan.home.code).map(|d| d.code.to_string()).collect();
+        let k = 1 + r.below(3);
+        r.subset(&lcc, k)
+    } else {
+        Vec::new()
+    };
+    let organisation = organisation(&mut r, &plan);
+    let inspection = inspection(&mut r, &plan);
+    let quality_assurance = quality_assurance(&mut r, &plan);
+    let safeguarding = safeguarding(&mut r, &plan);
+    let offer = offer(&mut r, &plan);
+    let capacity = Capacity {
+        places: Some(plan.places as u32),
+        la_commissioned_places: Some(plan.la_places as u32),
+        vacancies: Some(plan.vacancies as u32),
+        vacancies_as_of: Some(plan.vacancies_as_of),
+        typical_wait_weeks: Some(r.below(9) as u32),
+    };
+    let costs = costs(&mut r, &plan);
+    let provided = r.chance(35);
+    let notes = if provided { "Minibus from the nearest bus station." } else { "Pupils travel by bus or are brought by family or school." };
+    let transport = Transport { provided, notes: notes.into() };
+    let locations = locations(&mut r, &plan, postcodes);
+    let contact = Contact {
+        role: r.pick(&["Referrals coordinator", "Admissions officer", "Head of centre", "Programme lead"]).to_string(),
+        email: format!("referrals.p{i}@example.org"),
+        phone: format!("{} 000{:03}", plan.home.phone, r.below(1000)),
+    };
+    let child_voice = child_voice(&mut r);
+    let internal = internal_notes(&mut r);
+    let registration = registration(&plan);
+    Provider {
+        schema_version: SCHEMA_VERSION,
+        summary: summary(&plan),
+        website: Some(format!("https://example.org/{}", plan.id)),
+        id: plan.id,
+        name: plan.name,
+        status,
+        description,
+        last_reviewed: Some(last_reviewed),
+        reviewed_by: Some("ap.commissioning@example.gov.uk".into()),
+        service_area,
+        organisation,
+        registration,
+        inspection,
+        quality_assurance,
+        safeguarding,
+        offer,
+        capacity,
+        costs,
+        transport,
+        locations,
+        contact,
+        child_voice,
+        internal,
+    }
+}
+
+/// The record as a file: a comment saying it is fictional, then the TOML.
+fn record_text(i: usize, p: &Provider) -> Result<String, String> {
+    let mut o = format!("# FICTIONAL sample record for the apdir demonstration site.\n# Generated by examples/synth.rs (provider {i}).\n");
+    o.push_str(&toml::to_string(p).map_err(|e| format!("provider {i}: {e}"))?);
+    // `Provider` never serialises its internal notes (so no public output can carry them);
+    // the AP team's copy of the record holds them in an `[internal]` table at the end.
+    if let Some(notes) = &p.internal {
+        let table = toml::Table::from_iter([("internal".to_string(), toml::Value::Table(notes.clone()))]);
+        o.push('\n');
+        o.push_str(&toml::to_string(&table).map_err(|e| format!("provider {i}: {e}"))?);
+    }
+    Ok(o)
+}
+
+fn plan(r: &mut Rng, i: usize, width: usize) -> Plan {
+    let t = today();
     let kind = r.weighted(KINDS);
-    let name = provider_name(i, kind, &mut r);
+    let name = provider_name(i, &kind, r);
     let id = format!("p{i:0width$}-{}", slugify(&name));
+    let non_school = kind == RegistrationType::NonSchool;
+    let la_only = matches!(kind, RegistrationType::Pru | RegistrationType::MaintainedSchool | RegistrationType::HospitalSchool);
 
     // Home district: weighted; cross-border unitaries only for some kinds.
-    let dist_weights: Vec<(usize, u32)> = DISTRICTS
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.la == "888" || !matches!(kind, Kind::Pru | Kind::Maintained | Kind::Hospital))
-        .map(|(k, d)| (k, d.weight))
-        .collect();
+    let dist_weights: Vec<(usize, u32)> =
+        DISTRICTS.iter().enumerate().filter(|(_, d)| d.la == "888" || !la_only).map(|(k, d)| (k, d.weight)).collect();
     let home = &DISTRICTS[r.weighted(&dist_weights)];
-    let town = r.pick(home.towns);
+    let town = *r.pick(home.towns);
 
     // Registration.
-    let non_school = kind == Kind::NonSchool;
-    let census = r.weighted(&[("OTH", 60), ("OOT", 20), ("WBP", 15), ("NFE", 5)]);
+    let census = r.weighted(&[(ApCensusSetting::Oth, 60), (ApCensusSetting::Oot, 20), (ApCensusSetting::Wbp, 15), (ApCensusSetting::Nfe, 5)]);
     let max_hours: f64 = if non_school {
-        *r.pick(&[&4.0, &6.0, &9.0, &10.0, &12.0, &15.0, &18.0])
-    } else if kind == Kind::Hospital || kind == Kind::Maintained {
+        *r.pick(&[4.0, 6.0, 9.0, 10.0, 12.0, 15.0, 18.0])
+    } else if matches!(kind, RegistrationType::HospitalSchool | RegistrationType::MaintainedSchool) {
         20.0
     } else {
-        *r.pick(&[&22.5, &25.0, &25.0, &27.5])
+        *r.pick(&[22.5, 25.0, 25.0, 27.5])
     };
-    let full_time = !non_school && !matches!(kind, Kind::Hospital | Kind::Maintained);
     let urn = if kind.needs_ukprn() || non_school { String::new() } else { format!("9{:05}", i % 100_000) };
     let ukprn = if kind.needs_ukprn() { format!("109{:05}", i % 100_000) } else { String::new() };
 
     // Offer.
     let (ks_lo, ks_hi) = match kind {
-        Kind::FeCollege | Kind::TrainingProvider => (3, 4),
-        Kind::Hospital | Kind::Special => (r.below(2), 3 + r.below(2)),
-        Kind::Online => (2, 3 + r.below(2)),
+        RegistrationType::FeCollege | RegistrationType::RegisteredProviderUkprn => (3, 4),
+        RegistrationType::HospitalSchool | RegistrationType::SpecialSchool => (r.below(2), 3 + r.below(2)),
+        RegistrationType::OnlineAccredited => (2, 3 + r.below(2)),
         _ => {
             let lo = r.weighted(&[(0usize, 5), (1, 15), (2, 50), (3, 30)]);
             let hi = (lo + r.below(3)).min(if r.chance(15) { 4 } else { 3 }).max(lo);
             (lo, hi)
         }
     };
-    let key_stages: Vec<&str> = KEY_STAGES[ks_lo..=ks_hi].to_vec();
-    let (age_min, age_max) = (KS_AGES[ks_lo].0, KS_AGES[ks_hi].1);
-    let mut tiers: Vec<u8> = [1u8, 2, 3].into_iter().filter(|_| r.chance(55)).collect();
+    let mut tiers: Vec<i64> = TIERS.into_iter().filter(|_| r.chance(55)).collect();
     if tiers.is_empty() {
         tiers.push(2);
     }
-    let tiers_txt = tiers.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
     let n_needs = 2 + r.below(5);
-    let mut needs = r.weighted_subset(NEEDS, NEED_WEIGHTS, n_needs);
-    if kind == Kind::Hospital && !needs.contains(&"medical_physical") {
-        needs.insert(0, "medical_physical");
+    let weights: Vec<u32> = Need::ALL.iter().map(need_weight).collect();
+    let mut needs = r.weighted_subset(Need::ALL, &weights, n_needs);
+    if kind == RegistrationType::HospitalSchool && !needs.contains(&Need::MedicalPhysical) {
+        needs.insert(0, Need::MedicalPhysical);
     }
-    let (pattern, delivery) = if non_school {
-        let delivery = if census == "OOT" { r.weighted(&[("home", 70), ("online", 20), ("hybrid", 10)]) } else { "in_person" };
-        (r.weighted(&[("sessional", 50), ("part_time", 35), ("outreach", 15)]), delivery)
-    } else {
-        match kind {
-            Kind::Online => ("full_time", "online"),
-            Kind::Hospital => ("part_time", "hybrid"),
-            Kind::Maintained => (r.weighted(&[("part_time", 70), ("outreach", 30)]), "in_person"),
-            _ => ("full_time", "in_person"),
-        }
-    };
-    let h_max = if pattern == "full_time" { max_hours } else { (max_hours - r.below(3) as f64 * 2.0).max(2.0) };
+    let (pattern, delivery) = pattern_and_delivery(r, &kind, &census);
+    let h_max = if pattern == Pattern::FullTime { max_hours } else { (max_hours - r.below(3) as f64 * 2.0).max(2.0) };
     let h_min = (h_max / 2.0).floor().max(1.0);
-    let masked = matches!(delivery, "home" | "online") || r.chance(3);
-    let pex = r.chance(if matches!(kind, Kind::Pru | Kind::ApAcademy | Kind::ApFreeSchool) { 90 } else { 35 });
+    let masked = matches!(delivery, Delivery::Home | Delivery::Online) || r.chance(3);
+    let pex = r.chance(if matches!(kind, RegistrationType::Pru | RegistrationType::ApAcademy | RegistrationType::ApFreeSchool) { 90 } else { 35 });
     let day6 = pex && r.chance(60);
 
     // Dates and QA.
-    let status = r.weighted(&[
-        ("approved", 55),
-        ("approved_with_conditions", 15),
-        ("not_assessed", 15),
-        ("under_review", 7),
-        ("suspended", 3),
-        ("removed", 2),
-        ("approved", 3),
+    let list_status = r.weighted(&[
+        (ListStatus::Approved, 55),
+        (ListStatus::ApprovedWithConditions, 15),
+        (ListStatus::NotAssessed, 15),
+        (ListStatus::UnderReview, 7),
+        (ListStatus::Suspended, 3),
+        (ListStatus::Removed, 2),
+        (ListStatus::Approved, 3),
     ]);
-    let last_visit = t.plus(-r.range(20, 330));
-    let next_visit = last_visit.plus(if r.chance(25) { 182 } else { 365 });
-    let insurance = if r.chance(4) { t.plus(-r.range(1, 120)) } else { t.plus(r.range(20, 400)) };
-    let vac_as_of = t.plus(-(if r.chance(15) { r.range(91, 300) } else { r.range(0, 60) }));
+    let last_visit = t.add_days(-r.range(20, 330));
+    let next_visit = last_visit.add_days(if r.chance(25) { 182 } else { 365 });
+    let insurance = if r.chance(4) { t.add_days(-r.range(1, 120)) } else { t.add_days(r.range(20, 400)) };
+    let vacancies_as_of = t.add_days(-(if r.chance(15) { r.range(91, 300) } else { r.range(0, 60) }));
     let places = r.range(6, 120);
     let vacancies = if r.chance(20) { 0 } else { r.range(0, places.min(12)) };
     let la_places = r.range(0, places);
-
-    let mut o = String::with_capacity(6_000);
-    let _ = writeln!(o, "# FICTIONAL sample record for the apdir demonstration site.");
-    let _ = writeln!(o, "# Generated by examples/synth.rs (provider {i}).");
-    let _ = writeln!(o, "schema_version = 1");
-    let _ = writeln!(o, "id = {}", q(&id));
-    let _ = writeln!(o, "name = {}", q(&name));
-    let _ = writeln!(o, "status = {}", q(r.weighted(&[("active", 96), ("temporarily closed", 3), ("inactive", 1)])));
-    let ks_txt = if key_stages.len() == 1 { key_stages[0].to_string() } else { format!("{}-{}", key_stages[0], key_stages[key_stages.len() - 1]) };
-    let need_words: Vec<&str> = needs.iter().take(2).map(|n| need_phrase(n)).collect();
-    let _ = writeln!(
-        o,
-        "summary = {}",
-        q(&format!(
-            "{} {} provision in {} for {ks_txt} pupils with {}.",
-            cap_first(pattern_phrase(pattern)),
-            delivery_phrase(delivery),
-            home.name,
-            need_words.join(" or ")
-        ))
-    );
-    let _ = writeln!(o, "description = \"\"\"\n{}\"\"\"", description(&mut r, &name, home.name, town, &key_stages, &needs, &tiers, pattern));
-    let _ = writeln!(o, "website = {}", q(&format!("https://example.org/{id}")));
-    let _ = writeln!(o, "last_reviewed = {}", t.plus(-r.range(0, 400)));
-    let _ = writeln!(o, "reviewed_by = \"ap.commissioning@example.gov.uk\"");
-    if r.chance(30) {
-        let lcc: Vec<&str> = DISTRICTS.iter().filter(|d| d.la == "888" && d.code != home.code).map(|d| d.code).collect();
-        let k = 1 + r.below(3);
-        let _ = writeln!(o, "service_area = {}", str_list(&r.subset(&lcc, k)));
+    Plan {
+        i,
+        non_school,
+        name,
+        id,
+        home,
+        town,
+        census,
+        max_hours,
+        urn,
+        ukprn,
+        key_stages: KeyStage::ALL[ks_lo..=ks_hi].to_vec(),
+        tiers,
+        needs,
+        pattern,
+        delivery,
+        hours: (h_min, h_max),
+        masked,
+        pex,
+        day6,
+        list_status,
+        last_visit,
+        next_visit,
+        insurance,
+        vacancies_as_of,
+        places,
+        vacancies,
+        la_places,
+        kind,
     }
+}
 
-    let legal = match kind {
-        Kind::Pru | Kind::Maintained | Kind::Special | Kind::Hospital => "la_maintained",
-        Kind::ApAcademy | Kind::ApFreeSchool => "academy_trust",
-        Kind::FeCollege => "fe_corporation",
-        Kind::NonSchool => r.weighted(&[("cic", 35), ("charity", 30), ("company", 25), ("sole_trader", 10)]),
-        _ => "company",
+fn pattern_and_delivery(r: &mut Rng, kind: &RegistrationType, census: &ApCensusSetting) -> (Pattern, Delivery) {
+    match kind {
+        RegistrationType::NonSchool => {
+            let delivery = if *census == ApCensusSetting::Oot {
+                r.weighted(&[(Delivery::Home, 70), (Delivery::Online, 20), (Delivery::Hybrid, 10)])
+            } else {
+                Delivery::InPerson
+            };
+            (r.weighted(&[(Pattern::Sessional, 50), (Pattern::PartTime, 35), (Pattern::Outreach, 15)]), delivery)
+        }
+        RegistrationType::OnlineAccredited => (Pattern::FullTime, Delivery::Online),
+        RegistrationType::HospitalSchool => (Pattern::PartTime, Delivery::Hybrid),
+        RegistrationType::MaintainedSchool => (r.weighted(&[(Pattern::PartTime, 70), (Pattern::Outreach, 30)]), Delivery::InPerson),
+        _ => (Pattern::FullTime, Delivery::InPerson),
+    }
+}
+
+fn key_stage_span(ks: &[KeyStage]) -> String {
+    match ks {
+        [one] => one.key().to_string(),
+        [first, .., last] => format!("{}-{}", first.key(), last.key()),
+        [] => String::new(),
+    }
+}
+
+fn summary(p: &Plan) -> String {
+    let need_words: Vec<&str> = p.needs.iter().take(2).map(need_phrase).collect();
+    format!(
+        "{} {} provision in {} for {} pupils with {}.",
+        cap_first(pattern_phrase(&p.pattern)),
+        delivery_phrase(&p.delivery),
+        p.home.name,
+        key_stage_span(&p.key_stages),
+        need_words.join(" or ")
+    )
+}
+
+fn organisation(r: &mut Rng, p: &Plan) -> Organisation {
+    let legal = match p.kind {
+        RegistrationType::Pru | RegistrationType::MaintainedSchool | RegistrationType::SpecialSchool | RegistrationType::HospitalSchool => {
+            LegalStatus::LaMaintained
+        }
+        RegistrationType::ApAcademy | RegistrationType::ApFreeSchool => LegalStatus::AcademyTrust,
+        RegistrationType::FeCollege => LegalStatus::FeCorporation,
+        RegistrationType::NonSchool => {
+            r.weighted(&[(LegalStatus::Cic, 35), (LegalStatus::Charity, 30), (LegalStatus::Company, 25), (LegalStatus::SoleTrader, 10)])
+        }
+        _ => LegalStatus::Company,
     };
-    let _ = writeln!(o, "\n[organisation]");
+    let name = &p.name;
     let org_name = match legal {
-        "la_maintained" => "Synthetic Council".to_string(),
-        "academy_trust" => format!("{} Learning Trust", name.split(' ').next().unwrap_or("Synthetic")),
-        "cic" if !name.ends_with("CIC") => format!("{name} CIC"),
-        "company" | "fe_corporation" => format!("{name} Ltd"),
+        LegalStatus::LaMaintained => "Synthetic Council".to_string(),
+        LegalStatus::AcademyTrust => format!("{} Learning Trust", name.split(' ').next().unwrap_or("Synthetic")),
+        LegalStatus::Cic if !name.ends_with("CIC") => format!("{name} CIC"),
+        LegalStatus::Company | LegalStatus::FeCorporation => format!("{name} Ltd"),
         _ => name.clone(),
     };
-    let _ = writeln!(o, "name = {}", q(&org_name));
-    let _ = writeln!(o, "legal_status = {}", q(legal));
-    let ident = if !urn.is_empty() {
-        format!("{{ scheme = \"GB-EDU\", id = \"{urn}\" }}")
-    } else if !ukprn.is_empty() {
-        format!("{{ scheme = \"GB-UKPRN\", id = \"{ukprn}\" }}")
-    } else if legal == "charity" {
-        format!("{{ scheme = \"GB-CHC\", id = \"19{:05}\" }}", i % 100_000)
+    let (scheme, id) = if !p.urn.is_empty() {
+        ("GB-EDU", p.urn.clone())
+    } else if !p.ukprn.is_empty() {
+        ("GB-UKPRN", p.ukprn.clone())
+    } else if legal == LegalStatus::Charity {
+        ("GB-CHC", format!("19{:05}", p.i % 100_000))
     } else {
-        format!("{{ scheme = \"GB-COH\", id = \"99{:06}\" }}", i % 1_000_000)
+        ("GB-COH", format!("99{:06}", p.i % 1_000_000))
     };
-    let _ = writeln!(o, "identifiers = [{ident}]");
+    Organisation { name: org_name, legal_status: Some(legal), identifiers: vec![Identifier { scheme: scheme.into(), id }] }
+}
 
-    let _ = writeln!(o, "\n[registration]");
-    let _ = writeln!(o, "type = {}", q(kind.key()));
-    if non_school {
-        let _ = writeln!(o, "ap_census_setting = {}", q(census));
+fn registration(p: &Plan) -> Registration {
+    Registration {
+        kind: p.kind.clone(),
+        ap_census_setting: p.non_school.then(|| p.census.clone()),
+        urn: p.urn.clone(),
+        ukprn: p.ukprn.clone(),
+        host_la_code: p.home.la.into(),
+        full_time_offer: !p.non_school && !matches!(p.kind, RegistrationType::HospitalSchool | RegistrationType::MaintainedSchool),
+        max_hours_per_week: Some(p.max_hours),
     }
-    let _ = writeln!(o, "urn = {}\nukprn = {}", q(&urn), q(&ukprn));
-    let _ = writeln!(o, "host_la_code = {}", q(home.la));
-    let _ = writeln!(o, "full_time_offer = {full_time}");
-    let _ = writeln!(o, "max_hours_per_week = {}", hours(max_hours));
+}
 
-    let _ = writeln!(o, "\n[inspection]");
-    if non_school {
-        let _ = writeln!(o, "body = \"none\"\nframework = \"none\"");
-    } else {
-        let num = if urn.is_empty() { &ukprn } else { &urn };
-        let _ = writeln!(o, "body = \"Ofsted\"");
-        if r.chance(45) {
-            let since = Date::ymd(2025, 11, 11);
-            let date = since.plus(r.range(0, t.0 - since.0 - 1));
-            let _ = writeln!(o, "framework = \"report_card_2025\"\nlast_inspection = {date}");
-            let _ = writeln!(o, "report_url = \"https://reports.ofsted.gov.uk/provider/23/{num}\"");
-            let _ = writeln!(o, "safeguarding = {}", q(if r.chance(95) { "met" } else { "not_met" }));
-            let _ = writeln!(o, "\n[inspection.grades]");
-            for area in AREAS {
-                let g = r.weighted(&[(0usize, 5), (1, 25), (2, 45), (3, 20), (4, 5)]);
-                let _ = writeln!(o, "{area} = {}", q(GRADES[g]));
-            }
-        } else {
-            let date = Date::ymd(2019, 1, 7).plus(r.range(0, 2_497));
-            let grade = r.weighted(&[("outstanding", 15), ("good", 60), ("requires_improvement", 20), ("inadequate", 5)]);
-            let _ = writeln!(o, "framework = \"eif_legacy\"\nlast_inspection = {date}");
-            let _ = writeln!(o, "report_url = \"https://reports.ofsted.gov.uk/provider/23/{num}\"");
-            let _ = writeln!(o, "legacy_overall = {}", q(grade));
+fn inspection(r: &mut Rng, p: &Plan) -> Inspection {
+    if p.non_school {
+        return Inspection::default();
+    }
+    let num = if p.urn.is_empty() { &p.ukprn } else { &p.urn };
+    let mut ins = Inspection {
+        body: InspectionBody::Ofsted,
+        report_url: Some(format!("https://reports.ofsted.gov.uk/provider/23/{num}")),
+        ..Inspection::default()
+    };
+    if r.chance(45) {
+        let since = ymd(2025, 11, 11);
+        ins.framework = InspectionFramework::ReportCard2025;
+        ins.last_inspection = Some(since.add_days(r.range(0, since.days_until(today()) - 1)));
+        ins.safeguarding = Some(if r.chance(95) { MetOrNotMet::Met } else { MetOrNotMet::NotMet });
+        for area in graded_areas() {
+            let g = r.weighted(&[(0usize, 5), (1, 25), (2, 45), (3, 20), (4, 5)]);
+            ins.grades.insert(area.key().to_string(), ReportCardGrade::ALL[g].clone());
         }
-    }
-
-    let _ = writeln!(o, "\n[quality_assurance]");
-    let _ = writeln!(o, "list_status = {}", q(status));
-    let route = r.weighted(&[("framework", 50), ("spot_purchase", 30), ("directory_only", 20)]);
-    let _ = writeln!(o, "list_route = {}", q(route));
-    if status != "not_assessed" {
-        let outcome = match status {
-            "approved" => "meets_standards",
-            "suspended" | "removed" => "does_not_meet",
-            _ => "actions_required",
-        };
-        let _ = writeln!(o, "last_visit = {last_visit}\nvisit_outcome = \"{outcome}\"\nnext_visit_due = {next_visit}");
-        let std_result = |r: &mut Rng| {
-            if outcome == "meets_standards" { "met" } else { r.pick(&["met", "partly_met", "not_met"]) }
-        };
-        let (a, b, c, d) = (std_result(&mut r), std_result(&mut r), std_result(&mut r), std_result(&mut r));
-        let _ = writeln!(
-            o,
-            "standards = {{ safeguarding = \"{a}\", health_and_safety = \"{b}\", admissions_support = \"{c}\", education_quality = \"{d}\" }}"
-        );
-    }
-
-    let _ = writeln!(o, "\n[safeguarding]");
-    let checks = last_visit.plus(-r.range(0, 30));
-    let _ = writeln!(o, "enhanced_dbs_all_staff = {}", r.chance(97));
-    let _ = writeln!(o, "single_central_record = {}", r.chance(96));
-    let _ = writeln!(o, "written_confirmation_of_checks = {checks}");
-    let _ = writeln!(o, "named_dsl = true");
-    let _ = writeln!(o, "dsl_training = {}", t.plus(-r.range(30, 700)));
-    let _ = writeln!(o, "child_protection_policy_reviewed = {}", t.plus(-r.range(30, 400)));
-    let _ = writeln!(o, "session_attendance_reporting = {}", r.chance(92));
-    let _ = writeln!(o, "public_liability_expires = {insurance}");
-    let _ = writeln!(o, "employers_liability_expires = {insurance}");
-
-    let _ = writeln!(o, "\n[offer]");
-    let _ = writeln!(o, "tiers = [{tiers_txt}]");
-    let _ = writeln!(o, "key_stages = {}", str_list(&key_stages));
-    let _ = writeln!(o, "age_min = {age_min}\nage_max = {age_max}");
-    let _ = writeln!(o, "needs = {}", str_list(&needs));
-    let _ = writeln!(o, "accepts_ehcp = {}", r.chance(75) || needs.contains(&"send_ehcp"));
-    let _ = writeln!(o, "accepts_looked_after = {}", r.chance(90));
-    let _ = writeln!(o, "accepts_permanently_excluded = {pex}");
-    let _ = writeln!(o, "day6_start = {day6}");
-    let _ = writeln!(o, "pattern = {}", q(pattern));
-    let _ = writeln!(o, "hours_per_week = {{ min = {}, max = {} }}", hours(h_min), hours(h_max));
-    let _ = writeln!(o, "max_weeks = {}", r.pick(&[&6, &8, &12, &12, &24, &26, &39, &52]));
-    let _ = writeln!(o, "delivery = {}", q(delivery));
-    let group = if delivery == "home" { 1 + r.below(2) } else { 4 + r.below(9) };
-    let _ = writeln!(o, "group_size_max = {group}");
-    let routes = r.subset_n(ROUTES, 1, 3);
-    let _ = writeln!(o, "referral_routes = {}", str_list(&routes));
-    let _ = writeln!(o, "dual_registration = {}", tiers.contains(&2) || r.chance(30));
-    let _ = writeln!(o, "reintegration_plan = {}", r.chance(80));
-    let mut curriculum = vec!["english", "maths"];
-    for c in r.subset_n(&CURRICULUM[2..], 1, 4) {
-        curriculum.push(c);
-    }
-    let _ = writeln!(o, "curriculum = {}", str_list(&curriculum));
-    let quals = r.subset_n(QUALIFICATIONS, 1, 4);
-    let _ = writeln!(o, "qualifications = {}", str_list(&quals));
-
-    let _ = writeln!(o, "\n[capacity]");
-    let _ = writeln!(o, "places = {places}\nla_commissioned_places = {la_places}\nvacancies = {vacancies}");
-    let _ = writeln!(o, "vacancies_as_of = {vac_as_of}\ntypical_wait_weeks = {}", r.below(9));
-
-    let costs: Vec<(&str, f64)> = if non_school {
-        vec![(r.weighted(&[("per_session", 50), ("per_day", 40), ("per_week", 10)]), 30.0 + r.below(150) as f64)]
-    } else if r.chance(40) {
-        vec![("per_day", 90.0 + r.below(160) as f64), ("per_place_per_year", 9_000.0 + r.below(40) as f64 * 1_000.0)]
     } else {
-        vec![("per_place_per_year", 9_000.0 + r.below(40) as f64 * 1_000.0)]
+        ins.framework = InspectionFramework::EifLegacy;
+        ins.last_inspection = Some(ymd(2019, 1, 7).add_days(r.range(0, 2_497)));
+        ins.legacy_overall = Some(r.weighted(&[
+            (LegacyGrade::Outstanding, 15),
+            (LegacyGrade::Good, 60),
+            (LegacyGrade::RequiresImprovement, 20),
+            (LegacyGrade::Inadequate, 5),
+        ]));
+    }
+    ins
+}
+
+fn quality_assurance(r: &mut Rng, p: &Plan) -> QualityAssurance {
+    let route = r.weighted(&[(ListRoute::Framework, 50), (ListRoute::SpotPurchase, 30), (ListRoute::DirectoryOnly, 20)]);
+    let mut qa = QualityAssurance { list_status: p.list_status.clone(), list_route: Some(route), ..QualityAssurance::default() };
+    if p.list_status == ListStatus::NotAssessed {
+        return qa;
+    }
+    let outcome = match p.list_status {
+        ListStatus::Approved => VisitOutcome::MeetsStandards,
+        ListStatus::Suspended | ListStatus::Removed => VisitOutcome::DoesNotMeet,
+        _ => VisitOutcome::ActionsRequired,
     };
-    let valid_from = Date::ymd(2026, 9, 1);
-    for (option, amount) in costs {
-        let _ = writeln!(o, "\n[[costs]]");
-        let _ = writeln!(o, "option = {}\namount = {}\ncurrency = \"GBP\"", q(option), money(amount));
-        let _ = writeln!(o, "valid_from = {valid_from}\nvalid_to = {}", Date::ymd(2027, 8, 31));
-        let transport = r.chance(30);
-        let _ = writeln!(o, "includes_transport = {transport}");
-        let _ = writeln!(
-            o,
-            "description = {}",
-            q(r.pick(&[
-                "Includes lunch and all materials.",
-                "Staff ratio 1:3; lunch not included.",
-                "Charged per pupil; discounts for block bookings.",
-                "Funded places are allocated through the AP panel.",
-                "Includes a weekly progress report to the referring school.",
-            ]))
-        );
-    }
-
-    let _ = writeln!(o, "\n[transport]");
-    let provided = r.chance(35);
-    let _ = writeln!(o, "provided = {provided}");
-    let _ = writeln!(
-        o,
-        "notes = {}",
-        q(if provided { "Minibus from the nearest bus station." } else { "Pupils travel by bus or are brought by family or school." })
-    );
-
-    // Locations: one or two sites; cross-border providers keep to their own authority.
-    let n_sites = if home.la == "888" && r.chance(22) { 2 } else { 1 };
-    for s in 0..n_sites {
-        let d = if s == 0 || r.chance(50) {
-            home
-        } else {
-            let lcc: Vec<&District> = DISTRICTS.iter().filter(|d| d.la == "888").collect();
-            lcc[r.below(lcc.len())]
+    for standard in Standard::ALL {
+        let result = match outcome {
+            VisitOutcome::MeetsStandards => StandardResult::Met,
+            _ => r.pick(&[StandardResult::Met, StandardResult::PartlyMet, StandardResult::NotMet]).clone(),
         };
-        let site_town = if s == 0 { town } else { r.pick(d.towns) };
-        let postcode = postcodes.sample(&mut r, d.code);
-        let _ = writeln!(o, "\n[[locations]]");
-        let _ = writeln!(o, "id = {}", q(if s == 0 { "main" } else { "second" }));
-        let _ = writeln!(o, "name = {}", q(&format!("{} site", if s == 0 { "Main" } else { site_town })));
-        let street = format!("{} {}", 1 + r.below(120), r.pick(STREETS));
-        let _ = writeln!(o, "address = {}", str_list(&[street.as_str(), site_town]));
-        let _ = writeln!(o, "postcode = {}", q(postcode));
-        let _ = writeln!(o, "mask_exact_address = {masked}");
-        let access = r.subset_n(ACCESS, 0, 4);
-        let _ = writeln!(o, "accessibility = {}", str_list(&access));
-        let days: Vec<&str> = if pattern == "full_time" { DAYS.to_vec() } else { r.subset_n(DAYS, 2, 3) };
-        let (open, close) = *r.pick(&[&("09:00", "15:00"), &("08:45", "14:45"), &("09:30", "14:30"), &("10:00", "15:00")]);
-        let _ = writeln!(o, "schedule = [{{ days = {}, opens = \"{open}\", closes = \"{close}\" }}]", str_list(&days));
+        qa.standards.insert(standard.key().to_string(), result);
     }
+    qa.last_visit = Some(p.last_visit);
+    qa.visit_outcome = Some(outcome);
+    qa.next_visit_due = Some(p.next_visit);
+    qa
+}
 
-    let _ = writeln!(o, "\n[contact]");
-    let _ = writeln!(o, "role = {}", q(r.pick(&["Referrals coordinator", "Admissions officer", "Head of centre", "Programme lead"])));
-    let _ = writeln!(o, "email = {}", q(&format!("referrals.p{i}@example.org")));
-    let _ = writeln!(o, "phone = \"{} 000{:03}\"", home.phone, r.below(1000));
+fn safeguarding(r: &mut Rng, p: &Plan) -> Safeguarding {
+    let t = today();
+    let checks = p.last_visit.add_days(-r.range(0, 30));
+    let enhanced_dbs_all_staff = Some(r.chance(97));
+    let single_central_record = Some(r.chance(96));
+    let dsl_training = Some(t.add_days(-r.range(30, 700)));
+    let child_protection_policy_reviewed = Some(t.add_days(-r.range(30, 400)));
+    Safeguarding {
+        enhanced_dbs_all_staff,
+        single_central_record,
+        written_confirmation_of_checks: Some(checks),
+        named_dsl: Some(true),
+        dsl_training,
+        child_protection_policy_reviewed,
+        session_attendance_reporting: Some(r.chance(92)),
+        public_liability_expires: Some(p.insurance),
+        employers_liability_expires: Some(p.insurance),
+    }
+}
 
-    let _ = writeln!(o, "\n[child_voice]");
-    if r.chance(75) {
-        let _ = writeln!(o, "feedback_collected = true\nlast_collected = {}", t.plus(-r.range(10, 400)));
-        let _ = writeln!(
-            o,
-            "summary = {}",
-            q(r.pick(&[
-                "Pupils value small groups and a named key worker.",
-                "Young people say staff listen and want more practical sessions.",
-                "Pupils like the calm setting; some want more time outdoors.",
-                "Families value regular updates; pupils asked for more sport.",
-            ]))
-        );
+fn offer(r: &mut Rng, p: &Plan) -> Offer {
+    let accepts_ehcp = r.chance(75) || p.needs.contains(&Need::SendEhcp);
+    let accepts_looked_after = r.chance(90);
+    let max_weeks = *r.pick(&[6, 8, 12, 12, 24, 26, 39, 52]);
+    let group = if p.delivery == Delivery::Home { 1 + r.below(2) } else { 4 + r.below(9) };
+    let referral_routes = r.subset_n(ReferralRoute::ALL, 1, 3);
+    let dual_registration = p.tiers.contains(&2) || r.chance(30);
+    let reintegration_plan = r.chance(80);
+    let mut curriculum = vec!["english".to_string(), "maths".to_string()];
+    curriculum.extend(r.subset_n(&CURRICULUM[2..], 1, 4).into_iter().map(String::from));
+    let qualifications = r.subset_n(QUALIFICATIONS, 1, 4).into_iter().map(String::from).collect();
+    let ks_ages = (ages(&p.key_stages[0]).0, ages(&p.key_stages[p.key_stages.len() - 1]).1);
+    Offer {
+        tiers: p.tiers.clone(),
+        key_stages: p.key_stages.clone(),
+        age_min: Some(ks_ages.0),
+        age_max: Some(ks_ages.1),
+        needs: p.needs.clone(),
+        accepts_ehcp,
+        accepts_looked_after,
+        accepts_permanently_excluded: p.pex,
+        day6_start: p.day6,
+        pattern: Some(p.pattern.clone()),
+        hours_per_week: Some(HoursRange { min: Some(p.hours.0), max: Some(p.hours.1) }),
+        max_weeks: Some(max_weeks),
+        delivery: Some(p.delivery.clone()),
+        group_size_max: Some(group as u32),
+        referral_routes,
+        dual_registration,
+        reintegration_plan,
+        curriculum,
+        qualifications,
+    }
+}
+
+fn costs(r: &mut Rng, p: &Plan) -> Vec<Cost> {
+    let options: Vec<(CostOptionKind, f64)> = if p.non_school {
+        let option = r.weighted(&[(CostOptionKind::PerSession, 50), (CostOptionKind::PerDay, 40), (CostOptionKind::PerWeek, 10)]);
+        vec![(option, 30.0 + r.below(150) as f64)]
+    } else if r.chance(40) {
+        let per_day = 90.0 + r.below(160) as f64;
+        vec![(CostOptionKind::PerDay, per_day), (CostOptionKind::PerPlacePerYear, 9_000.0 + r.below(40) as f64 * 1_000.0)]
     } else {
-        let _ = writeln!(o, "feedback_collected = false\nsummary = \"Not yet collected.\"");
-    }
+        vec![(CostOptionKind::PerPlacePerYear, 9_000.0 + r.below(40) as f64 * 1_000.0)]
+    };
+    let descriptions = [
+        "Includes lunch and all materials.",
+        "Staff ratio 1:3; lunch not included.",
+        "Charged per pupil; discounts for block bookings.",
+        "Funded places are allocated through the AP panel.",
+        "Includes a weekly progress report to the referring school.",
+    ];
+    options
+        .into_iter()
+        .map(|(option, amount)| Cost {
+            option,
+            amount,
+            currency: "GBP".into(),
+            valid_from: Some(ymd(2026, 9, 1)),
+            valid_to: Some(ymd(2027, 8, 31)),
+            includes_transport: r.chance(30),
+            description: r.pick(&descriptions).to_string(),
+        })
+        .collect()
+}
 
-    if r.chance(80) {
-        let _ = writeln!(o, "\n[internal]");
-        let _ = writeln!(o, "lead_officer = {}", q(r.pick(OFFICERS)));
-        let _ = writeln!(o, "contract_value = {}", money((r.below(400) as f64) * 2_500.0));
-        let _ = writeln!(o, "contract_ends = {}", t.plus(r.range(30, 900)));
-        let _ = writeln!(
-            o,
-            "qa_notes = {}",
-            q(r.pick(&[
-                "No concerns at last visit.",
-                "Chase updated vacancy return before the next panel.",
-                "Check attendance reporting is session by session.",
-                "Condition on curriculum planning still open.",
-                "Good reintegration outcomes last year.",
-            ]))
-        );
+/// One or two sites; cross-border providers keep to their own authority.
+fn locations(r: &mut Rng, p: &Plan, postcodes: &PostcodeTable) -> Vec<Location> {
+    let n_sites = if p.home.la == "888" && r.chance(22) { 2 } else { 1 };
+    (0..n_sites)
+        .map(|s| {
+            let d = if s == 0 || r.chance(50) {
+                p.home
+            } else {
+                let lcc: Vec<&District> = DISTRICTS.iter().filter(|d| d.la == "888").collect();
+                lcc[r.below(lcc.len())]
+            };
+            let site_town = if s == 0 { p.town } else { *r.pick(d.towns) };
+            let postcode = postcodes.sample(r, d.code).to_string();
+            let street = format!("{} {}", 1 + r.below(120), r.pick(STREETS));
+            let accessibility = r.subset_n(ACCESS, 0, 4).into_iter().map(String::from).collect();
+            let days: Vec<&str> = if p.pattern == Pattern::FullTime { DAYS.to_vec() } else { r.subset_n(DAYS, 2, 3) };
+            let (opens, closes) = *r.pick(&[("09:00", "15:00"), ("08:45", "14:45"), ("09:30", "14:30"), ("10:00", "15:00")]);
+            Location {
+                id: (if s == 0 { "main" } else { "second" }).into(),
+                name: format!("{} site", if s == 0 { "Main" } else { site_town }),
+                address: vec![street, site_town.into()],
+                postcode,
+                district: None,
+                lat: None,
+                lon: None,
+                mask_exact_address: p.masked,
+                accessibility,
+                schedule: vec![Schedule { days: days.into_iter().map(String::from).collect(), opens: opens.into(), closes: closes.into() }],
+            }
+        })
+        .collect()
+}
+
+fn child_voice(r: &mut Rng) -> ChildVoice {
+    if !r.chance(75) {
+        return ChildVoice { feedback_collected: false, last_collected: None, summary: "Not yet collected.".into() };
     }
-    (id, o)
+    let last_collected = today().add_days(-r.range(10, 400));
+    let summary = r.pick(&[
+        "Pupils value small groups and a named key worker.",
+        "Young people say staff listen and want more practical sessions.",
+        "Pupils like the calm setting; some want more time outdoors.",
+        "Families value regular updates; pupils asked for more sport.",
+    ]);
+    ChildVoice { feedback_collected: true, last_collected: Some(last_collected), summary: summary.to_string() }
+}
+
+/// The `[internal]` notes under the keys `apdir::disclosure::INTERNAL_KEYS` documents.
+fn internal_notes(r: &mut Rng) -> Option<toml::Table> {
+    if !r.chance(80) {
+        return None;
+    }
+    let lead_officer = r.pick(OFFICERS).to_string();
+    let contract_value = r.below(400) as f64 * 2_500.0;
+    let contract_ends = today().add_days(r.range(30, 900));
+    let qa_notes = r.pick(&[
+        "No concerns at last visit.",
+        "Chase updated vacancy return before the next panel.",
+        "Check attendance reporting is session by session.",
+        "Condition on curriculum planning still open.",
+        "Good reintegration outcomes last year.",
+    ]);
+    let mut notes = toml::Table::new();
+    notes.insert("lead_officer".into(), lead_officer.into());
+    notes.insert("contract_value".into(), contract_value.into());
+    // A TOML date, as a person would write it (`Date` serialises as a string).
+    notes.insert("contract_ends".into(), toml::Value::Datetime(contract_ends.iso().parse().expect("an ISO date is a TOML date")));
+    notes.insert("qa_notes".into(), qa_notes.to_string().into());
+    Some(notes)
 }
 
 /// "a", "a and b", "a, b and c".
@@ -999,45 +1120,7 @@ fn cap_first(s: &str) -> String {
     }
 }
 
-fn pattern_phrase(p: &str) -> &'static str {
-    match p {
-        "full_time" => "full-time",
-        "part_time" => "part-time",
-        "sessional" => "sessional",
-        _ => "outreach",
-    }
-}
-
-fn delivery_phrase(d: &str) -> &'static str {
-    match d {
-        "home" => "home-based",
-        "online" => "online",
-        "hybrid" => "blended",
-        _ => "small-group",
-    }
-}
-
-fn need_phrase(n: &str) -> &'static str {
-    match n {
-        "semh" => "social, emotional and mental health needs",
-        "ebsa_anxiety" => "anxiety-related absence",
-        "medical_physical" => "physical health needs",
-        "medical_mental_health" => "mental health needs",
-        "asd" => "autism",
-        "slcn" => "communication needs",
-        "mld" => "learning difficulties",
-        "spld" => "specific learning difficulties",
-        "send_ehcp" => "EHC plans",
-        "pex" => "a permanent exclusion",
-        "at_risk_of_exclusion" => "a risk of exclusion",
-        "young_parent" => "young children of their own",
-        "youth_justice" => "youth justice involvement",
-        _ => "little English so far",
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn description(r: &mut Rng, name: &str, district: &str, town: &str, ks: &[&str], needs: &[&str], tiers: &[u8], pattern: &str) -> String {
+fn description(r: &mut Rng, p: &Plan) -> String {
     let mut s = String::new();
     let opener = r.pick(&[
         "works with pupils who have found mainstream school hard",
@@ -1045,25 +1128,26 @@ fn description(r: &mut Rng, name: &str, district: &str, town: &str, ks: &[&str],
         "supports pupils to re-engage with learning",
         "gives pupils a calm, structured place to learn",
     ]);
-    let _ = writeln!(s, "{name} {opener}, from a base in {town} ({district}).");
-    let _ = writeln!(
-        s,
-        "It takes pupils in {}, most often those with {}.",
-        join_words(ks, "and"),
-        join_words(&needs.iter().take(3).map(|n| need_phrase(n)).collect::<Vec<_>>(), "or")
-    );
+    let _ = writeln!(s, "{} {opener}, from a base in {} ({}).", p.name, p.town, p.home.name);
+    let ks: Vec<&str> = p.key_stages.iter().map(|k| k.key()).collect();
+    let needs: Vec<&str> = p.needs.iter().take(3).map(need_phrase).collect();
+    let _ = writeln!(s, "It takes pupils in {}, most often those with {}.", join_words(&ks, "and"), join_words(&needs, "or"));
     let _ = writeln!(s);
-    let tier_txt = tiers
+    let tier_txt: Vec<&str> = p
+        .tiers
         .iter()
         .map(|t| match t {
             1 => "**tier 1** outreach in the pupil's own school",
             2 => "**tier 2** time-limited placements with a planned return",
             _ => "**tier 3** transitional placements",
         })
-        .collect::<Vec<_>>();
-    let tier_txt = join_words(&tier_txt, "and");
-    let _ =
-        writeln!(s, "The offer covers {tier_txt}. Attendance is {} and reviewed with the referring school every six weeks.", pattern_phrase(pattern));
+        .collect();
+    let _ = writeln!(
+        s,
+        "The offer covers {}. Attendance is {} and reviewed with the referring school every six weeks.",
+        join_words(&tier_txt, "and"),
+        pattern_phrase(&p.pattern)
+    );
     s
 }
 
@@ -1105,7 +1189,6 @@ const TAGS: &[&str] = &[
     "reintegration",
     "commissioning",
 ];
-const AUDIENCES: &[&str] = &["schools", "parents", "providers", "la"];
 const SENTENCES: &[&str] = &[
     "Schools remain responsible for the safeguarding of pupils they place with another provider.",
     "Agree the purpose of the placement before it starts, and write it down in plain language.",
@@ -1168,74 +1251,88 @@ fn page_path(p: usize, sections_w: usize, pages_w: usize) -> String {
     format!("guide/{}/page-{p:0pages_w$}.md", section_dir(s, sections_w))
 }
 
-fn updated(r: &mut Rng) -> String {
+fn updated(r: &mut Rng) -> Date {
     let m = 1 + r.below(TODAY.1 as usize) as u32;
     let max_day = if m == TODAY.1 { TODAY.2 } else { 28 };
-    format!("{}-{m:02}-{:02}", TODAY.0, 1 + r.below(max_day as usize))
+    ymd(TODAY.0, m, 1 + r.below(max_day as usize) as u32)
+}
+
+fn front(title: String, summary: String, weight: Option<usize>, updated: Option<Date>, audience: Vec<Audience>, tags: Vec<&str>) -> FrontMatter {
+    let tags = tags.into_iter().map(String::from).collect();
+    FrontMatter { title, summary, weight: weight.map(|w| w as i64), updated, audience, tags, draft: false, template: None }
+}
+
+/// A page file: the front matter written by the `toml` crate between `+++` lines, then the body.
+fn page_text(front: &FrontMatter, body: &str) -> Result<String, String> {
+    let toml = toml::to_string(front).map_err(|e| format!("{}: {e}", front.title))?;
+    // `draft = false` is the default, and people leave it out.
+    let toml = if front.draft { toml } else { toml.replace("\ndraft = false\n", "\n") };
+    Ok(format!("+++\n{toml}+++\n\n{body}"))
 }
 
 fn guides(out: &Path, m: usize) -> Result<usize, String> {
     let content = out.join("content");
     let guide = content.join("guide");
     fs::create_dir_all(&guide).map_err(|e| format!("{}: {e}", guide.display()))?;
-    let mut bytes = 0usize;
-    let home = "+++\ntitle = \"Synthetic AP directory\"\nsummary = \"A generated site for benchmarking the directory and guide.\"\n+++\n\n\
-                This site is generated for benchmarks. Read the [guide](@/guide/_index.md).\n";
-    write(&content.join("_index.md"), home)?;
-    let gi = "+++\ntitle = \"Good-practice guide\"\nsummary = \"Generated guidance pages, grouped in sections of fifty.\"\nweight = 1\n+++\n\n\
-              The guide is split into numbered sections. Each page covers one part of arranging alternative provision.\n";
-    write(&guide.join("_index.md"), gi)?;
-    bytes += home.len() + gi.len();
+    let home = page_text(
+        &front("Synthetic AP directory".into(), "A generated site for benchmarking the directory and guide.".into(), None, None, vec![], vec![]),
+        "This site is generated for benchmarks. Read the [guide](@/guide/_index.md).\n",
+    )?;
+    write(&content.join("_index.md"), &home)?;
+    let gi = page_text(
+        &front("Good-practice guide".into(), "Generated guidance pages, grouped in sections of fifty.".into(), Some(1), None, vec![], vec![]),
+        "The guide is split into numbered sections. Each page covers one part of arranging alternative provision.\n",
+    )?;
+    write(&guide.join("_index.md"), &gi)?;
+    let mut bytes = home.len() + gi.len();
 
     let sections = m.div_ceil(PAGES_PER_SECTION);
     let (sw, pw) = (digits(sections).max(2), digits(m).max(4));
     for s in 1..=sections {
         let dir = guide.join(section_dir(s, sw));
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mut r = Rng::stream(2, s);
-        let idx = format!(
-            "+++\ntitle = \"Section {s}: {} {}\"\nsummary = \"Generated section {s} of the guide.\"\nweight = {s}\nupdated = {}\naudience = [\"schools\"]\ntags = [{}]\n+++\n\n\
-             This section holds pages {} to {} of the generated guide.\n",
-            r.pick(TOPICS),
-            r.pick(OBJECTS),
-            updated(&mut r),
-            q(r.pick(TAGS)),
-            (s - 1) * PAGES_PER_SECTION + 1,
-            (s * PAGES_PER_SECTION).min(m)
-        );
+        let idx = section_index(s, m)?;
         bytes += idx.len();
         write(&dir.join("_index.md"), &idx)?;
     }
     for p in 1..=m {
-        let text = guide_page(p, m, sw, pw);
+        let text = guide_page(p, m, sw, pw)?;
         bytes += text.len();
         write(&content.join(page_path(p, sw, pw)), &text)?;
     }
     Ok(bytes)
 }
 
-fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
+fn section_index(s: usize, m: usize) -> Result<String, String> {
+    let mut r = Rng::stream(2, s);
+    let title = format!("Section {s}: {} {}", r.pick(TOPICS), r.pick(OBJECTS));
+    let updated = updated(&mut r);
+    let tag = *r.pick(TAGS);
+    let front = front(title, format!("Generated section {s} of the guide."), Some(s), Some(updated), vec![Audience::Schools], vec![tag]);
+    let body =
+        format!("This section holds pages {} to {} of the generated guide.\n", (s - 1) * PAGES_PER_SECTION + 1, (s * PAGES_PER_SECTION).min(m));
+    page_text(&front, &body)
+}
+
+fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> Result<String, String> {
     let mut r = Rng::stream(3, p);
     let topic = r.pick(TOPICS);
     let object = r.pick(OBJECTS);
     let title = format!("{topic} {object} ({p})");
     let mut tags = r.subset_n(TAGS, 1, 3);
     tags.dedup();
-    let mut audience = r.subset_n(AUDIENCES, 1, 2);
-    if !audience.contains(&"schools") && r.chance(60) {
-        audience.insert(0, "schools");
+    let mut audience = r.subset_n(Audience::ALL, 1, 2);
+    if !audience.contains(&Audience::Schools) && r.chance(60) {
+        audience.insert(0, Audience::Schools);
     }
-    let mut o = String::with_capacity(3_200);
-    let _ = write!(
-        o,
-        "+++\ntitle = {}\nsummary = {}\nweight = {}\nupdated = {}\naudience = {}\ntags = {}\n+++\n\n",
-        q(&title),
-        q(&format!("How to approach {object} well: roles, records and the questions to ask.")),
-        (p - 1) % PAGES_PER_SECTION + 1,
-        updated(&mut r),
-        str_list(&audience),
-        str_list(&tags)
-    );
+    let summary = format!("How to approach {object} well: roles, records and the questions to ask.");
+    let front = front(title, summary, Some((p - 1) % PAGES_PER_SECTION + 1), Some(updated(&mut r)), audience, tags);
+    page_text(&front, &guide_body(&mut r, p, m, object, (sw, pw)))
+}
+
+/// About 400 words in three sections, with a list, a link to another page and some figures.
+fn guide_body(r: &mut Rng, p: usize, m: usize, object: &str, (sw, pw): (usize, usize)) -> String {
+    let mut o = String::with_capacity(3_000);
     let mut words = 0usize;
     let para = |r: &mut Rng, o: &mut String, n: usize, words: &mut usize| {
         for k in 0..n {
@@ -1248,12 +1345,12 @@ fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
     };
     let _ = writeln!(o, "This page explains {object} for staff who arrange alternative provision.");
     words += 10;
-    para(&mut r, &mut o, 3, &mut words);
+    para(r, &mut o, 3, &mut words);
 
     let heads = r.subset(HEADINGS, 3);
     // First section: text and a list.
     let _ = writeln!(o, "## {}\n", heads[0]);
-    para(&mut r, &mut o, 3, &mut words);
+    para(r, &mut o, 3, &mut words);
     let numbered = r.chance(40);
     let _ = writeln!(o, "{}\n", if numbered { "Work through these in order:" } else { "Make sure the plan records:" });
     for (k, item) in r.subset_n(LIST_ITEMS, 4, 3).into_iter().enumerate() {
@@ -1267,7 +1364,7 @@ fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
     o.push('\n');
     // Second section: text and the internal link.
     let _ = writeln!(o, "## {}\n", heads[1]);
-    para(&mut r, &mut o, 3, &mut words);
+    para(r, &mut o, 3, &mut words);
     let target = if m > 1 {
         let mut t = 1 + r.below(m - 1);
         if t >= p {
@@ -1296,7 +1393,7 @@ fn guide_page(p: usize, m: usize, sw: usize, pw: usize) -> String {
     // Third section: fill up to about 400 words.
     let _ = writeln!(o, "## {}\n", heads[2]);
     while words < 390 {
-        para(&mut r, &mut o, 2, &mut words);
+        para(r, &mut o, 2, &mut words);
     }
     o
 }
