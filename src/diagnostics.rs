@@ -204,6 +204,148 @@ impl Diagnostics {
     }
 }
 
+/// How much of each warning the terminal shows. Errors are always shown in full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Warnings grouped by code: a count and one example each (the default).
+    #[default]
+    Grouped,
+    /// Every warning in full, with its source line (`--verbose`).
+    Full,
+}
+
+/// Warnings that share a code, for the grouped summary.
+#[derive(Debug)]
+pub struct WarningGroup<'a> {
+    pub code: &'static str,
+    pub count: usize,
+    /// The first of them in file order: its location is the example shown.
+    pub example: &'a Diagnostic,
+}
+
+impl WarningGroup<'_> {
+    /// `warning[qa-visit-overdue]: 7 QA visits overdue: providers/x.toml:45:18 and 6 more`, or
+    /// for a group of one, the warning's own message and where it is.
+    pub fn line(&self, color: bool) -> String {
+        let head = if color { format!("\x1b[1;33mwarning[{}]\x1b[0m", self.code) } else { format!("warning[{}]", self.code) };
+        let place = self.example.location();
+        if self.count == 1 {
+            return if place.is_empty() {
+                format!("{head}: {}", self.example.message)
+            } else {
+                format!("{head}: {} ({place})", self.example.message)
+            };
+        }
+        let what = match group_noun(self.code) {
+            Some(many) => format!("{} {many}", self.count),
+            None => plural(self.count, "warning"),
+        };
+        let example = if place.is_empty() { self.example.message.clone() } else { place };
+        format!("{head}: {what}: {example} and {} more", self.count - 1)
+    }
+}
+
+/// What a group of warnings with this code is called ("7 QA visits overdue"); other codes are
+/// counted as warnings.
+fn group_noun(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "qa-visit-overdue" => "QA visits overdue",
+        "insurance-expired" => "insurance certificates expired",
+        "vacancies-stale" => "vacancy figures out of date",
+        "vacancies-undated" => "vacancy figures without a date",
+        "no-summary" => "providers without a summary",
+        "duplicate-name" => "provider names used twice",
+        _ => return None,
+    })
+}
+
+impl Diagnostics {
+    /// The warnings grouped by code, largest group first (then by code), each with its first
+    /// warning in file order as the example.
+    pub fn warning_groups(&self) -> Vec<WarningGroup<'_>> {
+        let mut groups: Vec<WarningGroup<'_>> = Vec::new();
+        for d in self.warnings() {
+            match groups.iter_mut().find(|g| g.code == d.code) {
+                Some(g) => g.count += 1,
+                None => groups.push(WarningGroup { code: d.code, count: 1, example: d }),
+            }
+        }
+        groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+        groups
+    }
+
+    /// Every error in full.
+    pub fn render_errors(&self, color: bool) -> String {
+        self.errors().map(|d| d.render(color)).collect()
+    }
+
+    /// What the terminal shows after a run: every error in full first, then the warnings, in
+    /// full or one line per code.
+    pub fn report(&self, detail: Detail, color: bool) -> String {
+        let mut out = self.render_errors(color);
+        match detail {
+            Detail::Full => out.extend(self.warnings().map(|d| d.render(color))),
+            Detail::Grouped => {
+                let groups = self.warning_groups();
+                for g in &groups {
+                    out.push_str(&g.line(color));
+                    out.push('\n');
+                }
+                if groups.iter().any(|g| g.count > 1) {
+                    out.push_str("note: run with --verbose to see every warning in full\n");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The preview's memory of the warnings it has printed, so that after the first build it
+/// prints only what changed: new warnings, fixed ones, and a one-line count.
+#[derive(Debug, Default)]
+pub struct ProblemLog {
+    printed: bool,
+    /// Keyed by code, file and message (not line, which moves when lines are added above).
+    seen: std::collections::BTreeMap<(&'static str, String, String), Diagnostic>,
+}
+
+/// More new or fixed warnings than this at once are grouped, as on a first build.
+const LOG_IN_FULL: usize = 5;
+
+impl ProblemLog {
+    /// What to print for this rebuild's warnings.
+    pub fn update(&mut self, warnings: &Diagnostics, detail: Detail, color: bool) -> String {
+        let now: std::collections::BTreeMap<_, Diagnostic> = warnings.warnings().map(|d| (Self::key(d), d.clone())).collect();
+        if !std::mem::replace(&mut self.printed, true) {
+            self.seen = now;
+            return warnings.report(detail, color);
+        }
+        let new = Diagnostics { items: now.iter().filter(|(k, _)| !self.seen.contains_key(*k)).map(|(_, d)| d.clone()).collect() };
+        let fixed = Diagnostics { items: self.seen.iter().filter(|(k, _)| !now.contains_key(*k)).map(|(_, d)| d.clone()).collect() };
+        let mut out = String::new();
+        if detail == Detail::Full || new.items.len() <= LOG_IN_FULL {
+            out.extend(new.items.iter().map(|d| d.render(color)));
+        } else {
+            out.extend(new.warning_groups().iter().map(|g| format!("new {}\n", g.line(color))));
+        }
+        if detail == Detail::Full || fixed.items.len() <= LOG_IN_FULL {
+            out.extend(fixed.items.iter().map(|d| format!("fixed: {}\n", WarningGroup { code: d.code, count: 1, example: d }.line(color))));
+        } else {
+            out.extend(fixed.warning_groups().iter().map(|g| format!("fixed {}\n", g.line(color))));
+        }
+        if !now.is_empty() || !fixed.items.is_empty() {
+            let count = plural(warnings.warning_count(), "warning");
+            out.push_str(&format!("{count} ({} new, {} fixed)\n", new.items.len(), fixed.items.len()));
+        }
+        self.seen = now;
+        out
+    }
+
+    fn key(d: &Diagnostic) -> (&'static str, String, String) {
+        (d.code, d.file.as_ref().map(|f| f.name.clone()).unwrap_or_default(), d.message.clone())
+    }
+}
+
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
@@ -224,4 +366,69 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
 /// Displays a path relative to `root` when it is inside it.
 pub fn display_path(root: &Path, path: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(name: &str) -> Arc<SourceFile> {
+        SourceFile::new(format!("providers/{name}.toml"), name, "a = 1\nnext_visit_due = 2026-01-01\n".to_string())
+    }
+
+    fn overdue(name: &str) -> Diagnostic {
+        Diagnostic::warning("qa-visit-overdue", format!("{name}'s visit was due")).in_file(&record(name), Some(6..20))
+    }
+
+    #[test]
+    fn warnings_are_grouped_by_code_with_a_count_and_one_example() {
+        let mut d = Diagnostics::default();
+        for name in ["a", "b", "c"] {
+            d.push(overdue(name));
+        }
+        d.push(Diagnostic::warning("no-summary", "the provider has no summary").in_file(&record("d"), Some(0..1)));
+        let text = d.report(Detail::Grouped, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "warning[qa-visit-overdue]: 3 QA visits overdue: providers/a.toml:2:1 and 2 more");
+        assert_eq!(lines[1], "warning[no-summary]: the provider has no summary (providers/d.toml:1:1)");
+        assert!(lines[2].contains("--verbose"));
+        assert_eq!(lines.len(), 3);
+        // In full, each warning has its own header and quoted line.
+        assert_eq!(d.report(Detail::Full, false).matches("warning[").count(), 4);
+    }
+
+    #[test]
+    fn errors_come_first_and_are_never_grouped() {
+        let mut d = Diagnostics::default();
+        d.push(overdue("a"));
+        d.push(overdue("b"));
+        for name in ["x", "y"] {
+            d.push(Diagnostic::error("invalid-tier", "tier 7 does not exist").in_file(&record(name), Some(0..1)).label("not 1, 2 or 3"));
+        }
+        let text = d.report(Detail::Grouped, false);
+        assert_eq!(text.matches("error[invalid-tier]").count(), 2, "{text}");
+        assert!(text.contains("providers/x.toml:1:1") && text.contains("providers/y.toml:1:1"), "{text}");
+        assert!(text.find("error[").unwrap() < text.find("warning[").unwrap(), "{text}");
+    }
+
+    #[test]
+    fn the_preview_prints_only_what_changed_after_the_first_build() {
+        let mut log = ProblemLog::default();
+        let mut d = Diagnostics::default();
+        d.push(overdue("a"));
+        d.push(overdue("b"));
+        assert!(log.update(&d, Detail::Grouped, false).contains("2 QA visits overdue"));
+        assert_eq!(log.update(&d, Detail::Grouped, false), "2 warnings (0 new, 0 fixed)\n");
+        d.items.remove(0);
+        d.push(overdue("c"));
+        let text = log.update(&d, Detail::Grouped, false);
+        assert!(text.contains("warning[qa-visit-overdue]: c's visit was due"), "new ones in full: {text}");
+        assert!(text.contains("fixed: warning[qa-visit-overdue]: a's visit was due (providers/a.toml:2:1)"), "{text}");
+        assert!(text.ends_with("2 warnings (1 new, 1 fixed)\n"), "{text}");
+        assert_eq!(
+            log.update(&Diagnostics::default(), Detail::Grouped, false),
+            "fixed: warning[qa-visit-overdue]: b's visit was due (providers/b.toml:2:1)\nfixed: warning[qa-visit-overdue]: c's visit was due (providers/c.toml:2:1)\n0 warnings (0 new, 2 fixed)\n"
+        );
+        assert_eq!(log.update(&Diagnostics::default(), Detail::Grouped, false), "");
+    }
 }

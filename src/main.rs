@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use apdir::diagnostics::Detail;
 use apdir::{BuildOptions, Date, Diagnostics, Error, LoadOptions, Profile};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -17,6 +18,10 @@ struct Cli {
     /// Colour in messages.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Print every warning in full, with its source line (by default warnings are grouped by
+    /// code: a count and one example each; errors are always printed in full).
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -241,7 +246,7 @@ fn main() -> ExitCode {
         Err(e) => {
             match &e {
                 Error::Content(d) => {
-                    eprint!("{}", d.render(color));
+                    eprint!("{}", d.report(detail(&cli), color));
                     eprintln!("error: {}; nothing was written", d.summary());
                 }
                 other => eprintln!("error: {other}"),
@@ -251,10 +256,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_warnings(w: &Diagnostics, color: bool) {
-    if !w.items.is_empty() {
-        eprint!("{}", w.render(color));
-    }
+/// Warnings grouped by code unless `--verbose` asks for each in full.
+fn detail(cli: &Cli) -> Detail {
+    if cli.verbose { Detail::Full } else { Detail::Grouped }
+}
+
+/// Errors in full, then the warnings (see [`detail`]), on standard error.
+fn print_problems(cli: &Cli, problems: &Diagnostics, color: bool) {
+    eprint!("{}", problems.report(detail(cli), color));
 }
 
 fn run(cli: &Cli, color: bool) -> Result<(), Error> {
@@ -269,7 +278,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             };
             let t = std::time::Instant::now();
             let report = apdir::build(&options)?;
-            print_warnings(&report.warnings, color);
+            print_problems(cli, &report.warnings, color);
             if !quiet {
                 println!(
                     "Built {} providers and {} guide pages: {} files ({:.1} MB) in {} in {:.2}s{}",
@@ -308,7 +317,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
             };
             let warnings = apdir::check(&options)?;
-            print_warnings(&warnings, color);
+            print_problems(cli, &warnings, color);
             println!(
                 "No errors found{}.",
                 if warnings.items.is_empty() {
@@ -333,7 +342,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 GapsFormat::Json => apdir::GapsFormat::Json,
             };
             let (text, warnings) = apdir::gaps_report(&options, &selection, format, *raw)?;
-            print_warnings(&warnings, color);
+            print_problems(cli, &warnings, color);
             print!("{text}");
             Ok(())
         }
@@ -371,9 +380,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 today: date.today,
             };
             let report = apdir::import::import(&options)?;
-            if !report.diagnostics.items.is_empty() {
-                eprint!("{}", report.diagnostics.render(color));
-            }
+            print_problems(cli, &report.diagnostics, color);
             for p in &report.problems {
                 eprintln!("cannot import {p}");
             }
@@ -404,6 +411,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 color,
                 allow_hosts: allow_host.clone(),
                 expose_internal: *expose_internal,
+                detail: detail(cli),
             })
         }
         Command::New { what } => {

@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Detail, Diagnostic, Diagnostics, ProblemLog};
 use crate::site::LoadOptions;
 pub use incremental::{Files, Preview, Rebuild};
 
@@ -38,6 +38,8 @@ pub struct ServeOptions {
     pub allow_hosts: Vec<String>,
     /// `--expose-internal`: the internal profile may be served beyond loopback.
     pub expose_internal: bool,
+    /// Warnings grouped by code, or each in full (`--verbose`).
+    pub detail: Detail,
 }
 
 /// What the browser is told: the current version of the site and whether the last rebuild
@@ -134,7 +136,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
     let mut preview = Preview::new(&options.root, options.load.clone());
     let shared = Arc::new(Shared::default());
     let first = preview.rebuild(&[]);
-    report(&first, options.color);
+    let mut log = ProblemLog::default();
+    report(&first, &mut log, options);
     shared.publish(&preview, &first);
 
     let addr = SocketAddr::new(options.bind, options.port);
@@ -155,7 +158,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
     if options.open {
         open_browser(&url);
     }
-    watch_loop(&mut preview, &shared, options)
+    watch_loop(&mut preview, &shared, &mut log, options)
 }
 
 /// Who the server answers. The internal profile (OFFICIAL-SENSITIVE) is served beyond
@@ -197,12 +200,13 @@ fn exposure_warning(options: &ServeOptions, local: SocketAddr, hosts: &http::Hos
     }
 }
 
-fn report(outcome: &Result<Rebuild, crate::Error>, color: bool) {
+/// Prints a rebuild's outcome: the warnings grouped on the first build and only what changed
+/// after it ([`ProblemLog`]); every error in full.
+fn report(outcome: &Result<Rebuild, crate::Error>, log: &mut ProblemLog, options: &ServeOptions) {
+    let color = options.color;
     match outcome {
         Ok(r) => {
-            if !r.warnings.items.is_empty() && r.full {
-                eprint!("{}", r.warnings.render(color));
-            }
+            eprint!("{}", log.update(&r.warnings, options.detail, color));
             let stages: Vec<String> = r.timings.iter().map(|(s, d)| format!("{s} {:.0}", d.as_secs_f64() * 1000.0)).collect();
             println!(
                 "Rebuilt in {:.0} ms ({}): {} re-read, {} rendered, {} exported, search {}, {} changed{}",
@@ -217,7 +221,7 @@ fn report(outcome: &Result<Rebuild, crate::Error>, color: bool) {
             );
         }
         Err(crate::Error::Content(d)) => {
-            eprint!("{}", d.render(color));
+            eprint!("{}", d.render_errors(color));
             eprintln!("error: {}; still serving the last good site", d.summary());
         }
         Err(e) => eprintln!("error: {e}; still serving the last good site"),
@@ -225,7 +229,7 @@ fn report(outcome: &Result<Rebuild, crate::Error>, color: bool) {
 }
 
 /// Watches the inputs; after each burst of changes (quiet for `debounce`), rebuilds.
-fn watch_loop(preview: &mut Preview, shared: &Shared, options: &ServeOptions) -> Result<(), crate::Error> {
+fn watch_loop(preview: &mut Preview, shared: &Shared, log: &mut ProblemLog, options: &ServeOptions) -> Result<(), crate::Error> {
     let (tx, rx) = mpsc::channel::<PathBuf>();
     let mut watcher = Watcher::start(preview, tx)?;
     loop {
@@ -237,7 +241,7 @@ fn watch_loop(preview: &mut Preview, shared: &Shared, options: &ServeOptions) ->
             watcher.refresh(preview);
         }
         let outcome = preview.rebuild(&changed);
-        report(&outcome, options.color);
+        report(&outcome, log, options);
         shared.publish(preview, &outcome);
     }
 }
@@ -353,6 +357,7 @@ mod tests {
             color: false,
             allow_hosts: allow_hosts.iter().map(|s| s.to_string()).collect(),
             expose_internal,
+            detail: crate::diagnostics::Detail::Grouped,
         }
     }
 

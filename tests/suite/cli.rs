@@ -158,3 +158,71 @@ fn timings_say_what_came_from_the_build_cache() {
     let uncached = build(&["--no-cache"]);
     assert!(uncached.contains("render and write") && !uncached.contains("build cache"), "{uncached}");
 }
+
+/// The sample's first build, as a newcomer runs it, into a temporary folder.
+fn sample(args: &[&str]) -> (std::process::Output, String) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let root = repo();
+    let output = out_dir.path().join("public");
+    let mut all = vec!["--root", root.to_str().unwrap()];
+    all.extend_from_slice(args);
+    if args[0] == "build" {
+        all.extend_from_slice(&["--output", output.to_str().unwrap()]);
+    }
+    let out = apdir(&all);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, err)
+}
+
+#[test]
+fn a_first_build_of_the_sample_prints_its_warnings_grouped() {
+    let (out, err) = sample(&["build", "--today", "2026-11-25"]);
+    assert!(err.lines().count() <= 8, "a newcomer sees a short summary, not every warning in full:\n{err}");
+    for line in [
+        "warning[qa-visit-overdue]: 7 QA visits overdue: providers/fellside-learning-school.toml:45:18 and 6 more",
+        "warning[vacancies-stale]: 6 vacancy figures out of date: providers/barnoldswick-canal-crafts.toml:81:19 and 5 more",
+        "warning[insurance-expired]: 4 insurance certificates expired: providers/chainring-bike-workshop.toml:49:28 and 3 more",
+        "note: run with --verbose to see every warning in full",
+    ] {
+        assert!(err.lines().any(|l| l == line), "missing `{line}` in:\n{err}");
+    }
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(17 warnings)"));
+    // `check` says the same.
+    let (_, checked) = sample(&["check", "--today", "2026-11-25"]);
+    assert_eq!(checked, err);
+}
+
+#[test]
+fn verbose_prints_every_warning_in_full() {
+    let (_, err) = sample(&["build", "--today", "2026-11-25", "--verbose"]);
+    assert_eq!(err.matches("warning[").count(), 17, "{err}");
+    assert_eq!(err.matches("┌─ providers/").count(), 17, "each with its place and source line:\n{err}");
+    assert!(err.contains("= help: book the visit"), "{err}");
+    let (_, checked) = sample(&["--verbose", "check", "--today", "2026-11-25"]);
+    assert_eq!(checked, err, "--verbose is global and `check` prints the same");
+}
+
+#[test]
+fn errors_are_printed_in_full_and_never_grouped_away() {
+    let site = TestSite::new();
+    let stale = VALID_PROVIDER.replace("vacancies_as_of = 2026-11-01", "vacancies_as_of = 2026-01-01");
+    let named = |id: &str| stale.replace("Test Provider", &format!("Provider {id}"));
+    for id in ["first", "second", "third"] {
+        site.provider(id, &named(id).replace("tiers = [2]", "tiers = [7]"));
+    }
+    site.provider("fourth", &named("fourth"));
+    site.provider("fifth", &named("fifth"));
+    let root = site.root().to_str().unwrap();
+    let out = apdir(&["--root", root, "build", "--today", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("error[invalid-tier]").count(), 3, "every error, each in full:\n{err}");
+    for id in ["first", "second", "third"] {
+        assert!(err.contains(&format!("┌─ providers/{id}.toml:")), "{err}");
+    }
+    assert!(err.contains("warning[vacancies-stale]: 5 vacancy figures out of date: providers/fifth.toml:"), "{err}");
+    assert!(err.find("error[").unwrap() < err.find("warning[").unwrap(), "errors first:\n{err}");
+    let last = err.lines().last().unwrap();
+    assert!(last.starts_with("error: 3 errors and ") && last.ends_with("; nothing was written"), "{err}");
+}

@@ -15,6 +15,7 @@ mod limits;
 mod output;
 mod properties;
 mod published_site;
+mod readme;
 mod sample_site;
 mod search;
 mod serve;
