@@ -5,5 +5,6 @@ pub mod date;
 pub mod guide;
 pub mod provider;
 pub mod slug;
+pub mod spreadsheet;
 #[macro_use]
 pub mod vocab;
