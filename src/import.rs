@@ -204,6 +204,10 @@ fn set(t: &mut toml::Table, path: &str, v: toml::Value) {
     cur.insert(segs[segs.len() - 1].to_string(), v);
 }
 
+/// The longest provider id a sheet may give (it becomes a file name, and file systems allow
+/// 255 bytes).
+const MAX_ID_BYTES: usize = 100;
+
 /// Reads the sheet into records, with the problems found. Public for tests.
 pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String, usize, String)>, Vec<RowProblem>) {
     let mut problems = Vec::new();
@@ -304,6 +308,15 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
                 continue;
             }
             id = crate::model::slug::slugify(&name);
+        }
+        if id.len() > MAX_ID_BYTES {
+            problems.push(RowProblem {
+                warning: false,
+                row,
+                column: "id".into(),
+                reason: format!("the id is {} characters long; ids may be at most {MAX_ID_BYTES} (give the row a shorter `id`)", id.chars().count()),
+            });
+            continue;
         }
         let mut record = toml::Table::new();
         let mut location = toml::Table::new();
@@ -465,7 +478,9 @@ pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
     let mut report = ImportReport::default();
     for (id, row, toml_text) in records {
         let path = dir.join(format!("{id}.toml"));
-        if path.exists() && !o.force {
+        // A link counts as a file that exists: without --force nothing replaces it, and with
+        // it the link itself is replaced (the write below renames over it), never its target.
+        if std::fs::symlink_metadata(&path).is_ok() && !o.force {
             problems.push(RowProblem {
                 warning: false,
                 row,
@@ -486,7 +501,12 @@ pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
         let path = dir.join(format!("{}.toml", p.id));
         if !o.dry_run {
             std::fs::create_dir_all(&dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
-            std::fs::write(&path, record_text(&p, &source_name)).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+            // Whole or not at all, so a crash never leaves half a record; one record that
+            // cannot be written is reported with the rest, and the others are still written.
+            if let Err(e) = crate::output::write_atomically(&path, &[record_text(&p, &source_name).as_bytes()]) {
+                report.diagnostics.push(Diagnostic::error("io", e.to_string()).help("check that providers/ is writable"));
+                continue;
+            }
         }
         report.written.push(path);
     }

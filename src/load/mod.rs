@@ -49,6 +49,10 @@ pub fn read_one<T>(
 /// Largest input file read (a record or a page); anything larger is certainly a mistake.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Largest data file read (the postcode table, a boundary file): the whole country's
+/// postcodes are about 100 MB as CSV.
+pub const MAX_DATA_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Deepest folder nesting read below `providers/` or `content/`.
 pub const MAX_FOLDER_DEPTH: usize = 16;
 
@@ -81,10 +85,7 @@ pub fn input_files(root: &Path, dir: &Path) -> (Vec<std::path::PathBuf>, Vec<Dia
         }
         let name = crate::diagnostics::display_path(root, entry.path());
         if entry.file_type().is_symlink() {
-            diagnostics.push(
-                Diagnostic::warning("symlink-skipped", format!("{name} is a symbolic link; apdir does not follow links, so it was left out"))
-                    .help("put the file itself in the folder (links could point outside the site or round in a loop)"),
-            );
+            diagnostics.push(link_skipped(&name));
             continue;
         }
         if entry.file_type().is_dir() {
@@ -104,18 +105,53 @@ pub fn input_files(root: &Path, dir: &Path) -> (Vec<std::path::PathBuf>, Vec<Dia
     (files, diagnostics)
 }
 
+/// The warning for a symbolic link met in a folder apdir reads: it is left out.
+pub fn link_skipped(name: &str) -> Diagnostic {
+    Diagnostic::warning("symlink-skipped", format!("{name} is a symbolic link; apdir does not follow links, so it was left out"))
+        .help("put the file itself in the folder (links could point outside the site or round in a loop)")
+}
+
 /// Reads a UTF-8 text file, dropping a byte-order mark and normalising CRLF line endings.
 pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
+    decode_text(read_bytes(path, name, MAX_FILE_BYTES)?, name)
+}
+
+/// Reads an input file of at most `max` bytes. The one symbolic-link policy for every input:
+/// apdir never follows a link, whether it is a file in a folder it walks (skipped with a
+/// warning, [`input_files`]) or a file named in `apdir.toml` or on the command line (an error
+/// here), so no input can pull in a file from outside the site.
+pub fn read_bytes(path: &Path, name: &str, max: u64) -> Result<Vec<u8>, Diagnostic> {
+    let cannot = |e: std::io::Error| Diagnostic::error("io", format!("cannot read {name}: {e}"));
+    let meta = std::fs::symlink_metadata(path).map_err(cannot)?;
+    if meta.file_type().is_symlink() {
+        return Err(Diagnostic::error("symlink-refused", format!("{name} is a symbolic link; apdir does not follow links"))
+            .help("put the file itself here (a link could point outside the site)"));
+    }
+    if meta.len() > max {
         return Err(Diagnostic::error(
             "file-too-large",
-            format!("{name} is {} MB; input files may be at most {} MB", meta.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576),
+            format!("{name} is {} MB; this input may be at most {} MB", meta.len() / 1_048_576, max / 1_048_576),
         )
         .help("split the file, or check that it is the file you meant to put here"));
     }
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
-    decode_text(bytes, name)
+    let file = open_no_follow(path).map_err(cannot)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Read at most one byte past the limit: a file that grew since is still refused.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max + 1), &mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > max {
+        return Err(Diagnostic::error("file-too-large", format!("{name} grew past {} MB while it was read", max / 1_048_576)));
+    }
+    Ok(bytes)
+}
+
+/// Opens a file for reading without following a link at its last component (a link put in
+/// place after the check above is refused by the system).
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    options.open(path)
 }
 
 /// Decodes the bytes of an input file: UTF-8 only (a clear diagnostic otherwise), without a
