@@ -19,6 +19,7 @@ use crate::load::providers::LoadedProvider;
 use crate::load::tomldoc::TomlDoc;
 use crate::model::date::Date;
 use crate::model::provider::Provider;
+use crate::model::spreadsheet::{looks_like_formula, restore_cell};
 
 #[derive(Clone, Debug, Default)]
 pub struct ImportOptions {
@@ -38,6 +39,8 @@ pub struct ImportOptions {
 /// A cell or row that could not be imported.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowProblem {
+    /// A warning: the row is still imported.
+    pub warning: bool,
     /// The spreadsheet row (the header is row 1).
     pub row: usize,
     /// The column header as written in the sheet (empty for the whole row).
@@ -47,6 +50,9 @@ pub struct RowProblem {
 
 impl std::fmt::Display for RowProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.warning {
+            write!(f, "warning: ")?;
+        }
         if self.column.is_empty() {
             write!(f, "row {}: {}", self.row, self.reason)
         } else {
@@ -66,7 +72,7 @@ pub struct ImportReport {
 
 impl ImportReport {
     pub fn ok(&self) -> bool {
-        self.problems.is_empty() && !self.diagnostics.has_errors()
+        self.problems.iter().all(|p| p.warning) && !self.diagnostics.has_errors()
     }
 }
 
@@ -198,6 +204,10 @@ fn set(t: &mut toml::Table, path: &str, v: toml::Value) {
     cur.insert(segs[segs.len() - 1].to_string(), v);
 }
 
+/// The longest provider id a sheet may give (it becomes a file name, and file systems allow
+/// 255 bytes).
+const MAX_ID_BYTES: usize = 100;
+
 /// Reads the sheet into records, with the problems found. Public for tests.
 pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String, usize, String)>, Vec<RowProblem>) {
     let mut problems = Vec::new();
@@ -210,7 +220,7 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
             h.iter().map(normalise_header).collect()
         }
         _ => {
-            problems.push(RowProblem { row: 1, column: String::new(), reason: "the sheet has no header row".into() });
+            problems.push(RowProblem { warning: false, row: 1, column: String::new(), reason: "the sheet has no header row".into() });
             return (Vec::new(), problems);
         }
     };
@@ -228,6 +238,7 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
             None => {
                 let help = did_you_mean(&name, known.iter().map(String::as_str)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                 problems.push(RowProblem {
+                    warning: false,
                     row: 1,
                     column: h.clone(),
                     reason: format!("not a column apdir knows, so it was ignored{help} (map it in a mapping file)"),
@@ -238,6 +249,7 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
     }
     if !cols.iter().flatten().any(|c| c.name == "name") {
         problems.push(RowProblem {
+            warning: false,
             row: 1,
             column: String::new(),
             reason: "the sheet has no `name` column (map your provider-name column to `name`)".into(),
@@ -258,7 +270,7 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
             Err(e) => {
                 let byte = e.position().map_or(text.len(), |p| p.byte() as usize).min(text.len());
                 row = 1 + text[..byte].matches('\n').count().saturating_sub(inner_newlines);
-                problems.push(RowProblem { row, column: String::new(), reason: format!("cannot read the row: {e}") });
+                problems.push(RowProblem { warning: false, row, column: String::new(), reason: format!("cannot read the row: {e}") });
                 continue;
             }
         };
@@ -269,12 +281,19 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
         }
         row = 1 + text[..byte].matches('\n').count().saturating_sub(inner_newlines);
         inner_newlines += rec.iter().map(|c| c.matches('\n').count()).sum::<usize>();
-        let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
+        // A cell apdir's own export neutralised (`'=…`) is restored before trimming, so that
+        // trimming can never turn a tab-prefixed cell into one that starts a formula unseen.
+        let cells: Vec<String> = rec.iter().map(|c| restore_cell(c.trim()).trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue;
         }
         if let Some(first) = seen_rows.get(&cells) {
-            problems.push(RowProblem { row, column: String::new(), reason: format!("repeats row {first} exactly, so it was skipped") });
+            problems.push(RowProblem {
+                warning: false,
+                row,
+                column: String::new(),
+                reason: format!("repeats row {first} exactly, so it was skipped"),
+            });
             continue;
         }
         seen_rows.insert(cells.clone(), row);
@@ -285,10 +304,19 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
         let mut id = cell_of("id");
         if id.is_empty() {
             if name.is_empty() {
-                problems.push(RowProblem { row, column: "name".into(), reason: "the row has no provider name or id".into() });
+                problems.push(RowProblem { warning: false, row, column: "name".into(), reason: "the row has no provider name or id".into() });
                 continue;
             }
             id = crate::model::slug::slugify(&name);
+        }
+        if id.len() > MAX_ID_BYTES {
+            problems.push(RowProblem {
+                warning: false,
+                row,
+                column: "id".into(),
+                reason: format!("the id is {} characters long; ids may be at most {MAX_ID_BYTES} (give the row a shorter `id`)", id.chars().count()),
+            });
+            continue;
         }
         let mut record = toml::Table::new();
         let mut location = toml::Table::new();
@@ -298,6 +326,14 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
         for (ci, col) in cols.iter().enumerate() {
             let Some(col) = col else { continue };
             let text = cells.get(ci).map(String::as_str).unwrap_or("");
+            if looks_like_formula(text) && !matches!(col.kind, Kind::Number | Kind::Integer) {
+                problems.push(RowProblem {
+                    warning: true,
+                    row,
+                    column: header[ci].clone(),
+                    reason: "starts like a spreadsheet formula; it is imported as text, and apdir's CSV downloads write it with a leading `'` so no spreadsheet runs it".into(),
+                });
+            }
             if matches!(col.scope, Scope::Provider | Scope::Cost | Scope::Internal) {
                 provider_cells.push((ci, text.split_whitespace().collect::<Vec<_>>().join(" ")));
             }
@@ -307,7 +343,7 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
             let value = match parse_cell(text, col.kind) {
                 Ok(v) => v,
                 Err(reason) => {
-                    problems.push(RowProblem { row, column: header[ci].clone(), reason });
+                    problems.push(RowProblem { warning: false, row, column: header[ci].clone(), reason });
                     bad = true;
                     continue;
                 }
@@ -324,6 +360,7 @@ pub fn read_sheet(text: &str, mapping: &HashMap<String, String>) -> (Vec<(String
                 let first = &groups[g];
                 if let Some((ci, _)) = provider_cells.iter().zip(&first.cells).find(|(a, b)| a != b).map(|(a, _)| a) {
                     problems.push(RowProblem {
+                        warning: false,
                         row,
                         column: header[*ci].clone(),
                         reason: format!(
@@ -441,8 +478,15 @@ pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
     let mut report = ImportReport::default();
     for (id, row, toml_text) in records {
         let path = dir.join(format!("{id}.toml"));
-        if path.exists() && !o.force {
-            problems.push(RowProblem { row, column: "id".into(), reason: format!("providers/{id}.toml already exists; pass --force to replace it") });
+        // A link counts as a file that exists: without --force nothing replaces it, and with
+        // it the link itself is replaced (the write below renames over it), never its target.
+        if std::fs::symlink_metadata(&path).is_ok() && !o.force {
+            problems.push(RowProblem {
+                warning: false,
+                row,
+                column: "id".into(),
+                reason: format!("providers/{id}.toml already exists; pass --force to replace it"),
+            });
             continue;
         }
         let (provider, found) = convert_record(&shown, &path, &id, row, toml_text);
@@ -457,7 +501,12 @@ pub fn import(o: &ImportOptions) -> Result<ImportReport, Error> {
         let path = dir.join(format!("{}.toml", p.id));
         if !o.dry_run {
             std::fs::create_dir_all(&dir).map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
-            std::fs::write(&path, record_text(&p, &source_name)).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+            // Whole or not at all, so a crash never leaves half a record; one record that
+            // cannot be written is reported with the rest, and the others are still written.
+            if let Err(e) = crate::output::write_atomically(&path, &[record_text(&p, &source_name).as_bytes()]) {
+                report.diagnostics.push(Diagnostic::error("io", e.to_string()).help("check that providers/ is writable"));
+                continue;
+            }
         }
         report.written.push(path);
     }
@@ -482,6 +531,18 @@ mod tests {
         let s = parse_cell("MO TU 09:00-15:00; fr 09:00-12:00", Kind::Schedule).unwrap();
         assert_eq!(s.as_array().unwrap().len(), 2);
         assert_eq!(s[1]["days"][0].as_str(), Some("FR"));
+    }
+
+    #[test]
+    fn neutralised_cells_are_restored_and_formulas_warned_about() {
+        // apdir's own export wrote `'=Sum house`; a hand-typed tab before `=` is trimmed.
+        let text = "name,summary,location.postcode\n'=Sum house,\t=HYPERLINK(\"x\"),PR1 2HE\n";
+        let (records, problems) = read_sheet(text, &HashMap::new());
+        assert_eq!(records.len(), 1, "{problems:?}");
+        assert!(records[0].2.contains("name = \"=Sum house\""), "the export's quote is removed: {}", records[0].2);
+        let warnings: Vec<_> = problems.iter().filter(|p| p.warning).map(|p| p.column.as_str()).collect();
+        assert_eq!(warnings, ["name", "summary"], "{problems:?}");
+        assert!(problems.iter().all(|p| p.warning), "a formula is a warning, not a reason to skip the row: {problems:?}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! checking, tables are wrapped for small screens, and the result is sanitised with ammonia
 //! so no script, event handler or `javascript:` URL written in a record or page survives.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -18,6 +19,63 @@ pub struct Rendered {
     pub links: Vec<InternalLink>,
     /// The text without markup, for search and summaries.
     pub text: String,
+    /// Where the Markdown first nests deeper than [`MAX_NESTING`] (a byte offset into the
+    /// source): the page is not rendered (`html` is empty) and its loader reports an error.
+    pub too_deep_at: Option<usize>,
+}
+
+/// How deeply blocks, inline elements and raw HTML may nest in one page or description.
+/// Real writing stays below about 10 (a list in a quote in a list); the limit exists because
+/// the HTML sanitiser's work grows with the square of the depth, so that a few kilobytes of
+/// `>` would take minutes.
+pub const MAX_NESTING: usize = 64;
+
+/// Tracks how deeply Markdown nests as its events go by: Markdown's own containers, and open
+/// tags in raw HTML (an approximation: void elements and `/>` do not count).
+#[derive(Default)]
+struct Nesting {
+    depth: usize,
+}
+
+impl Nesting {
+    /// Updates the depth for one event; true while it stays within [`MAX_NESTING`].
+    fn step(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Start(_) => self.depth += 1,
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => self.raw_html(html),
+            _ => {}
+        }
+        self.depth <= MAX_NESTING
+    }
+
+    fn raw_html(&mut self, html: &str) {
+        const VOID: [&str; 14] = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
+        for tag in html.split('<').skip(1) {
+            if let Some(closing) = tag.strip_prefix('/') {
+                if closing.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    self.depth = self.depth.saturating_sub(1);
+                }
+            } else if tag.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).take(10).collect::<String>().to_ascii_lowercase();
+                let self_closing = tag.split('>').next().is_some_and(|t| t.ends_with('/'));
+                if !self_closing && !VOID.contains(&name.as_str()) {
+                    self.depth += 1;
+                }
+            }
+        }
+    }
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// Where `source` first nests deeper than [`MAX_NESTING`] (a byte offset), if it does. Linear
+/// in the source's length: the checks call it before anything renders the text.
+pub fn too_deep_at(source: &str) -> Option<usize> {
+    let mut nesting = Nesting::default();
+    Parser::new_ext(source, options()).into_offset_iter().find(|(event, _)| !nesting.step(event)).map(|(_, range)| range.start)
 }
 
 /// The URL of a content file, from its path relative to `content/`.
@@ -57,12 +115,16 @@ pub fn provider_url(id: &str) -> String {
 /// Renders Markdown. `heading_offset` shifts heading levels (1 makes `#` an h2), used for
 /// provider descriptions that sit below the page's own headings.
 pub fn render(source: &str, heading_offset: u8) -> Rendered {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
     let mut out = Rendered::default();
-    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut ids = HeadingIds::default();
     let mut events: Vec<Event> = Vec::new();
     let mut in_heading: Option<(u8, usize, String)> = None;
-    for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
+    let mut nesting = Nesting::default();
+    for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        if !nesting.step(&event) {
+            out.too_deep_at = Some(range.start);
+            return out;
+        }
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 let lvl = (heading_number(level) + heading_offset).min(6);
@@ -71,15 +133,7 @@ pub fn render(source: &str, heading_offset: u8) -> Rendered {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((lvl, at, text)) = in_heading.take() {
-                    let mut id = slugify(&text);
-                    if used_ids.contains(&id) {
-                        let mut n = 1;
-                        while used_ids.contains(&format!("{id}-{n}")) {
-                            n += 1;
-                        }
-                        id = format!("{id}-{n}");
-                    }
-                    used_ids.insert(id.clone());
+                    let id = ids.unique(slugify(&text));
                     events[at] = Event::Html(format!("<h{lvl} id=\"{id}\">").into());
                     events.push(Event::Html(format!("</h{lvl}>\n").into()));
                     out.headings.push(Heading { level: lvl, text: text.trim().to_string(), id });
@@ -139,6 +193,31 @@ pub fn render(source: &str, heading_offset: u8) -> Rendered {
     out.html = sanitise(&html);
     out.text = out.text.split_whitespace().collect::<Vec<_>>().join(" ");
     out
+}
+
+/// Heading ids, each unique in its page: a repeated heading gets `-1`, `-2`, … (the first
+/// suffix not already taken). Each base id remembers the last suffix it gave, so 20,000 equal
+/// headings take linear time, not quadratic.
+#[derive(Default)]
+struct HeadingIds {
+    used: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
+}
+
+impl HeadingIds {
+    fn unique(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let n = self.next_suffix.entry(base.clone()).or_insert(1);
+        loop {
+            let id = format!("{base}-{n}");
+            *n += 1;
+            if self.used.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
 }
 
 fn heading_number(level: HeadingLevel) -> u8 {
@@ -230,6 +309,36 @@ mod tests {
         assert!(!r.html.contains("tiles.example.org"), "{}", r.html);
         assert!(r.html.contains("alt=\"A map\""), "{}", r.html);
         assert!(r.html.contains("src=\"/images/map.png\""), "{}", r.html);
+    }
+
+    #[test]
+    fn repeated_headings_get_numbered_ids_in_linear_time() {
+        let source = "## Same\n\n".repeat(20_000) + "## Same 1\n";
+        let started = std::time::Instant::now();
+        let r = render(&source, 0);
+        assert_eq!(r.headings[0].id, "same");
+        assert_eq!(r.headings[1].id, "same-1");
+        assert_eq!(r.headings[19_999].id, "same-19999");
+        // "Same 1" is written after "same-1" was given out: it gets the next free id.
+        assert_eq!(r.headings[20_000].id, "same-1-1");
+        // Generous: the quadratic version took over 20 s.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_found_and_not_rendered() {
+        for source in [">".repeat(60_000) + " word", "- ".repeat(5_000) + "x", "<div>".repeat(5_000), "> ".repeat(MAX_NESTING / 2) + "fine"] {
+            let deep = too_deep_at(&source);
+            let r = render(&source, 0);
+            assert_eq!(deep, r.too_deep_at, "{}", &source[..20]);
+            if deep.is_some() {
+                assert!(r.html.is_empty());
+            } else {
+                assert!(r.html.contains("fine"));
+            }
+        }
+        assert!(too_deep_at(&(">".repeat(60_000) + " word")).is_some());
+        assert!(too_deep_at(&"<br><img src=/a.png>".repeat(5_000)).is_none(), "void elements do not nest");
     }
 
     #[test]

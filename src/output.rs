@@ -243,16 +243,99 @@ impl Folder {
     }
 }
 
+impl Folder {
+    /// Where `path` goes, after checking that no folder on the way is a symbolic link (a
+    /// link inside the user's folder could send an export anywhere).
+    fn destination(&self, path: &str) -> Result<PathBuf, OutputError> {
+        let rel = safe_relative(path)?;
+        let mut at = self.dir.clone();
+        for c in rel.parent().into_iter().flat_map(Path::components) {
+            at.push(c);
+            if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(OutputError::Io {
+                    path: at,
+                    source: std::io::Error::other("a folder on the way is a symbolic link; apdir never writes through links"),
+                });
+            }
+        }
+        if let Some(parent) = self.dir.join(rel).parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        Ok(self.dir.join(rel))
+    }
+}
+
+/// Every file goes in whole or not at all ([`AtomicFile`]), and replaces a link at its path
+/// rather than writing through it.
 impl Sink for Folder {
     fn put(&self, file: OutputFile) -> Result<(), OutputError> {
-        write_below(&self.dir, file).map(|_| ())
+        let dest = self.destination(&file.path)?;
+        match file.body {
+            Body::Bytes(b) => write_atomically(&dest, &[&b]),
+            Body::Copy(src) => {
+                let bytes = std::fs::read(&src).map_err(io(&src))?;
+                write_atomically(&dest, &[&bytes])
+            }
+        }
     }
     fn put_parts(&self, path: &str, parts: &[&[u8]]) -> Result<(), OutputError> {
-        write_parts_below(&self.dir, safe_relative(path)?, parts).map(|_| ())
+        write_atomically(&self.destination(path)?, parts)
     }
     fn writer<'a>(&'a self, path: &str) -> Result<Box<dyn FileWriter + 'a>, OutputError> {
-        Ok(Box::new(NewFile::create(self.dir.join(safe_relative(path)?))?))
+        Ok(Box::new(AtomicFile::create(self.destination(path)?)?))
     }
+}
+
+/// A file written beside its destination under a temporary name and renamed over it when
+/// finished: a reader (or a crash) sees the old file or the new one, never half of one, and
+/// a symbolic link at the destination is replaced, never written through. Dropped unfinished,
+/// the temporary file is removed.
+pub struct AtomicFile {
+    dest: PathBuf,
+    tmp: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(dest: PathBuf) -> Result<AtomicFile, OutputError> {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dest.with_file_name(format!(".{name}.apdir-{}-{n}.tmp", std::process::id()));
+        // `create_new` never follows a link and never reuses a file someone else made.
+        let f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io(&tmp))?;
+        Ok(AtomicFile { dest, tmp, out: Some(std::io::BufWriter::with_capacity(1 << 16, f)) })
+    }
+}
+
+impl FileWriter for AtomicFile {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        let out = self.out.as_mut().expect("written before finish");
+        out.write_all(bytes).map_err(io(&self.tmp))
+    }
+    fn finish(mut self: Box<Self>) -> Result<(), OutputError> {
+        let out = self.out.take().expect("finished once");
+        let file = out.into_inner().map_err(|e| OutputError::Io { path: self.tmp.clone(), source: e.into_error() })?;
+        file.sync_data().map_err(io(&self.tmp))?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(io(&self.dest))
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.out.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes the concatenation of `parts` to `dest` through an [`AtomicFile`].
+pub fn write_atomically(dest: &Path, parts: &[&[u8]]) -> Result<(), OutputError> {
+    let mut f = Box::new(AtomicFile::create(dest.to_path_buf())?);
+    for p in parts {
+        f.write(p)?;
+    }
+    f.finish()
 }
 
 /// Writes the concatenation of `parts` as `dir/rel`, making folders as needed.

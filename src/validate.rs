@@ -134,6 +134,11 @@ pub fn providers(
             if p.summary.trim().is_empty() {
                 c.warn("no-summary", &path!["summary"], "the provider has no summary", "missing", "add one sentence saying who the provision is for; it shows in lists and search results");
             }
+            if crate::markdown::too_deep_at(&p.description).is_some() {
+                let limit = crate::markdown::MAX_NESTING;
+                let msg = format!("the description nests more than {limit} levels deep");
+                c.error("nesting-too-deep", &path!["description"], msg, "too deep", "flatten its quotes, lists or HTML elements: a description may nest at most 64 levels");
+            }
             c.vocab(&p.status, &path!["status"], "service status");
             c.url(&p.website, &path!["website"], "website");
             c.url(&p.inspection.report_url, &path!["inspection", "report_url"], "inspection.report_url");

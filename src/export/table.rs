@@ -7,6 +7,7 @@
 //! written `a; b; c`; organisation identifiers `SCHEME:id`; opening times
 //! `MO TU WE 09:00-15:00; FR 09:00-12:00`.
 
+use crate::model::spreadsheet::safe_cell;
 use std::borrow::Cow;
 
 use serde_json::Value;
@@ -244,9 +245,24 @@ fn scalar(v: &Value) -> Cow<'_, str> {
     }
 }
 
-/// A value as its cell text.
+/// A value as its cell text. Text that a spreadsheet would run as a formula gets a leading `'`
+/// ([`safe_cell`]); numbers and true/false are written as they are.
 pub fn cell(v: Option<&Value>, kind: Kind) -> Cow<'_, str> {
     let Some(v) = v else { return Cow::Borrowed("") };
+    match v {
+        Value::Number(_) | Value::Bool(_) => return scalar(v),
+        _ => {}
+    }
+    match text_cell(v, kind) {
+        Cow::Borrowed(text) => safe_cell(text),
+        Cow::Owned(text) => match safe_cell(&text) {
+            Cow::Borrowed(_) => Cow::Owned(text),
+            Cow::Owned(safe) => Cow::Owned(safe),
+        },
+    }
+}
+
+fn text_cell(v: &Value, kind: Kind) -> Cow<'_, str> {
     match (kind, v) {
         (Identifiers, Value::Array(a)) => {
             Cow::Owned(a.iter().map(|i| format!("{}:{}", scalar(&i["scheme"]), scalar(&i["id"]))).collect::<Vec<_>>().join("; "))

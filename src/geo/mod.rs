@@ -69,8 +69,9 @@ fn is_outcode(s: &str) -> bool {
 impl Postcodes {
     /// Reads a CSV with the columns `postcode,lat,lon,district_code,ward_code`.
     pub fn load(path: &Path) -> Result<Postcodes, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let text = crate::model::text::decode_text(bytes, &path.display().to_string()).map_err(|d| d.message)?;
+        let name = path.display().to_string();
+        let bytes = crate::model::text::read_bytes(path, &name, crate::model::text::MAX_DATA_BYTES).map_err(|d| d.message)?;
+        let text = crate::model::text::decode_text(bytes, &name).map_err(|d| d.message)?;
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -133,8 +134,9 @@ pub struct Area {
 /// Reads a GeoJSON FeatureCollection whose features carry `code` and `name` properties.
 /// `context_only` lists codes drawn for context but outside the authority.
 pub fn load_areas(path: &Path, context_only: &[String]) -> Result<Vec<Area>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = crate::model::text::decode_text(bytes, &path.display().to_string()).map_err(|d| d.message)?;
+    let name = path.display().to_string();
+    let bytes = crate::model::text::read_bytes(path, &name, crate::model::text::MAX_DATA_BYTES).map_err(|d| d.message)?;
+    let text = crate::model::text::decode_text(bytes, &name).map_err(|d| d.message)?;
     parse_areas(&text, context_only).map_err(|e| format!("{}: {e}", path.display()))
 }
 

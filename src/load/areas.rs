@@ -38,8 +38,22 @@ const TIER_KEYS: &[&str] = &["tier1", "tier2", "tier3"];
 /// Checks each file against `areas` (the boundary file): its code must exist there and match
 /// the file name; an in-scope boundary area without figures is a warning.
 pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<Diagnostic>) {
+    let mut links = Vec::new();
     let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml")).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+                .filter(|e| match e.file_type() {
+                    Ok(t) if t.is_symlink() => {
+                        links.push(crate::load::link_skipped(&display_path(root, &e.path())));
+                        false
+                    }
+                    Ok(t) => t.is_file(),
+                    Err(_) => false,
+                })
+                .map(|e| e.path())
+                .collect()
+        })
         .unwrap_or_default();
     paths.sort();
     let codes: HashSet<&str> = areas.iter().map(|a| a.code.as_str()).collect();
@@ -126,7 +140,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
         })
         .collect();
     let mut out = Vec::new();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = links;
     for (f, d) in results {
         out.extend(f);
         diagnostics.extend(d);

@@ -54,6 +54,15 @@ pub fn load_page(root: &Path, dir: &Path, path: &Path) -> (Option<GuidePage>, Ve
 /// content folder): front matter, then the Markdown body.
 pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<GuidePage> {
     let Some((fm_start, fm_end, body_start)) = split_front_matter(&file.text) else {
+        if file.text.lines().next().is_some_and(|l| l.trim_end() == "+++") {
+            diags.push(
+                Diagnostic::error("unclosed-front-matter", "the front matter is never closed")
+                    .in_file(file, Some(0..3))
+                    .label("opened here, but no later line is `+++`")
+                    .help("end the front matter with a line holding only `+++`, then the page's Markdown"),
+            );
+            return None;
+        }
         diags.push(
             Diagnostic::error("no-front-matter", "this page has no front matter")
                 .in_file(file, Some(0..0))
@@ -87,6 +96,9 @@ pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut V
     let rel_path = display_path(dir, path);
     let body = &file.text[body_start..];
     let rendered = markdown::render(body, 0);
+    if let Some(at) = rendered.too_deep_at {
+        diags.push(too_deep(file, body_start + at));
+    }
     let word_count = rendered.text.split_whitespace().count();
     let is_section = path.file_name().is_some_and(|n| n == "_index.md");
     Some(GuidePage {
@@ -102,6 +114,14 @@ pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut V
         word_count,
         file: Arc::clone(file),
     })
+}
+
+/// The error for Markdown that nests deeper than [`markdown::MAX_NESTING`] at byte `at`.
+pub fn too_deep(file: &Arc<SourceFile>, at: usize) -> Diagnostic {
+    Diagnostic::error("nesting-too-deep", format!("the text nests more than {} levels deep here", markdown::MAX_NESTING))
+        .in_file(file, Some(at..(at + 1).min(file.text.len())))
+        .label("too deep")
+        .help("flatten the quotes, lists or HTML elements here: pages and descriptions may nest at most 64 levels")
 }
 
 /// The front matter of a page whose own could not be read: its file name as the title, and a

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, SourceFile, display_path};
-pub use crate::model::text::decode_text;
+pub use crate::model::text::{MAX_DATA_BYTES, decode_text, read_bytes};
 
 /// Reads every file of `paths` in parallel and hands each to `parse`; gathers what parsed and
 /// every diagnostic, in path order.
@@ -82,10 +82,7 @@ pub fn input_files(root: &Path, dir: &Path) -> (Vec<std::path::PathBuf>, Vec<Dia
         }
         let name = crate::diagnostics::display_path(root, entry.path());
         if entry.file_type().is_symlink() {
-            diagnostics.push(
-                Diagnostic::warning("symlink-skipped", format!("{name} is a symbolic link; apdir does not follow links, so it was left out"))
-                    .help("put the file itself in the folder (links could point outside the site or round in a loop)"),
-            );
+            diagnostics.push(link_skipped(&name));
             continue;
         }
         if entry.file_type().is_dir() {
@@ -105,16 +102,14 @@ pub fn input_files(root: &Path, dir: &Path) -> (Vec<std::path::PathBuf>, Vec<Dia
     (files, diagnostics)
 }
 
+/// The warning for a symbolic link met in a folder apdir reads: it is left out.
+pub fn link_skipped(name: &str) -> Diagnostic {
+    Diagnostic::warning("symlink-skipped", format!("{name} is a symbolic link; apdir does not follow links, so it was left out"))
+        .help("put the file itself in the folder (links could point outside the site or round in a loop)")
+}
+
 /// Reads a UTF-8 text file, dropping a byte-order mark and normalising CRLF line endings.
 pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            "file-too-large",
-            format!("{name} is {} MB; input files may be at most {} MB", meta.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576),
-        )
-        .help("split the file, or check that it is the file you meant to put here"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", format!("cannot read {name}: {e}")))?;
-    decode_text(bytes, name)
+    decode_text(read_bytes(path, name, MAX_FILE_BYTES)?, name)
 }
+

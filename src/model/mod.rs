@@ -8,6 +8,7 @@ pub mod lock;
 pub mod profile;
 pub mod provider;
 pub mod slug;
+pub mod spreadsheet;
 pub mod text;
 #[macro_use]
 pub mod vocab;

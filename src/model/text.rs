@@ -1,6 +1,8 @@
 //! Text helpers every layer shares: decoding an input file's bytes, and turning keys and
 //! numbers into the words and figures pages, checks and reports show.
 
+use std::path::Path;
+
 use crate::diagnostics::Diagnostic;
 
 /// Decodes the bytes of an input file: UTF-8 only (a clear diagnostic otherwise), without a
@@ -67,4 +69,46 @@ mod tests {
         assert_eq!(money(12.999), "£13.00", "pence round up into pounds");
         assert_eq!(thousands(19500), "19,500");
     }
+}
+
+/// Largest data file read (the postcode table, a boundary file): the whole country's
+/// postcodes are about 100 MB as CSV.
+pub const MAX_DATA_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads an input file of at most `max` bytes. The one symbolic-link policy for every input:
+/// apdir never follows a link, whether it is a file in a folder it walks (skipped with a
+/// warning, `load::input_files`) or a file named in `apdir.toml` or on the command line (an error
+/// here), so no input can pull in a file from outside the site.
+pub fn read_bytes(path: &Path, name: &str, max: u64) -> Result<Vec<u8>, Diagnostic> {
+    let cannot = |e: std::io::Error| Diagnostic::error("io", format!("cannot read {name}: {e}"));
+    let meta = std::fs::symlink_metadata(path).map_err(cannot)?;
+    if meta.file_type().is_symlink() {
+        return Err(Diagnostic::error("symlink-refused", format!("{name} is a symbolic link; apdir does not follow links"))
+            .help("put the file itself here (a link could point outside the site)"));
+    }
+    if meta.len() > max {
+        return Err(Diagnostic::error(
+            "file-too-large",
+            format!("{name} is {} MB; this input may be at most {} MB", meta.len() / 1_048_576, max / 1_048_576),
+        )
+        .help("split the file, or check that it is the file you meant to put here"));
+    }
+    let file = open_no_follow(path).map_err(cannot)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Read at most one byte past the limit: a file that grew since is still refused.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max + 1), &mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > max {
+        return Err(Diagnostic::error("file-too-large", format!("{name} grew past {} MB while it was read", max / 1_048_576)));
+    }
+    Ok(bytes)
+}
+
+/// Opens a file for reading without following a link at its last component (a link put in
+/// place after the check above is refused by the system).
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    options.open(path)
 }

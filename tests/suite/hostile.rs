@@ -119,3 +119,48 @@ fn payloads_in_guidance_markdown_are_sanitised() {
     assert!(!page.contains("<iframe"), "embedded frames are removed");
     assert!(!page.to_lowercase().contains("onclick"));
 }
+
+/// Text that a spreadsheet would run as a formula, in the forms OWASP lists.
+const FORMULAS: &[&str] = &["=HYPERLINK(\"https://evil.example\",\"Open\")", "+SUM(1+1)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)"];
+
+/// Every cell of every CSV file under `files` that a spreadsheet would read as a formula, as
+/// `path row column: text`. A number (a negative figure) is a number, not a formula.
+fn formula_cells(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".csv")) {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
+        for (row, record) in reader.records().enumerate() {
+            for (col, cell) in record.unwrap().iter().enumerate() {
+                if apdir::model::spreadsheet::starts_like_formula(cell) && cell.parse::<f64>().is_err() {
+                    found.push(format!("{path} row {} column {}: {cell}", row + 1, col + 1));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_csv_apdir_writes_holds_a_cell_a_spreadsheet_would_run() {
+    let site = TestSite::new();
+    let text = VALID_PROVIDER
+        .replace("name = \"Test Provider\"", &format!("name = {:?}", FORMULAS[0]))
+        .replace("summary = \"A provider for tests.\"", &format!("summary = {:?}", FORMULAS[1]))
+        .replace("address = [\"1 Test Street\", \"Preston\"]", &format!("address = [{:?}, {:?}]", FORMULAS[2], FORMULAS[3]))
+        .replace("name = \"Main site\"", &format!("name = {:?}", FORMULAS[3]))
+        .replace("[capacity]", &format!("[contact]\nrole = {:?}\nphone = \"+44 1772 000000\"\n\n[capacity]", FORMULAS[2]));
+    site.provider("formulas", &text);
+    for profile in [apdir::Profile::Public, apdir::Profile::Internal] {
+        let out = site.root().join(format!("out-{profile:?}"));
+        let mut options = site.options();
+        options.output = Some(out.clone());
+        options.load.profile = profile;
+        apdir::build(&options).unwrap_or_else(|e| panic!("{}", render_err(&e)));
+        let files = read_tree(&out);
+        assert!(files.keys().any(|p| p.ends_with(".csv")), "the {profile:?} build writes CSV downloads");
+        let csv = String::from_utf8_lossy(&files["data/providers.csv"]).into_owned();
+        assert!(csv.contains("'=HYPERLINK("), "the name is kept, as text: {csv}");
+        assert!(csv.contains("'+44 1772 000000"), "a telephone number starting with + is text too");
+        assert_eq!(formula_cells(&files), Vec::<String>::new(), "{profile:?} build");
+    }
+}

@@ -106,3 +106,46 @@ fn a_row_that_fails_writes_nothing_for_that_row() {
         assert_eq!(files, vec![format!("{existing}.toml"), "good-place.toml".to_string()], "nothing else (no temporary files) is left");
     }
 }
+
+#[test]
+fn force_replaces_a_linked_record_and_never_writes_through_the_link() {
+    let (dir, _) = site();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, "not a record").unwrap();
+    let link = dir.path().join("providers/linked-place.toml");
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+
+    let report = run(dir.path(), &[row("linked-place", "Linked Place", &postcode(1), "2", "2027-03-01")], false);
+    assert!(report.written.is_empty(), "without --force a link counts as an existing record");
+
+    let report = run(dir.path(), &[row("linked-place", "Linked Place", &postcode(1), "2", "2027-03-01")], true);
+    assert_eq!(names(&report), ["linked-place.toml"], "{report:?}");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not a record", "the link's target is untouched");
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.is_file(), "the link was replaced by the record itself");
+    assert!(std::fs::read_to_string(&link).unwrap().contains("Linked Place"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("providers"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind");
+}
+
+#[test]
+fn a_long_id_is_one_row_problem_and_the_other_rows_are_still_checked_and_written() {
+    let (dir, _) = site();
+    let long = "a".repeat(303);
+    let report = run(
+        dir.path(),
+        &[
+            row("first-place", "First Place", &postcode(1), "2", "2027-03-01"),
+            row(&long, "Long Place", &postcode(2), "2", "2027-03-01"),
+            row("third-place", "Third", &postcode(3), "2", "not a date"),
+        ],
+        false,
+    );
+    assert_eq!(names(&report), ["first-place.toml"], "{report:?}");
+    assert!(report.problems.iter().any(|p| p.row == 3 && p.reason.contains("at most 100")), "{:?}", report.problems);
+    assert!(report.problems.iter().any(|p| p.row == 4), "the row after the long id is still checked: {:?}", report.problems);
+}

@@ -148,3 +148,59 @@ fn an_output_folder_misconfigured_in_apdir_toml_is_refused() {
     assert!(site.root().join("providers/test-provider.toml").exists());
     assert!(site.root().join("content/guide/_index.md").exists());
 }
+
+/// One policy for links in every input: a link in a folder apdir reads is left out with a
+/// warning; a file that apdir is told to read by name and that is a link is refused.
+#[test]
+fn links_in_any_input_are_never_followed() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let secret = site.root().join("secret.txt");
+    std::fs::write(&secret, "code = \"E07000123\"\nname = \"root:x:0:0\"\n").unwrap();
+    std::os::unix::fs::symlink(&secret, site.root().join("areas/E07000123.toml")).unwrap();
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let warning = report.warnings.items.iter().find(|d| d.code == "symlink-skipped").expect("a warning names the linked area file");
+    assert!(warning.message.contains("areas/E07000123.toml"), "{}", warning.message);
+
+    std::fs::remove_file(site.root().join("data/postcodes.csv")).unwrap();
+    std::fs::write(&secret, "postcode,lat,lon\n").unwrap();
+    std::os::unix::fs::symlink(&secret, site.root().join("data/postcodes.csv")).unwrap();
+    let errors = site.errors();
+    assert!(errors.items.iter().any(|d| d.message.contains("symbolic link")), "{errors:?}");
+}
+
+#[test]
+fn an_export_replaces_a_link_in_its_folder_and_never_writes_through_it() {
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let out = site.root().join("exports");
+    std::fs::create_dir_all(out.join("data")).unwrap();
+    let victim = site.root().join("victim.txt");
+    std::fs::write(&victim, "keep").unwrap();
+    std::os::unix::fs::symlink(&victim, out.join("data/providers.csv")).unwrap();
+    apdir::export(&site.options(), &[apdir::export::Format::Csv], &out).unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    assert!(std::fs::symlink_metadata(out.join("data/providers.csv")).unwrap().is_file());
+}
+
+/// Nesting is capped before the sanitiser, whose work grows with the square of the depth:
+/// 60,000 `>` once took 80 s to check. Now it is an error at its place, found at once.
+#[test]
+fn markdown_nested_too_deeply_is_an_error_at_its_place_and_found_quickly() {
+    let site = TestSite::new();
+    let deep = ">".repeat(60_000) + " word";
+    site.provider("test-provider", &VALID_PROVIDER.replace("description = \"Some *Markdown*.\"", &format!("description = {deep:?}")));
+    site.write("content/guide/deep.md", &format!("+++\ntitle = \"Deep\"\nsummary = \"Deep.\"\n+++\n\nFine.\n\n{}\n", "<div>".repeat(10_000)));
+    site.write("content/guide/headings.md", &format!("+++\ntitle = \"Same\"\nsummary = \"Same.\"\n+++\n\n{}", "## Same\n\n".repeat(20_000)));
+    site.write("content/guide/open.md", "+++\ntitle = \"Open\"\n\nNo closing line.\n");
+    let errors = within(60, move || site.errors());
+    let deep_description = located(&errors, "nesting-too-deep");
+    assert!(
+        deep_description.starts_with("providers/test-provider.toml:") || deep_description.starts_with("content/guide/deep.md:8:"),
+        "{deep_description}"
+    );
+    let codes: Vec<(&str, String)> = errors.items.iter().map(|d| (d.code, d.message.clone())).collect();
+    assert_eq!(codes.iter().filter(|(c, _)| *c == "nesting-too-deep").count(), 2, "{codes:?}");
+    assert!(codes.iter().any(|(c, _)| *c == "unclosed-front-matter"), "{codes:?}");
+    assert!(!codes.iter().any(|(c, _)| *c == "no-front-matter"), "an unclosed front matter is not called missing: {codes:?}");
+}
