@@ -3,6 +3,7 @@
 pub mod area;
 pub mod date;
 pub mod guide;
+pub mod la_codes;
 pub mod provider;
 pub mod slug;
 #[macro_use]
