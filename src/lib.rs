@@ -24,6 +24,7 @@ pub mod export;
 pub mod fuzzing;
 pub mod geo;
 pub mod import;
+pub mod inspections;
 pub mod load;
 pub mod markdown;
 pub mod model;

@@ -189,6 +189,14 @@ enum Command {
         #[arg(long)]
         prefix: bool,
     },
+    /// Compare provider records with a GIAS or Ofsted extract by URN (see docs/inspections.md).
+    Inspections {
+        /// The extract, as downloaded (CSV).
+        csv: PathBuf,
+        /// Rewrite each record's [inspection] table from the extract (otherwise nothing changes).
+        #[arg(long)]
+        write: bool,
+    },
     /// Create a new site folder with one example of each input and the default theme.
     Init {
         /// The folder to create (must not exist, or be empty).
@@ -453,6 +461,11 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                     println!("{:>3}. [{}] {}  {}  ({:.3})", i + 1, h.kind.label(), h.title, h.url, h.score);
                 }
             }
+            Ok(())
+        }
+        Command::Inspections { csv, write } => {
+            let options = apdir::inspections::InspectionsOptions { root: cli.root.clone(), csv: csv.clone(), write: *write };
+            print!("{}", apdir::inspections::run(&options)?.text());
             Ok(())
         }
         Command::Init { dir } => {

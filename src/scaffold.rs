@@ -25,57 +25,83 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// A provider record with every section filled with a safe example value to edit.
+/// A new provider record: a draft (`draft = true`) that asserts nothing. Safeguarding,
+/// registration and inspection facts are left unknown, and the contacts, address and texts are
+/// commented-out placeholders, so an untouched record publishes no claim anyone made. Its
+/// sentences are listed in [`PLACEHOLDERS`]; a published record that still has one is an error.
 pub fn provider_template(id: &str, name: &str, today: Date) -> String {
-    PROVIDER_TEMPLATE
-        .replace("{id}", id)
-        .replace("{name}", &toml_string(name))
-        .replace("{today}", &today.iso())
-        .replace("{next}", &today.add_days(182).iso())
-        .replace("{year}", &today.add_days(365).iso())
+    PROVIDER_TEMPLATE.replace("{id}", id).replace("{name}", &toml_string(name)).replace("{today}", &today.iso())
 }
+
+/// Text of the scaffolds that must not reach a published record or page (see
+/// `validate::placeholders`). The first ones are today's; the rest are from earlier scaffolds.
+pub const PLACEHOLDERS: &[&str] = &[
+    "One sentence: who the provision is for and what it offers.",
+    "A short description in Markdown: the programme, a typical week, how pupils return to school.",
+    "1 Example Street",
+    "referrals@example.org",
+    "01772 000000",
+    "One sentence about what this page helps the reader do.",
+    "An opening paragraph: who this page is for and what it covers.",
+    "Write in plain English. Link to other pages like this",
+];
 
 const PROVIDER_TEMPLATE: &str = r#"# Provider record (schema version 1). Every field is explained in the README, "Provider records".
 # Check it with `apdir check`.
+#
+# This record is a DRAFT: it is checked and shown in the internal site, but stays out of the
+# public site, its search, finder and exports. Fill in what the provider has shown you, then
+# delete the `draft = true` line to publish it. A fact you leave out is shown as "Not confirmed".
 schema_version = 1
 id = "{id}"
 name = {name}
+draft = true
 status = "active"           # active | inactive | defunct | temporarily closed
-summary = "One sentence: who the provision is for and what it offers."
-description = """
-A short description in Markdown: the programme, a typical week, how pupils return to school.
-"""
-last_reviewed = {today}
+# summary = "One sentence: who the provision is for and what it offers."
+# description = """
+# A short description in Markdown: the programme, a typical week, how pupils return to school.
+# """
+# last_reviewed = {today}   # the day you checked the record with the provider
 # service_area = ["E07000126"]   # GSS codes of other districts this provider serves
 
 [organisation]
 name = ""
-legal_status = "company"    # la_maintained | academy_trust | company | cic | charity | fe_corporation | sole_trader | nhs_trust
+# legal_status = "company"  # la_maintained | academy_trust | company | cic | charity | fe_corporation | sole_trader | nhs_trust
 
 [registration]
 type = "non_school"         # pru | ap_academy | ap_free_school | independent_school | maintained_school | special_school
                             # | fe_college | registered_provider_ukprn | online_accredited | hospital_school | non_school
 ap_census_setting = "OTH"   # non-school only: NFE | OOT | OTH | WBP
-urn = ""                    # required for registered schools
-ukprn = ""                  # required for colleges and registered providers
-host_la_code = "888"
+# urn = ""                  # required for registered schools (from Get Information about Schools)
+# ukprn = ""                # required for colleges and registered providers
+# host_la_code = ""         # the 3-digit DfE code of the authority the provider is in, e.g. "888"
 full_time_offer = false     # a non-school provider may not offer full-time education
-max_hours_per_week = 12.0
+# max_hours_per_week = 12.0
 
-[inspection]
-body = "none"               # Ofsted | ISI | none
-framework = "none"          # eif_legacy | report_card_2025 | none
+# Inspection: leave out until you have the report. `apdir inspections` fills it in from
+# Ofsted's published outcomes for providers with a URN.
+# [inspection]
+# body = "Ofsted"             # Ofsted | ISI | none
+# framework = "report_card_2025"   # eif_legacy | report_card_2025 | none
+# last_inspection = YYYY-MM-DD
+# report_url = "https://reports.ofsted.gov.uk/provider/..."
 
 [quality_assurance]
 list_status = "not_assessed"   # approved | approved_with_conditions | under_review | suspended | removed | not_assessed
-next_visit_due = {next}
+# next_visit_due = YYYY-MM-DD
 
+# Safeguarding: record only what the provider has evidenced to you (true or false, and the
+# dates). Anything left out is shown as "Not confirmed".
 [safeguarding]
-enhanced_dbs_all_staff = true
-single_central_record = true
-named_dsl = true
-session_attendance_reporting = true
-public_liability_expires = {year}
+# enhanced_dbs_all_staff = true
+# single_central_record = true
+# named_dsl = true
+# written_confirmation_of_checks = YYYY-MM-DD
+# dsl_training = YYYY-MM-DD
+# child_protection_policy_reviewed = YYYY-MM-DD
+# session_attendance_reporting = true
+# public_liability_expires = YYYY-MM-DD
+# employers_liability_expires = YYYY-MM-DD
 
 [offer]
 tiers = [2]                 # 1 outreach | 2 time-limited | 3 transitional
@@ -86,31 +112,31 @@ needs = ["semh"]            # see the README for the needs vocabulary
 pattern = "part_time"       # full_time | part_time | sessional | outreach
 delivery = "in_person"      # in_person | online | hybrid | home
 referral_routes = ["school_direct"]
-dual_registration = true
-reintegration_plan = true
+# dual_registration = true  # only for a school that keeps pupils on its roll with another
+# reintegration_plan = true
 
-[capacity]
-places = 10
-vacancies = 2
-vacancies_as_of = {today}
+# [capacity]
+# places = 10
+# vacancies = 2
+# vacancies_as_of = {today}
 
 [[locations]]
 id = "main"
 name = "Main site"
-address = ["1 Example Street", "Preston"]
-postcode = "PR1 2HE"
+# address = ["1 Example Street", "Preston"]
+postcode = "PR1 2HE"        # replace with the site's postcode
 mask_exact_address = false
 
 [contact]
-role = "Referrals coordinator"
-email = "referrals@example.org"
-phone = "01772 000000"
+# role = "Referrals coordinator"
+# email = "referrals@example.org"
+# phone = "01772 000000"
 
 # Never published: notes for the AP team only (shown in `apdir build --profile internal`).
 [internal]
 lead_officer = ""
 # contract_value = 0.0          # pounds a year
-# contract_ends = {year}
+# contract_ends = YYYY-MM-DD
 # qa_notes = ""
 # notes = ""
 "#;
@@ -137,7 +163,7 @@ pub fn new_guide(root: &Path, title: &str, section: &str, today: Date) -> Result
 
 fn guide_template(title: &str, today: Date) -> String {
     format!(
-        "+++\ntitle = {}\nsummary = \"One sentence about what this page helps the reader do.\"\nweight = 100\nupdated = {}\naudience = [\"schools\"]\ntags = []\n+++\n\nAn opening paragraph: who this page is for and what it covers.\n\n## First step\n\nWrite in plain English. Link to other pages like this: [making a referral](@/guide/_index.md).\n",
+        "+++\ntitle = {}\ndraft = true  # delete this line to publish the page\nsummary = \"One sentence about what this page helps the reader do.\"\nweight = 100\nupdated = {}\naudience = [\"schools\"]\ntags = []\n+++\n\nAn opening paragraph: who this page is for and what it covers.\n\n## First step\n\nWrite in plain English. Link to other pages like this: [making a referral](@/guide/_index.md).\n",
         toml_string(title),
         today.iso()
     )

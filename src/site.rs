@@ -149,6 +149,8 @@ impl Site {
             return Err(diagnostics);
         }
         let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
+        // Drafts are checked like every record, then kept out of everything the public sees.
+        let providers = if profile == Profile::Public { providers.into_iter().filter(|p| !p.provider.draft).collect() } else { providers };
         Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, warnings: diagnostics })
     }
 

@@ -19,6 +19,8 @@ use crate::model::slug::is_slug;
 use crate::model::vocab::*;
 use crate::path;
 
+mod placeholders;
+
 /// A validated site location: where it is, whichever way that was learnt.
 #[derive(Clone, Debug)]
 pub struct PlacedSite {
@@ -225,6 +227,10 @@ pub fn providers(
             let ukprn_ok = reg.ukprn.len() == 8 && reg.ukprn.starts_with('1') && reg.ukprn.bytes().all(|b| b.is_ascii_digit());
             if !reg.ukprn.is_empty() && !ukprn_ok {
                 c.error("invalid-ukprn", &path!["registration", "ukprn"], format!("`{}` is not a UKPRN", reg.ukprn), "not a UKPRN", "a UKPRN is 8 digits starting with 1, for example \"10012345\"");
+            }
+            let la = reg.host_la_code.trim();
+            if !la.is_empty() && !la.parse().is_ok_and(crate::model::la_codes::is_english_la_code) {
+                c.error("unknown-la-code", &path!["registration", "host_la_code"], format!("`{la}` is not the code of an English local authority"), "not an LA code", "use the authority's 3-digit DfE code, for example \"888\" for Lancashire (the codes are in reference/la_codes_england.csv)");
             }
 
             // Inspection.
@@ -435,6 +441,7 @@ pub fn providers(
             }
 
             c.out.extend(check_internal(p, &doc));
+            c.out.extend(placeholders::check(&doc.file, p.draft, true));
             let out = c.out;
             (provider, doc, out, sites)
         })
@@ -496,6 +503,7 @@ pub fn guide(pages: &[GuidePage], provider_ids: &HashSet<&str>) -> Vec<Diagnosti
             );
         }
     }
+    out.extend(pages.iter().flat_map(|p| placeholders::check(&p.file, p.front.draft, false)));
     let by_path: HashMap<&str, &GuidePage> = pages.iter().map(|p| (p.rel_path.as_str(), p)).collect();
     let reserved = [
         "/providers/",

@@ -4,6 +4,7 @@ pub mod area;
 pub mod date;
 pub mod file;
 pub mod guide;
+pub mod la_codes;
 pub mod lock;
 pub mod profile;
 pub mod provider;

@@ -21,6 +21,9 @@ pub struct Provider {
     #[serde(default)]
     pub id: String,
     pub name: String,
+    /// A draft is checked and shown in the internal site only (docs/drafts.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
     #[serde(default = "active")]
     pub status: ServiceStatus,
     #[serde(default)]

@@ -229,6 +229,9 @@ pub fn card(vp: &ValidProvider, site: &Site) -> ProviderCard {
     let p = &vp.provider;
     let f = freshness(p, site);
     let mut tags = vec![qa_tag(&p.quality_assurance.list_status)];
+    if p.draft {
+        tags.insert(0, tag("Draft — not published", "orange"));
+    }
     match p.status {
         ServiceStatus::Active => {}
         ref s => tags.push(tag(s.label(), "grey")),

@@ -322,3 +322,15 @@ fn a_bad_config_is_reported_with_its_location() {
     assert!(located(&d, "unknown-field").starts_with("apdir.toml:"));
     assert_eq!(d.with_code("unknown-field")[0].help.as_deref(), Some("did you mean `title`?"));
 }
+
+#[test]
+fn a_host_la_code_that_is_not_an_english_authority_is_an_error() {
+    let site = TestSite::new();
+    let text = with("ap_census_setting = \"OTH\"", "ap_census_setting = \"OTH\"\nhost_la_code = \"999\"");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert_eq!(located(&d, "unknown-la-code"), format!("providers/test-provider.toml:{}:16", line_of(&text, "host_la_code")));
+    assert!(d.with_code("unknown-la-code")[0].help.as_deref().unwrap().contains("3-digit DfE code"));
+    site.provider("test-provider", &with("ap_census_setting = \"OTH\"", "ap_census_setting = \"OTH\"\nhost_la_code = \"889\""));
+    site.build().unwrap_or_else(|e| panic!("a real code (Blackburn with Darwen) passes: {}", render_err(&e)));
+}
