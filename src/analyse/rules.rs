@@ -99,6 +99,7 @@ fn places(v: f64) -> String {
 }
 
 /// Runs every rule on one area.
+#[allow(clippy::needless_range_loop)] // tiers and key stages index several arrays at once
 pub fn check(a: &AreaGaps, rules: &GapRules) -> Findings {
     let mut gaps = Vec::new();
     let mut compared = Vec::new();
@@ -206,6 +207,7 @@ pub fn check(a: &AreaGaps, rules: &GapRules) -> Findings {
 }
 
 /// "Pendle: no tier 2 place for KS2 within 10 miles", "only 40% of pupils …".
+#[allow(clippy::needless_range_loop)]
 fn access(a: &AreaGaps, rules: &GapRules, no_demand: &dyn Fn(usize, usize) -> bool, gaps: &mut Vec<Gap>) {
     let miles = fmt_num(a.max_travel_miles);
     let target = format!("{:.0}%", rules.min_access_share * 100.0);

@@ -473,6 +473,8 @@ fn a_divisions_boundary_file_without_parent_codes_places_postcodes_by_location()
     let config = tmp.path().join("apdir.toml");
     let c = std::fs::read_to_string(&config).unwrap().replace("boundaries = \"areas/boundaries.geojson\"", "");
     let c = c.replace("context_areas = [\"E06000901\"]", "");
+    let themes = repo().join("themes").display().to_string();
+    let c = c.replace("themes_dir = \"../../../themes\"", &format!("themes_dir = {themes:?}"));
     let divisions = repo().join("tests/fixtures/divisions/divisions.geojson").display().to_string();
     std::fs::write(&config, format!("boundaries = {divisions:?}\narea_figures = \"division-figures\"\n{c}")).unwrap();
     let site = load(tmp.path());
