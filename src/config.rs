@@ -58,6 +58,30 @@ pub struct Config {
     pub area_figures: String,
     #[serde(default)]
     pub exports: Exports,
+    /// Thresholds of the gap rules (`src/analyse/rules.rs`, docs/areas.md).
+    #[serde(default)]
+    pub gaps: GapSettings,
+}
+
+/// `[gaps]`: how much slack the gap rules want (the rules themselves are in `analyse::rules`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct GapSettings {
+    /// Extra places wanted over demand: 0.1 asks for 1.1 places for each placement.
+    #[serde(default)]
+    pub headroom: f64,
+    /// The share of pupils (0 to 1) who should live within the travel target of a suitable place.
+    #[serde(default = "default_access_share")]
+    pub min_access_share: f64,
+}
+
+impl Default for GapSettings {
+    fn default() -> Self {
+        GapSettings { headroom: 0.0, min_access_share: default_access_share() }
+    }
+}
+
+fn default_access_share() -> f64 {
+    0.5
 }
 
 /// Disclosure control for published figures.
@@ -179,6 +203,7 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
         [Seg::Key(k)] if k == "listing" => Some(fields_of::<Listing>()),
         [Seg::Key(k)] if k == "privacy" => Some(fields_of::<Privacy>()),
         [Seg::Key(k)] if k == "exports" => Some(fields_of::<Exports>()),
+        [Seg::Key(k)] if k == "gaps" => Some(fields_of::<GapSettings>()),
         _ => None,
     }
 }

@@ -95,7 +95,12 @@ pub fn providers(
 ) -> (Vec<ValidProvider>, Vec<Diagnostic>) {
     // An area's code, or the code of a larger area the boundary file nests it in (a ward's
     // district), so district codes stay valid when the boundaries are wards.
-    let area_codes: HashSet<&str> = areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
+    let mut area_codes: HashSet<&str> = areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
+    // A boundary file that is not the postcode file's geography (electoral divisions, say):
+    // the postcode file's district codes stay valid, and the analysis places sites by location.
+    if !postcodes.iter().any(|(_, e)| area_codes.contains(e.district.as_str()) || area_codes.contains(e.ward.as_str())) {
+        area_codes.extend(postcodes.iter().map(|(_, e)| e.district.as_str()));
+    }
     let mut diagnostics = Vec::new();
     let mut valid = Vec::with_capacity(loaded.len());
     let mut seen_ids: HashMap<String, crate::load::tomldoc::TomlDoc> = HashMap::new();

@@ -5,7 +5,9 @@
 //! publishes with suppression on; the internal profile and `apdir gaps --raw` may turn it off.
 //! Decisions (how places are shared between areas, what counts as access) are in docs/areas.md.
 
+pub mod cells;
 pub mod report;
+pub mod rules;
 pub mod suppress;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +21,7 @@ use crate::model::lock::LockExt;
 use crate::model::vocab::{ListStatus, ServiceStatus};
 use crate::site::Site;
 use crate::validate::ValidProvider;
+pub use rules::{Basis, Gap, GapRules};
 pub use suppress::{Shown, Sum, Suppression};
 
 pub const KEY_STAGES: [&str; 4] = ["KS1", "KS2", "KS3", "KS4"];
@@ -49,6 +52,10 @@ pub struct AreaGaps {
     pub places: f64,
     /// Places offered to each tier × key stage (a provider counts in every cell it offers).
     pub places_tier_ks: [[f64; 4]; 3],
+    /// Places *counted* in each tier × key stage: a provider's share apportioned equally over
+    /// the cells it offers (see [`cells::apportion`]), so the cells add up to `places`. The
+    /// gap rules compare these with demand.
+    pub places_cell: [[f64; 4]; 3],
     /// Places offered by key stage, whatever the tier.
     pub places_ks: [f64; 4],
     /// Places offered by tier, whatever the key stage.
@@ -65,15 +72,11 @@ pub struct AreaGaps {
     pub access: [[Option<f64>; 4]; 3],
     pub places_per_1000_target: f64,
     pub max_travel_miles: f64,
-    /// Gaps in words, raw (they quote no suppressible count).
+    /// Gaps the rules found ([`rules::check`]), raw: publish them through the report, which
+    /// withholds the numbers of any gap worked out from a hidden count.
     pub gaps: Vec<Gap>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Gap {
-    pub tier: Option<i64>,
-    pub key_stage: Option<&'static str>,
-    pub text: String,
+    /// Every count a rule compared supply with, fired or not.
+    pub compared: Vec<Basis>,
 }
 
 fn count_cell(c: Option<Count>) -> Shown {
@@ -142,6 +145,11 @@ impl AreaGaps {
         }
         cells
     }
+    /// The 12 tier × key stage placement counts (published after the needs when any area
+    /// gives them).
+    pub fn raw_cells(&self) -> Vec<Shown> {
+        cells::cell_counts(self.figures.as_ref()).iter().map(|c| count_cell(*c)).collect()
+    }
 }
 
 /// The counts published per area, in order: (key, label).
@@ -191,33 +199,42 @@ pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
     let in_scope: Vec<usize> =
         (0..site.areas.len()).filter(|&i| site.areas[i].in_scope && figures.get(site.areas[i].code.as_str()).is_none_or(|f| f.in_scope)).collect();
     let index_of: HashMap<&str, usize> = in_scope.iter().enumerate().map(|(pos, &i)| (site.areas[i].code.as_str(), pos)).collect();
-    // Areas nested in a larger one (wards in a district), for service areas given as districts.
-    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (pos, &i) in in_scope.iter().enumerate() {
-        if let Some(p) = &site.areas[i].parent {
-            children.entry(p.as_str()).or_default().push(pos);
-        }
-    }
-    // Bounding boxes, so the point-in-polygon fallback skips most areas at once.
-    let boxes: Vec<(f64, f64, f64, f64)> = in_scope
-        .iter()
-        .map(|&i| {
-            site.areas[i]
-                .rings
-                .iter()
-                .flatten()
-                .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, &(x, y)| (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y)))
-        })
-        .collect();
+    // By code when the boundary file is the postcode file's geography (districts, wards);
+    // else by location (electoral divisions, planning areas: any polygons).
+    let by_location = crate::geo::assign::AreaIndex::new(in_scope.iter().map(|&i| &site.areas[i]).collect());
+    let known: std::collections::HashSet<&str> =
+        site.areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
     let area_of_point = |district: &str, ward: &str, lon: f64, lat: f64| -> Option<usize> {
         if let Some(&p) = index_of.get(district).or_else(|| index_of.get(ward)) {
             return Some(p);
         }
-        (0..in_scope.len()).find(|&p| {
-            let b = boxes[p];
-            lon >= b.0 && lon <= b.2 && lat >= b.1 && lat <= b.3 && site.areas[in_scope[p]].contains(lon, lat)
-        })
+        // A code of the boundary file outside the figures (a context area) stays outside.
+        if known.contains(district) || known.contains(ward) {
+            return None;
+        }
+        by_location.locate(lon, lat)
     };
+    // Each area's postcodes (the weights of the access measure), and the district codes the
+    // postcode file gives them.
+    let mut postcodes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); in_scope.len()];
+    let mut districts_of: Vec<HashMap<&str, usize>> = vec![HashMap::new(); in_scope.len()];
+    for (_, e) in site.postcodes.iter() {
+        if let Some(p) = area_of_point(&e.district, &e.ward, e.lon, e.lat) {
+            postcodes[p].push((e.lat, e.lon));
+            *districts_of[p].entry(e.district.as_str()).or_default() += 1;
+        }
+    }
+    // Areas nested in a larger one (wards in a district), for service areas given as districts:
+    // the parent the boundary file names, else the district most of the area's postcodes are in.
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (pos, &i) in in_scope.iter().enumerate() {
+        let derived = || districts_of[pos].iter().max_by_key(|(code, n)| (**n, std::cmp::Reverse(**code))).map(|(code, _)| *code);
+        if let Some(p) = site.areas[i].parent.as_deref().or_else(derived)
+            && p != site.areas[i].code
+        {
+            children.entry(p).or_default().push(pos);
+        }
+    }
 
     let mut out: Vec<AreaGaps> = in_scope
         .iter()
@@ -233,6 +250,7 @@ pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
                 providers: Vec::new(),
                 places: 0.0,
                 places_tier_ks: [[0.0; 4]; 3],
+                places_cell: [[0.0; 4]; 3],
                 places_ks: [0.0; 4],
                 places_tier: [0.0; 3],
                 places_need: BTreeMap::new(),
@@ -242,6 +260,7 @@ pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
                 places_per_1000_target: targets.places_per_1000_target,
                 max_travel_miles: targets.max_travel_miles,
                 gaps: Vec::new(),
+                compared: Vec::new(),
             }
         })
         .collect();
@@ -277,9 +296,15 @@ pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
         let share = vp.provider.capacity.places.unwrap_or(0) as f64 / served.len() as f64;
         let offers_ks = |k: usize| o.key_stages.iter().any(|x| x.key() == KEY_STAGES[k]);
         let offers_tier = |t: usize| o.tiers.contains(&TIERS[t]);
+        let fractions = cells::apportion(o);
         for &p in &served {
             let a = &mut out[p];
             a.places += share;
+            for (row, fr) in a.places_cell.iter_mut().zip(&fractions) {
+                for (cell, f) in row.iter_mut().zip(fr) {
+                    *cell += share * f;
+                }
+            }
             for t in 0..3 {
                 if offers_tier(t) {
                     a.places_tier[t] += share;
@@ -308,13 +333,6 @@ pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
     }
 
     // Access: postcodes within reach of a site offering each tier × key stage.
-    let mut postcodes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); out.len()];
-    let district_or_ward: HashMap<&str, usize> = index_of.clone();
-    for (_, e) in site.postcodes.iter() {
-        if let Some(&p) = district_or_ward.get(e.district.as_str()).or_else(|| district_or_ward.get(e.ward.as_str())) {
-            postcodes[p].push((e.lat, e.lon));
-        }
-    }
     for (p, pcs) in postcodes.iter().enumerate() {
         out[p].postcodes = pcs.len();
     }
@@ -378,8 +396,11 @@ pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
         }
     }
 
+    let rules = GapRules::of(&site.config);
     for a in &mut out {
-        a.gaps = gaps_in_words(a);
+        let found = rules::check(a, &rules);
+        a.gaps = found.gaps;
+        a.compared = found.compared;
     }
     let mut need_keys: Vec<String> = site.area_figures.iter().flat_map(|f| f.demand.by_need.keys().cloned()).collect();
     need_keys.sort();
@@ -430,53 +451,6 @@ impl AccessKey {
         }
         AccessKey(h.finish128().as_u128())
     }
-}
-
-/// "Pendle: no tier 2 place for KS2 within 10 miles", and the like.
-#[allow(clippy::needless_range_loop)]
-fn gaps_in_words(a: &AreaGaps) -> Vec<Gap> {
-    let mut gaps = Vec::new();
-    let miles = fmt_num(a.max_travel_miles);
-    if let Some(rate) = a.places_per_1000()
-        && rate < a.places_per_1000_target
-    {
-        gaps.push(Gap {
-            tier: None,
-            key_stage: None,
-            text: format!("{}: {} places per 1,000 pupils against a target of {}", a.name, fmt_rate(rate), fmt_rate(a.places_per_1000_target)),
-        });
-    }
-    for t in 0..3 {
-        if let Some(f) = &a.figures
-            && f.demand.by_tier.get(&format!("tier{}", t + 1)).is_some_and(|c| *c != Count::Value(0))
-            && a.places_tier[t] == 0.0
-        {
-            gaps.push(Gap {
-                tier: Some(TIERS[t]),
-                key_stage: None,
-                text: format!("{}: pupils needed tier {} placements, but no tier {} places are counted here", a.name, t + 1, t + 1),
-            });
-        }
-        for k in 0..4 {
-            let Some(share) = a.access[t][k] else { continue };
-            let text = if share == 0.0 {
-                format!("{}: no tier {} place for {} within {miles} miles", a.name, t + 1, KEY_STAGES[k])
-            } else if share < 0.5 {
-                let pct = (share * 100.0).round();
-                format!(
-                    "{}: only {} of pupils live within {miles} miles of a tier {} place for {}",
-                    a.name,
-                    if pct < 1.0 { "under 1%".to_string() } else { format!("{pct}%") },
-                    t + 1,
-                    KEY_STAGES[k]
-                )
-            } else {
-                continue;
-            };
-            gaps.push(Gap { tier: Some(TIERS[t]), key_stage: Some(KEY_STAGES[k]), text });
-        }
-    }
-    gaps
 }
 
 pub fn fmt_num(v: f64) -> String {
@@ -613,16 +587,74 @@ pub struct PublishedArea {
     pub demand_hidden: bool,
     pub access_tier: [Option<f64>; 3],
     pub counts: Vec<Shown>,
+    /// The gaps as this policy may show them (see [`GapReport::publish`]).
+    pub gaps: Vec<PublishedGap>,
+}
+
+/// A gap a reader may see: its numbers, or, when they come from a hidden count, a sentence
+/// saying the comparison is withheld (never silence: a hidden count is not "no gap").
+#[derive(Clone, Debug, Serialize)]
+pub struct PublishedGap {
+    pub rule: &'static str,
+    pub tier: Option<i64>,
+    pub key_stage: Option<&'static str>,
+    pub text: String,
+}
+
+/// The published column holding the count a gap is worked out from.
+fn basis_column(b: Basis, cells_at: Option<usize>) -> Option<usize> {
+    match b {
+        Basis::Public => None,
+        Basis::DemandTotal => Some(DEMAND_TOTAL),
+        Basis::KeyStage(k) => Some(9 + k),
+        Basis::Tier(t) => Some(13 + t),
+        Basis::Cell(t, k) => cells_at.map(|c| c + t * 4 + k),
+    }
+}
+
+/// The gaps of area `a` as they may be shown beside `counts` (its published counts).
+fn publish_gaps(a: &AreaGaps, counts: &[Shown], cells_at: Option<usize>) -> Vec<PublishedGap> {
+    let shown = |b: Basis| basis_column(b, cells_at).is_none_or(|c| counts.get(c).is_some_and(|v| v.is_shown()));
+    let mut out: Vec<PublishedGap> = a
+        .gaps
+        .iter()
+        .filter(|g| shown(g.basis))
+        .map(|g| PublishedGap { rule: g.rule, tier: g.tier, key_stage: g.key_stage, text: g.text.clone() })
+        .collect();
+    for &b in a.compared.iter().filter(|&&b| !shown(b)) {
+        let (tier, key_stage) = match b {
+            Basis::Tier(t) => (Some(TIERS[t]), None),
+            Basis::KeyStage(k) => (None, Some(KEY_STAGES[k])),
+            Basis::Cell(t, k) => (Some(TIERS[t]), Some(KEY_STAGES[k])),
+            _ => (None, None),
+        };
+        out.push(PublishedGap {
+            rule: "withheld",
+            tier,
+            key_stage,
+            text: format!(
+                "{}: {} are too few to publish (c), so the places cannot be compared with them here — a gap may be hidden",
+                a.name,
+                b.words()
+            ),
+        });
+    }
+    out
 }
 
 impl GapReport {
     /// Applies `policy` to the counts; rates whose numerator is hidden are hidden.
     pub fn publish(&self, policy: Suppression) -> PublishedReport {
-        let width = COUNT_LAYOUT.len() + self.need_keys.len();
+        let with_cells = cells::any_cells(self.areas.iter().map(|a| a.figures.as_ref()));
+        let cells_at = with_cells.then_some(COUNT_LAYOUT.len() + self.need_keys.len());
+        let width = COUNT_LAYOUT.len() + self.need_keys.len() + if with_cells { 12 } else { 0 };
         let with_figures: Vec<usize> = (0..self.areas.len()).filter(|&i| self.areas[i].figures.is_some()).collect();
         let mut cells: Vec<Shown> = Vec::with_capacity((self.areas.len() + 1) * width);
         for a in &self.areas {
             cells.extend(a.raw_counts(&self.need_keys));
+            if with_cells {
+                cells.extend(a.raw_cells());
+            }
         }
         // The county row: the sum of the areas with figures.
         let county_base = cells.len();
@@ -633,6 +665,16 @@ impl GapReport {
         let mut sums = Vec::new();
         for i in 0..=self.areas.len() {
             sums.extend(row_sums(i * width));
+            if let Some(c) = cells_at {
+                // The cells split the AP placements, and each tier's cells its tier count.
+                sums.push(Sum { members: (0..12).map(|m| i * width + c + m).collect(), total: i * width + AP_PLACEMENTS });
+                for t in 0..3 {
+                    sums.push(Sum { members: (0..4).map(|k| i * width + c + t * 4 + k).collect(), total: i * width + 13 + t });
+                }
+                for k in 0..4 {
+                    sums.push(Sum { members: (0..3).map(|t| i * width + c + t * 4 + k).collect(), total: i * width + 9 + k });
+                }
+            }
         }
         for k in 0..width {
             sums.push(Sum { members: with_figures.iter().map(|&i| i * width + k).collect(), total: county_base + k });
@@ -662,6 +704,7 @@ impl GapReport {
                     places_to_demand: demand.filter(|&d| d > 0).map(|d| a.places / d as f64),
                     demand_hidden: counts[DEMAND_TOTAL] == Shown::Hidden,
                     access_tier: [a.access_to_tier(0), a.access_to_tier(1), a.access_to_tier(2)],
+                    gaps: publish_gaps(a, &counts, cells_at),
                     counts,
                 }
             })
@@ -669,6 +712,9 @@ impl GapReport {
         let mut count_keys: Vec<(String, String)> = COUNT_LAYOUT.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect();
         for n in &self.need_keys {
             count_keys.push((format!("need_{n}"), format!("Placements for need: {}", need_label(n))));
+        }
+        if with_cells {
+            count_keys.extend(cells::cell_columns());
         }
         PublishedReport {
             suppressed: policy != Suppression::Off,

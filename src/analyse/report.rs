@@ -1,6 +1,7 @@
 //! The gap report as text: CSV (`/data/gaps.csv`, `apdir gaps --format csv`), JSON and a
 //! terminal table. Every format reads the published figures, so suppression applies.
 
+use crate::model::spreadsheet::safe_cell;
 use serde_json::json;
 
 use super::{GapReport, KEY_STAGES, PublishedReport, TIERS, fmt_num, fmt_rate};
@@ -46,7 +47,7 @@ impl Selection {
             (None, None) => (a.places, None),
         }
     }
-    fn keeps(&self, g: &super::Gap) -> bool {
+    fn keeps(&self, g: &super::PublishedGap) -> bool {
         let t_ok = self.tier.is_none() || g.tier.is_none() || g.tier == self.tier;
         let k_ok = self.key_stage.as_ref().is_none_or(|k| g.key_stage.is_none_or(|x| x.eq_ignore_ascii_case(k)));
         t_ok && k_ok
@@ -108,9 +109,10 @@ pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String
     let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
     let _ = out.write_record(&header);
     for (i, a) in public.areas.iter().enumerate() {
+        // Names come from the boundary file: text a spreadsheet could run is neutralised.
         let mut row = vec![
-            a.code.clone(),
-            a.name.clone(),
+            safe_cell(&a.code).into_owned(),
+            safe_cell(&a.name).into_owned(),
             a.period.clone(),
             a.pupils.map(|p| p.to_string()).unwrap_or_default(),
             format!("{:.1}", a.places),
@@ -123,7 +125,7 @@ pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String
         row.extend(a.access_tier.iter().map(|x| opt(*x, pct)));
         if !sel.is_all() {
             let (p, acc) = sel.places_and_access(raw, i);
-            row.push(sel.label());
+            row.push(safe_cell(&sel.label()).into_owned());
             row.push(format!("{p:.1}"));
             row.push(opt(acc, pct));
         }
@@ -131,8 +133,8 @@ pub fn csv(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> String
             super::Shown::Missing => String::new(),
             c => c.text(),
         }));
-        let gaps: Vec<&str> = raw.areas[i].gaps.iter().filter(|g| sel.keeps(g)).map(|g| g.text.as_str()).collect();
-        row.push(gaps.join("; "));
+        let gaps: Vec<&str> = a.gaps.iter().filter(|g| sel.keeps(g)).map(|g| g.text.as_str()).collect();
+        row.push(safe_cell(&gaps.join("; ")).into_owned());
         // Writing to memory cannot fail.
         let _ = out.write_record(&row);
     }
@@ -162,7 +164,7 @@ pub fn json(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> serde
                 "access_by_tier": a.access_tier.iter().map(|x| x.map(|v| (v * 1000.0).round() / 1000.0)).collect::<Vec<_>>(),
                 "selection": if sel.is_all() { serde_json::Value::Null } else { json!({"label": sel.label(), "places": round1(p), "access": acc.map(|v| (v * 1000.0).round() / 1000.0)}) },
                 "counts": counts,
-                "gaps": raw.areas[i].gaps.iter().filter(|g| sel.keeps(g)).map(|g| g.text.clone()).collect::<Vec<_>>(),
+                "gaps": a.gaps.iter().filter(|g| sel.keeps(g)).map(|g| json!({"rule": g.rule, "tier": g.tier, "key_stage": g.key_stage, "text": g.text})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -187,7 +189,7 @@ pub fn table(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> Stri
     ]];
     for (i, a) in public.areas.iter().enumerate() {
         let access = if sel.is_all() {
-            a.access_tier.iter().map(|x| opt(*x, pct)).collect::<Vec<_>>().join("/")
+            a.access_tier.iter().map(|x| x.map_or("–".into(), pct)).collect::<Vec<_>>().join("/")
         } else {
             let (p, acc) = sel.places_and_access(raw, i);
             format!("{p:.1}, {}", opt(acc, pct))
@@ -203,6 +205,14 @@ pub fn table(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> Stri
             access,
         ]);
     }
+    // An empty cell is printed as a dash, so a row without figures keeps its columns.
+    for r in rows.iter_mut().skip(1) {
+        for cell in r.iter_mut().skip(1) {
+            if cell.is_empty() || cell.chars().all(|c| c == '/') {
+                *cell = "–".into();
+            }
+        }
+    }
     let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for (n, r) in rows.iter().enumerate() {
@@ -215,8 +225,12 @@ pub fn table(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> Stri
             out.push('\n');
         }
     }
-    let gaps: Vec<&str> = raw.areas.iter().flat_map(|a| a.gaps.iter()).filter(|g| sel.keeps(g)).map(|g| g.text.as_str()).collect();
-    out.push_str(&format!("\nGaps ({}):\n", gaps.len()));
+    let gaps: Vec<&str> = public.areas.iter().flat_map(|a| a.gaps.iter()).filter(|g| sel.keeps(g)).map(|g| g.text.as_str()).collect();
+    if gaps.is_empty() {
+        out.push_str("\nNo gaps found: no gap rule fired (see docs/areas.md for the rules).\n");
+    } else {
+        out.push_str(&format!("\nGaps ({}):\n", gaps.len()));
+    }
     for g in gaps {
         out.push_str(&format!("- {g}\n"));
     }

@@ -1,6 +1,8 @@
 //! Public geography: the postcode table (postcode → position, district, ward) and the area
 //! boundaries (GeoJSON polygons with a code and a name).
 
+pub mod assign;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -124,6 +126,9 @@ pub struct Area {
     /// The larger area this one lies in, when the boundary file says (`lad_code` or `parent`
     /// property), e.g. a ward's district.
     pub parent: Option<String>,
+    /// The larger area's name (`lad_name` or `parent_name` property), for grouping long lists
+    /// and telling two areas of one name apart ("Ashton (Preston)").
+    pub parent_name: Option<String>,
     /// Area-weighted centre, used to place masked sites.
     pub centre: (f64, f64),
     /// Outer rings, lon/lat pairs.
@@ -153,13 +158,28 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         let rings = outer_rings(geom).ok_or(format!("feature {code}: geometry is not a Polygon or MultiPolygon"))?;
         let centre = centroid(&rings);
         let parent = prop("lad_code").or_else(|| prop("parent"));
+        let parent_name = prop("lad_name").or_else(|| prop("parent_name"));
         // An area inside a context-only area (a ward of a neighbouring authority) is context too.
         let in_scope = !context_only.contains(&code) && !parent.as_ref().is_some_and(|p| context_only.contains(p));
-        out.push(Area { parent, slug: slugify(&name), in_scope, code, name, centre, rings });
+        out.push(Area { parent, parent_name, slug: slugify(&name), in_scope, code, name, centre, rings });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    // Two areas with one name (wards called "Park" in two districts) get the code added, so
-    // every area has its own page.
+    // Two areas with one name (wards called "Ashton" in two districts) are told apart by
+    // their larger area's name when the file gives it: "Ashton (Preston)".
+    let mut names: HashMap<String, usize> = HashMap::new();
+    for a in &out {
+        *names.entry(a.name.clone()).or_default() += 1;
+    }
+    for a in &mut out {
+        if names[&a.name] > 1
+            && let Some(p) = &a.parent_name
+        {
+            a.name = format!("{} ({p})", a.name);
+            a.slug = slugify(&a.name);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    // Any still sharing a slug get the code added, so every area has its own page.
     let mut seen: HashMap<String, usize> = HashMap::new();
     for a in &out {
         *seen.entry(a.slug.clone()).or_default() += 1;

@@ -107,6 +107,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
                     }
                 }
             }
+            check_cells(&figures.demand, &file, &at, &mut diags);
             if figures.targets.max_travel_miles <= 0.0 || figures.targets.places_per_1000_target < 0.0 {
                 diags.push(
                     Diagnostic::error("invalid-target", "targets must be positive numbers").in_file(&file, at(&path!["targets"])).label("here"),
@@ -167,4 +168,52 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
         );
     }
     (out, diagnostics)
+}
+
+/// `demand.by_tier_key_stage`: tier keys, then key stage keys; the cells split the AP
+/// placements like the other breakdowns, so a total that does not match is a warning.
+fn check_cells(
+    demand: &Demand,
+    file: &std::sync::Arc<SourceFile>,
+    at: &dyn Fn(&[Seg]) -> Option<std::ops::Range<usize>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let table = "by_tier_key_stage";
+    for (tier, row) in &demand.by_tier_key_stage {
+        if !TIER_KEYS.contains(&tier.as_str()) {
+            diags.push(
+                Diagnostic::error("unknown-breakdown", format!("`{tier}` is not a key of `demand.{table}`"))
+                    .in_file(file, at(&path!["demand", table, tier.as_str()]))
+                    .label("not allowed here")
+                    .help(format!("the keys allowed are: {} (each holding key stages, e.g. `tier3 = {{ ks3 = 4, ks4 = 9 }}`)", TIER_KEYS.join(", "))),
+            );
+        }
+        for ks in row.keys() {
+            if !KEY_STAGE_KEYS.contains(&ks.as_str()) {
+                diags.push(
+                    Diagnostic::error("unknown-breakdown", format!("`{ks}` is not a key stage of `demand.{table}.{tier}`"))
+                        .in_file(file, at(&path!["demand", table, tier.as_str(), ks.as_str()]))
+                        .label("not allowed here")
+                        .help(format!("the keys allowed are: {}", KEY_STAGE_KEYS.join(", "))),
+                );
+            }
+        }
+    }
+    if let (Some(Count::Value(la)), Some(Count::Value(school))) = (demand.la_arranged_ap, demand.school_arranged_ap) {
+        let sum: Option<u64> = demand.by_tier_key_stage.values().flat_map(|r| r.values()).map(|c| c.value()).sum();
+        if let Some(sum) = sum
+            && !demand.by_tier_key_stage.is_empty()
+            && sum != la + school
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "breakdown-total",
+                    format!("`demand.{table}` adds up to {sum}, but the AP placements (LA-arranged + school-arranged) are {}", la + school),
+                )
+                .in_file(file, at(&path!["demand", table]))
+                .label("does not add up")
+                .help("the cells split the AP placements; check the figures against the source"),
+            );
+        }
+    }
 }

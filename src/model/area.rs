@@ -145,6 +145,18 @@ pub struct Demand {
     /// Keys `tier1`..`tier3`.
     #[serde(default)]
     pub by_tier: BTreeMap<String, Count>,
+    /// Placements per cell: `tier` key (`tier1`..`tier3`), then key stage key (`ks1`..`ks4`),
+    /// e.g. `[demand.by_tier_key_stage] tier3 = { ks3 = 4, ks4 = 9 }`. Optional; when given,
+    /// the gap rules compare supply with demand cell by cell (docs/areas.md).
+    #[serde(default)]
+    pub by_tier_key_stage: BTreeMap<String, BTreeMap<String, Count>>,
+}
+
+impl Demand {
+    /// Placements in tier `t` (0-based) and key stage `k` (0-based), when the file gives cells.
+    pub fn cell(&self, t: usize, k: usize) -> Option<Count> {
+        self.by_tier_key_stage.get(&format!("tier{}", t + 1))?.get(&format!("ks{}", k + 1)).copied()
+    }
 }
 
 impl Demand {

@@ -24,10 +24,11 @@ pub const ATTRIBUTION: &str = "Boundaries: Contains Ordnance Survey data © Crow
 const MAP_WIDTH: f64 = 600.0;
 const LOCATOR_WIDTH: f64 = 320.0;
 
-/// The one place the rendered pages and downloads choose their disclosure policy. The
-/// internal profile (`Profile::Internal`) should return `Suppression::Off` here.
+/// The one place the rendered pages and downloads choose their disclosure policy: the
+/// internal profile (the AP team's own site) shows the raw figures; the public site is
+/// always suppressed.
 fn policy(site: &Site) -> crate::analyse::Suppression {
-    crate::analyse::Suppression::public(site)
+    if site.profile.is_internal() { crate::analyse::Suppression::Off } else { crate::analyse::Suppression::public(site) }
 }
 
 pub fn area_url(slug: &str) -> String {
@@ -46,6 +47,77 @@ struct TableRow {
     name: String,
     url: String,
     values: Vec<String>,
+    #[serde(skip)]
+    code: String,
+}
+
+/// Rows of one larger area (a district's wards), folded on long pages.
+#[derive(Serialize)]
+struct RowGroup {
+    name: String,
+    rows: Vec<TableRow>,
+}
+
+/// More areas than this: the tables are grouped by their larger area and folded.
+const FOLD_OVER: usize = 30;
+
+/// The name of the larger area `code` lies in, when the boundary file says.
+fn parent_label(site: &Site, code: &str) -> Option<String> {
+    let a = site.area(code)?;
+    a.parent_name.clone().or_else(|| a.parent.as_deref().and_then(|p| site.area(p)).map(|p| p.name.clone())).or_else(|| a.parent.clone())
+}
+
+#[derive(Serialize)]
+struct GapGroup {
+    name: String,
+    gaps: Vec<String>,
+}
+
+/// The gaps in words of long lists, folded by larger area (empty for short lists).
+fn group_gaps(site: &Site, published: &PublishedReport) -> Vec<GapGroup> {
+    if published.areas.len() <= FOLD_OVER {
+        return Vec::new();
+    }
+    let mut groups: Vec<GapGroup> = Vec::new();
+    for a in &published.areas {
+        let name = parent_label(site, &a.code).unwrap_or_else(|| a.name.clone());
+        let texts = a.gaps.iter().map(|g| g.text.clone());
+        match groups.iter_mut().find(|g| g.name == name) {
+            Some(g) => g.gaps.extend(texts),
+            None => groups.push(GapGroup { name, gaps: texts.collect() }),
+        }
+    }
+    groups.retain(|g| !g.gaps.is_empty());
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    groups
+}
+
+/// Groups `rows` by the larger area of each (in order of first appearance; areas the file
+/// does not nest go last under "Other areas"). Empty when the list is short or not nested.
+fn group_rows(site: &Site, rows: &mut Vec<TableRow>) -> Vec<RowGroup> {
+    if rows.len() <= FOLD_OVER {
+        return Vec::new();
+    }
+    let parent = |code: &str| parent_label(site, code);
+    if !rows.iter().any(|r| parent(&r.code).is_some()) {
+        return Vec::new();
+    }
+    let mut groups: Vec<RowGroup> = Vec::new();
+    let mut other = Vec::new();
+    for r in rows.drain(..) {
+        match parent(&r.code) {
+            Some(p) => match groups.iter_mut().find(|g| g.name == p) {
+                Some(g) => g.rows.push(r),
+                None => groups.push(RowGroup { name: p, rows: vec![r] }),
+            },
+            None => other.push(r),
+        }
+    }
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    if !other.is_empty() {
+        groups.push(RowGroup { name: "Other areas".into(), rows: other });
+    }
+    groups
 }
 
 #[derive(Serialize)]
@@ -57,6 +129,8 @@ struct MapView {
     legend: Vec<LegendItem>,
     columns: Vec<String>,
     rows: Vec<TableRow>,
+    /// For long lists: the rows grouped by larger area (then `rows` is empty).
+    groups: Vec<RowGroup>,
 }
 
 #[derive(Serialize)]
@@ -161,6 +235,11 @@ fn legend(breaks: &[f64; 6], fmt: &dyn Fn(f64) -> String, has_context: bool) -> 
     items
 }
 
+/// Places to one decimal, without a trailing `.0`.
+fn fmt_places(v: f64) -> String {
+    fmt_num((v * 10.0).round() / 10.0)
+}
+
 fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
 }
@@ -178,7 +257,7 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
     let published = report.publish(policy(site));
     let has_context = site.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
     let rows = |f: &dyn Fn(&PublishedArea) -> Vec<String>| -> Vec<TableRow> {
-        published.areas.iter().map(|a| TableRow { name: a.name.clone(), url: area_url(&a.slug), values: f(a) }).collect()
+        published.areas.iter().map(|a| TableRow { name: a.name.clone(), url: area_url(&a.slug), values: f(a), code: a.code.clone() }).collect()
     };
     let mut map_views = Vec::new();
 
@@ -197,6 +276,7 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
             svg,
             legend: legend(&b, &|v| fmt_rate(v), has_context),
             columns: vec!["Places per 1,000".into(), "Target".into(), "Places".into()],
+            groups: Vec::new(),
             rows: rows(&|a| vec![a.places_per_1000.map_or("no figures".into(), fmt_rate), fmt_rate(a.places_per_1000_target), format!("{:.0}", a.places)]),
         });
     }
@@ -213,6 +293,7 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
             svg,
             legend: legend(&b, &|v| fmt_rate(v), has_context),
             columns: vec!["Demand per 1,000".into(), "Places for each pupil in demand".into()],
+            groups: Vec::new(),
             rows: rows(&|a| vec![demand_text(a, a.demand_per_1000, fmt_rate), demand_text(a, a.places_to_demand, |v| format!("{v:.2}"))]),
         });
     }
@@ -232,12 +313,14 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
             description: format!("The share of the area's pupils (weighted by postcode) who live within the area's travel target of a provider offering tier {} to their key stage, averaged over key stages 1 to 4.", t + 1),
             svg,
             legend: legend(&b, &pct, has_context),
+            groups: Vec::new(),
             columns: std::iter::once("All key stages".to_string()).chain(KEY_STAGES.iter().map(|k| k.to_string())).chain(std::iter::once("Travel target".into())).collect(),
             rows: published
                 .areas
                 .iter()
                 .zip(&r.areas)
                 .map(|(a, raw)| TableRow {
+                    code: a.code.clone(),
                     name: a.name.clone(),
                     url: area_url(&a.slug),
                     values: std::iter::once(a.access_tier[t].map_or("–".into(), pct))
@@ -249,7 +332,10 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
         });
     }
 
-    let gaps: Vec<&str> = report.areas.iter().flat_map(|a| a.gaps.iter().map(|g| g.text.as_str())).collect();
+    for m in &mut map_views {
+        m.groups = group_rows(site, &mut m.rows);
+    }
+    let gaps: Vec<&str> = published.areas.iter().flat_map(|a| a.gaps.iter().map(|g| g.text.as_str())).collect();
     let period = published.areas.iter().find(|a| !a.period.is_empty()).map(|a| a.period.clone()).unwrap_or_default();
     let mut jobs = Vec::new();
     let intro = "Where the supply of alternative provision falls short of demand, area by area: places, demand and how far pupils live from a suitable provider. Every map has a table with the same figures.";
@@ -259,6 +345,7 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
     c.insert("period", &period);
     c.insert("maps", &map_views);
     c.insert("gaps", &gaps);
+    c.insert("gap_groups", &group_gaps(site, &published));
     c.insert("threshold", &published.threshold);
     c.insert("attribution", ATTRIBUTION);
     c.insert("county", &county_rows(&published));
@@ -383,7 +470,7 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
         .map(|t| {
             serde_json::json!({
                 "tier": format!("Tier {}", t + 1),
-                "cells": (0..4).map(|k| format!("{:.0} places, {}", raw.places_tier_ks[t][k], raw.access[t][k].map_or("–".into(), pct))).collect::<Vec<_>>(),
+                "cells": (0..4).map(|k| format!("{} counted ({:.0} open), {}", fmt_places(raw.places_cell[t][k]), raw.places_tier_ks[t][k], raw.access[t][k].map_or("–".into(), pct))).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -399,7 +486,7 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
         .map(|((_, label), v)| Row { key: label.clone(), value: v.text(), href: None, tag: None })
         .collect();
     c.insert("demand", &demand);
-    c.insert("gaps", &raw.gaps.iter().map(|g| g.text.as_str()).collect::<Vec<_>>());
+    c.insert("gaps", &a.gaps.iter().map(|g| g.text.as_str()).collect::<Vec<_>>());
     c.insert("threshold", &published.threshold);
     c.insert("attribution", ATTRIBUTION);
     (url, "area.html", c)

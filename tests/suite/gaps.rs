@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use apdir::analyse::{AP_PLACEMENTS, COUNT_LAYOUT, DEMAND_TOTAL, Shown, Suppression};
 use apdir::model::area::Count;
-use apdir::{BuildOptions, Date, Error, LoadOptions, Site};
+use apdir::{BuildOptions, Date, Error, LoadOptions, Profile, Site};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -70,8 +70,9 @@ fn measures_match_the_hand_worked_fixture() {
     assert!(close(alpha.access_to_tier(1).unwrap(), 0.275));
 
     let gaps: Vec<&str> = alpha.gaps.iter().map(|g| g.text.as_str()).collect();
-    assert!(gaps.contains(&"Alpha: 2.5 places per 1,000 pupils against a target of 6.0"), "{gaps:#?}");
-    assert!(gaps.contains(&"Alpha: no tier 1 place for KS2 within 3 miles"), "{gaps:#?}");
+    // 6.0 per 1,000 of 2,000 pupils is 12 places; Alpha counts 5.
+    assert!(gaps.contains(&"Alpha: 2.5 places per 1,000 pupils (target 6.0) — short by 7 places"), "{gaps:#?}");
+    assert!(gaps.contains(&"Alpha: no tier 1 place for KS2 within 3 miles (target: 50% of pupils within reach)"), "{gaps:#?}");
     assert!(!gaps.iter().any(|g| g.contains("tier 2 place for KS3")), "half the pupils are within reach");
     assert!(!beta.gaps.iter().any(|g| g.text.contains("places per 1,000")), "Beta meets its target");
 
@@ -314,4 +315,194 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).unwrap();
         }
     }
+}
+
+fn texts(a: &apdir::analyse::AreaGaps) -> Vec<&str> {
+    a.gaps.iter().map(|g| g.text.as_str()).collect()
+}
+
+/// The gap fixture in a temporary folder, with `edit` applied to Beta's figures file.
+fn fixture_with_beta(beta_demand: &str, config_extra: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), tmp.path());
+    let beta = tmp.path().join("areas/E07000902.toml");
+    let text = std::fs::read_to_string(&beta).unwrap();
+    let start = text.find("[demand]").unwrap();
+    let end = text.find("[targets]").unwrap();
+    std::fs::write(&beta, format!("{}[demand]\n{beta_demand}\n{}", &text[..start], &text[end..])).unwrap();
+    let config = tmp.path().join("apdir.toml");
+    let c = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{c}\n{config_extra}\n")).unwrap();
+    tmp
+}
+
+#[test]
+fn gap_rules_compare_supply_with_demand_in_every_cell() {
+    // Worked by hand. Alpha Hub (10 places, tier 2, KS3 and KS4) counts in Alpha and in Beta:
+    // 5 places each, split over its 2 cells: 2.5 in tier 2 KS3 and 2.5 in tier 2 KS4.
+    // Beta Primary Outreach (6 places, tier 1 KS2) is in Beta only: 6 in tier 1 KS2.
+    let site = load(&fixture());
+    let report = site.gaps();
+    let (alpha, beta) = (&report.areas[0], &report.areas[1]);
+    assert!(close(alpha.places_cell[1][2], 2.5) && close(alpha.places_cell[1][3], 2.5));
+    assert!(close(beta.places_cell[0][1], 6.0));
+    let cells: f64 = beta.places_cell.iter().flatten().sum();
+    assert!(close(cells, beta.places), "a place offered in two cells is counted once: {cells}");
+
+    // Alpha: demand 50 against 5 places (0.10 each): short by 45.
+    let gaps = texts(alpha);
+    assert!(gaps.contains(&"Alpha: 0.10 places for each pupil in demand (target 1.0) — short by 45 places"), "{gaps:#?}");
+    // No cells in Alpha's file: its tiers (20, 8, 2) and key stages (0, 2, 13, 15) are compared.
+    // Tier 1: no places for 20. Tier 2: 5 for 8. Tier 3: 0 for 2. KS3: 2.5 for 13 (10.5 short).
+    for g in [
+        "Alpha: 0 places counted for 20 tier 1 placements (target 1.0 for each) — short by 20 places",
+        "Alpha: 5 places counted for 8 tier 2 placements (target 1.0 for each) — short by 3 places",
+        "Alpha: 0 places counted for 2 tier 3 placements (target 1.0 for each) — short by 2 places",
+        "Alpha: 0 places counted for 2 KS2 placements (target 1.0 for each) — short by 2 places",
+        "Alpha: 2.5 places counted for 13 KS3 placements (target 1.0 for each) — short by 11 places",
+        "Alpha: 2.5 places counted for 15 KS4 placements (target 1.0 for each) — short by 13 places",
+    ] {
+        assert!(gaps.contains(&g), "missing {g:?} in {gaps:#?}");
+    }
+    assert!(!gaps.iter().any(|g| g.contains("KS1 placements")), "no KS1 demand, no KS1 gap");
+}
+
+#[test]
+fn the_burnley_shaped_case_reports_a_gap() {
+    // Beta: 11 places (9.2 per 1,000: above its target) for 20 pupils in demand
+    // (0 + 6 + 9 + 3 + 0 + 2): 0.55 places each — a gap, not "No gaps found".
+    let demand =
+        "permanent_exclusions = 0\nla_arranged_ap = 6\nschool_arranged_ap = 9\nsection19_health = 3\nhome_tuition = 0\npart_time_timetables = 2\n";
+    let tmp = fixture_with_beta(demand, "");
+    let site = load(tmp.path());
+    let beta = &site.gaps().areas[1];
+    assert!(!texts(beta).iter().any(|g| g.contains("per 1,000")), "Beta meets its places-per-1,000 target");
+    assert!(texts(beta).contains(&"Beta: 0.55 places for each pupil in demand (target 1.0) — short by 9 places"), "{:#?}", texts(beta));
+    // The same gap reaches the page, the download and `apdir gaps` (one rule, one place).
+    let public = site.gaps().publish(site.public_suppression());
+    assert!(public.areas[1].gaps.iter().any(|g| g.rule == "places-for-demand" && g.text.contains("0.55")));
+
+    // Headroom 10%: 22 places wanted for 20.
+    let tmp = fixture_with_beta(demand, "[gaps]\nheadroom = 0.1\n");
+    let site = load(tmp.path());
+    let beta = &site.gaps().areas[1];
+    assert!(texts(beta).contains(&"Beta: 0.55 places for each pupil in demand (target 1.1) — short by 11 places"), "{:#?}", texts(beta));
+}
+
+#[test]
+fn demand_by_cell_is_compared_cell_by_cell_and_hidden_cells_are_never_called_closed() {
+    // Beta's 15 placements by tier × key stage: tier 1 KS2 3, tier 2 KS3 5, tier 2 KS4 7.
+    // Places counted: 6, 2.5 and 2.5. Tier 1 KS2 is covered; tier 2 KS3 is short by 3 (2.5),
+    // tier 2 KS4 by 5 (4.5).
+    let demand = "permanent_exclusions = 0\nsuspensions = 25\nla_arranged_ap = 6\nschool_arranged_ap = 9\nsection19_health = 7\nhome_tuition = 2\npart_time_timetables = 6\n[demand.by_tier_key_stage]\ntier1 = { ks2 = 3 }\ntier2 = { ks3 = 5, ks4 = 7 }\n";
+    let tmp = fixture_with_beta(demand, "");
+    let site = load(tmp.path());
+    assert!(site.warnings.with_code("breakdown-total").is_empty(), "the cells add up to 15");
+    let beta = &site.gaps().areas[1];
+    let gaps = texts(beta);
+    assert!(gaps.contains(&"Beta: 2.5 places counted for 5 tier 2 placements in KS3 (target 1.0 for each) — short by 3 places"), "{gaps:#?}");
+    assert!(gaps.contains(&"Beta: 2.5 places counted for 7 tier 2 placements in KS4 (target 1.0 for each) — short by 5 places"), "{gaps:#?}");
+    assert!(!gaps.iter().any(|g| g.contains("tier 1 placements in KS2")), "6 places for 3");
+    assert!(!gaps.iter().any(|g| g.contains("KS3 placements (")), "with cells, the margins are not compared again");
+
+    // Internal (raw): every gap with its numbers.
+    let raw = site.gaps().publish(Suppression::Off);
+    assert_eq!(raw.areas[1].gaps.iter().filter(|g| g.rule == "places-for-placements").count(), 2);
+    assert!(!raw.areas[1].gaps.iter().any(|g| g.rule == "withheld"));
+    // Public: tier 1 KS2 (3) is hidden, so its comparison is withheld, not dropped; a gap
+    // worked out from a hidden cell never shows its numbers.
+    let public = site.gaps().publish(site.public_suppression());
+    let cells_at = public.count_keys.iter().position(|(k, _)| k == "tier1_ks1").expect("cells are published when given");
+    let counts = &public.areas[1].counts;
+    assert_eq!(counts[cells_at + 1], Shown::Hidden, "tier 1 KS2: 3");
+    let shown: Vec<&str> = public.areas[1].gaps.iter().map(|g| g.text.as_str()).collect();
+    assert!(shown.iter().any(|g| g.starts_with("Beta: tier 1 placements in KS2 are too few to publish")), "{shown:#?}");
+    for (k, cell) in [(2usize, "KS3"), (3, "KS4")] {
+        let numbers = shown.iter().any(|g| g.contains(&format!("tier 2 placements in {cell} (target")));
+        let withheld = shown.iter().any(|g| g.starts_with(&format!("Beta: tier 2 placements in {cell} are too few to publish")));
+        assert!(numbers != withheld, "tier 2 {cell}: either its numbers or withheld: {shown:#?}");
+        assert_eq!(numbers, counts[cells_at + 4 + k].is_shown());
+    }
+}
+
+#[test]
+fn the_internal_site_shows_raw_figures_and_the_public_site_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let public_out = tmp.path().join("public");
+    build_to(&fixture(), &public_out);
+    let internal_out = tmp.path().join("internal");
+    let o = BuildOptions {
+        no_cache: true,
+        root: fixture(),
+        output: Some(internal_out.clone()),
+        load: LoadOptions { profile: Profile::Internal, ..options(&fixture()) },
+    };
+    apdir::build(&o).unwrap_or_else(|e| panic!("internal build failed: {e:?}"));
+    // Alpha's 3 permanent exclusions: raw inside, `c` outside.
+    let row = |html: &str| {
+        let at = html.find("Permanent exclusions").expect("the demand table");
+        html[at..at + 200].to_string()
+    };
+    let public = std::fs::read_to_string(public_out.join("areas/alpha/index.html")).unwrap();
+    let internal = std::fs::read_to_string(internal_out.join("areas/alpha/index.html")).unwrap();
+    assert!(row(&public).contains(">c<"), "{}", row(&public));
+    assert!(row(&internal).contains(">3<"), "{}", row(&internal));
+    assert!(internal.contains("Raw figures"));
+    assert!(!public.contains("Raw figures"));
+    // The downloads follow the page.
+    let pex = |csv: &str| {
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let i = header.iter().position(|h| *h == "permanent_exclusions").unwrap();
+        csv.lines().nth(1).unwrap().split(',').nth(i).unwrap().to_string()
+    };
+    assert_eq!(pex(&std::fs::read_to_string(public_out.join("data/gaps.csv")).unwrap()), "c");
+    assert_eq!(pex(&std::fs::read_to_string(internal_out.join("data/gaps.csv")).unwrap()), "3");
+    // Gaps worked out from a hidden count are withheld in public, shown inside.
+    let index = std::fs::read_to_string(internal_out.join("areas/index.html")).unwrap();
+    assert!(index.contains("Alpha: 0 places counted for 2 tier 3 placements"));
+    let index = std::fs::read_to_string(public_out.join("areas/index.html")).unwrap();
+    assert!(!index.contains("for 2 tier 3 placements"));
+    assert!(index.contains("Alpha: tier 3 placements are too few to publish"));
+}
+
+#[test]
+fn a_divisions_boundary_file_without_parent_codes_places_postcodes_by_location() {
+    // tests/fixtures/divisions/README.md works the figures out.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), tmp.path());
+    let config = tmp.path().join("apdir.toml");
+    let c = std::fs::read_to_string(&config).unwrap().replace("boundaries = \"areas/boundaries.geojson\"", "");
+    let c = c.replace("context_areas = [\"E06000901\"]", "");
+    let themes = repo().join("themes").display().to_string();
+    let c = c.replace("themes_dir = \"../../../themes\"", &format!("themes_dir = {themes:?}"));
+    let divisions = repo().join("tests/fixtures/divisions/divisions.geojson").display().to_string();
+    std::fs::write(&config, format!("boundaries = {divisions:?}\narea_figures = \"division-figures\"\n{c}")).unwrap();
+    let site = load(tmp.path());
+    assert!(site.warnings.with_code("unknown-area").is_empty());
+    let report = site.gaps();
+    let names: Vec<&str> = report.areas.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["North Division", "South Division"]);
+    let (north, south) = (&report.areas[0], &report.areas[1]);
+    assert_eq!((north.postcodes, south.postcodes), (1, 5));
+    assert!(close(north.places, 0.0) && close(south.places, 16.0), "{} {}", north.places, south.places);
+    assert_eq!(south.providers.len(), 3, "every site is in South (the suspended one is listed, not counted)");
+    // And it builds, with a page per division.
+    let out = tmp.path().join("site");
+    build_to(tmp.path(), &out);
+    assert!(out.join("areas/south-division/index.html").is_file());
+}
+
+#[test]
+fn apdir_gaps_keeps_its_columns_when_an_area_has_no_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), tmp.path());
+    std::fs::remove_file(tmp.path().join("areas/E07000902.toml")).unwrap();
+    let o = BuildOptions { no_cache: true, root: tmp.path().to_path_buf(), output: None, load: options(tmp.path()) };
+    let (text, _) = apdir::gaps_report(&o, &Default::default(), apdir::GapsFormat::Table, false).unwrap();
+    let lines: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "header, rule, Alpha, Beta:\n{text}");
+    let width = |l: &str| l.chars().count();
+    assert!(lines.iter().all(|l| width(l) == width(lines[1])), "every row as wide as the rule:\n{text}");
+    // The last column (access) ends at the same place on every row.
+    assert!(lines[3].starts_with("Beta "), "{text}");
 }

@@ -249,6 +249,7 @@ fn area(i: usize, figures: Option<apdir::model::area::AreaFigures>, places: f64)
         providers: Vec::new(),
         places,
         places_tier_ks: [[0.0; 4]; 3],
+        places_cell: [[0.0; 4]; 3],
         places_ks: [0.0; 4],
         places_tier: [0.0; 3],
         places_need: Default::default(),
@@ -258,6 +259,7 @@ fn area(i: usize, figures: Option<apdir::model::area::AreaFigures>, places: f64)
         places_per_1000_target: 2.0,
         max_travel_miles: 10.0,
         gaps: Vec::new(),
+        compared: Vec::new(),
     }
 }
 

@@ -1,0 +1,64 @@
+//! Supply and demand by cell (tier × key stage).
+//!
+//! Demand: `[demand.by_tier_key_stage]` in an area file gives placements per cell; without it
+//! the margins `by_tier` and `by_key_stage` are the finest figures. Supply: a provider's places
+//! in an area are *apportioned* over the cells it offers, equally, so a place offered to three
+//! tiers counts as a third of a place in each and the cells add up to the provider's places.
+//! (Provider records do not say how many places each tier has; when they do, the declared
+//! split should replace the equal one here.)
+
+use crate::model::area::{AreaFigures, Count};
+use crate::model::provider::Offer;
+
+use super::{KEY_STAGES, TIERS};
+
+/// The share of a provider's places counted in each tier (row) × key stage (column) of the
+/// gap report. Cells it offers outside the report (a tier other than 1 to 3, KS5) take their
+/// share too, so a place is never counted twice and never stretched over fewer cells.
+pub fn apportion(offer: &Offer) -> [[f64; 4]; 3] {
+    let mut out = [[0.0; 4]; 3];
+    let mut tiers: Vec<i64> = offer.tiers.clone();
+    tiers.sort_unstable();
+    tiers.dedup();
+    let mut stages: Vec<&str> = offer.key_stages.iter().map(|k| k.key()).collect();
+    stages.sort_unstable();
+    stages.dedup();
+    let n = tiers.len() * stages.len();
+    if n == 0 {
+        return out;
+    }
+    let each = 1.0 / n as f64;
+    for (t, tier) in TIERS.iter().enumerate() {
+        for (k, ks) in KEY_STAGES.iter().enumerate() {
+            if tiers.contains(tier) && stages.contains(ks) {
+                out[t][k] = each;
+            }
+        }
+    }
+    out
+}
+
+/// The published columns of the cell counts, after the layout and the needs: (key, label).
+pub fn cell_columns() -> Vec<(String, String)> {
+    (0..3)
+        .flat_map(|t| (0..4).map(move |k| (format!("tier{}_ks{}", t + 1, k + 1), format!("Tier {} placements in {}", t + 1, KEY_STAGES[k]))))
+        .collect()
+}
+
+/// Whether any area file gives demand by cell (the report then publishes the cells).
+pub fn any_cells<'a>(figures: impl IntoIterator<Item = Option<&'a AreaFigures>>) -> bool {
+    figures.into_iter().flatten().any(|f| !f.demand.by_tier_key_stage.is_empty())
+}
+
+/// The 12 cell counts of an area, tier by tier (a cell the file leaves out is `None`).
+pub fn cell_counts(f: Option<&AreaFigures>) -> [Option<Count>; 12] {
+    let mut out = [None; 12];
+    if let Some(f) = f {
+        for t in 0..3 {
+            for k in 0..4 {
+                out[t * 4 + k] = f.demand.cell(t, k);
+            }
+        }
+    }
+    out
+}
