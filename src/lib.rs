@@ -21,6 +21,7 @@ pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;
+pub mod guide_checks;
 pub mod import;
 pub mod load;
 pub mod markdown;
@@ -230,11 +231,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
 
 /// Loads and validates without writing anything. Returns the warnings, or every problem.
 pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
+    check_report(options).map(|(warnings, _)| warnings)
+}
+
+/// `apdir check`'s warnings and the reading age of every guide page: (file, age, words).
+pub fn check_report(options: &BuildOptions) -> Result<(Diagnostics, Vec<(String, f64, usize)>), Error> {
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     // Render the pages too, so template errors are found, but write nothing. The search index
     // and the exports cannot find a problem in the content: they are left out.
     render::render_selected(&site, &output::Discard, &render::PagesOnly)?;
-    Ok(site.warnings)
+    let ages = guide_checks::reading_ages(&site.pages);
+    Ok((site.warnings, ages))
 }
 
 /// How `apdir gaps` prints the report.

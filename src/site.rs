@@ -190,12 +190,14 @@ impl Site {
         diagnostics.items.extend(provider_diags);
         let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();
         diagnostics.items.extend(crate::validate::guide(&pages, &ids));
+        diagnostics.items.extend(crate::guide_checks::check(&pages, &config, today));
 
         diagnostics.sort();
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
+        let mut pages: Vec<_> = pages.into_iter().filter(|p| !p.front.draft).collect();
+        crate::guide_checks::apply_routes(&mut pages, &config.routes);
         Ok(Site {
             root: root.to_path_buf(),
             profile,

@@ -7,3 +7,6 @@ pub mod provider;
 pub mod slug;
 #[macro_use]
 pub mod vocab;
+pub mod event;
+pub mod readability;
+pub mod review;

@@ -7,6 +7,7 @@ mod common;
 mod data;
 mod fuzz_regressions;
 mod gaps;
+mod guide;
 mod hostile;
 mod import_safety;
 mod killed_build;
