@@ -109,11 +109,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
 
 /// Loads and validates without writing anything. Returns the warnings, or every problem.
 pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
+    check_report(options).map(|(warnings, _)| warnings)
+}
+
+/// `apdir check`'s warnings and the reading age of every guide page: (file, age, words).
+pub fn check_report(options: &BuildOptions) -> Result<(Diagnostics, Vec<(String, f64, usize)>), Error> {
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     // Render the pages too, so template errors are found, but write nothing. The search index
     // and the exports cannot find a problem in the content: they are left out.
     render_selected(&site, &Run::default(), &output::Discard, &render::PagesOnly)?;
-    Ok(site.warnings)
+    let ages = crate::guide_checks::reading_ages(&site.pages);
+    Ok((site.warnings, ages))
 }
 
 /// The state of one build run (or one render of the preview): what it may reuse and what it

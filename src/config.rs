@@ -61,6 +61,9 @@ pub struct Config {
     /// Thresholds of the gap rules (`src/analyse/rules.rs`, docs/areas.md).
     #[serde(default)]
     pub gaps: GapSettings,
+    /// Forms and routes the guide links to by name (`[link](@route/referral)`): name → URL.
+    #[serde(default)]
+    pub routes: std::collections::BTreeMap<String, String>,
 }
 
 /// `[gaps]`: how much slack the gap rules want (the rules themselves are in `analyse::rules`).
@@ -144,11 +147,23 @@ pub struct Rules {
     /// A QA visit due within this many days is shown as due soon.
     #[serde(default = "default_due_soon")]
     pub qa_due_soon_days: i64,
+    /// A guide page whose `reviewed` date is older than this many days is "not reviewed recently".
+    #[serde(default = "default_review_days")]
+    pub guide_review_days: i64,
+    /// `apdir check` warns about a guide page whose reading age (Flesch-Kincaid grade + 5) is above this.
+    #[serde(default = "default_reading_age")]
+    pub reading_age_max: f64,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { non_school_max_hours: 18.0, vacancy_stale_days: 60, qa_due_soon_days: 30 }
+        Rules {
+            non_school_max_hours: 18.0,
+            vacancy_stale_days: 60,
+            qa_due_soon_days: 30,
+            guide_review_days: default_review_days(),
+            reading_age_max: default_reading_age(),
+        }
     }
 }
 
@@ -192,6 +207,12 @@ fn default_stale() -> i64 {
 fn default_due_soon() -> i64 {
     30
 }
+fn default_review_days() -> i64 {
+    crate::model::review::DEFAULT_GUIDE_REVIEW_DAYS
+}
+fn default_reading_age() -> f64 {
+    crate::model::readability::DEFAULT_READING_AGE_MAX
+}
 fn default_page_size() -> usize {
     50
 }
@@ -204,6 +225,7 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
         [Seg::Key(k)] if k == "privacy" => Some(fields_of::<Privacy>()),
         [Seg::Key(k)] if k == "exports" => Some(fields_of::<Exports>()),
         [Seg::Key(k)] if k == "gaps" => Some(fields_of::<GapSettings>()),
+        [Seg::Key(k)] if k == "routes" => Some(&[]),
         _ => None,
     }
 }
@@ -244,6 +266,13 @@ impl Config {
                         ),
                         (c.rules.vacancy_stale_days < 0, "rules", "vacancy_stale_days", "must be 0 or more days"),
                         (c.rules.qa_due_soon_days < 0, "rules", "qa_due_soon_days", "must be 0 or more days"),
+                        (c.rules.guide_review_days < 0, "rules", "guide_review_days", "must be 0 or more days"),
+                        (
+                            !(c.rules.reading_age_max.is_finite() && c.rules.reading_age_max >= 5.0),
+                            "rules",
+                            "reading_age_max",
+                            "must be an age of 5 or more",
+                        ),
                     ];
                     for (bad, table, key, rule) in out_of_range {
                         if bad {

@@ -23,6 +23,7 @@ pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;
+pub mod guide_checks;
 pub mod import;
 pub mod inspections;
 pub mod load;
@@ -38,7 +39,7 @@ pub mod site;
 pub mod tracking;
 pub mod validate;
 
-pub use build::{BUILD_CACHE_DIR, BuildOptions, BuildReport, build, check};
+pub use build::{BUILD_CACHE_DIR, BuildOptions, BuildReport, build, check, check_report};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use error::Error;
 pub use model::date::Date;

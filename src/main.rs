@@ -324,8 +324,14 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 output: None,
                 load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
             };
-            let warnings = apdir::check(&options)?;
+            let (warnings, ages) = apdir::check_report(&options)?;
             print_problems(cli, &warnings, color);
+            if !ages.is_empty() {
+                println!("Reading age of guide pages (Flesch-Kincaid grade + 5; apdir.toml's rules.reading_age_max sets the warning level):");
+                for (file, age, words) in &ages {
+                    println!("  {age:>5.1}  {file} ({words} words)");
+                }
+            }
             println!(
                 "No errors found{}.",
                 if warnings.items.is_empty() {

@@ -102,10 +102,18 @@ fn parse_target(dest: &str) -> Option<LinkTarget> {
         };
         return Some(LinkTarget::Page { path, anchor });
     }
+    if let Some(name) = dest.strip_prefix("@route/") {
+        return Some(LinkTarget::Route { name: name.trim_end_matches('/').to_string() });
+    }
     if let Some(id) = dest.strip_prefix("@provider/") {
         return Some(LinkTarget::Provider { id: id.trim_end_matches('/').to_string() });
     }
     None
+}
+
+/// Where a `@route/NAME` link points until the configured URL replaces it.
+pub fn route_placeholder(name: &str) -> String {
+    format!("/apdir-route/{}/", slugify(name))
 }
 
 pub fn provider_url(id: &str) -> String {
@@ -154,6 +162,7 @@ pub fn render(source: &str, heading_offset: u8) -> Rendered {
                                 u
                             }
                             LinkTarget::Provider { id } => provider_url(id),
+                            LinkTarget::Route { name } => route_placeholder(name),
                         };
                         out.links.push(InternalLink { target, span: range.clone() });
                         CowStr::from(url)

@@ -143,12 +143,14 @@ impl Site {
         diagnostics.items.extend(provider_diags);
         let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();
         diagnostics.items.extend(crate::validate::guide(&pages, &ids));
+        diagnostics.items.extend(crate::guide_checks::check(&pages, &config, today));
 
         diagnostics.sort();
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        let pages = pages.into_iter().filter(|p| !p.front.draft).collect();
+        let mut pages: Vec<_> = pages.into_iter().filter(|p| !p.front.draft).collect();
+        crate::guide_checks::apply_routes(&mut pages, &config.routes);
         // Drafts are checked like every record, then kept out of everything the public sees.
         let providers = if profile == Profile::Public { providers.into_iter().filter(|p| !p.provider.draft).collect() } else { providers };
         Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, warnings: diagnostics })

@@ -568,6 +568,8 @@ pub fn guide(pages: &[GuidePage], provider_ids: &HashSet<&str>) -> Vec<Diagnosti
                         );
                     }
                 }
+                // Checked against `[routes]` in `guide_checks`, where the configuration is known.
+                LinkTarget::Route { .. } => {}
                 LinkTarget::Provider { id } => {
                     if !provider_ids.contains(id.as_str()) {
                         let help = match did_you_mean(id, provider_ids.iter().copied()) {

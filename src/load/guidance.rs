@@ -9,7 +9,11 @@ use crate::markdown;
 use crate::model::guide::{FrontMatter, GuidePage};
 
 fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
-    path.is_empty().then(fields_of::<FrontMatter>)
+    match path {
+        [] => Some(fields_of::<FrontMatter>()),
+        [Seg::Key(k)] if k == "event" => Some(fields_of::<crate::model::event::EventInfo>()),
+        _ => None,
+    }
 }
 
 /// Files below `content/` that are not Markdown (images, PDFs): copied to the same path.
@@ -132,6 +136,8 @@ fn stand_in_front_matter(path: &Path) -> FrontMatter {
         summary: String::new(),
         weight: None,
         updated: None,
+        reviewed: None,
+        event: None,
         audience: Vec::new(),
         tags: Vec::new(),
         draft: true,

@@ -20,6 +20,10 @@ pub struct FrontMatter {
     /// When the page's guidance last changed (feeds the Atom feed and "last updated").
     #[serde(default)]
     pub updated: Option<Date>,
+    /// When someone last checked the page's facts against the law and guidance. Guide pages
+    /// show it, and a "not reviewed recently" badge past `rules.guide_review_days`.
+    #[serde(default)]
+    pub reviewed: Option<Date>,
     #[serde(default)]
     pub audience: Vec<Audience>,
     #[serde(default)]
@@ -30,6 +34,9 @@ pub struct FrontMatter {
     /// A template other than `page.html` / `section.html`.
     #[serde(default)]
     pub template: Option<String>,
+    /// Makes the page an event (`content/events/`): its times, place and booking contact.
+    #[serde(default)]
+    pub event: Option<super::event::EventInfo>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,4 +93,7 @@ pub enum LinkTarget {
     Page { path: String, anchor: Option<String> },
     /// `@provider/ID`
     Provider { id: String },
+    /// `@route/NAME`: a form or route named in `apdir.toml`'s `[routes]`, filled in once the
+    /// configuration is known (see `crate::guide_checks::apply_routes`).
+    Route { name: String },
 }

@@ -13,3 +13,6 @@ pub mod spreadsheet;
 pub mod text;
 #[macro_use]
 pub mod vocab;
+pub mod event;
+pub mod readability;
+pub mod review;

@@ -63,7 +63,8 @@ pub fn atom(site: &Site) -> OutputFile {
         s.push_str(&format!("    <id>{}</id>\n", xml_escape(&url)));
         s.push_str(&format!("    <link href=\"{}\"/>\n", xml_escape(&url)));
         s.push_str(&format!("    <updated>{d}T00:00:00Z</updated>\n"));
-        s.push_str(&format!("    <summary>{}</summary>\n", xml_escape(&p.front.summary)));
+        let when = p.front.event.as_ref().map(|e| format!("Event on {}, {} to {}. ", e.start.date().long(), e.start.hm(), e.end.hm()));
+        s.push_str(&format!("    <summary>{}{}</summary>\n", when.unwrap_or_default(), xml_escape(&p.front.summary)));
         s.push_str("  </entry>\n");
     }
     s.push_str("</feed>\n");

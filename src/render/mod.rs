@@ -2,7 +2,9 @@
 //! Pages render in parallel; nothing is written to disk here.
 
 pub mod areas;
+pub mod events;
 pub mod feeds;
+pub mod ical;
 pub mod maps;
 pub mod templates;
 pub mod view;
@@ -481,6 +483,7 @@ pub fn pages(
         .map(|p| serde_json::json!({"title": p.front.title, "url": p.url, "summary": p.front.summary, "updated": p.front.updated.map(|d| d.long())}))
         .collect();
 
+    let upcoming = events::upcoming(site);
     for p in &site.pages {
         if p.url == "/" {
             continue; // the home page's intro; rendered below
@@ -500,6 +503,9 @@ pub fn pages(
         crumbs.reverse();
         let mut c = base_context(&p.front.title, &p.front.summary, &p.url, crumbs_with(&crumbs));
         c.insert("page", &guide_view(p));
+        c.insert("review", &events::review_view(p, site));
+        c.insert("event", &events::event_view(p, site));
+        c.insert("upcoming_events", &upcoming);
         let kids: Vec<serde_json::Value> = children
             .get(&p.url)
             .map(|k| k.iter().map(|k| serde_json::json!({"title": k.front.title, "url": k.url, "summary": k.front.summary})).collect())
@@ -542,6 +548,7 @@ pub fn pages(
         c.insert("districts", &district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
         c.insert("needs", &need_links);
         c.insert("recent", &recent);
+        c.insert("upcoming_events", &upcoming);
         c.insert("provider_count", &order.len());
         c.insert("guide_count", &site.pages.iter().filter(|p| p.url.starts_with("/guide/")).count());
         jobs.push(("/".into(), "index.html", c));
@@ -605,6 +612,7 @@ pub fn other_files(site: &Site, report: &GapReport, page_urls: &[String]) -> Vec
     files.push(feeds::sitemap(site, page_urls));
     files.push(feeds::robots(site));
     files.push(feeds::atom(site));
+    files.push(ical::calendar(site));
     files.extend(areas::files(site, report));
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);

@@ -121,7 +121,7 @@ impl TestSite {
         std::fs::create_dir_all(root.join("providers")).unwrap();
         std::fs::create_dir_all(root.join("content/guide")).unwrap();
         let site = TestSite { dir };
-        site.write("content/guide/_index.md", "+++\ntitle = \"Guide\"\nsummary = \"The guide.\"\n+++\n\n## Start\n\nHello.\n");
+        site.write("content/guide/_index.md", "+++\ntitle = \"Guide\"\nsummary = \"The guide.\"\nreviewed = 2026-11-01\n+++\n\n## Start\n\nHello.\n");
         site
     }
 

@@ -9,6 +9,7 @@ mod data;
 mod drafts;
 mod fuzz_regressions;
 mod gaps;
+mod guide;
 mod hostile;
 mod import_safety;
 mod inspections;
