@@ -667,6 +667,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> Provider {
     let registration = registration(&plan);
     Provider {
         schema_version: SCHEMA_VERSION,
+        draft: false,
         summary: summary(&plan),
         website: Some(format!("https://example.org/{}", plan.id)),
         id: plan.id,
@@ -1259,7 +1260,7 @@ fn updated(r: &mut Rng) -> Date {
 
 fn front(title: String, summary: String, weight: Option<usize>, updated: Option<Date>, audience: Vec<Audience>, tags: Vec<&str>) -> FrontMatter {
     let tags = tags.into_iter().map(String::from).collect();
-    FrontMatter { title, summary, weight: weight.map(|w| w as i64), updated, audience, tags, draft: false, template: None }
+    FrontMatter { title, summary, weight: weight.map(|w| w as i64), updated, reviewed: updated, audience, tags, draft: false, template: None, event: None }
 }
 
 /// A page file: the front matter written by the `toml` crate between `+++` lines, then the body.

@@ -4,7 +4,6 @@
 //! so no script, event handler or `javascript:` URL written in a record or page survives.
 
 use std::collections::{HashMap, HashSet};
-use std::ops::Range;
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};

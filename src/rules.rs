@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn vacancy_figures_are_stale_after_the_configured_days() {
-        let rules = Rules { non_school_max_hours: 18.0, vacancy_stale_days: 60, qa_due_soon_days: 30 };
+        let rules = Rules { non_school_max_hours: 18.0, vacancy_stale_days: 60, qa_due_soon_days: 30, ..Rules::default() };
         let today = d("2026-11-25");
         assert!(!vacancies_stale(d("2026-09-26"), today, &rules), "60 days old is not yet stale");
         assert!(vacancies_stale(d("2026-09-25"), today, &rules), "61 days old is");

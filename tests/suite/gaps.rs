@@ -342,7 +342,7 @@ fn gap_rules_compare_supply_with_demand_in_every_cell() {
     // 5 places each, split over its 2 cells: 2.5 in tier 2 KS3 and 2.5 in tier 2 KS4.
     // Beta Primary Outreach (6 places, tier 1 KS2) is in Beta only: 6 in tier 1 KS2.
     let site = load(&fixture());
-    let report = site.gaps();
+    let report = apdir::analyse::analyse(&site, None);
     let (alpha, beta) = (&report.areas[0], &report.areas[1]);
     assert!(close(alpha.places_cell[1][2], 2.5) && close(alpha.places_cell[1][3], 2.5));
     assert!(close(beta.places_cell[0][1], 6.0));
@@ -375,17 +375,17 @@ fn the_burnley_shaped_case_reports_a_gap() {
         "permanent_exclusions = 0\nla_arranged_ap = 6\nschool_arranged_ap = 9\nsection19_health = 3\nhome_tuition = 0\npart_time_timetables = 2\n";
     let tmp = fixture_with_beta(demand, "");
     let site = load(tmp.path());
-    let beta = &site.gaps().areas[1];
+    let beta = &apdir::analyse::analyse(&site, None).areas[1];
     assert!(!texts(beta).iter().any(|g| g.contains("per 1,000")), "Beta meets its places-per-1,000 target");
     assert!(texts(beta).contains(&"Beta: 0.55 places for each pupil in demand (target 1.0) — short by 9 places"), "{:#?}", texts(beta));
     // The same gap reaches the page, the download and `apdir gaps` (one rule, one place).
-    let public = site.gaps().publish(site.public_suppression());
+    let public = apdir::analyse::analyse(&site, None).publish(apdir::analyse::Suppression::public(&site));
     assert!(public.areas[1].gaps.iter().any(|g| g.rule == "places-for-demand" && g.text.contains("0.55")));
 
     // Headroom 10%: 22 places wanted for 20.
     let tmp = fixture_with_beta(demand, "[gaps]\nheadroom = 0.1\n");
     let site = load(tmp.path());
-    let beta = &site.gaps().areas[1];
+    let beta = &apdir::analyse::analyse(&site, None).areas[1];
     assert!(texts(beta).contains(&"Beta: 0.55 places for each pupil in demand (target 1.1) — short by 11 places"), "{:#?}", texts(beta));
 }
 
@@ -398,7 +398,7 @@ fn demand_by_cell_is_compared_cell_by_cell_and_hidden_cells_are_never_called_clo
     let tmp = fixture_with_beta(demand, "");
     let site = load(tmp.path());
     assert!(site.warnings.with_code("breakdown-total").is_empty(), "the cells add up to 15");
-    let beta = &site.gaps().areas[1];
+    let beta = &apdir::analyse::analyse(&site, None).areas[1];
     let gaps = texts(beta);
     assert!(gaps.contains(&"Beta: 2.5 places counted for 5 tier 2 placements in KS3 (target 1.0 for each) — short by 3 places"), "{gaps:#?}");
     assert!(gaps.contains(&"Beta: 2.5 places counted for 7 tier 2 placements in KS4 (target 1.0 for each) — short by 5 places"), "{gaps:#?}");
@@ -406,12 +406,12 @@ fn demand_by_cell_is_compared_cell_by_cell_and_hidden_cells_are_never_called_clo
     assert!(!gaps.iter().any(|g| g.contains("KS3 placements (")), "with cells, the margins are not compared again");
 
     // Internal (raw): every gap with its numbers.
-    let raw = site.gaps().publish(Suppression::Off);
+    let raw = apdir::analyse::analyse(&site, None).publish(Suppression::Off);
     assert_eq!(raw.areas[1].gaps.iter().filter(|g| g.rule == "places-for-placements").count(), 2);
     assert!(!raw.areas[1].gaps.iter().any(|g| g.rule == "withheld"));
     // Public: tier 1 KS2 (3) is hidden, so its comparison is withheld, not dropped; a gap
     // worked out from a hidden cell never shows its numbers.
-    let public = site.gaps().publish(site.public_suppression());
+    let public = apdir::analyse::analyse(&site, None).publish(apdir::analyse::Suppression::public(&site));
     let cells_at = public.count_keys.iter().position(|(k, _)| k == "tier1_ks1").expect("cells are published when given");
     let counts = &public.areas[1].counts;
     assert_eq!(counts[cells_at + 1], Shown::Hidden, "tier 1 KS2: 3");
@@ -479,7 +479,7 @@ fn a_divisions_boundary_file_without_parent_codes_places_postcodes_by_location()
     std::fs::write(&config, format!("boundaries = {divisions:?}\narea_figures = \"division-figures\"\n{c}")).unwrap();
     let site = load(tmp.path());
     assert!(site.warnings.with_code("unknown-area").is_empty());
-    let report = site.gaps();
+    let report = apdir::analyse::analyse(&site, None);
     let names: Vec<&str> = report.areas.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["North Division", "South Division"]);
     let (north, south) = (&report.areas[0], &report.areas[1]);
