@@ -1260,7 +1260,18 @@ fn updated(r: &mut Rng) -> Date {
 
 fn front(title: String, summary: String, weight: Option<usize>, updated: Option<Date>, audience: Vec<Audience>, tags: Vec<&str>) -> FrontMatter {
     let tags = tags.into_iter().map(String::from).collect();
-    FrontMatter { title, summary, weight: weight.map(|w| w as i64), updated, reviewed: updated, audience, tags, draft: false, template: None, event: None }
+    FrontMatter {
+        title,
+        summary,
+        weight: weight.map(|w| w as i64),
+        updated,
+        reviewed: updated,
+        audience,
+        tags,
+        draft: false,
+        template: None,
+        event: None,
+    }
 }
 
 /// A page file: the front matter written by the `toml` crate between `+++` lines, then the body.

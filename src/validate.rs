@@ -19,7 +19,7 @@ use crate::model::slug::is_slug;
 use crate::model::vocab::*;
 use crate::path;
 
-mod placeholders;
+pub mod placeholders;
 
 /// A validated site location: where it is, whichever way that was learnt.
 #[derive(Clone, Debug)]

@@ -112,4 +112,3 @@ pub fn link_skipped(name: &str) -> Diagnostic {
 pub fn read_text(path: &Path, name: &str) -> Result<String, Diagnostic> {
     decode_text(read_bytes(path, name, MAX_FILE_BYTES)?, name)
 }
-

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     // 2 rules: checking it and the validated model.
     ("validate", 2),
     ("rules", 2),
+    ("guide_checks", 2),
     ("disclosure", 2),
     ("site", 2),
     // 3 analyse: the gap report.
