@@ -120,11 +120,17 @@ pub struct Rules {
     /// A QA visit due within this many days is shown as due soon.
     #[serde(default = "default_due_soon")]
     pub qa_due_soon_days: i64,
+    /// Written confirmation of staff checks older than this many days is out of date.
+    #[serde(default = "default_year")]
+    pub checks_stale_days: i64,
+    /// A provider page whose `last_reviewed` is older than this many days is "not reviewed recently".
+    #[serde(default = "default_year")]
+    pub review_stale_days: i64,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { non_school_max_hours: 18.0, vacancy_stale_days: 60, qa_due_soon_days: 30 }
+        Rules { non_school_max_hours: 18.0, vacancy_stale_days: 60, qa_due_soon_days: 30, checks_stale_days: 365, review_stale_days: 365 }
     }
 }
 
@@ -167,6 +173,9 @@ fn default_stale() -> i64 {
 }
 fn default_due_soon() -> i64 {
     30
+}
+fn default_year() -> i64 {
+    365
 }
 fn default_page_size() -> usize {
     50
@@ -219,6 +228,8 @@ impl Config {
                         ),
                         (c.rules.vacancy_stale_days < 0, "rules", "vacancy_stale_days", "must be 0 or more days"),
                         (c.rules.qa_due_soon_days < 0, "rules", "qa_due_soon_days", "must be 0 or more days"),
+                        (c.rules.checks_stale_days < 0, "rules", "checks_stale_days", "must be 0 or more days"),
+                        (c.rules.review_stale_days < 0, "rules", "review_stale_days", "must be 0 or more days"),
                     ];
                     for (bad, table, key, rule) in out_of_range {
                         if bad {

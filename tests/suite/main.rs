@@ -5,6 +5,7 @@ mod build_cache;
 mod cli;
 mod common;
 mod data;
+mod finder;
 mod fuzz_regressions;
 mod gaps;
 mod hostile;
