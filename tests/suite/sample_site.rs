@@ -147,16 +147,26 @@ fn nothing_from_an_internal_table_reaches_the_public_site() {
 
 /// True when `needle` occurs in `hay` not as part of a longer number (a contract value of
 /// 12000 must not match a phone number 01200 000438).
+/// Grouped numbers count too (6000 as "6,000", but not inside "£26,000").
 fn contains_token(hay: &str, needle: &str) -> bool {
     let numeric = needle.bytes().all(|b| b.is_ascii_digit());
-    hay.match_indices(needle).any(|(i, _)| {
-        if !numeric {
-            return true;
-        }
-        let before = hay[..i].chars().next_back();
-        let after = hay[i + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
-    }) || (numeric && needle.len() > 3 && hay.contains(&group_thousands(needle)))
+    let alone = |needle: &str| {
+        hay.match_indices(needle).any(|(i, _)| {
+            if !numeric {
+                return true;
+            }
+            let mut before = hay[..i].chars().rev();
+            let after = hay[i + needle.len()..].chars().next();
+            // A digit, or a thousands comma after a digit, just before: part of a longer number.
+            let longer = match before.next() {
+                Some(c) if c.is_ascii_digit() => true,
+                Some(',') => before.next().is_some_and(|c| c.is_ascii_digit()),
+                _ => false,
+            };
+            !longer && !after.is_some_and(|c| c.is_ascii_digit())
+        })
+    };
+    alone(needle) || (numeric && needle.len() > 3 && alone(&group_thousands(needle)))
 }
 
 fn group_thousands(n: &str) -> String {
