@@ -153,6 +153,12 @@ pub struct Rules {
     /// `apdir check` warns about a guide page whose reading age (Flesch-Kincaid grade + 5) is above this.
     #[serde(default = "default_reading_age")]
     pub reading_age_max: f64,
+    /// Written confirmation of staff checks older than this many days is out of date.
+    #[serde(default = "default_year")]
+    pub checks_stale_days: i64,
+    /// A provider page whose `last_reviewed` is older than this many days is "not reviewed recently".
+    #[serde(default = "default_year")]
+    pub review_stale_days: i64,
 }
 
 impl Default for Rules {
@@ -163,6 +169,8 @@ impl Default for Rules {
             qa_due_soon_days: 30,
             guide_review_days: default_review_days(),
             reading_age_max: default_reading_age(),
+            checks_stale_days: 365,
+            review_stale_days: 365,
         }
     }
 }
@@ -212,6 +220,9 @@ fn default_review_days() -> i64 {
 }
 fn default_reading_age() -> f64 {
     crate::model::readability::DEFAULT_READING_AGE_MAX
+}
+fn default_year() -> i64 {
+    365
 }
 fn default_page_size() -> usize {
     50
@@ -273,6 +284,8 @@ impl Config {
                             "reading_age_max",
                             "must be an age of 5 or more",
                         ),
+                        (c.rules.checks_stale_days < 0, "rules", "checks_stale_days", "must be 0 or more days"),
+                        (c.rules.review_stale_days < 0, "rules", "review_stale_days", "must be 0 or more days"),
                     ];
                     for (bad, table, key, rule) in out_of_range {
                         if bad {

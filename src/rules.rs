@@ -84,6 +84,19 @@ pub fn child_voice_stale(last: Date, today: Date) -> bool {
     age(last, today) > CHILD_VOICE_MAX_DAYS
 }
 
+/// Whether the written confirmation of staff checks is missing from the record's dates or
+/// older than `checks_stale_days` (a confirmation nobody dated is not called out of date here:
+/// it is "not confirmed" on the page).
+pub fn checks_out_of_date(p: &Provider, today: Date, rules: &Rules) -> bool {
+    p.safeguarding.written_confirmation_of_checks.is_some_and(|d| age(d, today) > rules.checks_stale_days)
+}
+
+/// Whether the record's `last_reviewed` is missing or older than `review_stale_days`: the
+/// provider page's "not reviewed recently" badge.
+pub fn provider_review_stale(p: &Provider, today: Date, rules: &Rules) -> bool {
+    p.last_reviewed.is_none_or(|d| age(d, today) > rules.review_stale_days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

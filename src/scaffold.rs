@@ -188,6 +188,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ("static/js/search-core.js", include_str!("../themes/default/static/js/search-core.js")),
     ("static/js/search.js", include_str!("../themes/default/static/js/search.js")),
     ("static/js/finder.js", include_str!("../themes/default/static/js/finder.js")),
+    ("static/js/shortlist.js", include_str!("../themes/default/static/js/shortlist.js")),
+    ("static/js/compare.js", include_str!("../themes/default/static/js/compare.js")),
+    ("static/css/compare-print.css", include_str!("../themes/default/static/css/compare-print.css")),
+    ("templates/compare.html", include_str!("../themes/default/templates/compare.html")),
 ];
 
 const POSTCODES: &str = include_str!("../data/postcodes.csv");

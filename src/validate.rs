@@ -401,6 +401,10 @@ pub fn providers(
                 }
                 let Some(entry) = found else {
                     if let (Some(lat), Some(lon), Some(district)) = (loc.lat, loc.lon, &loc.district) {
+                        if let Some(problem) = crate::geo::coordinate_problem(lat, lon) {
+                            c.error("bad-coordinates", &path!["locations", i, "lat"], problem, "not a place on the map", "give the site's latitude and longitude in degrees (WGS84), for example lat = 53.76, lon = -2.70");
+                            continue;
+                        }
                         sites.push(PlacedSite { lat, lon, district: district.clone(), ward: String::new() });
                         continue;
                     }
@@ -436,6 +440,11 @@ pub fn providers(
                         "outside the mapped areas",
                         "add the area to the boundary file, or check the postcode",
                     );
+                }
+                let (lat, lon) = (loc.lat.unwrap_or(entry.lat), loc.lon.unwrap_or(entry.lon));
+                if let Some(problem) = crate::geo::coordinate_problem(lat, lon) {
+                    c.error("bad-coordinates", &path!["locations", i, "lat"], problem, "not a place on the map", "give the site's latitude and longitude in degrees (WGS84), or leave them out to use the postcode's");
+                    continue;
                 }
                 sites.push(PlacedSite {
                     lat: loc.lat.unwrap_or(entry.lat),

@@ -68,6 +68,37 @@ fn is_outcode(s: &str) -> bool {
     }
 }
 
+/// The latitudes and longitudes apdir accepts: Great Britain and Northern Ireland with a
+/// margin. Every coordinate read from any input (the postcode table, a boundary file, a site
+/// in a record) is checked against this box where it is read, so a wrong column can never
+/// size the analysis (eastings and northings, a swapped pair, `1e300`, `NaN`, `inf`).
+pub const LATITUDES: std::ops::RangeInclusive<f64> = 49.0..=61.5;
+pub const LONGITUDES: std::ops::RangeInclusive<f64> = -9.0..=2.5;
+
+/// Why (lat, lon) is not a point apdir can place, if it is not: the message names the likely
+/// mistake.
+pub fn coordinate_problem(lat: f64, lon: f64) -> Option<String> {
+    if LATITUDES.contains(&lat) && LONGITUDES.contains(&lon) {
+        return None;
+    }
+    let hint = if !lat.is_finite() || !lon.is_finite() {
+        "a coordinate must be a finite number"
+    } else if LATITUDES.contains(&lon) && LONGITUDES.contains(&lat) {
+        "latitude and longitude look swapped"
+    } else if lat.abs() > 1000.0 || lon.abs() > 1000.0 {
+        "these look like eastings and northings (OS grid metres); apdir needs WGS84 latitude and longitude in degrees"
+    } else {
+        "the point is outside Great Britain and Northern Ireland"
+    };
+    Some(format!(
+        "latitude {lat}, longitude {lon} is not a place apdir can map: {hint} (latitude {}..{}, longitude {}..{})",
+        LATITUDES.start(),
+        LATITUDES.end(),
+        LONGITUDES.start(),
+        LONGITUDES.end()
+    ))
+}
+
 impl Postcodes {
     /// Reads a CSV with the columns `postcode,lat,lon,district_code,ward_code`.
     pub fn load(path: &Path) -> Result<Postcodes, String> {
@@ -95,6 +126,9 @@ impl Postcodes {
             let pc = normalise_postcode(get(ip)).ok_or_else(bad)?;
             let lat: f64 = get(ila).parse().map_err(|_| bad())?;
             let lon: f64 = get(ilo).parse().map_err(|_| bad())?;
+            if let Some(problem) = coordinate_problem(lat, lon) {
+                return Err(format!("line {}: {problem}", n + 2));
+            }
             map.insert(pc, PostcodeEntry { lat, lon, district: get(id).to_string(), ward: iw.map(get).unwrap_or("").to_string() });
         }
         Ok(Postcodes { map: std::sync::Arc::new(map) })
@@ -155,7 +189,9 @@ pub fn parse_areas(text: &str, context_only: &[String]) -> Result<Vec<Area>, Str
         let code = prop("code").ok_or(format!("feature {i} has no `code` property"))?;
         let name = prop("name").ok_or(format!("feature {i} ({code}) has no `name` property"))?;
         let geom = f.get("geometry").ok_or(format!("feature {code} has no geometry"))?;
-        let rings = outer_rings(geom).ok_or(format!("feature {code}: geometry is not a Polygon or MultiPolygon"))?;
+        let rings = outer_rings(geom).ok_or(format!(
+            "feature {code}: the geometry is not a Polygon or MultiPolygon of [longitude, latitude] points in Great Britain and Northern Ireland (WGS84 degrees; a file in OS grid metres must be converted first)"
+        ))?;
         let centre = centroid(&rings);
         let parent = prop("lad_code").or_else(|| prop("parent"));
         let parent_name = prop("lad_name").or_else(|| prop("parent_name"));
@@ -198,7 +234,9 @@ fn outer_rings(geom: &serde_json::Value) -> Option<Vec<Vec<(f64, f64)>>> {
             .iter()
             .map(|p| {
                 let p = p.as_array()?;
-                Some((p.first()?.as_f64()?, p.get(1)?.as_f64()?))
+                let (lon, lat) = (p.first()?.as_f64()?, p.get(1)?.as_f64()?);
+                // A point that is no place in these islands is a broken ring.
+                coordinate_problem(lat, lon).is_none().then_some((lon, lat))
             })
             .collect()
     };

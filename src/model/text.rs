@@ -29,7 +29,11 @@ pub fn decode_text(bytes: Vec<u8>, name: &str) -> Result<String, Diagnostic> {
 
 /// `step_free` → "Step free"
 pub fn humanise(s: &str) -> String {
-    let t = s.replace('_', " ");
+    // Words people write in capitals: "pshe" → "PSHE", "pe" → "PE".
+    const CAPITALS: [&str; 12] = ["pshe", "pe", "re", "rse", "ict", "dt", "gcse", "btec", "esol", "send", "semh", "nvq"];
+    let words: Vec<String> =
+        s.split('_').map(|w| if CAPITALS.contains(&w.to_ascii_lowercase().as_str()) { w.to_ascii_uppercase() } else { w.to_string() }).collect();
+    let t = words.join(" ");
     let mut c = t.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),

@@ -6,6 +6,7 @@ pub mod events;
 pub mod feeds;
 pub mod ical;
 pub mod maps;
+pub mod result_card;
 pub mod templates;
 pub mod view;
 
@@ -536,6 +537,13 @@ pub fn pages(
         "search.html",
         base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![]),
     ));
+
+    // The shortlist's side-by-side comparison (filled in by /js/compare.js); a theme without
+    // the template has no compare page.
+    if templates.has("compare.html") {
+        let crumbs = crumbs_with(&[link("Find a provider", "/providers/")]);
+        jobs.push(("/compare/".into(), "compare.html", base_context("Compare providers", "Providers from your shortlist side by side.", "/compare/", crumbs)));
+    }
 
     // Home.
     {

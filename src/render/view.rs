@@ -69,6 +69,8 @@ pub struct ProviderCard {
     pub needs: Vec<String>,
     pub tags: Vec<Tag>,
     pub vacancies: String,
+    /// What a finder result shows (the same shape as `finder/c/<n>.json`).
+    pub facts: crate::render::result_card::ResultCard,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -189,6 +191,10 @@ pub struct Freshness {
     pub qa_due_soon: bool,
     pub vacancies_stale: bool,
     pub insurance_expired: bool,
+    /// The written confirmation of staff checks is older than `rules.checks_stale_days`.
+    pub checks_out_of_date: bool,
+    /// `last_reviewed` is missing or older than `rules.review_stale_days`.
+    pub review_stale: bool,
 }
 
 pub fn freshness(p: &Provider, site: &Site) -> Freshness {
@@ -199,6 +205,8 @@ pub fn freshness(p: &Provider, site: &Site) -> Freshness {
         qa_due_soon: qa == rules::Due::Soon,
         vacancies_stale: rules::provider_vacancies_stale(p, today, &site.config.rules),
         insurance_expired: rules::insurance_expired(p, today),
+        checks_out_of_date: rules::checks_out_of_date(p, today, &site.config.rules),
+        review_stale: rules::provider_review_stale(p, today, &site.config.rules),
     }
 }
 
@@ -265,6 +273,7 @@ pub fn card(vp: &ValidProvider, site: &Site) -> ProviderCard {
         needs: p.offer.needs.iter().map(|n| n.label().to_string()).collect(),
         tags,
         vacancies,
+        facts: crate::render::result_card::build(vp, site),
     }
 }
 
@@ -334,7 +343,12 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
         key_facts.push(row("Run by", p.organisation.name.clone()));
     }
     if !p.registration.urn.is_empty() {
-        key_facts.push(row("URN", p.registration.urn.clone()));
+        // Links to the public registers (other hosts: links only, nothing is fetched).
+        let urn = &p.registration.urn;
+        let gias = format!("https://get-information-schools.service.gov.uk/Establishments/Establishment/Details/{urn}");
+        key_facts.push(Row { key: "URN".into(), value: format!("{urn} (Get information about schools)"), href: Some(gias), tag: None });
+        let ofsted = format!("https://reports.ofsted.gov.uk/search?q={urn}");
+        key_facts.push(Row { key: "Ofsted reports".into(), value: format!("Ofsted reports for URN {urn}"), href: Some(ofsted), tag: None });
     }
     if !p.registration.ukprn.is_empty() {
         key_facts.push(row("UKPRN", p.registration.ukprn.clone()));
@@ -497,7 +511,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
     }
     capacity.push(Row {
         key: "Vacancies".into(),
-        value: card.vacancies.clone(),
+        value: card.facts.vacancies.clone(),
         href: None,
         tag: f.vacancies_stale.then(|| tag("May be out of date", "yellow")),
     });
@@ -614,6 +628,14 @@ fn days(d: &[String]) -> String {
         }
     }
     let names: Vec<&str> = d.iter().map(|s| name(s)).collect();
+    // Three or more days in a row read as a range: "Monday to Friday".
+    const WEEK: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+    let pos: Vec<Option<usize>> = d.iter().map(|s| WEEK.iter().position(|w| w == s)).collect();
+    if let (Some(Some(first)), true) = (pos.first(), pos.len() >= 3)
+        && pos.iter().enumerate().all(|(i, p)| *p == Some(first + i))
+    {
+        return format!("{} to {}", names[0], names[names.len() - 1]);
+    }
     match names.len() {
         0 => "Days not stated".into(),
         1 => names[0].into(),

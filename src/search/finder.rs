@@ -1,9 +1,13 @@
-//! Static files for the provider finder on `/providers/`:
-//! - `finder/providers.json`: one column per provider fact (facet values as small integers),
-//!   rows in search-document order (by id), so row `i` is search document `guides + i`;
-//! - `finder/pc/<OUTCODE>.json`: the postcodes of one outward code (inward code → lat/lon)
-//!   and the outcode's centre, so resolving a postcode loads a few kilobytes;
-//! - `finder/outcodes.json`: the outward codes the site knows.
+//! Static files for the provider finder on `/providers/` (see docs/finder.md):
+//! - `finder/providers.json`: the compact first shard, one column per filterable fact (multi-
+//!   valued facets as bit masks, flags packed), rows in search-document order (by id), so row
+//!   `i` is search document `guides + i`; no names, ids or places;
+//! - `finder/c/<rank>.json`: what one result shows ([`ResultCard`]), fetched for the results on
+//!   screen; `rank` is the provider's place in name order (the default sort);
+//! - `finder/ids.json`: provider id → rank, for the shortlist and the compare page;
+//! - `finder/sites.json`: site positions, fetched once a postcode is given;
+//! - `finder/pc/<OUTCODE>.json`: the postcodes of one outward code (inward code → lat/lon,
+//!   district) and the outcode's centre; `finder/outcodes.json`: the outward codes known.
 //!
 //! A site with `mask_exact_address` is placed at its district's centre here, never at its
 //! own position.
@@ -13,8 +17,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::model::vocab::*;
-use crate::render::view;
 use crate::render::{Body, OutputFile};
+use crate::render::{result_card, view};
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -22,6 +26,12 @@ pub const DAY6: u32 = 1;
 pub const PEX: u32 = 2;
 pub const EHCP: u32 = 4;
 pub const LAC: u32 = 8;
+/// Fresh vacancy figures of at least one place, from a provider taking placements.
+pub const FREE: u32 = 16;
+/// Multi-valued facets with at most this many values are bit masks; more, and lists.
+const MASK_BITS: usize = 30;
+/// Site positions are kept to 1/SITE_SCALE of a degree (about 100 m).
+const SITE_SCALE: f64 = 1000.0;
 
 fn round(x: f64, places: i32) -> f64 {
     let m = 10f64.powi(places);
@@ -63,6 +73,46 @@ impl Facet {
     }
 }
 
+/// A multi-valued fact: a bit mask when the facet is small enough, else the sorted indexes.
+fn set_value(mut idx: Vec<usize>, facet_len: usize) -> Value {
+    if facet_len <= MASK_BITS {
+        return json!(idx.iter().fold(0u32, |m, i| m | (1 << i)));
+    }
+    idx.sort();
+    idx.dedup();
+    json!(idx)
+}
+
+/// The status values of the finder's `status` column: `[key, label, left out by default]`;
+/// index 0 is plain active.
+const STATUSES: [(&str, &str, bool); 7] = [
+    ("active", "Active", false),
+    ("under_review", "Under review", false),
+    ("temporarily_closed", "Temporarily closed", false),
+    ("suspended", "Suspended", true),
+    ("removed", "Removed from the list", true),
+    ("inactive", "Inactive", true),
+    ("defunct", "Closed", true),
+];
+
+fn status_index(p: &crate::model::provider::Provider) -> usize {
+    let key = result_card::status_note(p).map(|s| s.key).unwrap_or("active");
+    STATUSES.iter().position(|(k, _, _)| *k == key).unwrap_or(0)
+}
+
+/// Providers in id order (search-document order) and each one's place in name order.
+fn ordered(site: &Site) -> (Vec<&ValidProvider>, Vec<usize>) {
+    let mut providers: Vec<&ValidProvider> = site.providers.iter().collect();
+    providers.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
+    let mut by_name: Vec<usize> = (0..providers.len()).collect();
+    by_name.sort_by_key(|&i| (providers[i].provider.name.to_lowercase(), i));
+    let mut rank = vec![0; providers.len()];
+    for (r, &i) in by_name.iter().enumerate() {
+        rank[i] = r;
+    }
+    (providers, rank)
+}
+
 pub fn providers_json(site: &Site) -> Value {
     let mut district = Facet::default();
     for a in &site.areas {
@@ -100,74 +150,75 @@ pub fn providers_json(site: &Site) -> Value {
     ] {
         ofsted.index(k, l);
     }
-
-    let mut providers: Vec<&ValidProvider> = site.providers.iter().collect();
-    providers.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
-    let rows: Vec<Value> = providers
+    // Districts a provider serves that are not areas are added while the rows are made.
+    let (providers, rank) = ordered(site);
+    let rows: Vec<[Value; 10]> = providers
         .iter()
         .map(|vp| {
             let p = &vp.provider;
             let o = &p.offer;
+            let card = result_card::build(vp, site);
             let districts: Vec<usize> = view::districts_served(vp).iter().map(|c| district.index(c, c)).collect();
-            let mut tiers: Vec<usize> = o.tiers.iter().map(|t| tier.index(&t.to_string(), view::tier_label(*t))).collect();
-            tiers.sort();
-            tiers.dedup();
+            let tiers: Vec<usize> = o.tiers.iter().map(|t| tier.index(&t.to_string(), view::tier_label(*t))).collect();
             let kss: Vec<usize> = o.key_stages.iter().map(|k| ks.index(k.key(), k.label())).collect();
             let needs: Vec<usize> = o.needs.iter().map(|n| need.index(n.key(), n.label())).collect();
             let (ok, ol) = ofsted_key(vp);
             let mut flags = 0;
-            if o.day6_start {
-                flags |= DAY6;
+            for (on, bit) in [
+                (o.day6_start, DAY6),
+                (o.accepts_permanently_excluded, PEX),
+                (o.accepts_ehcp, EHCP),
+                (o.accepts_looked_after, LAC),
+                (card.places_free, FREE),
+            ] {
+                if on {
+                    flags |= bit;
+                }
             }
-            if o.accepts_permanently_excluded {
-                flags |= PEX;
-            }
-            if o.accepts_ehcp {
-                flags |= EHCP;
-            }
-            if o.accepts_looked_after {
-                flags |= LAC;
-            }
-            let sites: Vec<Value> = p
-                .locations
-                .iter()
-                .zip(&vp.sites)
-                .map(|(loc, s)| {
-                    if loc.mask_exact_address {
-                        let (lon, lat) = site.area(&s.district).map(|a| a.centre).unwrap_or((s.lon, s.lat));
-                        json!([round(lat, 2), round(lon, 2)])
-                    } else {
-                        json!([round(s.lat, 3), round(s.lon, 3)])
-                    }
-                })
-                .collect();
-            json!([
-                p.id,
-                p.name,
-                districts,
-                tiers,
-                kss,
-                needs,
-                reg.index(p.registration.kind.key(), p.registration.kind.label()),
-                qa.index(p.quality_assurance.list_status.key(), p.quality_assurance.list_status.label()),
-                ofsted.index(ok, ol),
-                o.age_min,
-                o.age_max,
-                p.capacity.vacancies,
-                flags,
-                sites,
-            ])
+            // Ages 0..=31: a missing lower bound is 0, a missing upper bound 31.
+            let age = o.age_min.unwrap_or(0).min(31) * 32 + o.age_max.unwrap_or(31).min(31);
+            [
+                json!(districts),
+                json!(tiers),
+                json!(kss),
+                json!(needs),
+                json!(reg.index(p.registration.kind.key(), p.registration.kind.label())),
+                json!(qa.index(p.quality_assurance.list_status.key(), p.quality_assurance.list_status.label())),
+                json!(ofsted.index(ok, ol)),
+                json!(age),
+                json!(flags),
+                json!(status_index(p)),
+            ]
         })
         .collect();
-    let columns = ["id", "name", "district", "tier", "ks", "need", "reg", "qa", "ofsted", "age_min", "age_max", "vacancies", "flags", "sites"];
+    let lens = [district.values.len(), tier.values.len(), ks.values.len(), need.values.len()];
+    let columns = ["district", "tier", "ks", "need", "reg", "qa", "ofsted", "age", "flags", "status"];
     // Column by column: similar values sit together and compress better.
-    let cols: serde_json::Map<String, Value> =
-        columns.iter().enumerate().map(|(i, c)| (c.to_string(), Value::Array(rows.iter().map(|r| r[i].clone()).collect()))).collect();
+    let mut cols: serde_json::Map<String, Value> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let values = rows.iter().map(|r| match (i < 4, &r[i]) {
+                (true, Value::Array(a)) => set_value(a.iter().filter_map(|v| v.as_u64()).map(|v| v as usize).collect(), lens[i]),
+                (_, v) => v.clone(),
+            });
+            (c.to_string(), Value::Array(values.collect()))
+        })
+        .collect();
+    cols.insert("rank".into(), json!(rank));
+    let travel: Vec<Value> = district
+        .values
+        .iter()
+        .map(|(code, _)| json!(site.area_figures.iter().find(|a| &a.code == code).map(|a| a.targets.max_travel_miles)))
+        .collect();
     json!({
-        "columns": columns,
+        "format": 2,
         "n": rows.len(),
         "cols": cols,
-        "flags": { "day6": DAY6, "pex": PEX, "ehcp": EHCP, "lac": LAC },
+        "masks": { "district": lens[0] <= MASK_BITS, "tier": lens[1] <= MASK_BITS, "ks": lens[2] <= MASK_BITS, "need": lens[3] <= MASK_BITS },
+        "flags": { "day6": DAY6, "pex": PEX, "ehcp": EHCP, "lac": LAC, "free": FREE },
+        "status": STATUSES.iter().map(|(k, l, out)| json!([k, l, out])).collect::<Vec<_>>(),
+        "travel": travel,
         "facets": {
             "district": district.to_json(),
             "tier": tier.to_json(),
@@ -180,16 +231,62 @@ pub fn providers_json(site: &Site) -> Value {
     })
 }
 
-/// Postcode shards: outcode → (inward code → [lat, lon]) and the outcode's centre.
-/// Each outward code's shard (`finder/pc/<outcode>.json`): `{"centre": [lat, lon], "p":
-/// {"<inward>": [lat, lon], …}}`, coordinates to 4 places, inward codes in order. Written
-/// straight to bytes, a shard per core, exactly as serialising that JSON tree would.
+/// Site positions, fetched once a postcode is given: for row `i`, `count[i]` sites follow in
+/// `pts`, each `lat_q * m + lon_q` where `lat = lat0 + lat_q / scale` (and the same for lon).
+pub fn sites_json(site: &Site) -> Value {
+    let (providers, _) = ordered(site);
+    let mut counts = Vec::with_capacity(providers.len());
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    for vp in &providers {
+        counts.push(vp.sites.len());
+        for (loc, s) in vp.provider.locations.iter().zip(&vp.sites) {
+            pts.push(if loc.mask_exact_address {
+                let (lon, lat) = site.area(&s.district).map(|a| a.centre).unwrap_or((s.lon, s.lat));
+                (round(lat, 2), round(lon, 2))
+            } else {
+                (s.lat, s.lon)
+            });
+        }
+    }
+    let lat0 = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let lon0 = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let (lat0, lon0) = if pts.is_empty() { (0.0, 0.0) } else { ((lat0 * SITE_SCALE).floor() / SITE_SCALE, (lon0 * SITE_SCALE).floor() / SITE_SCALE) };
+    let q = |x: f64, x0: f64| ((x - x0) * SITE_SCALE).round().max(0.0) as u64;
+    let m = pts.iter().map(|p| q(p.1, lon0)).max().unwrap_or(0) + 1;
+    let packed: Vec<u64> = pts.iter().map(|p| q(p.0, lat0) * m + q(p.1, lon0)).collect();
+    json!({ "scale": SITE_SCALE, "lat0": lat0, "lon0": lon0, "m": m, "count": counts, "pts": packed })
+}
+
+/// One file per provider (`finder/c/<rank>.json`) and the id → rank map.
+fn card_files(site: &Site) -> Vec<OutputFile> {
+    use rayon::prelude::*;
+    let (providers, rank) = ordered(site);
+    let ids: serde_json::Map<String, Value> = providers.iter().zip(&rank).map(|(vp, r)| (vp.provider.id.clone(), json!(r))).collect();
+    let mut out: Vec<OutputFile> = providers
+        .par_iter()
+        .zip(rank.par_iter())
+        .map(|(vp, r)| OutputFile {
+            path: format!("finder/c/{r}.json"),
+            body: Body::Bytes(serde_json::to_vec(&result_card::build(vp, site)).unwrap_or_default()),
+        })
+        .collect();
+    out.push(OutputFile { path: "finder/ids.json".into(), body: Body::Bytes(serde_json::to_vec(&ids).unwrap_or_default()) });
+    out
+}
+
+/// Postcode shards: outcode → (inward code → [lat, lon, district]) and the outcode's centre.
+/// Each outward code's shard (`finder/pc/<outcode>.json`): `{"centre": [lat, lon], "d":
+/// "<district of most of its postcodes>", "p": {"<inward>": [lat, lon, "<district>"], …}}`,
+/// coordinates to 4 places, inward codes in order. The district gives the pupil's area's
+/// travel target. Written straight to bytes, a shard per core, exactly as serialising that
+/// JSON tree would.
 pub fn postcode_shards(site: &Site) -> Vec<(String, Vec<u8>)> {
     use rayon::prelude::*;
-    let mut by_out: BTreeMap<&str, BTreeMap<&str, (f64, f64)>> = BTreeMap::new();
+    type Entry<'a> = (f64, f64, &'a str);
+    let mut by_out: BTreeMap<&str, BTreeMap<&str, Entry>> = BTreeMap::new();
     for (pc, e) in site.postcodes.iter() {
         if let Some((out, inward)) = pc.split_once(' ') {
-            by_out.entry(out).or_default().insert(inward, (e.lat, e.lon));
+            by_out.entry(out).or_default().insert(inward, (e.lat, e.lon, e.district.as_str()));
         }
     }
     let by_out: Vec<_> = by_out.into_iter().collect();
@@ -197,26 +294,37 @@ pub fn postcode_shards(site: &Site) -> Vec<(String, Vec<u8>)> {
         .into_par_iter()
         .map(|(out, map)| {
             // Writing JSON into memory cannot fail.
-            let mut b: Vec<u8> = Vec::with_capacity(32 + map.len() * 32);
-            let pair = |b: &mut Vec<u8>, la: f64, lo: f64| {
+            let mut b: Vec<u8> = Vec::with_capacity(32 + map.len() * 48);
+            let point = |b: &mut Vec<u8>, la: f64, lo: f64, d: Option<&str>| {
                 b.push(b'[');
                 let _ = serde_json::to_writer(&mut *b, &round(la, 4));
                 b.push(b',');
                 let _ = serde_json::to_writer(&mut *b, &round(lo, 4));
+                if let Some(d) = d {
+                    b.push(b',');
+                    let _ = serde_json::to_writer(&mut *b, d);
+                }
                 b.push(b']');
             };
             let n = map.len() as f64;
-            let (sl, so) = map.values().fold((0.0, 0.0), |(a, c), (la, lo)| (a + la, c + lo));
+            let (sl, so) = map.values().fold((0.0, 0.0), |(a, c), (la, lo, _)| (a + la, c + lo));
+            let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+            for (_, _, d) in map.values() {
+                *tally.entry(d).or_default() += 1;
+            }
+            let main = tally.iter().max_by_key(|(d, c)| (**c, std::cmp::Reverse(**d))).map(|(d, _)| *d).unwrap_or("");
             b.extend_from_slice(b"{\"centre\":");
-            pair(&mut b, sl / n, so / n);
+            point(&mut b, sl / n, so / n, None);
+            b.extend_from_slice(b",\"d\":");
+            let _ = serde_json::to_writer(&mut b, main);
             b.extend_from_slice(b",\"p\":{");
-            for (i, (inward, (la, lo))) in map.iter().enumerate() {
+            for (i, (inward, (la, lo, d))) in map.iter().enumerate() {
                 if i > 0 {
                     b.push(b',');
                 }
                 let _ = serde_json::to_writer(&mut b, inward);
                 b.push(b':');
-                pair(&mut b, *la, *lo);
+                point(&mut b, *la, *lo, Some(d));
             }
             b.extend_from_slice(b"}}");
             (out.to_string(), b)
@@ -226,7 +334,11 @@ pub fn postcode_shards(site: &Site) -> Vec<(String, Vec<u8>)> {
 
 pub fn files(site: &Site) -> Vec<OutputFile> {
     let bytes = |v: &Value| serde_json::to_vec(v).unwrap_or_default();
-    let mut out = vec![OutputFile { path: "finder/providers.json".into(), body: Body::Bytes(bytes(&providers_json(site))) }];
+    let mut out = vec![
+        OutputFile { path: "finder/providers.json".into(), body: Body::Bytes(bytes(&providers_json(site))) },
+        OutputFile { path: "finder/sites.json".into(), body: Body::Bytes(bytes(&sites_json(site))) },
+    ];
+    out.extend(card_files(site));
     let shards = postcode_shards(site);
     let outcodes: Vec<&String> = shards.iter().map(|(o, _)| o).collect();
     out.push(OutputFile { path: "finder/outcodes.json".into(), body: Body::Bytes(bytes(&json!(outcodes))) });

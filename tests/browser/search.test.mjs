@@ -142,6 +142,11 @@ async function finderStatus(page, re) {
   return page.locator('#finder-status').innerText();
 }
 
+/** Waits until every result shown has its card drawn (cards load per result). */
+async function drawn(page) {
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('#finder-results > li')).every((li) => li.querySelector('h3')), null, { timeout: 10_000 });
+}
+
 function countOf(text) {
   const m = /\((\d+)\)/.exec(text);
   return m ? Number(m[1]) : NaN;
@@ -185,8 +190,10 @@ describe('provider finder', () => {
   test('a text query narrows the finder', { timeout: TIMEOUT }, async () => {
     const { context, page } = await open();
     try {
-      await page.goto(`${origin}/providers/?q=motor`);
+      // The motor project is suspended: left out unless asked for (see finder.test.mjs).
+      await page.goto(`${origin}/providers/?q=motor&all=1`);
       await finderStatus(page, /best match first|No providers/);
+      await drawn(page);
       const names = await page.$$eval('#finder-results h3', (h) => h.map((x) => x.textContent));
       assert.ok(names.length >= 1 && /Motor/.test(names[0]), names.join(' | '));
     } finally { await context.close(); }
@@ -200,6 +207,7 @@ describe('provider finder', () => {
       await page.fill('#finder-pc', 'pr71ab');
       await page.click('#finder-form button[type="submit"]');
       await finderStatus(page, /nearest to PR7/);
+      await drawn(page);
       const miles = await page.$$eval('#finder-results .finder__distance', (p) => p.map((x) => x.textContent));
       assert.ok(miles.length > 0);
       assert.match(miles[0], /^About \d+\.\d miles from PR7/);

@@ -204,3 +204,28 @@ fn markdown_nested_too_deeply_is_an_error_at_its_place_and_found_quickly() {
     assert!(codes.iter().any(|(c, _)| *c == "unclosed-front-matter"), "{codes:?}");
     assert!(!codes.iter().any(|(c, _)| *c == "no-front-matter"), "an unclosed front matter is not called missing: {codes:?}");
 }
+
+/// Any coordinate apdir reads is checked where it is read: eastings and northings, a swapped
+/// pair, NaN and infinities are each a clear error, never a panic or a runaway allocation.
+#[test]
+fn coordinates_out_of_range_are_errors_where_they_are_read() {
+    for (row, expect) in [
+        ("PR1 2HE,352000,429000,E07000123,", "eastings and northings"),
+        ("PR1 2HE,-2.70,53.76,E07000123,", "swapped"),
+        ("PR1 2HE,1e300,-2.70,E07000123,", "not a place apdir can map"),
+        ("PR1 2HE,inf,-2.70,E07000123,", "finite"),
+        ("PR1 2HE,NaN,-2.70,E07000123,", "finite"),
+        ("PR1 2HE,90.5,-2.70,E07000123,", "outside Great Britain"),
+    ] {
+        let site = TestSite::new();
+        site.provider("test-provider", VALID_PROVIDER);
+        site.write("data/postcodes.csv", &format!("postcode,lat,lon,district_code,ward_code\n{row}\n"));
+        let errors = within(30, move || site.errors());
+        let text = errors.render(false);
+        assert!(text.contains("line 2") && text.contains(expect), "{row}: {text}");
+    }
+    let site = TestSite::new();
+    site.provider("test-provider", &VALID_PROVIDER.replace("postcode = \"PR1 2HE\"", "postcode = \"PR1 2HE\"\nlat = 429000.0\nlon = 352000.0"));
+    let errors = site.errors();
+    assert!(located(&errors, "bad-coordinates").starts_with("providers/test-provider.toml:"), "{}", errors.render(false));
+}

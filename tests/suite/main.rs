@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod data;
 mod drafts;
+mod finder;
 mod fuzz_regressions;
 mod gaps;
 mod guide;

@@ -147,6 +147,7 @@ fn nothing_from_an_internal_table_reaches_the_public_site() {
 
 /// True when `needle` occurs in `hay` not as part of a longer number (a contract value of
 /// 12000 must not match a phone number 01200 000438).
+/// Grouped numbers count too (6000 as "6,000", but not inside "£26,000").
 fn contains_token(hay: &str, needle: &str) -> bool {
     let numeric = needle.bytes().all(|b| b.is_ascii_digit());
     // A number counts only as a whole number: "6,000" is not inside "£26,000".

@@ -224,7 +224,7 @@ fn shards_are_small_and_documents_carry_no_internal_data() {
     assert_eq!(tail[last % per]["u"], ix.docs[last].url.as_str());
     let all: String = files
         .iter()
-        .filter(|(p, _)| p.starts_with("search/d/") || p.starts_with("finder/providers"))
+        .filter(|(p, _)| p.starts_with("search/d/") || p.starts_with("finder/"))
         .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
         .collect();
     for p in &site().providers {
@@ -252,50 +252,7 @@ fn saved_index_answers_like_the_fresh_one() {
     }
 }
 
-#[test]
-fn finder_masks_exact_addresses_and_shards_postcodes_by_outcode() {
-    let (_, files) = built();
-    let s = site();
-    let v: serde_json::Value = serde_json::from_slice(&files["finder/providers.json"]).unwrap();
-    let cols: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    let col = |name: &str| cols.iter().position(|c| *c == name).unwrap();
-    let n = v["n"].as_u64().unwrap() as usize;
-    let rows: Vec<Vec<serde_json::Value>> = (0..n).map(|i| cols.iter().map(|c| v["cols"][*c][i].clone()).collect()).collect();
-    assert_eq!(rows.len(), s.providers.len());
-    let mut masked = 0;
-    for vp in &s.providers {
-        let row = rows.iter().find(|r| r[col("id")] == vp.provider.id.as_str()).unwrap();
-        let sites = row[col("sites")].as_array().unwrap();
-        for ((loc, placed), got) in vp.provider.locations.iter().zip(&vp.sites).zip(sites) {
-            let (lat, lon) = (got[0].as_f64().unwrap(), got[1].as_f64().unwrap());
-            if loc.mask_exact_address {
-                masked += 1;
-                let area = s.area(&placed.district).unwrap();
-                assert!((lat - area.centre.1).abs() < 0.01 && (lon - area.centre.0).abs() < 0.01, "{} is not at its district centre", vp.provider.id);
-                assert!(
-                    ((lat - placed.lat).abs() > 0.0005 || (lon - placed.lon).abs() > 0.0005) && ((lat * 100.0).round() - lat * 100.0).abs() < 1e-6,
-                    "{} reveals its location",
-                    vp.provider.id
-                );
-            } else {
-                assert!((lat - placed.lat).abs() < 0.001 && (lon - placed.lon).abs() < 0.001);
-            }
-        }
-    }
-    assert!(masked > 0, "the sample has masked sites");
-    // Every postcode is in its outcode's shard.
-    let outcodes: Vec<String> = serde_json::from_slice(&files["finder/outcodes.json"]).unwrap();
-    let mut count = 0;
-    for out in &outcodes {
-        let shard: serde_json::Value = serde_json::from_slice(&files[&format!("finder/pc/{out}.json")]).unwrap();
-        count += shard["p"].as_object().unwrap().len();
-        assert!(files[&format!("finder/pc/{out}.json")].len() < 64 * 1024);
-    }
-    assert_eq!(count, s.postcodes.len());
-    let pr7: serde_json::Value = serde_json::from_slice(&files["finder/pc/PR7.json"]).unwrap();
-    let e = s.postcodes.get("pr7 1ab").unwrap();
-    assert_eq!(pr7["p"]["1AB"][0].as_f64().unwrap(), (e.lat * 1e4).round() / 1e4);
-}
+// The finder's files (masked sites, postcode shards) are tested in tests/suite/finder.rs.
 
 #[test]
 fn the_default_theme_list_matches_the_theme_folder() {
