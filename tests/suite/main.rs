@@ -19,4 +19,5 @@ mod search;
 mod serve;
 mod themes;
 mod tracking;
+mod tracking_lead;
 mod validation;
