@@ -149,7 +149,7 @@ fn the_public_site_shows_only_suppressed_outcomes_and_no_school_figures() {
     assert_eq!(cells(&strategy, "progress")[0], "Not published: too few pupils");
     for (path, bytes) in &files {
         let text = String::from_utf8_lossy(bytes);
-        for needle in ["Alpha School", "Bravo School", "100002", "Pupil referral unit", "Tier 3"] {
+        for needle in ["Alpha School", "Bravo School", "100002", "Zeta unit", "Eta placement"] {
             assert!(!text.contains(needle), "{path} contains {needle}");
         }
     }
