@@ -64,6 +64,9 @@ pub struct Config {
     /// Forms and routes the guide links to by name (`[link](@route/referral)`): name → URL.
     #[serde(default)]
     pub routes: std::collections::BTreeMap<String, String>,
+    /// The AP lead's tracking inputs and early-warning thresholds (docs/tracking.md).
+    #[serde(default)]
+    pub tracking: Tracking,
 }
 
 /// `[gaps]`: how much slack the gap rules want (the rules themselves are in `analyse::rules`).
@@ -85,6 +88,43 @@ impl Default for GapSettings {
 
 fn default_access_share() -> f64 {
     0.5
+}
+
+/// `[tracking]`: where the tracking files are and every early-warning threshold, in one place.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Tracking {
+    /// Folder holding schools.csv, panels.csv, decisions.csv, outcomes.csv and strategy.toml.
+    pub dir: String,
+    /// Suspensions up this many per cent or more on the previous term…
+    pub suspension_rise_percent: u64,
+    /// …and at least this many this term (smaller counts move too much to mean anything).
+    pub min_suspensions: u64,
+    /// A suspension rate this many times the district's in the same term, or more.
+    pub rate_above_district: f64,
+    /// Suspensions per suspended pupil at or above this: the same pupils suspended again.
+    pub repeat_ratio: f64,
+    /// Moves to home education, or other unexplained leavers, up by at least this many on the previous term.
+    pub leavers_rise: u64,
+    /// School days from exclusion by which provision must start (the sixth-day duty).
+    pub pex_target_days: u64,
+    /// School days from referral by which Section 19 provision should start (local policy).
+    pub s19_target_days: u64,
+}
+
+impl Default for Tracking {
+    fn default() -> Self {
+        Tracking {
+            dir: "tracking".into(),
+            suspension_rise_percent: 25,
+            min_suspensions: 5,
+            rate_above_district: 1.5,
+            repeat_ratio: 1.5,
+            leavers_rise: 2,
+            pex_target_days: 6,
+            s19_target_days: 15,
+        }
+    }
 }
 
 /// Disclosure control for published figures.

@@ -154,7 +154,7 @@ struct Count {
 /// The internal-only pages (the dashboard and the exclusions tracker). Empty for the public profile.
 pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagnostic>> {
     if !site.profile.is_internal() {
-        return Vec::new();
+        return crate::tracking::pages(site, templates);
     }
     let items = items(site);
     let counts: Vec<Count> =
@@ -169,6 +169,7 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagn
     c.insert("counts", &counts);
     c.insert("provider_count", &site.providers.len());
     c.insert("exclusions_url", crate::tracking::URL);
+    c.insert("tracking_url", crate::tracking::pages::INTERNAL);
     let mut out = vec![
         templates.render("dashboard.html", &c).map(|html| OutputFile { path: "dashboard/index.html".into(), body: Body::Bytes(html.into_bytes()) }),
     ];

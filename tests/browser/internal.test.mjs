@@ -21,7 +21,16 @@ const SKIP = !SITE_ENV && 'APDIR_SITE_INTERNAL is not set (build with --profile 
 const SITE = SITE_ENV ? path.resolve(SITE_ENV) : '';
 const TEST_TIMEOUT = 90_000;
 
-const PAGES = ['/dashboard/', '/dashboard/exclusions/', '/providers/barnoldswick-canal-crafts/', '/'];
+// Issue 23: the AP lead's tracking pages.
+const TRACKING = [
+  '/dashboard/tracking/',
+  '/dashboard/tracking/schools/900104/',
+  '/dashboard/tracking/panels/',
+  '/dashboard/tracking/summary/',
+  '/dashboard/tracking/outcomes/',
+  '/dashboard/tracking/strategy/',
+];
+const PAGES = ['/dashboard/', '/dashboard/exclusions/', ...TRACKING, '/providers/barnoldswick-canal-crafts/', '/'];
 
 let site;
 let origin;
@@ -99,4 +108,19 @@ describe('internal build: the dashboard', { skip: SKIP }, () => {
       await context.close();
     }
   });
+});
+
+describe('internal build: tracking pages reflow at 320px', { skip: SKIP }, () => {
+  for (const urlPath of TRACKING) {
+    test(`${urlPath} at 320px`, { timeout: TEST_TIMEOUT }, async () => {
+      const { context, page } = await open({ viewport: { width: 320, height: 640 } });
+      try {
+        await page.goto(origin + urlPath, { waitUntil: 'load' });
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 320, `${urlPath} is ${width}px wide at a 320px viewport`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 });

@@ -52,6 +52,8 @@ const PAGES = [
   { path: '/areas/', status: 200 },
   { path: '/areas/preston/', status: 200 },
   { path: '/areas/ribble-valley/', status: 200 },
+  { path: '/outcomes/', status: 200 },
+  { path: '/outcomes/strategy/', status: 200 },
   { path: '/this-page-does-not-exist/', status: 404 },
 ];
 

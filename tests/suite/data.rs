@@ -90,7 +90,24 @@ fn plant_canaries(root: &Path) -> usize {
         }
         std::fs::write(&path, toml::to_string(&t).unwrap()).unwrap();
     }
-    planted
+    planted + plant_tracking_canaries(root)
+}
+
+/// The sample's tracking folder (issue 23) with a canary in every school and panel figure
+/// file: school names, districts, tiers and provision, and a pupil roll of 9,876,543.
+fn plant_tracking_canaries(root: &Path) -> usize {
+    let dir = root.join("tracking");
+    copy_dir(&sample_root().join("tracking"), &dir);
+    let schools = std::fs::read_to_string(dir.join("schools.csv")).unwrap();
+    let schools = schools.replace("(fictional)", &format!("{CANARY}-school")).replace(",Preston,", &format!(",{CANARY}-district,")).replacen(
+        ",1100,",
+        ",9876543,",
+        1,
+    );
+    std::fs::write(dir.join("schools.csv"), schools).unwrap();
+    let decisions = std::fs::read_to_string(dir.join("decisions.csv")).unwrap().replace("Tier", &format!("{CANARY}-tier"));
+    std::fs::write(dir.join("decisions.csv"), decisions.replace("Registered AP", &format!("{CANARY}-provision"))).unwrap();
+    4
 }
 
 fn files_containing(dir: &Path, needles: &[&[u8]]) -> Vec<String> {

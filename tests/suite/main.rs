@@ -25,4 +25,5 @@ mod search;
 mod serve;
 mod themes;
 mod tracking;
+mod tracking_lead;
 mod validation;
