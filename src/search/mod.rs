@@ -18,6 +18,7 @@ pub mod export;
 pub mod finder;
 pub mod index;
 pub mod query;
+pub mod synonyms;
 
 use std::path::{Path, PathBuf};
 
@@ -80,7 +81,12 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
         },
         || finder::files(site),
     );
-    let (index, mut files) = indexed.map_err(fail)?;
+    let synonyms = synonyms::Synonyms::load(&site.root)?;
+    let (mut index, mut files) = indexed.map_err(fail)?;
+    files.push(export::synonyms_file(&synonyms)?);
+    if let Some(ix) = &mut index {
+        ix.synonyms = synonyms;
+    }
     if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
         eprintln!("search: {} {:?}", if index.is_some() { "indexed and exported" } else { "reused" }, t.elapsed());
     }

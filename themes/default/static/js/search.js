@@ -38,6 +38,13 @@
     tag.className = 'tag ' + (hit.kind === 'provider' ? 'tag--blue' : 'tag--purple');
     tag.textContent = hit.kind === 'provider' ? 'Provider' : 'Guide page';
     label.appendChild(tag);
+    if (hit.partial) {
+      var part = document.createElement('strong');
+      part.className = 'tag tag--grey';
+      part.textContent = 'Partial match';
+      label.appendChild(document.createTextNode(' '));
+      label.appendChild(part);
+    }
     var h = document.createElement('h2');
     h.className = 'heading-s search-result__title';
     var a = document.createElement('a');
@@ -75,6 +82,8 @@
       list.textContent = '';
       more.hidden = true;
       status.textContent = '';
+      var b = document.getElementById('search-browse');
+      if (b) b.hidden = true;
       return Promise.resolve();
     }
     return S.search(q, { prefix: prefix, kind: kind || null }).then(function (r) {
@@ -84,10 +93,15 @@
       return showMore(mySeq).then(function () {
         if (mySeq !== seq) return;
         var n = r.hits.length;
+        var browse = document.getElementById('search-browse');
+        if (browse) browse.hidden = n > 0;
+        var full = r.hits.filter(function (h) { return !h.partial; }).length;
         var what = kind === 'provider' ? 'provider' : kind === 'guide' ? 'guide page' : 'result';
         status.textContent = n === 0
           ? 'No ' + what + 's match “' + q + '”. Check the spelling, use fewer words, or browse the directory and the guide.'
-          : n + ' ' + what + (n === 1 ? '' : 's') + ' for “' + q + '”.';
+          : full === 0
+            ? 'Nothing matches every word of “' + q + '”; ' + n + ' ' + what + (n === 1 ? '' : 's') + ' match some of them, closest first.'
+            : n + ' ' + what + (n === 1 ? '' : 's') + ' for “' + q + '”' + (full < n ? ' (' + (n - full) + ' partial)' : '') + '.';
         document.dispatchEvent(new CustomEvent('apdir:results', { detail: { query: q, count: n, ms: performance.now() - t0 } }));
       });
     }).catch(function (e) {
