@@ -16,6 +16,7 @@ mod properties;
 mod published_site;
 mod sample_site;
 mod search;
+mod search_relevance;
 mod serve;
 mod themes;
 mod tracking;
