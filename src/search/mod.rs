@@ -84,6 +84,8 @@ pub fn build(site: &Site) -> Result<SearchBuild, Diagnostics> {
     let synonyms = synonyms::Synonyms::load(&site.root)?;
     let (mut index, mut files) = indexed.map_err(fail)?;
     files.push(export::synonyms_file(&synonyms)?);
+    let places: Vec<(String, String)> = site.areas.iter().map(|a| (a.name.clone(), crate::render::view::district_url(&a.slug))).collect();
+    files.push(OutputFile { path: "search/places.json".into(), body: crate::render::Body::Bytes(serde_json::to_vec(&places).unwrap_or_default()) });
     if let Some(ix) = &mut index {
         ix.synonyms = synonyms;
     }

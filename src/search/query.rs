@@ -97,6 +97,10 @@ pub fn plan(vocab: &BTreeMap<String, String>, query: &str, prefix: bool) -> Vec<
     plan_with(vocab, &Synonyms::default(), query, prefix)
 }
 
+/// Words that only join a place to a query ("anxiety near Preston"): dropped unless they are
+/// the whole query, so the place name, not "near", decides which partial matches rank first.
+pub const CONNECTORS: [&str; 3] = ["near", "nearby", "around"];
+
 /// Shortest stem (in characters) that is looked up on its own or as the start of terms.
 pub const STEM_MIN: usize = 3;
 
@@ -108,6 +112,9 @@ pub fn plan_with(vocab: &BTreeMap<String, String>, synonyms: &Synonyms, query: &
         if !words.contains(&w) {
             words.push(w);
         }
+    }
+    if words.iter().any(|w| !CONNECTORS.contains(&w.as_str())) {
+        words.retain(|w| !CONNECTORS.contains(&w.as_str()));
     }
     let n = words.len();
     let mut out: Vec<PlannedWord> = Vec::new();

@@ -61,8 +61,8 @@
       only: 'onli', singly: 'singl', sky: 'sky', news: 'news', howe: 'howe', atlas: 'atlas', cosmos: 'cosmos', bias: 'bias', andes: 'andes' };
     var EXC2 = { inning: 1, outing: 1, canning: 1, herring: 1, earring: 1, proceed: 1, exceed: 1, succeed: 1 };
     var DOUBLE = { bb: 1, dd: 1, ff: 1, gg: 1, mm: 1, nn: 1, pp: 1, rr: 1, tt: 1 };
-    var STEP2 = [['ization', 'ize'], ['ational', 'ate'], ['fulness', 'ful'], ['ousness', 'ous'], ['iveness', 'ive'], ['tional', 'tion'],
-      ['biliti', 'ble'], ['lessli', 'less'], ['entli', 'ent'], ['ation', 'ate'], ['alism', 'al'], ['aliti', 'al'], ['ousli', 'ous'],
+    var STEP2 = [['ization', 'ize'],  ['ational', 'ate'], ['fulness', 'ful'], ['ousness', 'ous'], ['iveness', 'ive'], ['tional', 'tion'],
+      ['biliti', 'ble'], ['lessli', 'less'], ['entli', 'ent'], ['ation', 'ate'], ['ogist', 'og'], ['alism', 'al'], ['aliti', 'al'], ['ousli', 'ous'],
       ['iviti', 'ive'], ['fulli', 'ful'], ['enci', 'ence'], ['anci', 'ance'], ['abli', 'able'], ['izer', 'ize'], ['ator', 'ate'],
       ['alli', 'al'], ['bli', 'ble'], ['ogi', 'og'], ['li', '']];
     var STEP3 = [['ational', 'ate'], ['tional', 'tion'], ['alize', 'al'], ['icate', 'ic'], ['iciti', 'ic'], ['ative', ''], ['ical', 'ic'],
@@ -112,7 +112,7 @@
         cut(m.length);
         var e2 = w.slice(-2).join('');
         if (e2 === 'at' || e2 === 'bl' || e2 === 'iz') w.push('e');
-        else if (DOUBLE[e2]) cut(1);
+        else if (DOUBLE[e2]) { if (!(w.length === 3 && isV(w[0]))) cut(1); }
         else if (w.length === p1 && shortv(w, w.length)) w.push('e');
       }
       // Step 1c
@@ -201,6 +201,15 @@
     if (!synonymsPromise) synonymsPromise = get(BASE + 'synonyms.json').catch(function () { return {}; });
     return synonymsPromise;
   }
+  var placesPromise = null;
+  // The districts named in a query: [{name, url}] (search/places.json, from the site's areas).
+  function places(query) {
+    if (!placesPromise) placesPromise = get(BASE + 'places.json').catch(function () { return []; });
+    var q = ' ' + words(query).join(' ') + ' ';
+    return placesPromise.then(function (list) {
+      return list.filter(function (p) { return q.indexOf(' ' + words(p[0]).join(' ') + ' ') >= 0; }).map(function (p) { return { name: p[0], url: p[1] }; });
+    });
+  }
   var MAX_PHRASE_WORDS = 6;
   var STEM_MIN = 3;
 
@@ -241,6 +250,8 @@
   function plan(query, prefix) {
     var ws = [];
     words(query).forEach(function (w) { if (ws.indexOf(w) < 0) ws.push(w); });
+    var CONNECTORS = ['near', 'nearby', 'around'];
+    if (ws.some(function (w) { return CONNECTORS.indexOf(w) < 0; })) ws = ws.filter(function (w) { return CONNECTORS.indexOf(w) < 0; });
     return Promise.all([meta(), synonyms()]).then(function (got) {
       var m = got[0], syn = got[1];
       var letters = [];
@@ -417,5 +428,5 @@
     return frag;
   }
 
-  window.APDIRSearch = { stem: STEM, search: search, plan: plan, doc: doc, snippet: snippet, meta: meta, words: words, stats: stats };
+  window.APDIRSearch = { places: places, stem: STEM, search: search, plan: plan, doc: doc, snippet: snippet, meta: meta, words: words, stats: stats };
 })();

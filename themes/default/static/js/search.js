@@ -73,6 +73,24 @@
     });
   }
 
+  // "Providers in Preston": a district named in the query ranks the providers serving it
+  // above others matching the same words; say so, and link to the district's listing.
+  function showPlaces(found) {
+    var box = document.getElementById('search-places');
+    if (!box) return;
+    box.textContent = '';
+    box.hidden = !found.length;
+    found.forEach(function (p, i) {
+      if (i) box.appendChild(document.createTextNode(' '));
+      box.appendChild(document.createTextNode('Providers in ' + p.name + ' rank above others matching the same words. '));
+      var a = document.createElement('a');
+      a.href = p.url;
+      a.textContent = 'All providers in ' + p.name;
+      box.appendChild(a);
+      box.appendChild(document.createTextNode('.'));
+    });
+  }
+
   function run(prefix) {
     var q = input.value.trim();
     var kind = kindValue();
@@ -84,10 +102,13 @@
       status.textContent = '';
       var b = document.getElementById('search-browse');
       if (b) b.hidden = true;
+      showPlaces([]);
       return Promise.resolve();
     }
-    return S.search(q, { prefix: prefix, kind: kind || null }).then(function (r) {
+    return Promise.all([S.search(q, { prefix: prefix, kind: kind || null }), S.places(q)]).then(function (got) {
+      var r = got[0];
       if (mySeq !== seq) return;
+      showPlaces(got[1]);
       current = { hits: r.hits, planned: r.planned, shown: 0, query: q };
       list.textContent = '';
       return showMore(mySeq).then(function () {
