@@ -101,6 +101,13 @@ pub fn plan(vocab: &BTreeMap<String, String>, query: &str, prefix: bool) -> Vec<
 /// the whole query, so the place name, not "near", decides which partial matches rank first.
 pub const CONNECTORS: [&str; 3] = ["near", "nearby", "around"];
 
+/// Short function words of English questions, dropped from a query that has other words
+/// (after synonym phrases are found, so "half the day" can still be a phrase).
+pub const STOP_WORDS: [&str; 40] = [
+    "a", "an", "the", "and", "or", "of", "to", "for", "in", "on", "at", "by", "is", "are", "be", "can", "do", "does", "did", "i", "my", "me", "we",
+    "our", "you", "your", "it", "its", "this", "that", "what", "which", "who", "how", "when", "where", "why", "if", "with", "from",
+];
+
 /// Shortest stem (in characters) that is looked up on its own or as the start of terms.
 pub const STEM_MIN: usize = 3;
 
@@ -134,6 +141,11 @@ pub fn plan_with(vocab: &BTreeMap<String, String>, synonyms: &Synonyms, query: &
         terms.sort();
         out.push(PlannedWord { word: words[i..i + len].join(" "), terms });
         i += len;
+    }
+    // Question words ("how do I …") say nothing about the page wanted; kept only when the
+    // query has nothing else.
+    if out.iter().any(|p| !STOP_WORDS.contains(&p.word.as_str())) {
+        out.retain(|p| !STOP_WORDS.contains(&p.word.as_str()));
     }
     out
 }

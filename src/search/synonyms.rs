@@ -137,7 +137,7 @@ impl Synonyms {
     fn add(&mut self, phrase: &str, equivalents: &[String]) {
         let terms = self.phrases.entry(phrase.to_string()).or_default();
         for e in equivalents {
-            for w in e.split(' ') {
+            for w in e.split(' ').filter(|w| !super::query::STOP_WORDS.contains(w)) {
                 let t = stem(w);
                 if !t.is_empty() && !terms.contains(&t) && terms.len() < MAX_TERMS {
                     terms.push(t);

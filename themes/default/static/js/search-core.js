@@ -211,6 +211,8 @@
     });
   }
   var MAX_PHRASE_WORDS = 6;
+  var STOP_WORDS = ['a', 'an', 'the', 'and', 'or', 'of', 'to', 'for', 'in', 'on', 'at', 'by', 'is', 'are', 'be', 'can', 'do', 'does', 'did', 'i',
+    'my', 'me', 'we', 'our', 'you', 'your', 'it', 'its', 'this', 'that', 'what', 'which', 'who', 'how', 'when', 'where', 'why', 'if', 'with', 'from'];
   var STEM_MIN = 3;
 
   // The terms one word stands for, as src/search/query.rs `plan_word`.
@@ -275,6 +277,9 @@
           out.push({ word: ws.slice(i, i + len).join(' '), terms: terms });
           i += len;
         }
+        // Question words are dropped when the query has anything else (STOP_WORDS in query.rs).
+        var isStop = function (p) { return STOP_WORDS.indexOf(p.word) >= 0; };
+        if (out.some(function (p) { return !isStop(p); })) out = out.filter(function (p) { return !isStop(p); });
         return out;
       });
     });
