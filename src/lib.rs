@@ -93,6 +93,8 @@ pub fn search(options: &BuildOptions, query: &str, search_options: &search::Sear
             (search::SearchIndex::build(&site).map_err(Error::Usage)?, false)
         }
     };
+    let mut index = index;
+    index.synonyms = search::synonyms::Synonyms::load(&options.root).map_err(Error::Content)?;
     let hits = index.search(query, search_options).map_err(Error::Usage)?;
     Ok((hits, saved))
 }

@@ -457,14 +457,15 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 let rows: Vec<serde_json::Value> = hits
                     .iter()
                     .enumerate()
-                    .map(|(i, h)| serde_json::json!({"rank": i + 1, "kind": h.kind, "title": h.title, "url": h.url, "score": h.score, "doc": h.doc}))
+                    .map(|(i, h)| serde_json::json!({"rank": i + 1, "kind": h.kind, "title": h.title, "url": h.url, "score": h.score, "doc": h.doc, "partial": h.partial}))
                     .collect();
                 println!("{}", serde_json::Value::Array(rows));
             } else if hits.is_empty() {
                 println!("No results for \"{query}\".");
             } else {
                 for (i, h) in hits.iter().enumerate() {
-                    println!("{:>3}. [{}] {}  {}  ({:.3})", i + 1, h.kind.label(), h.title, h.url, h.score);
+                    let partial = if h.partial { "  partial match" } else { "" };
+                    println!("{:>3}. [{}] {}  {}  ({:.3}){partial}", i + 1, h.kind.label(), h.title, h.url, h.score);
                 }
             }
             Ok(())

@@ -198,3 +198,14 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     out.push(file("search/meta.json".into(), serde_json::to_vec(&meta).map_err(|x| e(&x))?));
     Ok(out)
 }
+
+/// `search/synonyms.json`: the planned synonyms (phrase → terms), written on every build, since
+/// the synonyms are not part of the index.
+pub fn synonyms_file(s: &super::synonyms::Synonyms) -> Result<OutputFile, crate::diagnostics::Diagnostics> {
+    let bytes = serde_json::to_vec(&s.phrases).map_err(|e| {
+        let mut d = crate::diagnostics::Diagnostics::default();
+        d.push(crate::diagnostics::Diagnostic::error("search", format!("cannot write the synonyms: {e}")));
+        d
+    })?;
+    Ok(file("search/synonyms.json".into(), bytes))
+}

@@ -86,6 +86,8 @@ pub struct SearchIndex {
     ram: Option<RamDirectory>,
     /// The build cache's key of the documents this index was made from, saved with it.
     pub cache_key: Option<u128>,
+    /// Synonyms applied when a query is planned (read from the site, not saved with the index).
+    pub synonyms: super::synonyms::Synonyms,
 }
 
 fn schema() -> (Schema, [Field; 5], Field, Field, Field) {
@@ -366,7 +368,7 @@ impl SearchIndex {
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: tantivy {:?}", t.elapsed());
         }
-        Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None })
+        Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None, synonyms: Default::default() })
     }
 
     /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
@@ -431,7 +433,7 @@ impl SearchIndex {
         for (i, (name, _)) in FIELDS.iter().enumerate() {
             fields[i] = schema.get_field(name).map_err(|e| e.to_string())?;
         }
-        Ok(SearchIndex { index, fields, docs, snippets: Vec::new(), vocab, ram: None, cache_key: None })
+        Ok(SearchIndex { index, fields, docs, snippets: Vec::new(), vocab, ram: None, cache_key: None, synonyms: Default::default() })
     }
 
     /// The stored URL of a tantivy document (used to check doc ids line up).

@@ -18,6 +18,7 @@ pub mod export;
 pub mod finder;
 pub mod index;
 pub mod query;
+pub mod synonyms;
 
 use std::path::{Path, PathBuf};
 
@@ -83,7 +84,14 @@ pub fn build(site: &Site, build_cache: Option<&Path>, memo: Option<&cache::Searc
         },
         || finder::files(site),
     );
-    let (index, mut files) = indexed.map_err(fail)?;
+    let synonyms = synonyms::Synonyms::load(&site.root)?;
+    let (mut index, mut files) = indexed.map_err(fail)?;
+    files.push(export::synonyms_file(&synonyms)?);
+    let places: Vec<(String, String)> = site.areas.iter().map(|a| (a.name.clone(), crate::render::view::district_url(&a.slug))).collect();
+    files.push(OutputFile { path: "search/places.json".into(), body: crate::render::Body::Bytes(serde_json::to_vec(&places).unwrap_or_default()) });
+    if let Some(ix) = &mut index {
+        ix.synonyms = synonyms;
+    }
     if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
         eprintln!("search: {} {:?}", if index.is_some() { "indexed and exported" } else { "reused" }, t.elapsed());
     }

@@ -8,7 +8,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,62 @@ function cli(query, extra = []) {
   return JSON.parse(out);
 }
 
+/** The relevance set: [{kind, q, expect}] from tests/fixtures/search/relevance.toml (its simple shape only). */
+function relevanceSet() {
+  const text = readFileSync(path.join(REPO, 'tests/fixtures/search/relevance.toml'), 'utf8');
+  return text.split('[[query]]').slice(1).map((block) => ({
+    kind: /kind = "([^"]*)"/.exec(block)[1],
+    q: /q = "([^"]*)"/.exec(block)[1],
+    knownMiss: /known_miss = "/.test(block),
+    expect: [...(/expect = \[([^\]]*)\]/.exec(block)[1]).matchAll(/"([^"]*)"/g)].map((m) => m[1]),
+  }));
+}
+
 describe('search page', () => {
+  test('the relevance set: an expected page in the top 3, submitted and typed', { timeout: 600_000 }, async () => {
+    const { context, page } = await open();
+    const failed = [];
+    let submitted = 0, submittedRuns = 0, typed = 0;
+    const set = relevanceSet();
+    try {
+      for (const c of set) {
+        if (c.kind !== 'prefix') {
+          submittedRuns++;
+          await page.goto(`${origin}/search/?q=${encodeURIComponent(c.q)}`);
+          await waitStatus(page, /“/);
+          const top = (await results(page)).slice(0, 3).map((x) => x.url);
+          if (top.some((u) => c.expect.includes(u))) submitted++; else if (!c.knownMiss) failed.push(`submitted [${c.kind}] "${c.q}": ${top.join(' ')}`);
+        }
+        await page.goto(`${origin}/search/`);
+        await page.fill('#search-q', c.q);
+        await waitStatus(page, new RegExp('“' + c.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '”'));
+        const top = (await results(page)).slice(0, 3).map((x) => x.url);
+        if (top.some((u) => c.expect.includes(u))) typed++; else if (!c.knownMiss) failed.push(`typed [${c.kind}] "${c.q}": ${top.join(' ')}`);
+      }
+    } finally { await context.close(); }
+    console.log(`relevance in Chromium: submitted ${submitted}/${submittedRuns}, typed ${typed}/${set.length}`);
+    assert.deepEqual(failed, []);
+  });
+
+  test('partial matches are labelled, a place is explained, and an empty search offers browsing', { timeout: TIMEOUT }, async () => {
+    const { context, page } = await open();
+    try {
+      await page.goto(`${origin}/search/?q=${encodeURIComponent('timetable zzqxjv')}`);
+      await waitStatus(page, /match some of them/);
+      assert.match(await page.locator('#search-results li').first().innerText(), /Partial match/);
+      assert.deepEqual(await axe(page), []);
+      await page.goto(`${origin}/search/?q=${encodeURIComponent('anxiety near Preston')}`);
+      await waitStatus(page, /“/);
+      assert.match(await page.locator('#search-places').innerText(), /Providers in Preston/);
+      assert.equal(await page.locator('#search-places a').getAttribute('href'), '/districts/preston/');
+      await page.goto(`${origin}/search/?q=zzqxjv`);
+      await waitStatus(page, /No results/);
+      assert.ok(await page.locator('#search-browse').isVisible());
+      assert.equal(await page.locator('#search-browse a[href="/needs/"]').count(), 1);
+      assert.deepEqual(await axe(page), []);
+    } finally { await context.close(); }
+  });
+
   test('a stemmed query: "excluded" finds the guide pages about exclusion, labelled', { timeout: TIMEOUT }, async () => {
     const { context, page, external, errors } = await open();
     try {
@@ -113,7 +168,8 @@ describe('search page', () => {
     } finally { await context.close(); }
   });
 
-  const AGREE = ['excluded', 'part time timetable', 'anxiety', 'day 6', 'tier 2 preston', 'semh', 'reintegration', 'exclsion', 'motor vehicle', 'ehcp'];
+  const AGREE = ['excluded', 'part time timetable', 'anxiety', 'day 6', 'tier 2 preston', 'semh', 'reintegration', 'exclsion', 'motor vehicle', 'ehcp',
+    'pex', 'PRU', 'offrolling', 'anxiety near preston', 'what happens if my child is excluded', 'timetabling', 'timetable zzqxjv', 'safegaurding'];
   test(`the browser ranks as apdir search does (${AGREE.length} queries)`, { timeout: TIMEOUT }, async () => {
     const { context, page } = await open();
     try {
@@ -124,7 +180,7 @@ describe('search page', () => {
         const theirs = cli(q);
         assert.equal(mine.length, theirs.length, `"${q}": ${mine.length} browser results, ${theirs.length} from apdir search`);
         for (let i = 0; i < theirs.length; i++) {
-          if (mine[i].doc === theirs[i].doc) continue;
+          if (mine[i].doc === theirs[i].doc) { assert.equal(mine[i].partial, theirs[i].partial, `"${q}" rank ${i + 1}: partial`); continue; }
           // Only a float-rounding tie may swap places.
           assert.ok(Math.abs(mine[i].score - theirs[i].score) < 1e-3 * theirs[i].score, `"${q}" rank ${i + 1}: browser doc ${mine[i].doc}, apdir doc ${theirs[i].doc}`);
         }

@@ -22,6 +22,7 @@ mod published_site;
 mod readme;
 mod sample_site;
 mod search;
+mod search_relevance;
 mod serve;
 mod themes;
 mod tracking;

@@ -53,6 +53,102 @@
     return out;
   }
 
+  /* The Snowball English (Porter2) stemmer, as rust-stemmers (tantivy's stemmer) runs it, so a
+   * word the site never uses is stemmed here as the index stems it. Checked against the Rust
+   * stemmer word by word in tests/suite/search_stem.rs. Works on code points. */
+  var STEM = (function () {
+    var EXC1 = { skis: 'ski', skies: 'sky', dying: 'die', lying: 'lie', tying: 'tie', idly: 'idl', gently: 'gentl', ugly: 'ugli', early: 'earli',
+      only: 'onli', singly: 'singl', sky: 'sky', news: 'news', howe: 'howe', atlas: 'atlas', cosmos: 'cosmos', bias: 'bias', andes: 'andes' };
+    var EXC2 = { inning: 1, outing: 1, canning: 1, herring: 1, earring: 1, proceed: 1, exceed: 1, succeed: 1 };
+    var DOUBLE = { bb: 1, dd: 1, ff: 1, gg: 1, mm: 1, nn: 1, pp: 1, rr: 1, tt: 1 };
+    var STEP2 = [['ization', 'ize'],  ['ational', 'ate'], ['fulness', 'ful'], ['ousness', 'ous'], ['iveness', 'ive'], ['tional', 'tion'],
+      ['biliti', 'ble'], ['lessli', 'less'], ['entli', 'ent'], ['ation', 'ate'], ['ogist', 'og'], ['alism', 'al'], ['aliti', 'al'], ['ousli', 'ous'],
+      ['iviti', 'ive'], ['fulli', 'ful'], ['enci', 'ence'], ['anci', 'ance'], ['abli', 'able'], ['izer', 'ize'], ['ator', 'ate'],
+      ['alli', 'al'], ['bli', 'ble'], ['ogi', 'og'], ['li', '']];
+    var STEP3 = [['ational', 'ate'], ['tional', 'tion'], ['alize', 'al'], ['icate', 'ic'], ['iciti', 'ic'], ['ative', ''], ['ical', 'ic'],
+      ['ness', ''], ['ful', '']];
+    var STEP4 = ['ement', 'ance', 'ence', 'able', 'ible', 'ment', 'ant', 'ent', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize', 'ion', 'al', 'er', 'ic'];
+    function isV(c) { return c === 'a' || c === 'e' || c === 'i' || c === 'o' || c === 'u' || c === 'y'; }
+    function ends(w, s) { if (s.length > w.length) return false; for (var i = 0; i < s.length; i++) if (w[w.length - s.length + i] !== s[i]) return false; return true; }
+    function longest(w, list) { for (var i = 0; i < list.length; i++) { var s = typeof list[i] === 'string' ? list[i] : list[i][0]; if (ends(w, s)) return list[i]; } return null; }
+    function hasV(w, from, to) { for (var i = from; i < to; i++) if (isV(w[i])) return true; return false; }
+    // A short syllable ending just before position c.
+    function shortv(w, c) {
+      if (c >= 3 && !isV(w[c - 1]) && w[c - 1] !== 'w' && w[c - 1] !== 'x' && w[c - 1] !== 'Y' && isV(w[c - 2]) && !isV(w[c - 3])) return true;
+      return c === 2 && !isV(w[1]) && isV(w[0]);
+    }
+    function region(w, start) {
+      var i = start;
+      while (i < w.length && !isV(w[i])) i++;
+      while (i < w.length && isV(w[i])) i++;
+      return Math.min(i + 1, w.length);
+    }
+    return function stem(word) {
+      if (Object.prototype.hasOwnProperty.call(EXC1, word)) return EXC1[word];
+      var w = Array.from(word);
+      if (w.length < 3) return word;
+      if (w[0] === "'") w.shift();
+      for (var i = 0; i < w.length; i++) if (w[i] === 'y' && (i === 0 || isV(w[i - 1]))) w[i] = 'Y';
+      var s = w.join('');
+      var p1 = s.lastIndexOf('gener', 0) === 0 || s.lastIndexOf('arsen', 0) === 0 ? 5 : s.lastIndexOf('commun', 0) === 0 ? 6 : region(w, 0);
+      var p2 = region(w, p1);
+      if (p1 > w.length) p1 = w.length;
+      var cut = function (n) { w.length -= n; };
+      var put = function (n, rep) { cut(n); Array.prototype.push.apply(w, Array.from(rep)); };
+      // Step 0
+      var m = longest(w, ["'s'", "'s", "'"]);
+      if (m) cut(m.length);
+      // Step 1a
+      m = longest(w, ['sses', 'ied', 'ies', 'us', 'ss', 's']);
+      if (m === 'sses') put(4, 'ss');
+      else if (m === 'ied' || m === 'ies') put(3, w.length - 3 > 1 ? 'i' : 'ie');
+      else if (m === 's' && hasV(w, 0, w.length - 2)) cut(1);
+      if (EXC2[w.join('')]) return w.join('');
+      // Step 1b
+      m = longest(w, ['eedly', 'ingly', 'edly', 'eed', 'ing', 'ed']);
+      if (m === 'eed' || m === 'eedly') {
+        if (w.length - m.length >= p1) put(m.length, 'ee');
+      } else if (m && hasV(w, 0, w.length - m.length)) {
+        cut(m.length);
+        var e2 = w.slice(-2).join('');
+        if (e2 === 'at' || e2 === 'bl' || e2 === 'iz') w.push('e');
+        else if (DOUBLE[e2]) { if (!(w.length === 3 && isV(w[0]))) cut(1); }
+        else if (w.length === p1 && shortv(w, w.length)) w.push('e');
+      }
+      // Step 1c
+      var n = w.length;
+      if (n > 2 && (w[n - 1] === 'y' || w[n - 1] === 'Y') && !isV(w[n - 2])) w[n - 1] = 'i';
+      // Step 2
+      m = longest(w, STEP2);
+      if (m && w.length - m[0].length >= p1) {
+        var before = w[w.length - m[0].length - 1];
+        if (m[0] === 'ogi') { if (before === 'l') put(3, 'og'); }
+        else if (m[0] === 'li') { if ('cdeghkmnrt'.indexOf(before) >= 0 && before !== undefined) cut(2); }
+        else put(m[0].length, m[1]);
+      }
+      // Step 3
+      m = longest(w, STEP3);
+      if (m && w.length - m[0].length >= p1) {
+        if (m[0] === 'ative') { if (w.length - 5 >= p2) cut(5); }
+        else put(m[0].length, m[1]);
+      }
+      // Step 4
+      m = longest(w, STEP4);
+      if (m && w.length - m.length >= p2) {
+        if (m === 'ion') { var b = w[w.length - 4]; if (b === 's' || b === 't') cut(3); }
+        else cut(m.length);
+      }
+      // Step 5
+      n = w.length;
+      if (w[n - 1] === 'e') {
+        if (n - 1 >= p2 || (n - 1 >= p1 && !shortv(w, n - 1))) cut(1);
+      } else if (w[n - 1] === 'l') {
+        if (n - 1 >= p2 && w[n - 2] === 'l') cut(1);
+      }
+      return w.join('').replace(/Y/g, 'y');
+    };
+  })();
+
   function letterOf(w) {
     var c = w.charAt(0);
     if (c >= 'a' && c <= 'z') return c;
@@ -67,11 +163,13 @@
   function vocab(letter) {
     if (!vocabs.has(letter)) {
       vocabs.set(letter, meta().then(function (m) {
-        if (!m.letterSet.has(letter)) return { map: Object.create(null), keys: [] };
+        if (!m.letterSet.has(letter)) return { map: Object.create(null), keys: [], terms: new Set() };
         return get(BASE + 'v/' + encodeURIComponent(letter) + '.json').then(function (obj) {
           var map = Object.create(null);
           Object.keys(obj).forEach(function (k) { map[k] = obj[k] === '' ? k : obj[k]; });
-          return { map: map, keys: Object.keys(map).sort(cmp) };
+          var terms = new Set();
+          Object.keys(map).forEach(function (k) { terms.add(map[k]); });
+          return { map: map, keys: Object.keys(map).sort(cmp), terms: terms };
         });
       }).then(function (v) { resolved.set(letter, v); return v; }));
     }
@@ -98,40 +196,91 @@
     return la > lb ? rest(a, i + 1) === rest(b, i) : rest(a, i) === rest(b, i + 1);
   }
 
-  // Plans a query exactly as src/search/query.rs `plan` does.
+  var synonymsPromise = null;
+  function synonyms() {
+    if (!synonymsPromise) synonymsPromise = get(BASE + 'synonyms.json').catch(function () { return {}; });
+    return synonymsPromise;
+  }
+  var placesPromise = null;
+  // The districts named in a query: [{name, url}] (search/places.json, from the site's areas).
+  function places(query) {
+    if (!placesPromise) placesPromise = get(BASE + 'places.json').catch(function () { return []; });
+    var q = ' ' + words(query).join(' ') + ' ';
+    return placesPromise.then(function (list) {
+      return list.filter(function (p) { return q.indexOf(' ' + words(p[0]).join(' ') + ' ') >= 0; }).map(function (p) { return { name: p[0], url: p[1] }; });
+    });
+  }
+  var MAX_PHRASE_WORDS = 6;
+  var STOP_WORDS = ['a', 'an', 'the', 'and', 'or', 'of', 'to', 'for', 'in', 'on', 'at', 'by', 'is', 'are', 'be', 'can', 'do', 'does', 'did', 'i',
+    'my', 'me', 'we', 'our', 'you', 'your', 'it', 'its', 'this', 'that', 'what', 'which', 'who', 'how', 'when', 'where', 'why', 'if', 'with', 'from'];
+  var STEM_MIN = 3;
+
+  // The terms one word stands for, as src/search/query.rs `plan_word`.
+  function planWord(m, v, vFirst, w, lastInPrefixMode) {
+    var terms = [];
+    var add = function (t) { if (terms.indexOf(t) < 0) terms.push(t); };
+    var exact = Object.prototype.hasOwnProperty.call(v.map, w) ? v.map[w] : null;
+    if (exact !== null) add(exact);
+    var chars = Array.from(w);
+    var starting = function (vv, p, max, f) {
+      var taken = 0;
+      for (var k = lowerBound(vv.keys, p); k < vv.keys.length && taken < max; k++) {
+        var s = vv.keys[k];
+        if (s.lastIndexOf(p, 0) !== 0) break;
+        if (f(s) !== false) taken++;
+      }
+    };
+    if (lastInPrefixMode && chars.length >= 2) {
+      starting(v, w, m.max_prefix, function (s) { if (s === w) return false; add(v.map[s]); });
+    }
+    if (exact === null) {
+      var st = STEM(w);
+      if (Array.from(st).length >= STEM_MIN) {
+        if (vFirst.terms.has(st)) add(st);
+        else starting(vFirst, st, m.max_prefix, function (s) { add(vFirst.map[s]); });
+      }
+    }
+    if (exact === null && chars.length >= m.typo_min) {
+      var first = chars[0];
+      starting(v, first, Infinity, function (cand) { if (withinOneEdit(chars, Array.from(cand))) add(v.map[cand]); });
+    }
+    return terms;
+  }
+
+  // Plans a query exactly as src/search/query.rs `plan_with` does: units (a word, or a phrase
+  // of the synonyms) and the terms each stands for.
   function plan(query, prefix) {
     var ws = [];
     words(query).forEach(function (w) { if (ws.indexOf(w) < 0) ws.push(w); });
-    return meta().then(function (m) {
-      return Promise.all(ws.map(function (w) { return vocab(letterOf(w)); })).then(function (vs) {
-        return ws.map(function (w, i) {
-          var v = vs[i];
-          var terms = [];
-          var add = function (t) { if (terms.indexOf(t) < 0) terms.push(t); };
-          var exact = Object.prototype.hasOwnProperty.call(v.map, w) ? v.map[w] : null;
-          if (exact !== null) add(exact);
-          var chars = Array.from(w);
-          if (prefix && i + 1 === ws.length && chars.length >= 2) {
-            var taken = 0;
-            for (var k = lowerBound(v.keys, w); k < v.keys.length && taken < m.max_prefix; k++) {
-              var s = v.keys[k];
-              if (s.lastIndexOf(w, 0) !== 0) break;
-              if (s === w) continue;
-              add(v.map[s]);
-              taken++;
-            }
+    var CONNECTORS = ['near', 'nearby', 'around'];
+    if (ws.some(function (w) { return CONNECTORS.indexOf(w) < 0; })) ws = ws.filter(function (w) { return CONNECTORS.indexOf(w) < 0; });
+    return Promise.all([meta(), synonyms()]).then(function (got) {
+      var m = got[0], syn = got[1];
+      var letters = [];
+      ws.forEach(function (w) { letters.push(letterOf(w)); letters.push(letterOf(STEM(w))); });
+      return Promise.all(letters.map(vocab)).then(function () {
+        var out = [];
+        var i = 0;
+        while (i < ws.length) {
+          var len = 1, terms = [];
+          for (var n = Math.min(MAX_PHRASE_WORDS, ws.length - i); n >= 1; n--) {
+            var phrase = ws.slice(i, i + n).join(' ');
+            if (Object.prototype.hasOwnProperty.call(syn, phrase)) { len = n; terms = syn[phrase].slice(); break; }
           }
-          if (exact === null && chars.length >= m.typo_min) {
-            var first = chars[0];
-            for (var j = lowerBound(v.keys, first); j < v.keys.length; j++) {
-              var cand = v.keys[j];
-              if (cand.lastIndexOf(first, 0) !== 0) break;
-              if (withinOneEdit(chars, Array.from(cand))) add(v.map[cand]);
-            }
+          if (len === 1) {
+            var w = ws[i];
+            planWord(m, resolved.get(letterOf(w)), resolved.get(letterOf(STEM(w))), w, prefix && i + 1 === ws.length).forEach(function (t) {
+              if (terms.indexOf(t) < 0) terms.push(t);
+            });
           }
           terms.sort(cmp);
-          return { word: w, terms: terms };
-        });
+          out.push({ word: ws.slice(i, i + len).join(' '), terms: terms });
+          i += len;
+        }
+        // Question words are dropped when the query has anything else (STOP_WORDS in query.rs).
+        var isStop = function (p) { return STOP_WORDS.indexOf(p.word) >= 0; };
+        if (out.some(function (p) { return !isStop(p); })) out = out.filter(function (p) { return !isStop(p); });
+        return out;
       });
     });
   }
@@ -205,28 +354,36 @@
     });
   }
 
-  /* search(query, {prefix, kind: 'provider'|'guide'|null}) → {planned, hits: [{doc, score, kind}]},
-   * every match, best first, ties by document number. */
+  // How much matching a unit counts when not every unit matches (src/search/query.rs `unit_weight`).
+  function unitWeight(df, n) { return Math.log(1 + (n - df + 0.5) / (df + 0.5)); }
+
+  /* search(query, {prefix, kind: 'provider'|'guide'|null}) → {planned, hits: [{doc, score, kind, partial}]}:
+   * documents matching the most units (weighted by rarity) first, then by score, ties by
+   * document number; `partial` when a document misses some unit. */
   function search(query, opts) {
     opts = opts || {};
     return meta().then(function (m) {
       return plan(query, !!opts.prefix).then(function (planned) {
-        if (!planned.length || planned.some(function (p) { return !p.terms.length; })) return { planned: planned, hits: [] };
-        return Promise.all(planned.map(function (p) { return scoreWord(m, p); })).then(function (perWord) {
-          perWord.sort(function (a, b) { return a.size - b.size; });
+        var live = planned.filter(function (p) { return p.terms.length; });
+        return Promise.all(live.map(function (p) { return scoreWord(m, p); })).then(function (perUnit) {
+          var found = new Map();
+          perUnit.forEach(function (scores) {
+            var w = unitWeight(scores.size, m.docs);
+            scores.forEach(function (s, doc) {
+              var e = found.get(doc);
+              if (!e) { e = { cov: 0, score: 0, matched: 0 }; found.set(doc, e); }
+              e.cov += w;
+              e.score = Math.fround(e.score + Math.fround(s));
+              e.matched += 1;
+            });
+          });
           var hits = [];
-          perWord[0].forEach(function (s, doc) {
-            var total = s;
-            for (var i = 1; i < perWord.length; i++) {
-              var x = perWord[i].get(doc);
-              if (x === undefined) return;
-              total += x;
-            }
+          found.forEach(function (e, doc) {
             var kind = doc < m.guides ? 'guide' : 'provider';
             if (opts.kind && opts.kind !== kind) return;
-            hits.push({ doc: doc, score: total, kind: kind });
+            hits.push({ doc: doc, score: e.score, cov: e.cov, kind: kind, partial: e.matched < planned.length });
           });
-          hits.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
+          hits.sort(function (a, b) { return b.cov - a.cov || b.score - a.score || a.doc - b.doc; });
           return { planned: planned, hits: hits };
         });
       });
@@ -276,5 +433,5 @@
     return frag;
   }
 
-  window.APDIRSearch = { search: search, plan: plan, doc: doc, snippet: snippet, meta: meta, words: words, stats: stats };
+  window.APDIRSearch = { places: places, stem: STEM, search: search, plan: plan, doc: doc, snippet: snippet, meta: meta, words: words, stats: stats };
 })();

@@ -38,6 +38,13 @@
     tag.className = 'tag ' + (hit.kind === 'provider' ? 'tag--blue' : 'tag--purple');
     tag.textContent = hit.kind === 'provider' ? 'Provider' : 'Guide page';
     label.appendChild(tag);
+    if (hit.partial) {
+      var part = document.createElement('strong');
+      part.className = 'tag tag--grey';
+      part.textContent = 'Partial match';
+      label.appendChild(document.createTextNode(' '));
+      label.appendChild(part);
+    }
     var h = document.createElement('h2');
     h.className = 'heading-s search-result__title';
     var a = document.createElement('a');
@@ -66,6 +73,24 @@
     });
   }
 
+  // "Providers in Preston": a district named in the query ranks the providers serving it
+  // above others matching the same words; say so, and link to the district's listing.
+  function showPlaces(found) {
+    var box = document.getElementById('search-places');
+    if (!box) return;
+    box.textContent = '';
+    box.hidden = !found.length;
+    found.forEach(function (p, i) {
+      if (i) box.appendChild(document.createTextNode(' '));
+      box.appendChild(document.createTextNode('Providers in ' + p.name + ' rank above others matching the same words. '));
+      var a = document.createElement('a');
+      a.href = p.url;
+      a.textContent = 'All providers in ' + p.name;
+      box.appendChild(a);
+      box.appendChild(document.createTextNode('.'));
+    });
+  }
+
   function run(prefix) {
     var q = input.value.trim();
     var kind = kindValue();
@@ -75,19 +100,29 @@
       list.textContent = '';
       more.hidden = true;
       status.textContent = '';
+      var b = document.getElementById('search-browse');
+      if (b) b.hidden = true;
+      showPlaces([]);
       return Promise.resolve();
     }
-    return S.search(q, { prefix: prefix, kind: kind || null }).then(function (r) {
+    return Promise.all([S.search(q, { prefix: prefix, kind: kind || null }), S.places(q)]).then(function (got) {
+      var r = got[0];
       if (mySeq !== seq) return;
+      showPlaces(got[1]);
       current = { hits: r.hits, planned: r.planned, shown: 0, query: q };
       list.textContent = '';
       return showMore(mySeq).then(function () {
         if (mySeq !== seq) return;
         var n = r.hits.length;
+        var browse = document.getElementById('search-browse');
+        if (browse) browse.hidden = n > 0;
+        var full = r.hits.filter(function (h) { return !h.partial; }).length;
         var what = kind === 'provider' ? 'provider' : kind === 'guide' ? 'guide page' : 'result';
         status.textContent = n === 0
           ? 'No ' + what + 's match “' + q + '”. Check the spelling, use fewer words, or browse the directory and the guide.'
-          : n + ' ' + what + (n === 1 ? '' : 's') + ' for “' + q + '”.';
+          : full === 0
+            ? 'Nothing matches every word of “' + q + '”; ' + n + ' ' + what + (n === 1 ? '' : 's') + ' match some of them, closest first.'
+            : n + ' ' + what + (n === 1 ? '' : 's') + ' for “' + q + '”' + (full < n ? ' (' + (n - full) + ' partial)' : '') + '.';
         document.dispatchEvent(new CustomEvent('apdir:results', { detail: { query: q, count: n, ms: performance.now() - t0 } }));
       });
     }).catch(function (e) {
