@@ -542,7 +542,11 @@ pub fn pages(
     // the template has no compare page.
     if templates.has("compare.html") {
         let crumbs = crumbs_with(&[link("Find a provider", "/providers/")]);
-        jobs.push(("/compare/".into(), "compare.html", base_context("Compare providers", "Providers from your shortlist side by side.", "/compare/", crumbs)));
+        jobs.push((
+            "/compare/".into(),
+            "compare.html",
+            base_context("Compare providers", "Providers from your shortlist side by side.", "/compare/", crumbs),
+        ));
     }
 
     // Home.

@@ -140,6 +140,10 @@ pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
     report(&first, &mut log, options);
     shared.publish(&preview, &first);
 
+    // Watch before anything is served: a page that connects must never miss a save made
+    // between the server starting and the watcher starting.
+    let (tx, rx) = mpsc::channel::<PathBuf>();
+    let watcher = Watcher::start(&preview, tx)?;
     let addr = SocketAddr::new(options.bind, options.port);
     let listener = std::net::TcpListener::bind(addr).map_err(|e| crate::Error::Usage(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| crate::Error::Usage(e.to_string()))?;
@@ -158,7 +162,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
     if options.open {
         open_browser(&url);
     }
-    watch_loop(&mut preview, &shared, &mut log, options)
+    watch_loop(&mut preview, &shared, &mut log, options, watcher, rx)
 }
 
 /// Who the server answers. The internal profile (OFFICIAL-SENSITIVE) is served beyond
@@ -229,9 +233,14 @@ fn report(outcome: &Result<Rebuild, crate::Error>, log: &mut ProblemLog, options
 }
 
 /// Watches the inputs; after each burst of changes (quiet for `debounce`), rebuilds.
-fn watch_loop(preview: &mut Preview, shared: &Shared, log: &mut ProblemLog, options: &ServeOptions) -> Result<(), crate::Error> {
-    let (tx, rx) = mpsc::channel::<PathBuf>();
-    let mut watcher = Watcher::start(preview, tx)?;
+fn watch_loop(
+    preview: &mut Preview,
+    shared: &Shared,
+    log: &mut ProblemLog,
+    options: &ServeOptions,
+    mut watcher: Watcher,
+    rx: mpsc::Receiver<PathBuf>,
+) -> Result<(), crate::Error> {
     loop {
         let Ok(first) = rx.recv() else { return Ok(()) };
         let mut changed = vec![first];

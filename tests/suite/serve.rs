@@ -390,10 +390,14 @@ fn open_pages_are_told_to_reload_after_a_save() {
     let site = sample_copy();
     let server = start_server(site.path());
     let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     write!(s, "GET /__apdir/events HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
     let mut lines = BufReader::new(s).lines();
-    let mut next_event = || (0..200).find_map(|_| lines.next()?.ok()?.strip_prefix("event: ").map(str::to_string));
+    // Bounded in time as well as in lines: a missing event fails the test within a minute.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut next_event = || {
+        (0..200).take_while(|_| std::time::Instant::now() < deadline).find_map(|_| lines.next()?.ok()?.strip_prefix("event: ").map(str::to_string))
+    };
     assert_eq!(next_event().as_deref(), Some("hello"));
     let p = site.path().join("providers/barnoldswick-canal-crafts.toml");
     edit(&p, "summary = \"Arts", "summary = \"Reloaded arts");

@@ -90,7 +90,9 @@
       if (w[0] === "'") w.shift();
       for (var i = 0; i < w.length; i++) if (w[i] === 'y' && (i === 0 || isV(w[i - 1]))) w[i] = 'Y';
       var s = w.join('');
-      var p1 = s.lastIndexOf('gener', 0) === 0 || s.lastIndexOf('arsen', 0) === 0 ? 5 : s.lastIndexOf('commun', 0) === 0 ? 6 : region(w, 0);
+      // Snowball English's exceptional R1 prefixes (the list rust-stemmers uses).
+      var pre = ['arsen', 'commun', 'emerg', 'gener', 'inter', 'later', 'organ', 'past', 'univers'].find(function (x) { return s.lastIndexOf(x, 0) === 0; });
+      var p1 = pre ? pre.length : region(w, 0);
       var p2 = region(w, p1);
       if (p1 > w.length) p1 = w.length;
       var cut = function (n) { w.length -= n; };
