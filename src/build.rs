@@ -113,7 +113,7 @@ pub fn check(options: &BuildOptions) -> Result<Diagnostics, Error> {
 }
 
 /// `apdir check`'s warnings and the reading age of every guide page: (file, age, words).
-pub fn check_report(options: &BuildOptions) -> Result<(Diagnostics, Vec<(String, f64, usize)>), Error> {
+pub fn check_report(options: &BuildOptions) -> Result<(Diagnostics, crate::guide_checks::ReadingAges), Error> {
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     // Render the pages too, so template errors are found, but write nothing. The search index
     // and the exports cannot find a problem in the content: they are left out.

@@ -15,6 +15,9 @@ use crate::model::guide::GuidePage;
 use crate::model::readability::{self, Readability};
 use crate::model::review::{review_due, review_overdue};
 
+/// Each guide page's reading age: (file, age, words).
+pub type ReadingAges = Vec<(String, f64, usize)>;
+
 /// A page of the good-practice guide (below `content/guide/`), which must carry `reviewed`.
 pub fn is_guide_page(p: &GuidePage) -> bool {
     p.rel_path.starts_with("guide/")
@@ -110,7 +113,7 @@ fn first_text(p: &GuidePage) -> usize {
 }
 
 /// The reading age of every guide page, for `apdir check`'s report: (file, reading age, words).
-pub fn reading_ages(pages: &[GuidePage]) -> Vec<(String, f64, usize)> {
+pub fn reading_ages(pages: &[GuidePage]) -> ReadingAges {
     pages.iter().filter(|p| is_guide_page(p)).filter_map(|p| page_readability(p).map(|r| (p.file.name.clone(), r.reading_age(), r.words))).collect()
 }
 

@@ -46,7 +46,7 @@ pub fn money(amount: f64) -> String {
     let pence = (amount.abs() * 100.0).round() as u64;
     let sign = if amount < 0.0 && pence > 0 { "-" } else { "" };
     let pounds = thousands(pence / 100);
-    if pence % 100 == 0 && amount.fract() == 0.0 { format!("{sign}£{pounds}") } else { format!("{sign}£{pounds}.{:02}", pence % 100) }
+    if pence.is_multiple_of(100) && amount.fract() == 0.0 { format!("{sign}£{pounds}") } else { format!("{sign}£{pounds}.{:02}", pence % 100) }
 }
 
 /// A whole number with thousands separators: 19500 → "19,500".
@@ -60,19 +60,6 @@ pub fn thousands(n: u64) -> String {
         grouped.push(c);
     }
     grouped
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn money_groups_thousands() {
-        assert_eq!(money(6000.0), "£6,000");
-        assert_eq!(money(1234567.5), "£1,234,567.50");
-        assert_eq!(money(95.0), "£95");
-        assert_eq!(money(12.999), "£13.00", "pence round up into pounds");
-        assert_eq!(thousands(19500), "19,500");
-    }
 }
 
 /// Largest data file read (the postcode table, a boundary file): the whole country's
@@ -115,4 +102,17 @@ fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
     options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(money(6000.0), "£6,000");
+        assert_eq!(money(1234567.5), "£1,234,567.50");
+        assert_eq!(money(95.0), "£95");
+        assert_eq!(money(12.999), "£13.00", "pence round up into pounds");
+        assert_eq!(thousands(19500), "19,500");
+    }
 }
