@@ -265,22 +265,23 @@ fn registration(c: &mut Check, p: &Provider, env: &Env) {
             );
         }
         let limit = config.rules.non_school_max_hours;
-        let hours = reg.max_hours_per_week.or(p.offer.hours_per_week.as_ref().and_then(|h| h.max));
-        if let Some(h) = hours
-            && h > limit
-        {
-            let at: &[Seg] = if c.doc.has(&path!["registration", "max_hours_per_week"]) {
-                &path!["registration", "max_hours_per_week"]
-            } else {
-                &path!["offer", "hours_per_week", "max"]
-            };
-            c.error(
-                "registration-test",
-                at,
-                format!("a non-school provider offering {h} hours a week is likely giving full-time education (the limit is {limit})"),
-                "over the limit",
-                "reduce the hours, or register the setting as an independent school and change `type`",
-            );
+        // Both the registration's hours and the offer's are checked: either over the limit is
+        // a claim of full-time education.
+        let offered = p.offer.hours_per_week.as_ref().and_then(|h| h.max);
+        let hours: [(Option<f64>, &[Seg]); 2] =
+            [(reg.max_hours_per_week, &path!["registration", "max_hours_per_week"]), (offered, &path!["offer", "hours_per_week", "max"])];
+        for (h, at) in hours {
+            if let Some(h) = h
+                && h > limit
+            {
+                c.error(
+                    "registration-test",
+                    at,
+                    format!("a non-school provider offering {h} hours a week is likely giving full-time education (the limit is {limit})"),
+                    "over the limit",
+                    "reduce the hours, or register the setting as an independent school and change `type`",
+                );
+            }
         }
         if reg.ap_census_setting.is_none() {
             c.error(

@@ -498,3 +498,14 @@ fn a_record_with_no_safeguarding_facts_says_not_confirmed_and_never_yes() {
     }
     assert!(!html.contains(">Yes<") && !html.contains("Confirmed</"), "nothing unrecorded reads as yes");
 }
+
+#[test]
+fn offered_hours_over_the_limit_fail_the_registration_test_even_when_the_registration_says_fewer() {
+    let site = TestSite::new();
+    let text = with("needs = [\"semh\"]", "needs = [\"semh\"]\nhours_per_week = { min = 5.0, max = 25.0 }");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let line = line_of(&text, "hours_per_week = {");
+    let col = text.lines().nth(line - 1).unwrap().find("25.0").unwrap() + 1;
+    assert_eq!(located(&d, "registration-test"), format!("providers/test-provider.toml:{line}:{col}"));
+}
