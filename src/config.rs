@@ -199,6 +199,15 @@ pub struct Rules {
     /// A provider page whose `last_reviewed` is older than this many days is "not reviewed recently".
     #[serde(default = "default_year")]
     pub review_stale_days: i64,
+    /// Designated safeguarding lead training older than this many days is out of date (two years).
+    #[serde(default = "default_two_years")]
+    pub dsl_training_stale_days: i64,
+    /// A child-protection policy not reviewed for this many days is out of date.
+    #[serde(default = "default_year")]
+    pub policy_stale_days: i64,
+    /// The longest tier 2 (time-limited) placement, in weeks; the guide says 12.
+    #[serde(default = "default_tier2_weeks")]
+    pub tier2_max_weeks: u32,
 }
 
 impl Default for Rules {
@@ -211,6 +220,9 @@ impl Default for Rules {
             reading_age_max: default_reading_age(),
             checks_stale_days: 365,
             review_stale_days: 365,
+            dsl_training_stale_days: default_two_years(),
+            policy_stale_days: 365,
+            tier2_max_weeks: default_tier2_weeks(),
         }
     }
 }
@@ -260,6 +272,12 @@ fn default_review_days() -> i64 {
 }
 fn default_reading_age() -> f64 {
     crate::model::readability::DEFAULT_READING_AGE_MAX
+}
+fn default_two_years() -> i64 {
+    730
+}
+fn default_tier2_weeks() -> u32 {
+    12
 }
 fn default_year() -> i64 {
     365
@@ -326,6 +344,8 @@ impl Config {
                         ),
                         (c.rules.checks_stale_days < 0, "rules", "checks_stale_days", "must be 0 or more days"),
                         (c.rules.review_stale_days < 0, "rules", "review_stale_days", "must be 0 or more days"),
+                        (c.rules.dsl_training_stale_days < 0, "rules", "dsl_training_stale_days", "must be 0 or more days"),
+                        (c.rules.policy_stale_days < 0, "rules", "policy_stale_days", "must be 0 or more days"),
                     ];
                     for (bad, table, key, rule) in out_of_range {
                         if bad {

@@ -18,6 +18,7 @@ pub use crate::rules::{CHILD_VOICE_MAX_DAYS, CONTRACT_SOON_DAYS, INSURANCE_SOON_
 
 /// The kinds of check, in the order the summary lists them.
 pub const CHECKS: &[(&str, &str)] = &[
+    ("safeguarding", "Safeguarding checks missing or out of date, or an inspection's safeguarding not met"),
     ("qa-visit", "Quality-assurance visits overdue or due soon"),
     ("insurance", "Insurance expired or expiring"),
     ("vacancies", "Vacancy figures out of date"),
@@ -41,6 +42,21 @@ pub struct Item {
     pub days: Option<i64>,
     pub when: String,
     pub tag: Tag,
+    /// The district of the provider's first site (its name), for the "by district" groups.
+    pub district: String,
+    /// How urgent the row is: 0 safeguarding, 1 suspended or under review, 2 overdue visits and
+    /// expired insurance, 3 everything else (figures out of date, things due soon).
+    pub urgency: u8,
+}
+
+/// The urgency class of a row: its check, and whether its date has passed.
+fn urgency(check: &str, tag: &Tag) -> u8 {
+    match check {
+        "safeguarding" => 0,
+        "list-status" => 1,
+        "qa-visit" | "insurance" if matches!(tag.text.as_str(), "Overdue" | "Expired") => 2,
+        _ => 3,
+    }
 }
 
 fn when(days: i64) -> String {
@@ -64,6 +80,8 @@ fn item(site: &Site, name: &str, id: &str, check: &'static str, issue: impl Into
         date: date.map(|d| d.long()).unwrap_or_else(|| "No date".into()),
         days,
         when: days.map(when).unwrap_or_else(|| "Not recorded".into()),
+        urgency: urgency(check, &tag),
+        district: String::new(),
         tag,
     }
 }
@@ -72,7 +90,29 @@ fn tag(text: &str, colour: &'static str) -> Tag {
     Tag { text: text.into(), colour }
 }
 
-/// Every check needing action, sorted by date (undated last), then provider.
+/// The safeguarding rows of one provider (`rules`): required checks not confirmed on an
+/// approved provider, dated records out of date, and an inspection whose safeguarding failed.
+fn safeguarding_items(site: &Site, p: &crate::model::provider::Provider, out: &mut Vec<Item>) {
+    let (name, id, today) = (p.name.as_str(), p.id.as_str(), site.today);
+    for (_, what) in rules::missing_checks(p) {
+        out.push(item(site, name, id, "safeguarding", format!("Not confirmed: {what}"), None, tag("Not confirmed", "red")));
+    }
+    for (_, what, d, _) in rules::stale_safeguarding(p, today, &site.config.rules) {
+        out.push(item(site, name, id, "safeguarding", format!("Out of date: {what}"), Some(d), tag("Out of date", "red")));
+    }
+    if rules::inspection_safeguarding_failed(p) {
+        let text = "Last inspection: safeguarding not met or inadequate";
+        out.push(item(site, name, id, "safeguarding", text, p.inspection.last_inspection, tag("Not met", "red")));
+    }
+}
+
+/// The name of the district with GSS code `code` (the code itself when the boundary file lacks it).
+fn district_name(site: &Site, code: &str) -> String {
+    site.areas.iter().find(|a| a.code == code).map_or_else(|| code.to_string(), |a| a.name.clone())
+}
+
+/// Every check needing action, most urgent first (`Item::urgency`); within a class the oldest
+/// date first, undated rows last, then by provider.
 pub fn items(site: &Site) -> Vec<Item> {
     let today = site.today;
     let mut out = Vec::new();
@@ -83,6 +123,8 @@ pub fn items(site: &Site) -> Vec<Item> {
         if qa.list_status == ListStatus::Removed {
             continue;
         }
+        let start = out.len();
+        safeguarding_items(site, p, &mut out);
         let due = qa.next_visit_due;
         match rules::qa_visit(p, today, &site.config.rules) {
             Due::Passed => out.push(item(site, name, id, "qa-visit", "Quality-assurance visit overdue", due, tag("Overdue", "red"))),
@@ -139,9 +181,27 @@ pub fn items(site: &Site) -> Vec<Item> {
             let (text, t) = if d < today { ("Contract ended", tag("Ended", "red")) } else { ("Contract ends soon", tag("Ending", "yellow")) };
             out.push(item(site, name, id, "contract", text, Some(d), t));
         }
+        let district = district_name(site, vp.sites.first().map(|s| s.district.as_str()).unwrap_or_default());
+        out[start..].iter_mut().for_each(|i| i.district = district.clone());
     }
-    out.sort_by(|a, b| (a.date_iso.is_empty(), &a.date_iso, &a.provider, a.check).cmp(&(b.date_iso.is_empty(), &b.date_iso, &b.provider, b.check)));
+    out.sort_by_cached_key(|i| (i.urgency, i.date_iso.is_empty(), i.date_iso.clone(), i.provider.clone(), i.check));
     out
+}
+
+/// The rows as CSV (`/dashboard/rows.csv`), in the page's order, every cell made safe to open
+/// in a spreadsheet.
+pub fn rows_csv(items: &[Item]) -> Vec<u8> {
+    use crate::model::spreadsheet::safe_cell;
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let header = ["urgency", "provider", "district", "check", "issue", "date", "status"];
+    let rows = items.iter().map(|i| {
+        [i.urgency.to_string(), i.provider.clone(), i.district.clone(), i.check.to_string(), i.issue.clone(), i.date_iso.clone(), i.tag.text.clone()]
+    });
+    for row in std::iter::once(header.map(String::from)).chain(rows) {
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(row.iter().map(|c| safe_cell(c).into_owned()));
+    }
+    w.into_inner().unwrap_or_default()
 }
 
 #[derive(Serialize)]
@@ -166,12 +226,17 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Result<OutputFile, Diagn
     c.insert("current_url", url);
     c.insert("breadcrumbs", &vec![serde_json::json!({"title": "Home", "url": "/"})]);
     c.insert("items", &items);
+    let mut districts: Vec<&str> = items.iter().map(|i| i.district.as_str()).filter(|d| !d.is_empty()).collect();
+    districts.sort_unstable();
+    districts.dedup();
+    c.insert("districts", &districts);
     c.insert("counts", &counts);
     c.insert("provider_count", &site.providers.len());
     c.insert("exclusions_url", crate::tracking::URL);
     c.insert("tracking_url", crate::tracking::pages::INTERNAL);
     let mut out = vec![
         templates.render("dashboard.html", &c).map(|html| OutputFile { path: "dashboard/index.html".into(), body: Body::Bytes(html.into_bytes()) }),
+        Ok(OutputFile { path: "dashboard/rows.csv".into(), body: Body::Bytes(rows_csv(&items)) }),
     ];
     out.extend(crate::tracking::pages(site, templates));
     out

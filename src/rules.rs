@@ -6,6 +6,7 @@
 use crate::config::Rules;
 use crate::model::date::Date;
 use crate::model::provider::Provider;
+use crate::model::vocab::{KeyStage, LegacyGrade, ListStatus, MetOrNotMet, StandardResult};
 
 /// Child-voice feedback older than this is out of date.
 pub const CHILD_VOICE_MAX_DAYS: i64 = 365;
@@ -95,6 +96,126 @@ pub fn checks_out_of_date(p: &Provider, today: Date, rules: &Rules) -> bool {
 /// provider page's "not reviewed recently" badge.
 pub fn provider_review_stale(p: &Provider, today: Date, rules: &Rules) -> bool {
     p.last_reviewed.is_none_or(|d| age(d, today) > rules.review_stale_days)
+}
+
+/// Whether the provider is on the authority's approved list (approved, or approved with
+/// conditions): the statuses that tell a school it may place a child there.
+pub fn approved(p: &Provider) -> bool {
+    matches!(p.quality_assurance.list_status, ListStatus::Approved | ListStatus::ApprovedWithConditions)
+}
+
+/// The safeguarding facts an approved provider must have recorded as yes: each field, what it
+/// means, and what the record says (`None`: nobody recorded it).
+pub fn required_checks(p: &Provider) -> [(&'static str, &'static str, Option<bool>); 3] {
+    let sg = &p.safeguarding;
+    [
+        ("enhanced_dbs_all_staff", "enhanced DBS checks for all staff", sg.enhanced_dbs_all_staff),
+        ("single_central_record", "a single central record", sg.single_central_record),
+        ("named_dsl", "a named designated safeguarding lead", sg.named_dsl),
+    ]
+}
+
+/// The required safeguarding facts not recorded as yes on an approved provider (unknown counts
+/// as not recorded). Empty for a provider that is not approved.
+pub fn missing_checks(p: &Provider) -> Vec<(&'static str, &'static str)> {
+    if !approved(p) {
+        return Vec::new();
+    }
+    required_checks(p).into_iter().filter(|(_, _, v)| *v != Some(true)).map(|(f, what, _)| (f, what)).collect()
+}
+
+/// The national standards recorded as not met while the provider is approved.
+pub fn standards_not_met_while_approved(p: &Provider) -> Vec<&str> {
+    if !approved(p) {
+        return Vec::new();
+    }
+    p.quality_assurance.standards.iter().filter(|(_, r)| **r == StandardResult::NotMet).map(|(k, _)| k.as_str()).collect()
+}
+
+/// Whether the designated safeguarding lead's training is older than `dsl_training_stale_days`.
+pub fn dsl_training_out_of_date(p: &Provider, today: Date, rules: &Rules) -> bool {
+    p.safeguarding.dsl_training.is_some_and(|d| age(d, today) > rules.dsl_training_stale_days)
+}
+
+/// Whether the child-protection policy was last reviewed over `policy_stale_days` ago.
+pub fn policy_out_of_date(p: &Provider, today: Date, rules: &Rules) -> bool {
+    p.safeguarding.child_protection_policy_reviewed.is_some_and(|d| age(d, today) > rules.policy_stale_days)
+}
+
+/// Every dated safeguarding record that is out of date: its field, what it is, its date and
+/// the limit in days.
+pub fn stale_safeguarding(p: &Provider, today: Date, rules: &Rules) -> Vec<(&'static str, &'static str, Date, i64)> {
+    let sg = &p.safeguarding;
+    let all = [
+        (
+            "written_confirmation_of_checks",
+            "written confirmation of staff checks",
+            sg.written_confirmation_of_checks,
+            rules.checks_stale_days,
+            checks_out_of_date(p, today, rules),
+        ),
+        (
+            "dsl_training",
+            "designated safeguarding lead training",
+            sg.dsl_training,
+            rules.dsl_training_stale_days,
+            dsl_training_out_of_date(p, today, rules),
+        ),
+        (
+            "child_protection_policy_reviewed",
+            "child-protection policy review",
+            sg.child_protection_policy_reviewed,
+            rules.policy_stale_days,
+            policy_out_of_date(p, today, rules),
+        ),
+    ];
+    all.into_iter().filter_map(|(f, what, d, limit, stale)| Some((f, what, d.filter(|_| stale)?, limit))).collect()
+}
+
+/// Whether the last inspection found safeguarding not met (report card) or the provision
+/// inadequate (single-word grade).
+pub fn inspection_safeguarding_failed(p: &Provider) -> bool {
+    let ins = &p.inspection;
+    ins.safeguarding == Some(MetOrNotMet::NotMet) || ins.legacy_overall == Some(LegacyGrade::Inadequate)
+}
+
+/// The ages a key stage covers, from the youngest to the oldest (KS1 5-7, KS2 7-11, KS3 11-14,
+/// KS4 14-16, KS5 16-19). `None` for a value outside the vocabulary.
+pub fn key_stage_ages(ks: &KeyStage) -> Option<(u32, u32)> {
+    match ks {
+        KeyStage::Ks1 => Some((5, 7)),
+        KeyStage::Ks2 => Some((7, 11)),
+        KeyStage::Ks3 => Some((11, 14)),
+        KeyStage::Ks4 => Some((14, 16)),
+        KeyStage::Ks5 => Some((16, 19)),
+        _ => None,
+    }
+}
+
+/// The key stages (with their index in `offer.key_stages`) lying entirely outside the offer's
+/// age range. A missing bound does not limit the range.
+pub fn key_stages_outside_ages(p: &Provider) -> Vec<(usize, &KeyStage)> {
+    let (lo, hi) = (p.offer.age_min.unwrap_or(0), p.offer.age_max.unwrap_or(u32::MAX));
+    let outside = |ks: &KeyStage| key_stage_ages(ks).is_some_and(|(a, b)| b < lo || a > hi);
+    p.offer.key_stages.iter().enumerate().filter(|(_, ks)| outside(ks)).collect()
+}
+
+/// Whether dual registration is claimed by a provider that is not a school (only a school can
+/// hold a pupil on its roll alongside the home school).
+pub fn dual_registration_contradicted(p: &Provider) -> bool {
+    p.offer.dual_registration && !p.registration.kind.needs_urn()
+}
+
+/// Weeks of a tier 2 offer above `tier2_max_weeks` (tier 2 is a time-limited placement). An
+/// offer that is also tier 3 may run longer: its `max_weeks` can be the tier 3 placement's.
+pub fn tier2_weeks_over(p: &Provider, rules: &Rules) -> Option<u32> {
+    let (weeks, tiers) = (p.offer.max_weeks?, &p.offer.tiers);
+    (tiers.contains(&2) && !tiers.contains(&3) && weeks > rules.tier2_max_weeks).then_some(weeks)
+}
+
+/// The costs (by index) whose `valid_to` date has passed.
+pub fn costs_ended(p: &Provider, today: Date) -> Vec<usize> {
+    p.costs.iter().enumerate().filter(|(_, c)| c.valid_to.is_some_and(|d| d < today)).map(|(i, _)| i).collect()
 }
 
 #[cfg(test)]

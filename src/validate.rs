@@ -20,6 +20,7 @@ use crate::model::vocab::*;
 use crate::path;
 
 pub mod placeholders;
+mod safeguarding;
 
 /// A validated site location: where it is, whichever way that was learnt.
 #[derive(Clone, Debug)]
@@ -114,346 +115,16 @@ pub fn providers(
             let mut c = Check { doc: &doc, out: Vec::new() };
             let p = &mut provider;
 
-            if p.schema_version != SCHEMA_VERSION {
-                c.error(
-                    "schema-version",
-                    &path!["schema_version"],
-                    format!("this build reads schema_version {SCHEMA_VERSION}, not {}", p.schema_version),
-                    "unsupported version",
-                    format!("set `schema_version = {SCHEMA_VERSION}` and check the record format in the README"),
-                );
-            }
-            // Identity.
-            if p.id.is_empty() {
-                p.id = stem.clone();
-            }
-            if !is_slug(&p.id) {
-                let suggestion = crate::model::slug::slugify(&p.id);
-                let at: &[Seg] = if doc.has(&path!["id"]) { &path!["id"] } else { &[] };
-                c.error(
-                    "invalid-id",
-                    at,
-                    format!("`{}` cannot be a provider id: ids are lower-case letters, digits and hyphens", p.id),
-                    "not a valid id",
-                    format!("use `{suggestion}` (as the `id` field, or as the file name {suggestion}.toml)"),
-                );
-            }
-            if p.summary.trim().is_empty() {
-                c.warn("no-summary", &path!["summary"], "the provider has no summary", "missing", "add one sentence saying who the provision is for; it shows in lists and search results");
-            }
-            if crate::markdown::too_deep_at(&p.description).is_some() {
-                let limit = crate::markdown::MAX_NESTING;
-                let msg = format!("the description nests more than {limit} levels deep");
-                c.error("nesting-too-deep", &path!["description"], msg, "too deep", "flatten its quotes, lists or HTML elements: a description may nest at most 64 levels");
-            }
-            c.vocab(&p.status, &path!["status"], "service status");
-            c.url(&p.website, &path!["website"], "website");
-            c.url(&p.inspection.report_url, &path!["inspection", "report_url"], "inspection.report_url");
-            for (i, area) in p.service_area.iter().enumerate() {
-                if !area_codes.contains(area.as_str()) {
-                    let names: Vec<&str> = areas.iter().map(|a| a.code.as_str()).collect();
-                    let help = match did_you_mean(area, names.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => "use the GSS code of a district in the boundary file (for example E07000123 for Preston)".into(),
-                    };
-                    c.error("unknown-area", &path!["service_area", i], format!("`{area}` is not an area code in the boundary file"), "unknown area", help);
-                }
-            }
-            if let Some(ls) = &p.organisation.legal_status {
-                c.vocab(ls, &path!["organisation", "legal_status"], "legal status");
-            }
-
-            // Registration and the registration test.
-            let reg = &p.registration;
-            c.vocab(&reg.kind, &path!["registration", "type"], "registration type");
-            if let Some(s) = &reg.ap_census_setting {
-                c.vocab(s, &path!["registration", "ap_census_setting"], "AP census setting");
-            }
-            if reg.kind == RegistrationType::NonSchool {
-                if reg.full_time_offer {
-                    c.error(
-                        "registration-test",
-                        &path!["registration", "full_time_offer"],
-                        "a non-school provider cannot offer full-time education",
-                        "full-time offer",
-                        "a setting giving full-time education to 5 or more pupils, or to one looked-after pupil or one with an EHCP, must register as an independent school: set `type` to `independent_school` with its URN, or set `full_time_offer = false`",
-                    );
-                }
-                let limit = config.rules.non_school_max_hours;
-                let hours = reg.max_hours_per_week.or(p.offer.hours_per_week.as_ref().and_then(|h| h.max));
-                if let Some(h) = hours
-                    && h > limit
-                {
-                    let at: &[Seg] = if doc.has(&path!["registration", "max_hours_per_week"]) {
-                        &path!["registration", "max_hours_per_week"]
-                    } else {
-                        &path!["offer", "hours_per_week", "max"]
-                    };
-                    c.error(
-                        "registration-test",
-                        at,
-                        format!("a non-school provider offering {h} hours a week is likely giving full-time education (the limit is {limit})"),
-                        "over the limit",
-                        "reduce the hours, or register the setting as an independent school and change `type`",
-                    );
-                }
-                if reg.ap_census_setting.is_none() {
-                    c.error(
-                        "missing-census-setting",
-                        &path!["registration", "ap_census_setting"],
-                        "a non-school provider needs its AP census type of setting",
-                        "missing",
-                        "add `ap_census_setting = \"OTH\"` (or NFE, OOT, WBP) to [registration]",
-                    );
-                }
-            }
-            if reg.kind.needs_urn() && reg.urn.trim().is_empty() {
-                c.error(
-                    "missing-urn",
-                    &path!["registration", "urn"],
-                    format!("a {} must have its URN", reg.kind.label().to_lowercase()),
-                    "no URN",
-                    "add `urn = \"123456\"` to [registration]; find it on Get Information about Schools",
-                );
-            }
-            if reg.kind.needs_ukprn() && reg.ukprn.trim().is_empty() && reg.urn.trim().is_empty() {
-                c.error(
-                    "missing-ukprn",
-                    &path!["registration", "ukprn"],
-                    format!("a {} must have its UKPRN (or URN)", reg.kind.label().to_lowercase()),
-                    "no UKPRN",
-                    "add `ukprn = \"10012345\"` to [registration]; find it on the UK Register of Learning Providers",
-                );
-            }
-            let urn_ok = (6..=7).contains(&reg.urn.len()) && reg.urn.bytes().all(|b| b.is_ascii_digit());
-            if !reg.urn.is_empty() && !urn_ok {
-                c.error("invalid-urn", &path!["registration", "urn"], format!("`{}` is not a URN", reg.urn), "not 6 or 7 digits", "a URN is 6 or 7 digits, for example \"119876\"");
-            }
-            let ukprn_ok = reg.ukprn.len() == 8 && reg.ukprn.starts_with('1') && reg.ukprn.bytes().all(|b| b.is_ascii_digit());
-            if !reg.ukprn.is_empty() && !ukprn_ok {
-                c.error("invalid-ukprn", &path!["registration", "ukprn"], format!("`{}` is not a UKPRN", reg.ukprn), "not a UKPRN", "a UKPRN is 8 digits starting with 1, for example \"10012345\"");
-            }
-            let la = reg.host_la_code.trim();
-            if !la.is_empty() && !la.parse().is_ok_and(crate::model::la_codes::is_english_la_code) {
-                c.error("unknown-la-code", &path!["registration", "host_la_code"], format!("`{la}` is not the code of an English local authority"), "not an LA code", "use the authority's 3-digit DfE code, for example \"888\" for Lancashire (the codes are in reference/la_codes_england.csv)");
-            }
-
-            // Inspection.
-            let ins = &p.inspection;
-            c.vocab(&ins.body, &path!["inspection", "body"], "inspection body");
-            c.vocab(&ins.framework, &path!["inspection", "framework"], "inspection framework");
-            if let Some(g) = &ins.legacy_overall {
-                c.vocab(g, &path!["inspection", "legacy_overall"], "Ofsted grade");
-            }
-            if let Some(s) = &ins.safeguarding {
-                c.vocab(s, &path!["inspection", "safeguarding"], "safeguarding result");
-            }
-            for (area, grade) in &ins.grades {
-                if !EvaluationArea::from_key(area).is_known() {
-                    let help = match did_you_mean(area, EvaluationArea::KEYS.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("the areas are: {}", EvaluationArea::KEYS.join(", ")),
-                    };
-                    let d = Diagnostic::error("unknown-value", format!("`{area}` is not a report card evaluation area"))
-                        .in_file(&doc.file, doc.key_span(&path!["inspection", "grades", area.as_str()]))
-                        .label("unknown area")
-                        .help(help);
-                    c.out.push(d);
-                }
-                c.vocab(grade, &path!["inspection", "grades", area.as_str()], "report card grade");
-            }
-            if ins.framework == InspectionFramework::EifLegacy && ins.legacy_overall.is_none() {
-                c.error("missing-grade", &path!["inspection", "legacy_overall"], "a single-word inspection needs its overall grade", "missing", "add `legacy_overall = \"good\"` (outstanding, good, requires_improvement, inadequate)");
-            }
-            if ins.framework == InspectionFramework::ReportCard2025 && ins.safeguarding.is_none() {
-                c.error("missing-grade", &path!["inspection", "safeguarding"], "a report card inspection needs its safeguarding result", "missing", "add `safeguarding = \"met\"` or `\"not_met\"`");
-            }
-
-            // Quality assurance.
-            let qa = &p.quality_assurance;
-            c.vocab(&qa.list_status, &path!["quality_assurance", "list_status"], "QA list status");
-            if let Some(r) = &qa.list_route {
-                c.vocab(r, &path!["quality_assurance", "list_route"], "QA list route");
-            }
-            if let Some(o) = &qa.visit_outcome {
-                c.vocab(o, &path!["quality_assurance", "visit_outcome"], "QA visit outcome");
-            }
-            for (standard, result) in &qa.standards {
-                if !Standard::from_key(standard).is_known() {
-                    let d = Diagnostic::error("unknown-value", format!("`{standard}` is not one of the national standards"))
-                        .in_file(&doc.file, doc.key_span(&path!["quality_assurance", "standards", standard.as_str()]))
-                        .label("unknown standard")
-                        .help(format!("the standards are: {}", Standard::KEYS.join(", ")));
-                    c.out.push(d);
-                }
-                c.vocab(result, &path!["quality_assurance", "standards", standard.as_str()], "standard result");
-            }
-            if let Some(due) = qa.next_visit_due
-                && crate::rules::qa_visit(p, today, &config.rules) == crate::rules::Due::Passed
-                && !matches!(qa.list_status, ListStatus::Removed)
-            {
-                c.warn(
-                    "qa-visit-overdue",
-                    &path!["quality_assurance", "next_visit_due"],
-                    format!("the quality-assurance visit was due on {} ({} days ago)", due.long(), due.days_until(today)),
-                    "overdue",
-                    "book the visit, then record `last_visit` and the new `next_visit_due`",
-                );
-            }
-            for (field, date) in crate::rules::insurance_dates(p) {
-                if let Some(d) = date
-                    && crate::rules::insurance(date, today) == crate::rules::Due::Passed
-                {
-                    c.warn(
-                        "insurance-expired",
-                        &path!["safeguarding", field],
-                        format!("{} insurance expired on {}", if field.starts_with("public") { "public liability" } else { "employer's liability" }, d.long()),
-                        "expired",
-                        "ask the provider for its renewed certificate and record the new expiry date",
-                    );
-                }
-            }
-
-            // Offer.
-            let offer = &p.offer;
-            for (i, tier) in offer.tiers.iter().enumerate() {
-                if !(1..=3).contains(tier) {
-                    c.error(
-                        "invalid-tier",
-                        &path!["offer", "tiers", i],
-                        format!("tier {tier} does not exist: the model has tiers 1, 2 and 3"),
-                        "not 1, 2 or 3",
-                        "1 = targeted support in mainstream school, 2 = time-limited placement, 3 = transitional placement",
-                    );
-                }
-            }
-            if offer.tiers.is_empty() {
-                c.error("no-tiers", &path!["offer", "tiers"], "the offer names no tier", "missing", "add `tiers = [2]` (1, 2 and/or 3) to [offer]");
-            }
-            for (i, ks) in offer.key_stages.iter().enumerate() {
-                c.vocab(ks, &path!["offer", "key_stages", i], "key stage");
-            }
-            for (i, need) in offer.needs.iter().enumerate() {
-                c.vocab(need, &path!["offer", "needs", i], "need");
-            }
-            for (i, r) in offer.referral_routes.iter().enumerate() {
-                c.vocab(r, &path!["offer", "referral_routes", i], "referral route");
-            }
-            if let Some(v) = &offer.pattern {
-                c.vocab(v, &path!["offer", "pattern"], "attendance pattern");
-            }
-            if let Some(v) = &offer.delivery {
-                c.vocab(v, &path!["offer", "delivery"], "delivery mode");
-            }
-            if let (Some(a), Some(b)) = (offer.age_min, offer.age_max)
-                && a > b
-            {
-                c.error("invalid-ages", &path!["offer", "age_min"], format!("the youngest age ({a}) is above the oldest ({b})"), "age_min > age_max", "swap `age_min` and `age_max`");
-            }
-            // Capacity.
-            let cap = &p.capacity;
-            if let (Some(v), Some(places)) = (cap.vacancies, cap.places)
-                && v > places
-            {
-                c.error("invalid-vacancies", &path!["capacity", "vacancies"], format!("{v} vacancies is more than the {places} places"), "more than places", "vacancies are the places free now; check both figures");
-            }
-            if cap.vacancies.is_some() && cap.vacancies_as_of.is_none() {
-                c.warn("vacancies-undated", &path!["capacity", "vacancies"], "vacancy figures need the date they were true", "no date", "add `vacancies_as_of = 2025-11-01` to [capacity]");
-            }
-            if let Some(asof) = cap.vacancies_as_of {
-                let age = crate::rules::age(asof, today);
-                if crate::rules::vacancies_stale(asof, today, &config.rules) {
-                    c.warn(
-                        "vacancies-stale",
-                        &path!["capacity", "vacancies_as_of"],
-                        format!("vacancy figures are {age} days old (the limit is {} days)", config.rules.vacancy_stale_days),
-                        "out of date",
-                        "ask the provider for current vacancies and update `vacancies` and `vacancies_as_of`",
-                    );
-                } else if age < 0 {
-                    c.error("future-date", &path!["capacity", "vacancies_as_of"], format!("vacancies are dated {}, which is in the future", asof.long()), "future date", "use the date the figures were true");
-                }
-            }
-            for (i, cost) in p.costs.iter().enumerate() {
-                c.vocab(&cost.option, &path!["costs", i, "option"], "cost option");
-                if cost.amount.is_nan() || cost.amount < 0.0 {
-                    c.error("invalid-cost", &path!["costs", i, "amount"], "a cost cannot be negative", "negative", "give the amount in pounds, for example 95.00");
-                }
-            }
-
-            // Locations: postcode lookup, district and position.
-            if p.locations.is_empty() {
-                c.error("no-locations", &path!["locations"], "the provider has no location", "missing", "add a [[locations]] table with at least `postcode`; for online or home delivery give the base the service runs from and set `mask_exact_address = true`");
-            }
-            let mut sites = Vec::with_capacity(p.locations.len());
-            let mut location_ids = HashSet::new();
-            for (i, loc) in p.locations.iter_mut().enumerate() {
-                if loc.id.is_empty() {
-                    loc.id = format!("site-{}", i + 1);
-                }
-                if !location_ids.insert(loc.id.clone()) {
-                    c.error("duplicate-id", &path!["locations", i, "id"], format!("two locations share the id `{}`", loc.id), "duplicate", "give each location its own id");
-                }
-                let found = postcodes.get(&loc.postcode);
-                if crate::geo::normalise_postcode(&loc.postcode).is_none() {
-                    c.error("invalid-postcode", &path!["locations", i, "postcode"], format!("`{}` is not a postcode", loc.postcode), "not a postcode", "write a full UK postcode, for example \"PR1 2HE\"");
-                    continue;
-                }
-                let Some(entry) = found else {
-                    if let (Some(lat), Some(lon), Some(district)) = (loc.lat, loc.lon, &loc.district) {
-                        if let Some(problem) = crate::geo::coordinate_problem(lat, lon) {
-                            c.error("bad-coordinates", &path!["locations", i, "lat"], problem, "not a place on the map", "give the site's latitude and longitude in degrees (WGS84), for example lat = 53.76, lon = -2.70");
-                            continue;
-                        }
-                        sites.push(PlacedSite { lat, lon, district: district.clone(), ward: String::new() });
-                        continue;
-                    }
-                    c.error(
-                        "unknown-postcode",
-                        &path!["locations", i, "postcode"],
-                        format!("postcode `{}` is not in the postcode table", loc.postcode),
-                        "unknown postcode",
-                        format!("check the postcode for typos; if it is new, add it to {} or give `district`, `lat` and `lon` for this location", config.postcodes),
-                    );
-                    continue;
-                };
-                loc.postcode = crate::geo::normalise_postcode(&loc.postcode).unwrap_or_default();
-                let district = match &loc.district {
-                    Some(d) if d != &entry.district => {
-                        c.error(
-                            "district-mismatch",
-                            &path!["locations", i, "district"],
-                            format!("the postcode {} is in {}, not {}", loc.postcode, area_name(areas, &entry.district), area_name(areas, d)),
-                            "wrong district",
-                            "remove `district` (it is looked up from the postcode) or correct it",
-                        );
-                        d.clone()
-                    }
-                    Some(d) => d.clone(),
-                    None => entry.district.clone(),
-                };
-                if !area_codes.contains(district.as_str()) {
-                    c.error(
-                        "unknown-area",
-                        &path!["locations", i, "postcode"],
-                        format!("the postcode {} lies in {district}, an area the boundary file does not have", loc.postcode),
-                        "outside the mapped areas",
-                        "add the area to the boundary file, or check the postcode",
-                    );
-                }
-                let (lat, lon) = (loc.lat.unwrap_or(entry.lat), loc.lon.unwrap_or(entry.lon));
-                if let Some(problem) = crate::geo::coordinate_problem(lat, lon) {
-                    c.error("bad-coordinates", &path!["locations", i, "lat"], problem, "not a place on the map", "give the site's latitude and longitude in degrees (WGS84), or leave them out to use the postcode's");
-                    continue;
-                }
-                sites.push(PlacedSite {
-                    lat: loc.lat.unwrap_or(entry.lat),
-                    lon: loc.lon.unwrap_or(entry.lon),
-                    district,
-                    ward: entry.ward.clone(),
-                });
-            }
-
+            let env = Env { postcodes, areas, area_codes: &area_codes, config, today };
+            identity(&mut c, p, &env, &stem);
+            registration(&mut c, p, &env);
+            inspection(&mut c, p);
+            quality_assurance(&mut c, p, &env);
+            offer(&mut c, p);
+            capacity(&mut c, p, &env);
+            let sites = locations(&mut c, p, &env);
+            safeguarding::safeguarding(&mut c, p, today, &config.rules);
+            safeguarding::contradictions(&mut c, p, today, &config.rules);
             c.out.extend(check_internal(p, &doc));
             c.out.extend(placeholders::check(&doc.file, p.draft, true));
             let out = c.out;
@@ -497,6 +168,483 @@ pub fn providers(
         }
     }
     (valid, diagnostics)
+}
+
+/// What every record's checks are made against.
+struct Env<'a> {
+    postcodes: &'a Postcodes,
+    areas: &'a [Area],
+    /// The area codes a record may name (`providers` works them out once).
+    area_codes: &'a HashSet<&'a str>,
+    config: &'a Config,
+    today: Date,
+}
+
+/// The schema version, the id, the summary and description, the status, links and the areas served.
+fn identity(c: &mut Check, p: &mut Provider, env: &Env, stem: &str) {
+    let (areas, area_codes) = (env.areas, env.area_codes);
+    if p.schema_version != SCHEMA_VERSION {
+        c.error(
+            "schema-version",
+            &path!["schema_version"],
+            format!("this build reads schema_version {SCHEMA_VERSION}, not {}", p.schema_version),
+            "unsupported version",
+            format!("set `schema_version = {SCHEMA_VERSION}` and check the record format in the README"),
+        );
+    }
+    // Identity.
+    if p.id.is_empty() {
+        p.id = stem.to_string();
+    }
+    if !is_slug(&p.id) {
+        let suggestion = crate::model::slug::slugify(&p.id);
+        let at: &[Seg] = if c.doc.has(&path!["id"]) { &path!["id"] } else { &[] };
+        c.error(
+            "invalid-id",
+            at,
+            format!("`{}` cannot be a provider id: ids are lower-case letters, digits and hyphens", p.id),
+            "not a valid id",
+            format!("use `{suggestion}` (as the `id` field, or as the file name {suggestion}.toml)"),
+        );
+    }
+    if p.summary.trim().is_empty() {
+        c.warn(
+            "no-summary",
+            &path!["summary"],
+            "the provider has no summary",
+            "missing",
+            "add one sentence saying who the provision is for; it shows in lists and search results",
+        );
+    }
+    if crate::markdown::too_deep_at(&p.description).is_some() {
+        let limit = crate::markdown::MAX_NESTING;
+        let msg = format!("the description nests more than {limit} levels deep");
+        c.error(
+            "nesting-too-deep",
+            &path!["description"],
+            msg,
+            "too deep",
+            "flatten its quotes, lists or HTML elements: a description may nest at most 64 levels",
+        );
+    }
+    c.vocab(&p.status, &path!["status"], "service status");
+    c.url(&p.website, &path!["website"], "website");
+    c.url(&p.inspection.report_url, &path!["inspection", "report_url"], "inspection.report_url");
+    for (i, area) in p.service_area.iter().enumerate() {
+        if !area_codes.contains(area.as_str()) {
+            let names: Vec<&str> = areas.iter().map(|a| a.code.as_str()).collect();
+            let help = match did_you_mean(area, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "use the GSS code of a district in the boundary file (for example E07000123 for Preston)".into(),
+            };
+            c.error("unknown-area", &path!["service_area", i], format!("`{area}` is not an area code in the boundary file"), "unknown area", help);
+        }
+    }
+    if let Some(ls) = &p.organisation.legal_status {
+        c.vocab(ls, &path!["organisation", "legal_status"], "legal status");
+    }
+}
+
+/// The registration type and numbers, and the registration test for non-school providers.
+fn registration(c: &mut Check, p: &Provider, env: &Env) {
+    let config = env.config;
+    // Registration and the registration test.
+    let reg = &p.registration;
+    c.vocab(&reg.kind, &path!["registration", "type"], "registration type");
+    if let Some(s) = &reg.ap_census_setting {
+        c.vocab(s, &path!["registration", "ap_census_setting"], "AP census setting");
+    }
+    if reg.kind == RegistrationType::NonSchool {
+        if reg.full_time_offer {
+            c.error(
+                "registration-test",
+                &path!["registration", "full_time_offer"],
+                "a non-school provider cannot offer full-time education",
+                "full-time offer",
+                "a setting giving full-time education to 5 or more pupils, or to one looked-after pupil or one with an EHCP, must register as an independent school: set `type` to `independent_school` with its URN, or set `full_time_offer = false`",
+            );
+        }
+        let limit = config.rules.non_school_max_hours;
+        // Both the registration's hours and the offer's are checked: either over the limit is
+        // a claim of full-time education.
+        let offered = p.offer.hours_per_week.as_ref().and_then(|h| h.max);
+        let hours: [(Option<f64>, &[Seg]); 2] =
+            [(reg.max_hours_per_week, &path!["registration", "max_hours_per_week"]), (offered, &path!["offer", "hours_per_week", "max"])];
+        for (h, at) in hours {
+            if let Some(h) = h
+                && h > limit
+            {
+                c.error(
+                    "registration-test",
+                    at,
+                    format!("a non-school provider offering {h} hours a week is likely giving full-time education (the limit is {limit})"),
+                    "over the limit",
+                    "reduce the hours, or register the setting as an independent school and change `type`",
+                );
+            }
+        }
+        if reg.ap_census_setting.is_none() {
+            c.error(
+                "missing-census-setting",
+                &path!["registration", "ap_census_setting"],
+                "a non-school provider needs its AP census type of setting",
+                "missing",
+                "add `ap_census_setting = \"OTH\"` (or NFE, OOT, WBP) to [registration]",
+            );
+        }
+    }
+    if reg.kind.needs_urn() && reg.urn.trim().is_empty() {
+        c.error(
+            "missing-urn",
+            &path!["registration", "urn"],
+            format!("a {} must have its URN", reg.kind.label().to_lowercase()),
+            "no URN",
+            "add `urn = \"123456\"` to [registration]; find it on Get Information about Schools",
+        );
+    }
+    if reg.kind.needs_ukprn() && reg.ukprn.trim().is_empty() && reg.urn.trim().is_empty() {
+        c.error(
+            "missing-ukprn",
+            &path!["registration", "ukprn"],
+            format!("a {} must have its UKPRN (or URN)", reg.kind.label().to_lowercase()),
+            "no UKPRN",
+            "add `ukprn = \"10012345\"` to [registration]; find it on the UK Register of Learning Providers",
+        );
+    }
+    let urn_ok = (6..=7).contains(&reg.urn.len()) && reg.urn.bytes().all(|b| b.is_ascii_digit());
+    if !reg.urn.is_empty() && !urn_ok {
+        c.error(
+            "invalid-urn",
+            &path!["registration", "urn"],
+            format!("`{}` is not a URN", reg.urn),
+            "not 6 or 7 digits",
+            "a URN is 6 or 7 digits, for example \"119876\"",
+        );
+    }
+    let ukprn_ok = reg.ukprn.len() == 8 && reg.ukprn.starts_with('1') && reg.ukprn.bytes().all(|b| b.is_ascii_digit());
+    if !reg.ukprn.is_empty() && !ukprn_ok {
+        c.error(
+            "invalid-ukprn",
+            &path!["registration", "ukprn"],
+            format!("`{}` is not a UKPRN", reg.ukprn),
+            "not a UKPRN",
+            "a UKPRN is 8 digits starting with 1, for example \"10012345\"",
+        );
+    }
+    let la = reg.host_la_code.trim();
+    if !la.is_empty() && !la.parse().is_ok_and(crate::model::la_codes::is_english_la_code) {
+        c.error(
+            "unknown-la-code",
+            &path!["registration", "host_la_code"],
+            format!("`{la}` is not the code of an English local authority"),
+            "not an LA code",
+            "use the authority's 3-digit DfE code, for example \"888\" for Lancashire (the codes are in reference/la_codes_england.csv)",
+        );
+    }
+}
+
+/// The inspection body, framework and grades.
+fn inspection(c: &mut Check, p: &Provider) {
+    // Inspection.
+    let ins = &p.inspection;
+    c.vocab(&ins.body, &path!["inspection", "body"], "inspection body");
+    c.vocab(&ins.framework, &path!["inspection", "framework"], "inspection framework");
+    if let Some(g) = &ins.legacy_overall {
+        c.vocab(g, &path!["inspection", "legacy_overall"], "Ofsted grade");
+    }
+    if let Some(s) = &ins.safeguarding {
+        c.vocab(s, &path!["inspection", "safeguarding"], "safeguarding result");
+    }
+    for (area, grade) in &ins.grades {
+        if !EvaluationArea::from_key(area).is_known() {
+            let help = match did_you_mean(area, EvaluationArea::KEYS.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the areas are: {}", EvaluationArea::KEYS.join(", ")),
+            };
+            let d = Diagnostic::error("unknown-value", format!("`{area}` is not a report card evaluation area"))
+                .in_file(&c.doc.file, c.doc.key_span(&path!["inspection", "grades", area.as_str()]))
+                .label("unknown area")
+                .help(help);
+            c.out.push(d);
+        }
+        c.vocab(grade, &path!["inspection", "grades", area.as_str()], "report card grade");
+    }
+    if ins.framework == InspectionFramework::EifLegacy && ins.legacy_overall.is_none() {
+        c.error(
+            "missing-grade",
+            &path!["inspection", "legacy_overall"],
+            "a single-word inspection needs its overall grade",
+            "missing",
+            "add `legacy_overall = \"good\"` (outstanding, good, requires_improvement, inadequate)",
+        );
+    }
+    if ins.framework == InspectionFramework::ReportCard2025 && ins.safeguarding.is_none() {
+        c.error(
+            "missing-grade",
+            &path!["inspection", "safeguarding"],
+            "a report card inspection needs its safeguarding result",
+            "missing",
+            "add `safeguarding = \"met\"` or `\"not_met\"`",
+        );
+    }
+}
+
+/// The QA list status, standards and visits, and insurance expiry.
+fn quality_assurance(c: &mut Check, p: &Provider, env: &Env) {
+    let (config, today) = (env.config, env.today);
+    // Quality assurance.
+    let qa = &p.quality_assurance;
+    c.vocab(&qa.list_status, &path!["quality_assurance", "list_status"], "QA list status");
+    if let Some(r) = &qa.list_route {
+        c.vocab(r, &path!["quality_assurance", "list_route"], "QA list route");
+    }
+    if let Some(o) = &qa.visit_outcome {
+        c.vocab(o, &path!["quality_assurance", "visit_outcome"], "QA visit outcome");
+    }
+    for (standard, result) in &qa.standards {
+        if !Standard::from_key(standard).is_known() {
+            let d = Diagnostic::error("unknown-value", format!("`{standard}` is not one of the national standards"))
+                .in_file(&c.doc.file, c.doc.key_span(&path!["quality_assurance", "standards", standard.as_str()]))
+                .label("unknown standard")
+                .help(format!("the standards are: {}", Standard::KEYS.join(", ")));
+            c.out.push(d);
+        }
+        c.vocab(result, &path!["quality_assurance", "standards", standard.as_str()], "standard result");
+    }
+    if let Some(due) = qa.next_visit_due
+        && crate::rules::qa_visit(p, today, &config.rules) == crate::rules::Due::Passed
+        && !matches!(qa.list_status, ListStatus::Removed)
+    {
+        c.warn(
+            "qa-visit-overdue",
+            &path!["quality_assurance", "next_visit_due"],
+            format!("the quality-assurance visit was due on {} ({} days ago)", due.long(), due.days_until(today)),
+            "overdue",
+            "book the visit, then record `last_visit` and the new `next_visit_due`",
+        );
+    }
+    for (field, date) in crate::rules::insurance_dates(p) {
+        if let Some(d) = date
+            && crate::rules::insurance(date, today) == crate::rules::Due::Passed
+        {
+            c.warn(
+                "insurance-expired",
+                &path!["safeguarding", field],
+                format!(
+                    "{} insurance expired on {}",
+                    if field.starts_with("public") { "public liability" } else { "employer's liability" },
+                    d.long()
+                ),
+                "expired",
+                "ask the provider for its renewed certificate and record the new expiry date",
+            );
+        }
+    }
+}
+
+/// Tiers, key stages, needs and the other vocabularies of the offer, and its ages.
+fn offer(c: &mut Check, p: &Provider) {
+    // Offer.
+    let offer = &p.offer;
+    for (i, tier) in offer.tiers.iter().enumerate() {
+        if !(1..=3).contains(tier) {
+            c.error(
+                "invalid-tier",
+                &path!["offer", "tiers", i],
+                format!("tier {tier} does not exist: the model has tiers 1, 2 and 3"),
+                "not 1, 2 or 3",
+                "1 = targeted support in mainstream school, 2 = time-limited placement, 3 = transitional placement",
+            );
+        }
+    }
+    if offer.tiers.is_empty() {
+        c.error("no-tiers", &path!["offer", "tiers"], "the offer names no tier", "missing", "add `tiers = [2]` (1, 2 and/or 3) to [offer]");
+    }
+    for (i, ks) in offer.key_stages.iter().enumerate() {
+        c.vocab(ks, &path!["offer", "key_stages", i], "key stage");
+    }
+    for (i, need) in offer.needs.iter().enumerate() {
+        c.vocab(need, &path!["offer", "needs", i], "need");
+    }
+    for (i, r) in offer.referral_routes.iter().enumerate() {
+        c.vocab(r, &path!["offer", "referral_routes", i], "referral route");
+    }
+    if let Some(v) = &offer.pattern {
+        c.vocab(v, &path!["offer", "pattern"], "attendance pattern");
+    }
+    if let Some(v) = &offer.delivery {
+        c.vocab(v, &path!["offer", "delivery"], "delivery mode");
+    }
+    if let (Some(a), Some(b)) = (offer.age_min, offer.age_max)
+        && a > b
+    {
+        c.error(
+            "invalid-ages",
+            &path!["offer", "age_min"],
+            format!("the youngest age ({a}) is above the oldest ({b})"),
+            "age_min > age_max",
+            "swap `age_min` and `age_max`",
+        );
+    }
+}
+
+/// Places, vacancies and their date, and costs.
+fn capacity(c: &mut Check, p: &Provider, env: &Env) {
+    let (config, today) = (env.config, env.today);
+    // Capacity.
+    let cap = &p.capacity;
+    if let (Some(v), Some(places)) = (cap.vacancies, cap.places)
+        && v > places
+    {
+        c.error(
+            "invalid-vacancies",
+            &path!["capacity", "vacancies"],
+            format!("{v} vacancies is more than the {places} places"),
+            "more than places",
+            "vacancies are the places free now; check both figures",
+        );
+    }
+    if cap.vacancies.is_some() && cap.vacancies_as_of.is_none() {
+        c.warn(
+            "vacancies-undated",
+            &path!["capacity", "vacancies"],
+            "vacancy figures need the date they were true",
+            "no date",
+            "add `vacancies_as_of = 2025-11-01` to [capacity]",
+        );
+    }
+    if let Some(asof) = cap.vacancies_as_of {
+        let age = crate::rules::age(asof, today);
+        if crate::rules::vacancies_stale(asof, today, &config.rules) {
+            c.warn(
+                "vacancies-stale",
+                &path!["capacity", "vacancies_as_of"],
+                format!("vacancy figures are {age} days old (the limit is {} days)", config.rules.vacancy_stale_days),
+                "out of date",
+                "ask the provider for current vacancies and update `vacancies` and `vacancies_as_of`",
+            );
+        } else if age < 0 {
+            c.error(
+                "future-date",
+                &path!["capacity", "vacancies_as_of"],
+                format!("vacancies are dated {}, which is in the future", asof.long()),
+                "future date",
+                "use the date the figures were true",
+            );
+        }
+    }
+    for (i, cost) in p.costs.iter().enumerate() {
+        c.vocab(&cost.option, &path!["costs", i, "option"], "cost option");
+        if cost.amount.is_nan() || cost.amount < 0.0 {
+            c.error(
+                "invalid-cost",
+                &path!["costs", i, "amount"],
+                "a cost cannot be negative",
+                "negative",
+                "give the amount in pounds, for example 95.00",
+            );
+        }
+    }
+}
+
+/// Each site's postcode, district and position: the placed sites, in order.
+fn locations(c: &mut Check, p: &mut Provider, env: &Env) -> Vec<PlacedSite> {
+    let (postcodes, areas, area_codes, config) = (env.postcodes, env.areas, env.area_codes, env.config);
+    // Locations: postcode lookup, district and position.
+    if p.locations.is_empty() {
+        c.error("no-locations", &path!["locations"], "the provider has no location", "missing", "add a [[locations]] table with at least `postcode`; for online or home delivery give the base the service runs from and set `mask_exact_address = true`");
+    }
+    let mut sites = Vec::with_capacity(p.locations.len());
+    let mut location_ids = HashSet::new();
+    for (i, loc) in p.locations.iter_mut().enumerate() {
+        if loc.id.is_empty() {
+            loc.id = format!("site-{}", i + 1);
+        }
+        if !location_ids.insert(loc.id.clone()) {
+            c.error(
+                "duplicate-id",
+                &path!["locations", i, "id"],
+                format!("two locations share the id `{}`", loc.id),
+                "duplicate",
+                "give each location its own id",
+            );
+        }
+        let found = postcodes.get(&loc.postcode);
+        if crate::geo::normalise_postcode(&loc.postcode).is_none() {
+            c.error(
+                "invalid-postcode",
+                &path!["locations", i, "postcode"],
+                format!("`{}` is not a postcode", loc.postcode),
+                "not a postcode",
+                "write a full UK postcode, for example \"PR1 2HE\"",
+            );
+            continue;
+        }
+        let Some(entry) = found else {
+            if let (Some(lat), Some(lon), Some(district)) = (loc.lat, loc.lon, &loc.district) {
+                if let Some(problem) = crate::geo::coordinate_problem(lat, lon) {
+                    c.error(
+                        "bad-coordinates",
+                        &path!["locations", i, "lat"],
+                        problem,
+                        "not a place on the map",
+                        "give the site's latitude and longitude in degrees (WGS84), for example lat = 53.76, lon = -2.70",
+                    );
+                    continue;
+                }
+                sites.push(PlacedSite { lat, lon, district: district.clone(), ward: String::new() });
+                continue;
+            }
+            c.error(
+                "unknown-postcode",
+                &path!["locations", i, "postcode"],
+                format!("postcode `{}` is not in the postcode table", loc.postcode),
+                "unknown postcode",
+                format!(
+                    "check the postcode for typos; if it is new, add it to {} or give `district`, `lat` and `lon` for this location",
+                    config.postcodes
+                ),
+            );
+            continue;
+        };
+        loc.postcode = crate::geo::normalise_postcode(&loc.postcode).unwrap_or_default();
+        let district = match &loc.district {
+            Some(d) if d != &entry.district => {
+                c.error(
+                    "district-mismatch",
+                    &path!["locations", i, "district"],
+                    format!("the postcode {} is in {}, not {}", loc.postcode, area_name(areas, &entry.district), area_name(areas, d)),
+                    "wrong district",
+                    "remove `district` (it is looked up from the postcode) or correct it",
+                );
+                d.clone()
+            }
+            Some(d) => d.clone(),
+            None => entry.district.clone(),
+        };
+        if !area_codes.contains(district.as_str()) {
+            c.error(
+                "unknown-area",
+                &path!["locations", i, "postcode"],
+                format!("the postcode {} lies in {district}, an area the boundary file does not have", loc.postcode),
+                "outside the mapped areas",
+                "add the area to the boundary file, or check the postcode",
+            );
+        }
+        let (lat, lon) = (loc.lat.unwrap_or(entry.lat), loc.lon.unwrap_or(entry.lon));
+        if let Some(problem) = crate::geo::coordinate_problem(lat, lon) {
+            c.error(
+                "bad-coordinates",
+                &path!["locations", i, "lat"],
+                problem,
+                "not a place on the map",
+                "give the site's latitude and longitude in degrees (WGS84), or leave them out to use the postcode's",
+            );
+            continue;
+        }
+        sites.push(PlacedSite { lat: loc.lat.unwrap_or(entry.lat), lon: loc.lon.unwrap_or(entry.lon), district, ward: entry.ward.clone() });
+    }
+    sites
 }
 
 fn area_name(areas: &[Area], code: &str) -> String {

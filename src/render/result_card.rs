@@ -177,9 +177,9 @@ fn safeguarding(p: &Provider, site: &Site) -> Vec<Fact> {
         ("Single central record", sg.single_central_record),
         ("Named safeguarding lead", sg.named_dsl),
     ] {
-        out.push(fact(k, v.map(|b| if b { "Confirmed" } else { "Not confirmed" }).unwrap_or("Not recorded")));
+        out.push(fact(k, v.map(|b| if b { "Confirmed" } else { "Not confirmed" }).unwrap_or("Not confirmed")));
     }
-    let date = |d: Option<crate::model::date::Date>| d.map(|d| d.long()).unwrap_or_else(|| "Not recorded".into());
+    let date = |d: Option<crate::model::date::Date>| d.map(|d| d.long()).unwrap_or_else(|| "Not confirmed".into());
     out.push(fact("Written confirmation of checks", date(sg.written_confirmation_of_checks)));
     for (k, d) in
         [("Public liability insurance until", sg.public_liability_expires), ("Employer's liability insurance until", sg.employers_liability_expires)]

@@ -470,35 +470,46 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
 
     let sg = &p.safeguarding;
     let mut safeguarding = Vec::new();
+    // A fact nobody recorded says so: "Not confirmed", never left out and never yes.
+    let not_confirmed = |k: &str| Row { key: k.into(), value: "Not confirmed".into(), href: None, tag: Some(tag("Not confirmed", "grey")) };
     let mut flag = |k: &str, v: Option<bool>| {
-        if let Some(v) = v {
-            safeguarding.push(Row {
+        safeguarding.push(match v {
+            Some(v) => Row {
                 key: k.into(),
                 value: yes_no(v).into(),
                 href: None,
                 tag: Some(if v { tag("Confirmed", "green") } else { tag("Not confirmed", "red") }),
-            });
-        }
+            },
+            None => not_confirmed(k),
+        });
     };
     flag("Enhanced DBS checks for all staff", sg.enhanced_dbs_all_staff);
     flag("Single central record", sg.single_central_record);
     flag("Named designated safeguarding lead", sg.named_dsl);
     flag("Reports attendance every session", sg.session_attendance_reporting);
-    for (k, d) in [
-        ("Written confirmation of staff checks", sg.written_confirmation_of_checks),
-        ("Safeguarding lead trained", sg.dsl_training),
-        ("Child protection policy reviewed", sg.child_protection_policy_reviewed),
+    let stale: Vec<&str> = crate::rules::stale_safeguarding(p, site.today, &site.config.rules).into_iter().map(|(f, ..)| f).collect();
+    for (field, k, d) in [
+        ("written_confirmation_of_checks", "Written confirmation of staff checks", sg.written_confirmation_of_checks),
+        ("dsl_training", "Safeguarding lead trained", sg.dsl_training),
+        ("child_protection_policy_reviewed", "Child protection policy reviewed", sg.child_protection_policy_reviewed),
     ] {
-        if let Some(d) = d {
-            safeguarding.push(row(k, d.long()));
-        }
+        safeguarding.push(match d {
+            Some(d) => Row { key: k.into(), value: d.long(), href: None, tag: stale.contains(&field).then(|| tag("Out of date", "yellow")) },
+            None => not_confirmed(k),
+        });
     }
     for (k, d) in
         [("Public liability insurance until", sg.public_liability_expires), ("Employer's liability insurance until", sg.employers_liability_expires)]
     {
-        if let Some(d) = d {
-            safeguarding.push(Row { key: k.into(), value: d.long(), href: None, tag: (d < site.today).then(|| tag("Expired", "red")) });
-        }
+        safeguarding.push(match d {
+            Some(d) => Row {
+                key: k.into(),
+                value: d.long(),
+                href: None,
+                tag: (crate::rules::insurance(Some(d), site.today) == crate::rules::Due::Passed).then(|| tag("Expired", "red")),
+            },
+            None => not_confirmed(k),
+        });
     }
 
     let cap = &p.capacity;

@@ -69,6 +69,9 @@ list_status = "approved"
 next_visit_due = 2027-03-01
 
 [safeguarding]
+enhanced_dbs_all_staff = true
+single_central_record = true
+named_dsl = true
 public_liability_expires = 2027-08-31
 
 [offer]

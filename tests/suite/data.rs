@@ -224,17 +224,20 @@ fn the_internal_build_refuses_the_public_output_folder() {
 }
 
 #[test]
-fn the_dashboard_lists_checks_sorted_by_date() {
+fn the_dashboard_lists_checks_most_urgent_first() {
     let site = Site::load(&sample_root(), &load_options(Profile::Internal)).unwrap();
     let items = apdir::dashboard::items(&site);
     assert!(!items.is_empty());
-    let dated: Vec<&str> = items.iter().map(|i| i.date_iso.as_str()).take_while(|d| !d.is_empty()).collect();
-    let mut sorted = dated.clone();
-    sorted.sort();
-    assert_eq!(dated, sorted, "dated checks come first, earliest first");
-    assert!(items.iter().skip(dated.len()).all(|i| i.date_iso.is_empty()));
+    let classes: Vec<u8> = items.iter().map(|i| i.urgency).collect();
+    assert!(classes.is_sorted(), "urgency classes in order: {classes:?}");
+    for class in 0..=3 {
+        let rows: Vec<&str> = items.iter().filter(|i| i.urgency == class).map(|i| i.date_iso.as_str()).collect();
+        let dated: Vec<&str> = rows.iter().copied().take_while(|d| !d.is_empty()).collect();
+        assert!(dated.is_sorted(), "class {class}: oldest first");
+        assert!(rows[dated.len()..].iter().all(|d| d.is_empty()), "class {class}: undated last");
+    }
     // Each kind of check the sample has: overdue visits, out-of-date vacancies, a suspension.
-    for check in ["qa-visit", "vacancies", "list-status"] {
+    for check in ["safeguarding", "qa-visit", "vacancies", "list-status"] {
         assert!(items.iter().any(|i| i.check == check), "no {check} item");
     }
     // Every overdue item really is in the past; links go to provider pages.
@@ -622,4 +625,37 @@ fn exports_can_be_turned_off_in_the_config() {
     build(site.path(), &out, Profile::Public).unwrap();
     assert!(out.join("data/providers.csv").exists());
     assert!(!out.join("api").exists());
+}
+
+/// A provider record for the dashboard fixture: `extra` lines go under the top-level keys.
+fn dashboard_record(name: &str, status: &str, extra: &str) -> String {
+    format!(
+        "schema_version = 1\nname = \"{name}\"\nsummary = \"A provider.\"\n\n[registration]\ntype = \"non_school\"\nap_census_setting = \"OTH\"\n\n[quality_assurance]\nlist_status = \"{status}\"\nnext_visit_due = 2027-03-01\n\n[safeguarding]\nenhanced_dbs_all_staff = true\nsingle_central_record = true\nnamed_dsl = true\npublic_liability_expires = 2027-08-31\nemployers_liability_expires = 2027-08-31\n{extra}\n[offer]\ntiers = [2]\nkey_stages = [\"KS3\"]\n\n[child_voice]\nfeedback_collected = true\nlast_collected = 2026-09-01\n\n[[locations]]\npostcode = \"PR1 2HE\"\n"
+    )
+}
+
+#[test]
+fn the_dashboard_puts_safeguarding_and_suspensions_before_old_figures() {
+    let dir = sample_copy(false);
+    std::fs::remove_dir_all(dir.path().join("content")).unwrap();
+    let write = |id: &str, text: String| std::fs::write(dir.path().join(format!("providers/{id}.toml")), text).unwrap();
+    // A child-voice note 515 days old (the oldest date in the fixture).
+    write("old-voice", dashboard_record("Old Voice", "approved", "").replace("last_collected = 2026-09-01", "last_collected = 2025-06-28"));
+    // A suspended provider whose insurance expired.
+    write(
+        "suspended",
+        dashboard_record("Suspended Place", "suspended", "")
+            .replace("public_liability_expires = 2027-08-31", "public_liability_expires = 2026-10-01"),
+    );
+    // An approved provider whose DSL training is out of date.
+    write("stale-dsl", dashboard_record("Stale Training", "approved", "dsl_training = 2024-06-01\n"));
+    let site = Site::load(dir.path(), &load_options(Profile::Internal)).unwrap();
+    let items = apdir::dashboard::items(&site);
+    let rows: Vec<(&str, &str)> = items.iter().map(|i| (i.provider.as_str(), i.check)).collect();
+    let at = |row: (&str, &str)| rows.iter().position(|r| *r == row).unwrap_or_else(|| panic!("no {row:?} in {rows:?}"));
+    assert_eq!(at(("Stale Training", "safeguarding")), 0, "safeguarding first: {rows:?}");
+    assert!(at(("Suspended Place", "list-status")) < at(("Suspended Place", "insurance")));
+    assert!(at(("Suspended Place", "insurance")) < at(("Old Voice", "child-voice")), "an old note comes after expired insurance: {rows:?}");
+    let csv = String::from_utf8(apdir::dashboard::rows_csv(&items)).unwrap();
+    assert!(csv.starts_with("urgency,provider,district,check,issue,date,status\r\n0,Stale Training,Preston,safeguarding,"), "{csv}");
 }

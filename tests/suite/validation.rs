@@ -334,3 +334,178 @@ fn a_host_la_code_that_is_not_an_english_authority_is_an_error() {
     site.provider("test-provider", &with("ap_census_setting = \"OTH\"", "ap_census_setting = \"OTH\"\nhost_la_code = \"889\""));
     site.build().unwrap_or_else(|e| panic!("a real code (Blackburn with Darwen) passes: {}", render_err(&e)));
 }
+
+/// `providers/test-provider.toml:LINE:COL` of the value on the first line containing `needle`
+/// (the column just after its `= `).
+fn value_at(text: &str, needle: &str) -> String {
+    let line = line_of(text, needle);
+    let col = text.lines().nth(line - 1).unwrap().find("= ").expect("a key = value line") + 3;
+    format!("providers/test-provider.toml:{line}:{col}")
+}
+
+#[test]
+fn an_approved_provider_must_confirm_dbs_checks_a_central_record_and_a_named_dsl() {
+    let site = TestSite::new();
+    let text = with("enhanced_dbs_all_staff = true\nsingle_central_record = true\nnamed_dsl = true\n", "enhanced_dbs_all_staff = false\n");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let found: Vec<String> = d.with_code("safeguarding-not-confirmed").iter().map(|x| x.location()).collect();
+    let (status, dbs) = (value_at(&text, "list_status"), value_at(&text, "enhanced_dbs_all_staff"));
+    assert_eq!(found, [status.clone(), status, dbs], "a recorded `false` at its line; an unrecorded fact counts as not confirmed, at the status");
+    let messages: Vec<&str> = d.with_code("safeguarding-not-confirmed").iter().map(|x| x.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("designated safeguarding lead")), "{messages:?}");
+    assert!(d.with_code("safeguarding-not-confirmed")[2].help.as_deref().unwrap().contains("enhanced_dbs_all_staff = true"));
+}
+
+#[test]
+fn a_provider_not_yet_assessed_may_leave_its_safeguarding_unrecorded() {
+    let site = TestSite::new();
+    let text =
+        with("enhanced_dbs_all_staff = true\nsingle_central_record = true\nnamed_dsl = true\n", "").replace("\"approved\"", "\"not_assessed\"");
+    site.provider("test-provider", &text);
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+}
+
+#[test]
+fn a_standard_not_met_under_an_approved_status_is_an_error() {
+    let site = TestSite::new();
+    let text =
+        with("next_visit_due = 2027-03-01", "next_visit_due = 2027-03-01\nstandards = { safeguarding = \"met\", health_and_safety = \"not_met\" }");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let line = line_of(&text, "standards =");
+    let col = text.lines().nth(line - 1).unwrap().find("\"not_met\"").unwrap() + 1;
+    assert_eq!(located(&d, "standard-not-met"), format!("providers/test-provider.toml:{line}:{col}"));
+    assert!(d.with_code("standard-not-met")[0].message.contains("health_and_safety"));
+}
+
+#[test]
+fn out_of_date_checks_dsl_training_and_policy_are_warnings() {
+    let site = TestSite::new();
+    let text = with(
+        "named_dsl = true\n",
+        "named_dsl = true\nwritten_confirmation_of_checks = 2025-11-20\ndsl_training = 2024-11-01\nchild_protection_policy_reviewed = 2025-10-01\n",
+    );
+    site.provider("test-provider", &text);
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let w = &report.warnings;
+    assert_eq!(located(w, "checks-out-of-date"), value_at(&text, "written_confirmation_of_checks"));
+    assert_eq!(located(w, "dsl-training-out-of-date"), value_at(&text, "dsl_training"));
+    assert_eq!(located(w, "policy-out-of-date"), value_at(&text, "child_protection_policy_reviewed"));
+    assert!(w.with_code("checks-out-of-date")[0].message.contains("370 days ago"));
+}
+
+#[test]
+fn the_safeguarding_ages_come_from_the_config() {
+    let site = TestSite::new();
+    site.provider("test-provider", &with("named_dsl = true\n", "named_dsl = true\ndsl_training = 2024-11-01\n"));
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    site.write("apdir.toml", &format!("{config}\n[rules]\ndsl_training_stale_days = 1095\n"));
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert!(report.warnings.with_code("dsl-training-out-of-date").is_empty());
+}
+
+#[test]
+fn a_failed_inspection_on_an_approved_provider_is_a_warning() {
+    let site = TestSite::new();
+    let text = with(
+        "[quality_assurance]",
+        "[inspection]\nbody = \"Ofsted\"\nframework = \"report_card_2025\"\nsafeguarding = \"not_met\"\n\n[quality_assurance]",
+    );
+    site.provider("test-provider", &text);
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert_eq!(located(&report.warnings, "inspection-safeguarding-not-met"), value_at(&text, "safeguarding = \"not_met\""));
+    let legacy = with(
+        "[quality_assurance]",
+        "[inspection]\nbody = \"Ofsted\"\nframework = \"eif_legacy\"\nlegacy_overall = \"inadequate\"\n\n[quality_assurance]",
+    );
+    site.provider("test-provider", &legacy);
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert_eq!(located(&report.warnings, "inspection-safeguarding-not-met"), value_at(&legacy, "legacy_overall"));
+}
+
+#[test]
+fn a_key_stage_outside_the_age_range_is_an_error() {
+    let site = TestSite::new();
+    let text = with("key_stages = [\"KS3\"]", "key_stages = [\"KS3\", \"KS1\"]\nage_min = 11\nage_max = 16");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let line = line_of(&text, "key_stages");
+    assert_eq!(located(&d, "key-stage-outside-ages"), format!("providers/test-provider.toml:{line}:22"));
+    assert_eq!(d.with_code("key-stage-outside-ages").len(), 1, "KS3 fits ages 11 to 16");
+}
+
+#[test]
+fn dual_registration_on_a_provider_that_is_not_a_school_is_an_error() {
+    let site = TestSite::new();
+    let text = with("needs = [\"semh\"]", "needs = [\"semh\"]\ndual_registration = true");
+    site.provider("test-provider", &text);
+    assert_eq!(located(&site.errors(), "dual-registration-not-school"), value_at(&text, "dual_registration"));
+}
+
+#[test]
+fn a_full_time_pattern_from_a_non_school_provider_fails_the_registration_test() {
+    let site = TestSite::new();
+    let text = with("needs = [\"semh\"]", "needs = [\"semh\"]\npattern = \"full_time\"");
+    site.provider("test-provider", &text);
+    assert_eq!(located(&site.errors(), "registration-test"), value_at(&text, "pattern"));
+}
+
+#[test]
+fn a_tier_2_placement_longer_than_the_limit_is_an_error() {
+    let site = TestSite::new();
+    let text = with("needs = [\"semh\"]", "needs = [\"semh\"]\nmax_weeks = 52");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    assert_eq!(located(&d, "tier2-too-long"), value_at(&text, "max_weeks"));
+    assert!(d.with_code("tier2-too-long")[0].message.contains("the limit is 12"));
+    let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
+    site.write("apdir.toml", &format!("{config}\n[rules]\ntier2_max_weeks = 52\n"));
+    site.build().unwrap_or_else(|e| panic!("the limit comes from the config: {}", render_err(&e)));
+}
+
+#[test]
+fn an_ended_cost_and_an_old_review_are_warnings() {
+    let site = TestSite::new();
+    let text = with("description = \"Some *Markdown*.\"", "description = \"Some *Markdown*.\"\nlast_reviewed = 2025-06-01")
+        + "\n[[costs]]\noption = \"per_day\"\namount = 90.0\nvalid_to = 2026-08-31\n";
+    site.provider("test-provider", &text);
+    let report = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert_eq!(located(&report.warnings, "cost-ended"), value_at(&text, "valid_to"));
+    assert_eq!(located(&report.warnings, "review-stale"), value_at(&text, "last_reviewed"));
+}
+
+#[test]
+fn a_record_with_no_safeguarding_facts_says_not_confirmed_and_never_yes() {
+    let site = TestSite::new();
+    let text = with("enhanced_dbs_all_staff = true\nsingle_central_record = true\nnamed_dsl = true\npublic_liability_expires = 2027-08-31\n", "")
+        .replace("\"approved\"", "\"not_assessed\"");
+    site.provider("test-provider", &text);
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let html = std::fs::read_to_string(site.output().join("providers/test-provider/index.html")).unwrap();
+    for fact in [
+        "Enhanced DBS checks for all staff",
+        "Single central record",
+        "Named designated safeguarding lead",
+        "Written confirmation of staff checks",
+        "Safeguarding lead trained",
+        "Child protection policy reviewed",
+        "Public liability insurance until",
+    ] {
+        let at = html.find(fact).unwrap_or_else(|| panic!("{fact} is not on the page"));
+        let row = &html[at..(at + 400).min(html.len())];
+        assert!(row.contains("Not confirmed"), "{fact}: {row}");
+    }
+    assert!(!html.contains(">Yes<") && !html.contains("Confirmed</"), "nothing unrecorded reads as yes");
+}
+
+#[test]
+fn offered_hours_over_the_limit_fail_the_registration_test_even_when_the_registration_says_fewer() {
+    let site = TestSite::new();
+    let text = with("needs = [\"semh\"]", "needs = [\"semh\"]\nhours_per_week = { min = 5.0, max = 25.0 }");
+    site.provider("test-provider", &text);
+    let d = site.errors();
+    let line = line_of(&text, "hours_per_week = {");
+    let col = text.lines().nth(line - 1).unwrap().find("25.0").unwrap() + 1;
+    assert_eq!(located(&d, "registration-test"), format!("providers/test-provider.toml:{line}:{col}"));
+}
