@@ -7,6 +7,7 @@ pub mod feeds;
 mod guide;
 pub mod ical;
 mod listings;
+pub mod locator;
 pub mod maps;
 pub mod result_card;
 pub mod templates;
@@ -262,7 +263,7 @@ pub fn pages(
 
 /// Renders the page of every provider the selection picks, in parallel.
 fn provider_pages(site: &Site, out: &Renderer) -> Result<(), OutputError> {
-    let locator = areas::Locator::new(site);
+    let locator = locator::Locator::new(site);
     site.providers.par_iter().try_for_each(|vp| {
         if !out.selection.provider_page(&vp.provider.id) {
             out.listed(crate::markdown::provider_url(&vp.provider.id));
