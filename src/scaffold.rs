@@ -33,18 +33,7 @@ pub fn provider_template(id: &str, name: &str, today: Date) -> String {
     PROVIDER_TEMPLATE.replace("{id}", id).replace("{name}", &toml_string(name)).replace("{today}", &today.iso())
 }
 
-/// Text of the scaffolds that must not reach a published record or page (see
-/// `validate::placeholders`). The first ones are today's; the rest are from earlier scaffolds.
-pub const PLACEHOLDERS: &[&str] = &[
-    "One sentence: who the provision is for and what it offers.",
-    "A short description in Markdown: the programme, a typical week, how pupils return to school.",
-    "1 Example Street",
-    "referrals@example.org",
-    "01772 000000",
-    "One sentence about what this page helps the reader do.",
-    "An opening paragraph: who this page is for and what it covers.",
-    "Write in plain English. Link to other pages like this",
-];
+pub use crate::model::placeholders::PLACEHOLDERS;
 
 const PROVIDER_TEMPLATE: &str = r#"# Provider record (schema version 1). Every field is explained in the README, "Provider records".
 # Check it with `apdir check`.

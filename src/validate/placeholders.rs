@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::scaffold::PLACEHOLDERS;
+use crate::model::placeholders::PLACEHOLDERS;
 
 /// An error at each placeholder in `file`'s content (`from` on: a page's front matter and
 /// body, or the whole record), unless the record or page is a draft.

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("rules", 2),
     ("disclosure", 2),
     ("site", 2),
+    ("guide_checks", 2),
     // 3 analyse: the gap report.
     ("analyse", 3),
     // 4 render: pages.
