@@ -284,38 +284,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 output: output.clone(),
                 load: LoadOptions { today: date.today, base_url: base_url.clone(), profile: (*profile).into() },
             };
-            let t = std::time::Instant::now();
-            let report = apdir::build(&options)?;
-            print_problems(cli, &report.warnings, color);
-            if !quiet {
-                println!(
-                    "Built {} providers and {} guide pages: {} files ({:.1} MB) in {} in {:.2}s{}",
-                    report.providers,
-                    report.pages,
-                    report.files,
-                    report.bytes as f64 / 1_048_576.0,
-                    report.output.display(),
-                    t.elapsed().as_secs_f64(),
-                    if report.warnings.items.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", apdir::diagnostics::plural(report.warnings.warning_count(), "warning"))
-                    },
-                );
-            }
-            if *timings {
-                for (stage, d) in &report.timings {
-                    println!("  {stage:<20} {:>8.1} ms", d.as_secs_f64() * 1000.0);
-                }
-                if let Some(c) = report.cache {
-                    let exports = match c.exports_reused + c.exports_made {
-                        0 => "no exports".to_string(),
-                        n => format!("exports of {} of {n} providers reused", c.exports_reused),
-                    };
-                    println!("  build cache: {exports}; search {}", if c.search_reused { "reused" } else { "made afresh" });
-                }
-            }
-            Ok(())
+            build(cli, &options, *quiet, *timings, color)
         }
         Command::Check { date } => {
             let options = BuildOptions {
@@ -324,23 +293,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 output: None,
                 load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
             };
-            let (warnings, ages) = apdir::check_report(&options)?;
-            print_problems(cli, &warnings, color);
-            if !ages.is_empty() {
-                println!("Reading age of guide pages (Flesch-Kincaid grade + 5; apdir.toml's rules.reading_age_max sets the warning level):");
-                for (file, age, words) in &ages {
-                    println!("  {age:>5.1}  {file} ({words} words)");
-                }
-            }
-            println!(
-                "No errors found{}.",
-                if warnings.items.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", apdir::diagnostics::plural(warnings.warning_count(), "warning"))
-                }
-            );
-            Ok(())
+            check(cli, &options, color)
         }
         Command::Gaps { tier, key_stage, format, raw, date } => {
             let options = BuildOptions {
@@ -367,19 +320,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 output: None,
                 load: LoadOptions { today: date.today, base_url: None, profile: (*profile).into() },
             };
-            let formats: Vec<apdir::export::Format> = if format.is_empty() {
-                apdir::export::Format::ALL.to_vec()
-            } else {
-                format
-                    .iter()
-                    .map(|f| match f {
-                        FormatArg::Csv => apdir::export::Format::Csv,
-                        FormatArg::Json => apdir::export::Format::Json,
-                        FormatArg::Geojson => apdir::export::Format::Geojson,
-                        FormatArg::Oruk => apdir::export::Format::Oruk,
-                    })
-                    .collect()
-            };
+            let formats = export_formats(format);
             let n = apdir::export(&options, &formats, out)?;
             println!("Wrote {n} files into {}.", out.display());
             Ok(())
@@ -393,26 +334,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 dry_run: *dry_run,
                 today: date.today,
             };
-            let report = apdir::import::import(&options)?;
-            print_problems(cli, &report.diagnostics, color);
-            for p in &report.problems {
-                eprintln!("cannot import {p}");
-            }
-            let verb = if *dry_run { "Would write" } else { "Wrote" };
-            println!("{verb} {} provider record{} into providers/.", report.written.len(), if report.written.len() == 1 { "" } else { "s" });
-            if !report.ok() {
-                // Problems in the sheet are content errors (exit 1), like a build's; the rows
-                // without problems were imported, so this is not "nothing was written".
-                eprintln!(
-                    "error: {} row problem{} and {} record error{}: those providers were not imported",
-                    report.problems.len(),
-                    if report.problems.len() == 1 { "" } else { "s" },
-                    report.diagnostics.error_count(),
-                    if report.diagnostics.error_count() == 1 { "" } else { "s" }
-                );
-                std::process::exit(1);
-            }
-            Ok(())
+            import(cli, &options, *dry_run, color)
         }
         Command::Serve { port, bind, open, profile, debounce_ms, allow_host, expose_internal, date } => {
             apdir::serve::serve(&apdir::serve::ServeOptions {
@@ -436,40 +358,7 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             println!("Created {}. Edit it, then run `apdir check`.", path.display());
             Ok(())
         }
-        Command::Search { query, kind, limit, json, prefix } => {
-            let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions::default() };
-            let search_options = apdir::search::SearchOptions {
-                kind: kind.map(|k| match k {
-                    SearchKind::Provider => apdir::search::Kind::Provider,
-                    SearchKind::Guide => apdir::search::Kind::Guide,
-                }),
-                limit: *limit,
-                prefix: *prefix,
-            };
-            let (hits, saved) = apdir::search(&options, query, &search_options)?;
-            if !saved {
-                eprintln!(
-                    "note: no saved index in {}; searched a fresh index of the inputs (run `apdir build` to save one)",
-                    apdir::search::INDEX_DIR
-                );
-            }
-            if *json {
-                let rows: Vec<serde_json::Value> = hits
-                    .iter()
-                    .enumerate()
-                    .map(|(i, h)| serde_json::json!({"rank": i + 1, "kind": h.kind, "title": h.title, "url": h.url, "score": h.score, "doc": h.doc, "partial": h.partial}))
-                    .collect();
-                println!("{}", serde_json::Value::Array(rows));
-            } else if hits.is_empty() {
-                println!("No results for \"{query}\".");
-            } else {
-                for (i, h) in hits.iter().enumerate() {
-                    let partial = if h.partial { "  partial match" } else { "" };
-                    println!("{:>3}. [{}] {}  {}  ({:.3}){partial}", i + 1, h.kind.label(), h.title, h.url, h.score);
-                }
-            }
-            Ok(())
-        }
+        Command::Search { query, kind, limit, json, prefix } => search(cli, query, *kind, *limit, *json, *prefix),
         Command::Inspections { csv, write } => {
             let options = apdir::inspections::InspectionsOptions { root: cli.root.clone(), csv: csv.clone(), write: *write };
             print!("{}", apdir::inspections::run(&options)?.text());
@@ -481,6 +370,135 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// `apdir build`: builds the site and says what it wrote (with `--timings`, how long each
+/// stage took and what the build cache saved).
+fn build(cli: &Cli, options: &BuildOptions, quiet: bool, timings: bool, color: bool) -> Result<(), Error> {
+    let t = std::time::Instant::now();
+    let report = apdir::build(options)?;
+    print_problems(cli, &report.warnings, color);
+    if !quiet {
+        println!(
+            "Built {} providers and {} guide pages: {} files ({:.1} MB) in {} in {:.2}s{}",
+            report.providers,
+            report.pages,
+            report.files,
+            report.bytes as f64 / 1_048_576.0,
+            report.output.display(),
+            t.elapsed().as_secs_f64(),
+            if report.warnings.items.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", apdir::diagnostics::plural(report.warnings.warning_count(), "warning"))
+            },
+        );
+    }
+    if timings {
+        for (stage, d) in &report.timings {
+            println!("  {stage:<20} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        }
+        if let Some(c) = report.cache {
+            let exports = match c.exports_reused + c.exports_made {
+                0 => "no exports".to_string(),
+                n => format!("exports of {} of {n} providers reused", c.exports_reused),
+            };
+            println!("  build cache: {exports}; search {}", if c.search_reused { "reused" } else { "made afresh" });
+        }
+    }
+    Ok(())
+}
+
+/// `apdir check`: the problems, and the reading age of each guide page.
+fn check(cli: &Cli, options: &BuildOptions, color: bool) -> Result<(), Error> {
+    let (warnings, ages) = apdir::check_report(options)?;
+    print_problems(cli, &warnings, color);
+    if !ages.is_empty() {
+        println!("Reading age of guide pages (Flesch-Kincaid grade + 5; apdir.toml's rules.reading_age_max sets the warning level):");
+        for (file, age, words) in &ages {
+            println!("  {age:>5.1}  {file} ({words} words)");
+        }
+    }
+    println!(
+        "No errors found{}.",
+        if warnings.items.is_empty() { String::new() } else { format!(" ({})", apdir::diagnostics::plural(warnings.warning_count(), "warning")) }
+    );
+    Ok(())
+}
+
+/// The export formats asked for (all of them when none is named).
+fn export_formats(format: &[FormatArg]) -> Vec<apdir::export::Format> {
+    if format.is_empty() {
+        apdir::export::Format::ALL.to_vec()
+    } else {
+        format
+            .iter()
+            .map(|f| match f {
+                FormatArg::Csv => apdir::export::Format::Csv,
+                FormatArg::Json => apdir::export::Format::Json,
+                FormatArg::Geojson => apdir::export::Format::Geojson,
+                FormatArg::Oruk => apdir::export::Format::Oruk,
+            })
+            .collect()
+    }
+}
+
+/// `apdir import`: imports the sheet, says what it wrote, and exits 1 when a row or record
+/// had a problem.
+fn import(cli: &Cli, options: &apdir::import::ImportOptions, dry_run: bool, color: bool) -> Result<(), Error> {
+    let report = apdir::import::import(options)?;
+    print_problems(cli, &report.diagnostics, color);
+    for p in &report.problems {
+        eprintln!("cannot import {p}");
+    }
+    let verb = if dry_run { "Would write" } else { "Wrote" };
+    println!("{verb} {} provider record{} into providers/.", report.written.len(), if report.written.len() == 1 { "" } else { "s" });
+    if !report.ok() {
+        // Problems in the sheet are content errors (exit 1), like a build's; the rows
+        // without problems were imported, so this is not "nothing was written".
+        eprintln!(
+            "error: {} row problem{} and {} record error{}: those providers were not imported",
+            report.problems.len(),
+            if report.problems.len() == 1 { "" } else { "s" },
+            report.diagnostics.error_count(),
+            if report.diagnostics.error_count() == 1 { "" } else { "s" }
+        );
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// `apdir search`: the hits for `query`, as text or JSON.
+fn search(cli: &Cli, query: &str, kind: Option<SearchKind>, limit: usize, json: bool, prefix: bool) -> Result<(), Error> {
+    let options = BuildOptions { no_cache: false, root: cli.root.clone(), output: None, load: LoadOptions::default() };
+    let search_options = apdir::search::SearchOptions {
+        kind: kind.map(|k| match k {
+            SearchKind::Provider => apdir::search::Kind::Provider,
+            SearchKind::Guide => apdir::search::Kind::Guide,
+        }),
+        limit,
+        prefix,
+    };
+    let (hits, saved) = apdir::search(&options, query, &search_options)?;
+    if !saved {
+        eprintln!("note: no saved index in {}; searched a fresh index of the inputs (run `apdir build` to save one)", apdir::search::INDEX_DIR);
+    }
+    if json {
+        let rows: Vec<serde_json::Value> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| serde_json::json!({"rank": i + 1, "kind": h.kind, "title": h.title, "url": h.url, "score": h.score, "doc": h.doc, "partial": h.partial}))
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else if hits.is_empty() {
+        println!("No results for \"{query}\".");
+    } else {
+        for (i, h) in hits.iter().enumerate() {
+            let partial = if h.partial { "  partial match" } else { "" };
+            println!("{:>3}. [{}] {}  {}  ({:.3}){partial}", i + 1, h.kind.label(), h.title, h.url, h.score);
+        }
+    }
+    Ok(())
 }
 
 /// The binary's allocator: mimalloc, through the `mimalloc` crate's own `GlobalAlloc` (no

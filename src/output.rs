@@ -12,6 +12,13 @@
 //! longer has are removed before the swap. Creating and deleting tens of thousands of files
 //! is most of a large build's cost; rewriting in place avoids nearly all of it (see the
 //! README's Benchmark section). Deleting the spare folder is always safe.
+//!
+//! Why this file stays whole (about 770 lines of code, then 110 of tests): publishing is one
+//! safety argument (stage, rewrite in place, swap, keep the spare, recover after a crash),
+//! and each step relies on what the others leave on disk. It is reviewed by reading it in
+//! one place. The sinks (`Folder`, `Memory`, `Discard`, `Staging`) sit beside the writers they
+//! use. Moving the platform calls (`renameat2`, `O_NOFOLLOW`) out is part of issue 16's
+//! plumbing work, which is to replace them with `rustix`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -33,7 +33,7 @@ pub fn provider_template(id: &str, name: &str, today: Date) -> String {
     PROVIDER_TEMPLATE.replace("{id}", id).replace("{name}", &toml_string(name)).replace("{today}", &today.iso())
 }
 
-pub use crate::validate::placeholders::PLACEHOLDERS;
+pub use crate::model::placeholders::PLACEHOLDERS;
 
 const PROVIDER_TEMPLATE: &str = r#"# Provider record (schema version 1). Every field is explained in the README, "Provider records".
 # Check it with `apdir check`.

@@ -147,73 +147,122 @@ fn write_cached(
     cache_at: Option<CacheAt>,
     used: &CacheUse,
 ) -> Result<usize, OutputError> {
-    let want = |f: Format| formats.contains(&f);
-    let written = AtomicUsize::new(0);
-    let put = |path: String, mut bytes: Vec<u8>| -> Result<(), OutputError> {
-        bytes.push(b'\n');
-        written.fetch_add(1, Ordering::Relaxed);
-        sink.put(OutputFile { path, body: Body::Bytes(bytes) })
-    };
-    // A file given in parts, ending with a line break like the others.
-    let put_parts = |path: String, parts: &[&[u8]]| -> Result<(), OutputError> {
-        let mut all = parts.to_vec();
-        all.push(b"\n");
-        written.fetch_add(1, Ordering::Relaxed);
-        sink.put_parts(&path, &all)
-    };
+    let out = Out { sink, written: AtomicUsize::new(0) };
     let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
-    let columns = table::columns(costs, profile);
     let cache = match cache_at {
         Some(CacheAt::Memory(memo)) => Some(cache::ExportCache::in_memory(memo, site, formats, profile, costs)),
         Some(CacheAt::Folder(dir)) => cache::ExportCache::open(dir, site, formats, profile, costs),
         None => None,
     };
-    let terms = oruk::Terms::new();
+    let maker = Maker { site, formats, profile, columns: table::columns(costs, profile), terms: oruk::Terms::new(), cache, out: &out, used };
     let order = directory_order(site);
-    let locations: usize = order.iter().map(|vp| vp.provider.locations.len()).sum();
+    let mut lists = Lists::open(&maker, &order)?;
+    // Each chunk is made while the one before it is appended to the lists.
+    let mut made: Option<Vec<Pieces>> = None;
+    for chunk in order.chunks(CHUNK) {
+        let previous = made.take();
+        let (next, appended) = rayon::join(|| maker.chunk(chunk), || previous.map_or(Ok(()), |p| lists.append(p)));
+        appended?;
+        made = Some(next?);
+    }
+    if let Some(last) = made {
+        lists.append(last)?;
+    }
+    if let Some(cache) = maker.cache {
+        cache.finish();
+    }
+    lists.finish(&out)?;
+    Ok(out.written.into_inner())
+}
 
-    let object = |v: Value| match v {
-        Value::Object(m) => m,
-        _ => unreachable!("json! of an object is an object"),
-    };
-    let mut json_list = match want(Format::Json) {
-        true => Some(ListWriter::open(sink, "data/providers.json", object(json_envelope(site, order.len(), profile)), "providers")?),
-        false => None,
-    };
-    let mut csv = match want(Format::Csv) {
-        true => {
-            let mut w = sink.writer("data/providers.csv")?;
-            w.write(&table::header(&columns))?;
-            Some(w)
+/// Hands the export files to the sink, counting them.
+struct Out<'a> {
+    sink: &'a dyn Sink,
+    written: AtomicUsize,
+}
+
+impl Out<'_> {
+    /// Writes a file, ending it with a line break.
+    fn put(&self, path: String, mut bytes: Vec<u8>) -> Result<(), OutputError> {
+        bytes.push(b'\n');
+        self.written.fetch_add(1, Ordering::Relaxed);
+        self.sink.put(OutputFile { path, body: Body::Bytes(bytes) })
+    }
+
+    /// Writes a file given in parts, ending with a line break like the others.
+    fn put_parts(&self, path: String, parts: &[&[u8]]) -> Result<(), OutputError> {
+        let mut all = parts.to_vec();
+        all.push(b"\n");
+        self.written.fetch_add(1, Ordering::Relaxed);
+        self.sink.put_parts(&path, &all)
+    }
+
+    /// Counts files written some other way.
+    fn count(&self, n: usize) {
+        self.written.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// What makes each provider's pieces: the formats asked for, the CSV columns, the ORUK terms
+/// and the export cache.
+struct Maker<'a> {
+    site: &'a Site,
+    formats: &'a [Format],
+    profile: Profile,
+    columns: Vec<table::Column>,
+    terms: oruk::Terms,
+    cache: Option<cache::ExportCache>,
+    out: &'a Out<'a>,
+    used: &'a CacheUse,
+}
+
+impl Maker<'_> {
+    fn want(&self, f: Format) -> bool {
+        self.formats.contains(&f)
+    }
+
+    /// A chunk's pieces, made on every core (from the cache where it can).
+    fn chunk(&self, chunk: &[&ValidProvider]) -> Result<Vec<Pieces>, OutputError> {
+        chunk.par_iter().map(|vp| self.cached(vp)).collect()
+    }
+
+    /// One provider's pieces, from the cache when its entry is there (writing the files the
+    /// entry kept); else made, and kept in the cache.
+    fn cached(&self, vp: &ValidProvider) -> Result<Pieces, OutputError> {
+        let Some(cache) = &self.cache else { return self.pieces(vp, None) };
+        let key = cache.key(vp, self.site);
+        if let Some(entry) = cache.get(vp, key) {
+            for (path, bytes) in entry.files() {
+                self.out.put_parts(path.to_string(), &[bytes])?;
+            }
+            self.used.exports_reused.fetch_add(1, Ordering::Relaxed);
+            return Ok(entry.pieces);
         }
-        false => None,
-    };
-    let mut features_list = match want(Format::Geojson) {
-        true => Some(ListWriter::open(sink, "data/providers.geojson", object(json!({ "type": "FeatureCollection" })), "features")?),
-        false => None,
-    };
-    let mut oruk_lists = match want(Format::Oruk) {
-        true => Some(oruk::Lists::open(sink, order.len(), locations, site.config.exports.oruk_extras)?),
-        false => None,
-    };
+        let files = std::sync::Mutex::new(cache::EntryWriter::new());
+        let pieces = self.pieces(vp, Some(&files))?;
+        cache.put(vp, key, &files.into_inner_unpoisoned().finish(&pieces));
+        self.used.exports_made.fetch_add(1, Ordering::Relaxed);
+        Ok(pieces)
+    }
 
-    // One provider's pieces; its own files go to the sink, and to `files` when given.
-    let pieces = |vp: &ValidProvider, files: Option<&OwnFiles>| -> Result<Pieces, OutputError> {
+    /// One provider's pieces; its own files go to the sink, and to `files` when given.
+    fn pieces(&self, vp: &ValidProvider, files: Option<&OwnFiles>) -> Result<Pieces, OutputError> {
+        let (site, profile) = (self.site, self.profile);
         let mut p = Pieces::default();
-        let data = want(Format::Json) || want(Format::Csv) || want(Format::Geojson);
+        let data = self.want(Format::Json) || self.want(Format::Csv) || self.want(Format::Geojson);
         let record = data.then(|| crate::disclosure::provider_record(vp, site, profile));
         if let Some(r) = &record {
-            if want(Format::Json) {
+            if self.want(Format::Json) {
                 p.json = serde_json::to_vec(r).unwrap_or_default();
             }
-            if want(Format::Csv) {
-                p.csv = table::rows(r, &columns);
+            if self.want(Format::Csv) {
+                p.csv = table::rows(r, &self.columns);
             }
-            if want(Format::Geojson) {
+            if self.want(Format::Geojson) {
                 p.features = features(r).iter().map(|f| serde_json::to_vec(f).unwrap_or_default()).collect();
             }
         }
-        if want(Format::Oruk) {
+        if self.want(Format::Oruk) {
             // ORUK is always public: reuse the record when it is the public one.
             let public = match record {
                 Some(r) if !profile.is_internal() => r,
@@ -223,87 +272,95 @@ fn write_cached(
                 if let Some(files) = files {
                     files.lock_unpoisoned().file(&path, &bytes);
                 }
-                put(path, bytes)
+                self.out.put(path, bytes)
             };
-            p.oruk = Some(oruk::record_pieces(site, &terms, &public, &put_and_keep)?);
+            p.oruk = Some(oruk::record_pieces(site, &self.terms, &public, &put_and_keep)?);
         }
         Ok(p)
-    };
+    }
+}
 
-    // A chunk's pieces, made on every core (from the cache where it can).
-    let make = |chunk: &[&ValidProvider]| -> Result<Vec<Pieces>, OutputError> {
-        chunk
-            .par_iter()
-            .map(|vp| -> Result<Pieces, OutputError> {
-                let Some(cache) = &cache else { return pieces(vp, None) };
-                let key = cache.key(vp, site);
-                if let Some(entry) = cache.get(vp, key) {
-                    for (path, bytes) in entry.files() {
-                        put_parts(path.to_string(), &[bytes])?;
-                    }
-                    used.exports_reused.fetch_add(1, Ordering::Relaxed);
-                    return Ok(entry.pieces);
-                }
-                let files = std::sync::Mutex::new(cache::EntryWriter::new());
-                let pieces = pieces(vp, Some(&files))?;
-                cache.put(vp, key, &files.into_inner_unpoisoned().finish(&pieces));
-                used.exports_made.fetch_add(1, Ordering::Relaxed);
-                Ok(pieces)
-            })
-            .collect()
-    };
-    // Appends a chunk's pieces to the list files, in directory order.
-    let mut append = |pieces: Vec<Pieces>| -> Result<(), OutputError> {
+/// The list files of the formats asked for, streamed to the sink as providers are added.
+struct Lists<'a> {
+    json: Option<ListWriter<'a>>,
+    csv: Option<Box<dyn FileWriter + 'a>>,
+    features: Option<ListWriter<'a>>,
+    oruk: Option<oruk::Lists<'a>>,
+}
+
+impl<'a> Lists<'a> {
+    fn open(m: &Maker<'a>, order: &[&ValidProvider]) -> Result<Lists<'a>, OutputError> {
+        let (site, sink) = (m.site, m.out.sink);
+        let object = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => unreachable!("json! of an object is an object"),
+        };
+        let json = match m.want(Format::Json) {
+            true => Some(ListWriter::open(sink, "data/providers.json", object(json_envelope(site, order.len(), m.profile)), "providers")?),
+            false => None,
+        };
+        let csv = match m.want(Format::Csv) {
+            true => {
+                let mut w = sink.writer("data/providers.csv")?;
+                w.write(&table::header(&m.columns))?;
+                Some(w)
+            }
+            false => None,
+        };
+        let features = match m.want(Format::Geojson) {
+            true => Some(ListWriter::open(sink, "data/providers.geojson", object(json!({ "type": "FeatureCollection" })), "features")?),
+            false => None,
+        };
+        let locations: usize = order.iter().map(|vp| vp.provider.locations.len()).sum();
+        let oruk = match m.want(Format::Oruk) {
+            true => Some(oruk::Lists::open(sink, order.len(), locations, site.config.exports.oruk_extras)?),
+            false => None,
+        };
+        Ok(Lists { json, csv, features, oruk })
+    }
+
+    /// Appends a chunk's pieces to the list files, in directory order.
+    fn append(&mut self, pieces: Vec<Pieces>) -> Result<(), OutputError> {
         for p in pieces {
-            if let Some(w) = &mut json_list {
+            if let Some(w) = &mut self.json {
                 w.item(&p.json)?;
             }
-            if let Some(w) = &mut csv {
+            if let Some(w) = &mut self.csv {
                 w.write(&p.csv)?;
             }
-            if let Some(w) = &mut features_list {
+            if let Some(w) = &mut self.features {
                 for f in &p.features {
                     w.item(f)?;
                 }
             }
-            if let (Some(lists), Some(o)) = (&mut oruk_lists, p.oruk) {
+            if let (Some(lists), Some(o)) = (&mut self.oruk, p.oruk) {
                 lists.add(o)?;
             }
         }
         Ok(())
-    };
-    // Each chunk is made while the one before it is appended to the lists.
-    let mut made: Option<Vec<Pieces>> = None;
-    for chunk in order.chunks(CHUNK) {
-        let previous = made.take();
-        let (next, appended) = rayon::join(|| make(chunk), || previous.map_or(Ok(()), &mut append));
-        appended?;
-        made = Some(next?);
     }
-    if let Some(last) = made {
-        append(last)?;
+
+    /// Ends every list file.
+    fn finish(self, out: &Out) -> Result<(), OutputError> {
+        if let Some(w) = self.json {
+            out.count(1);
+            w.finish()?;
+        }
+        if let Some(w) = self.csv {
+            // The CSV ends with its last row's line break.
+            out.count(1);
+            w.finish()?;
+        }
+        if let Some(w) = self.features {
+            out.count(1);
+            w.finish()?;
+        }
+        if let Some(lists) = self.oruk {
+            out.count(oruk::Lists::FILES);
+            lists.finish(&|path, bytes| out.put(path, bytes), &|path, parts| out.put_parts(path, parts))?;
+        }
+        Ok(())
     }
-    if let Some(cache) = cache {
-        cache.finish();
-    }
-    if let Some(w) = json_list {
-        written.fetch_add(1, Ordering::Relaxed);
-        w.finish()?;
-    }
-    if let Some(w) = csv {
-        // The CSV ends with its last row's line break.
-        written.fetch_add(1, Ordering::Relaxed);
-        w.finish()?;
-    }
-    if let Some(w) = features_list {
-        written.fetch_add(1, Ordering::Relaxed);
-        w.finish()?;
-    }
-    if let Some(lists) = oruk_lists {
-        written.fetch_add(oruk::Lists::FILES, Ordering::Relaxed);
-        lists.finish(&put, &put_parts)?;
-    }
-    Ok(written.into_inner())
 }
 
 /// A JSON file that is one object with one list member, streamed: the members before the

@@ -12,6 +12,11 @@
 //! `apdir:<kind>:<stable key>` (for a service, `apdir:service:<provider id>`), so they are
 //! the same in every build. Records are read through `disclosure` with the public profile:
 //! masked sites have no address and sit at their district's centre.
+//!
+//! Why this file stays whole (about 650 lines): it is one output format. The pieces of each
+//! record ([`record_pieces`]) and the list files ([`Lists`]) must agree byte for byte on the
+//! compact JSON they stitch together (`Obj`, `array`, [`Parts`]), and a reader checking the
+//! mapping against the ORUK profile needs to see all of it at once.
 
 use std::collections::BTreeMap;
 

@@ -6,6 +6,7 @@ pub mod file;
 pub mod guide;
 pub mod la_codes;
 pub mod lock;
+pub mod placeholders;
 pub mod profile;
 pub mod provider;
 pub mod slug;

@@ -14,7 +14,6 @@ use super::{Body, OutputFile, base_context, crumbs_with, link};
 use crate::analyse::report::{self, Selection};
 use crate::analyse::{GapReport, KEY_STAGES, PublishedArea, PublishedReport, Shown, fmt_num, fmt_rate};
 use crate::geo::Area;
-use crate::model::lock::LockExt;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -22,7 +21,6 @@ use crate::validate::ValidProvider;
 pub const ATTRIBUTION: &str = "Boundaries: Contains Ordnance Survey data © Crown copyright and database right 2014–2025; Contains National Statistics data © Crown copyright and database right. Office for National Statistics, Open Government Licence v3.0 (district outlines via Martin Chorley's UK-GeoJSON, CC BY 4.0). Pupil numbers: ONS Census 2021, Open Government Licence v3.0.";
 
 const MAP_WIDTH: f64 = 600.0;
-const LOCATOR_WIDTH: f64 = 320.0;
 
 /// The one place the rendered pages and downloads choose their disclosure policy: the
 /// internal profile (the AP team's own site) shows the raw figures; the public site is
@@ -498,68 +496,6 @@ fn site_in(site: &Site, vp: &ValidProvider, s: usize, code: &str) -> bool {
     p.district == code || p.ward == code || (site.area(&p.district).is_none() && site.area(code).is_some_and(|a| a.contains(p.lon, p.lat)))
 }
 
-fn locator_projection(site: &Site) -> Projection {
-    Projection::fit(maps::bbox(&site.areas), LOCATOR_WIDTH, 4.0)
-}
-
-/// The provider page's small locator map: the county outline as a shared image, with an
-/// overlay marking the provider's sites (or, for masked sites, only their area). Made once
-/// per build: the projection and each area's outline are shared by every provider page.
-pub struct Locator {
-    proj: Projection,
-    outlines: std::sync::Mutex<HashMap<String, std::sync::Arc<str>>>,
-}
-
-impl Locator {
-    pub fn new(site: &Site) -> Locator {
-        Locator { proj: locator_projection(site), outlines: Default::default() }
-    }
-
-    fn outline(&self, area: &Area) -> std::sync::Arc<str> {
-        let mut outlines = self.outlines.lock_unpoisoned();
-        outlines.entry(area.code.clone()).or_insert_with(|| maps::path_data(area, &self.proj, 0.8).into()).clone()
-    }
-
-    /// The locator's HTML for `vp` (empty when there is nothing to place).
-    pub fn html(&self, site: &Site, vp: &ValidProvider) -> String {
-        if site.areas.is_empty() || vp.sites.is_empty() {
-            return String::new();
-        }
-        let proj = &self.proj;
-        let mut svg = String::new();
-        let mut places = Vec::new();
-        let _ = write!(
-            svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" class="locator__overlay" viewBox="0 0 {:.0} {:.0}" aria-hidden="true" focusable="false">"#,
-            proj.width, proj.height
-        );
-        for (s, site_pos) in vp.sites.iter().enumerate() {
-            let loc = &vp.provider.locations[s];
-            let area = site.area(&site_pos.district).or_else(|| site.areas.iter().find(|a| a.contains(site_pos.lon, site_pos.lat)));
-            if loc.mask_exact_address {
-                if let Some(a) = area {
-                    let _ = write!(svg, r#"<path class="locator__area" d="{}"/>"#, self.outline(a));
-                    places.push(format!("somewhere in {} (address not published)", a.name));
-                }
-            } else {
-                let (x, y) = proj.point(site_pos.lon, site_pos.lat);
-                let _ = write!(svg, r#"<circle class="locator__marker" cx="{x:.1}" cy="{y:.1}" r="5"/>"#);
-                places.push(match area {
-                    Some(a) => format!("{} in {}", if loc.name.is_empty() { "a site" } else { &loc.name }, a.name),
-                    None => loc.name.clone(),
-                });
-            }
-        }
-        svg.push_str("</svg>");
-        format!(
-            r#"<figure class="locator"><div class="locator__map"><img src="/areas/locator.svg" alt="" width="{:.0}" height="{:.0}">{svg}</div><figcaption class="body-s">Where it is on the county map: {}.</figcaption></figure>"#,
-            proj.width,
-            proj.height,
-            esc(&places.join("; "))
-        )
-    }
-}
-
 /// The downloads and the shared locator image.
 pub fn files(site: &Site, report: &GapReport) -> Vec<OutputFile> {
     let published = report.publish(policy(site));
@@ -567,7 +503,7 @@ pub fn files(site: &Site, report: &GapReport) -> Vec<OutputFile> {
         vec![OutputFile { path: "data/gaps.csv".into(), body: Body::Bytes(report::csv(report, &published, &Selection::default()).into_bytes()) }];
     files.push(OutputFile { path: "data/areas.geojson".into(), body: Body::Bytes(geojson(site, report, &published).into_bytes()) });
     // The locator base map: every area, outlines only.
-    let proj = locator_projection(site);
+    let proj = super::locator::projection(site);
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {:.0} {:.0}" width="{:.0}" height="{:.0}">"#,
         proj.width, proj.height, proj.width, proj.height

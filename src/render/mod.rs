@@ -4,14 +4,18 @@
 pub mod areas;
 pub mod events;
 pub mod feeds;
+mod guide;
 pub mod ical;
+mod listings;
+pub mod locator;
 pub mod maps;
 pub mod result_card;
 pub mod templates;
 pub mod view;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -19,12 +23,11 @@ use tera::Context;
 
 use crate::analyse::GapReport;
 use crate::diagnostics::Diagnostic;
-use crate::model::file::Sink;
 pub use crate::model::file::{Body, OutputFile};
-use crate::model::guide::GuidePage;
+use crate::model::file::{OutputError, Sink};
 use crate::model::lock::LockExt;
-use crate::model::vocab::{Audience, KeyStage, Need};
 use crate::site::Site;
+use listings::Directory;
 use templates::Templates;
 use view::*;
 
@@ -87,35 +90,6 @@ struct PageLink {
     number: usize,
     url: String,
     current: bool,
-}
-
-#[derive(Serialize)]
-struct GuideView<'a> {
-    title: &'a str,
-    summary: &'a str,
-    url: &'a str,
-    html: &'a str,
-    toc: Vec<&'a crate::markdown::Heading>,
-    updated: Option<String>,
-    updated_iso: Option<String>,
-    audience: Vec<&'a str>,
-    tags: &'a [String],
-    is_section: bool,
-}
-
-fn guide_view(p: &GuidePage) -> GuideView<'_> {
-    GuideView {
-        title: &p.front.title,
-        summary: &p.front.summary,
-        url: &p.url,
-        html: &p.html,
-        toc: p.headings.iter().filter(|h| h.level == 2).collect(),
-        updated: p.front.updated.map(|d| d.long()),
-        updated_iso: p.front.updated.map(|d| d.iso()),
-        audience: p.front.audience.iter().map(Audience::label).collect(),
-        tags: &p.front.tags,
-        is_section: p.is_section,
-    }
 }
 
 /// Base context every page gets.
@@ -201,6 +175,57 @@ pub struct RenderedPages {
     pub errors: Vec<Diagnostic>,
 }
 
+/// A page to render: its URL, template and context.
+type Job = (String, &'static str, Context);
+
+/// Renders pages into the sink, skipping those the selection leaves out, and keeps what the
+/// render found: the URL of every page and each template problem once.
+struct Renderer<'a> {
+    templates: &'a Templates,
+    sink: &'a dyn Sink,
+    selection: &'a dyn Selection,
+    urls: Mutex<Vec<String>>,
+    errors: Mutex<Vec<Diagnostic>>,
+}
+
+impl Renderer<'_> {
+    /// Keeps a template problem. One template error tends to repeat on every page: each is
+    /// kept once.
+    fn template_error(&self, d: Diagnostic) {
+        let mut errs = self.errors.lock_unpoisoned();
+        if !errs.iter().any(|x| x.message == d.message && x.span == d.span) {
+            errs.push(d);
+        }
+    }
+
+    /// Notes the URL of a page, rendered or left unchanged, for the sitemap.
+    fn listed(&self, url: String) {
+        self.urls.lock_unpoisoned().push(url);
+    }
+
+    /// Renders one page and hands it to the sink; template problems are collected.
+    fn emit(&self, url: &str, template: &str, c: &Context) -> Result<(), OutputError> {
+        if !self.selection.page(url, template, c) {
+            self.listed(url.to_string());
+            return Ok(());
+        }
+        match self.templates.render(template, c) {
+            Ok(html) => {
+                self.listed(url.to_string());
+                self.sink.put(OutputFile::page(url, html))
+            }
+            Err(d) => {
+                self.template_error(d);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> RenderedPages {
+        RenderedPages { urls: self.urls.into_inner_unpoisoned(), errors: self.errors.into_inner_unpoisoned() }
+    }
+}
+
 /// Renders every template page (providers, listings, areas, guide, home) into `sink`, in
 /// parallel, writing only the pages `selection` picks. Template problems are collected, not
 /// returned as errors: the caller reports them all together.
@@ -212,366 +237,36 @@ pub fn pages(
     selection: &dyn Selection,
     lap: &Lap,
 ) -> Result<RenderedPages, crate::Error> {
-    let errors: std::sync::Mutex<Vec<Diagnostic>> = Default::default();
-    let page_urls: std::sync::Mutex<Vec<String>> = Default::default();
-    // One template error tends to repeat on every page: report each once.
-    let template_error = |d: Diagnostic| {
-        let mut errs = errors.lock_unpoisoned();
-        if !errs.iter().any(|x| x.message == d.message && x.span == d.span) {
-            errs.push(d);
-        }
-    };
-    // Renders one page and hands it to the sink; template problems are collected.
-    let emit = |url: &str, template: &str, c: &Context| -> Result<(), crate::model::file::OutputError> {
-        if !selection.page(url, template, c) {
-            page_urls.lock_unpoisoned().push(url.to_string());
-            return Ok(());
-        }
-        match templates.render(template, c) {
-            Ok(html) => {
-                page_urls.lock_unpoisoned().push(url.to_string());
-                sink.put(OutputFile::page(url, html))
-            }
-            Err(d) => {
-                template_error(d);
-                Ok(())
-            }
-        }
-    };
-    // Providers, sorted by name, with their cards.
-    let mut order: Vec<usize> = (0..site.providers.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&site.providers[a].provider, &site.providers[b].provider);
-        pa.name.to_lowercase().cmp(&pb.name.to_lowercase()).then(pa.id.cmp(&pb.id))
-    });
-    // Index of listing memberships (positions in `order`).
-    let mut by_district: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut by_tier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    let mut by_need: BTreeMap<Need, Vec<usize>> = BTreeMap::new();
-    let mut by_key_stage: BTreeMap<KeyStage, Vec<usize>> = BTreeMap::new();
-    for (pos, &i) in order.iter().enumerate() {
-        let vp = &site.providers[i];
-        for d in districts_served(vp) {
-            by_district.entry(d).or_default().push(pos);
-        }
-        let offer = &vp.provider.offer;
-        list_once(&mut by_tier, &offer.tiers, pos);
-        list_once(&mut by_need, &offer.needs, pos);
-        list_once(&mut by_key_stage, &offer.key_stages, pos);
-    }
-
-    let district_links: Vec<CountedLink> = site
-        .areas
-        .iter()
-        .map(|a| CountedLink {
-            title: a.name.clone(),
-            url: district_url(&a.slug),
-            count: by_district.get(&a.code).map_or(0, Vec::len),
-            description: if a.in_scope { String::new() } else { "Outside the authority; shown for providers near the border".into() },
-        })
-        .collect();
-    let tier_links: Vec<CountedLink> = (1..=3)
-        .map(|t| CountedLink {
-            title: tier_label(t).into(),
-            url: tier_url(t),
-            count: by_tier.get(&t).map_or(0, Vec::len),
-            description: tier_short(t).into(),
-        })
-        .collect();
-    let need_links: Vec<CountedLink> = Need::ALL
-        .iter()
-        .map(|n| CountedLink { title: n.label().into(), url: need_url(n), count: by_need.get(n).map_or(0, Vec::len), description: String::new() })
-        .collect();
-    let key_stage_links: Vec<CountedLink> = KeyStage::ALL
-        .iter()
-        .map(|k| CountedLink {
-            title: k.label().into(),
-            url: key_stage_url(k),
-            count: by_key_stage.get(k).map_or(0, Vec::len),
-            description: String::new(),
-        })
-        .collect();
-
-    // Every page to render, as (url, template, context).
-    let mut jobs: Vec<(String, &'static str, Context)> = Vec::new();
+    let out = Renderer { templates, sink, selection, urls: Mutex::default(), errors: Mutex::default() };
+    let directory = Directory::new(site);
     let page_size = site.config.listing.page_size.max(1);
-
-    // Listing pages are described here and their contexts built only when rendered, so the
-    // cards of thousands of pages never sit in memory at once.
-    struct ListingJob {
-        url: String,
-        base_url: String,
-        heading: String,
-        intro: String,
-        title: String,
-        members: Vec<usize>,
-        page: usize,
-        total_pages: usize,
-        total_items: usize,
-        crumbs: Vec<Link>,
-        facets: bool,
-    }
-    let mut listing_jobs: Vec<ListingJob> = Vec::new();
-    let mut listing = |base_url: &str, heading: &str, intro: &str, members: &[usize], crumbs: Vec<Link>, facets: bool| {
-        let total_pages = members.len().div_ceil(page_size).max(1);
-        for page in 1..=total_pages {
-            let url = if page == 1 { base_url.to_string() } else { format!("{base_url}page/{page}/") };
-            let slice = &members[((page - 1) * page_size).min(members.len())..(page * page_size).min(members.len())];
-            let title = if total_pages > 1 { format!("{heading} (page {page} of {total_pages})") } else { heading.to_string() };
-            listing_jobs.push(ListingJob {
-                url,
-                base_url: base_url.to_string(),
-                heading: heading.to_string(),
-                intro: intro.to_string(),
-                title,
-                members: slice.to_vec(),
-                page,
-                total_pages,
-                total_items: members.len(),
-                crumbs: crumbs_with(&crumbs),
-                facets,
-            });
-        }
-    };
-    let empty_facets: BTreeMap<&str, &Vec<CountedLink>> = BTreeMap::new();
-    let all_facets =
-        BTreeMap::from([("districts", &district_links), ("tiers", &tier_links), ("needs", &need_links), ("key_stages", &key_stage_links)]);
-    // Each card and the facets become template values once; listing pages share them (a
-    // template value is reference-counted), instead of converting 25 cards per page again.
-    // Each card's HTML is also rendered once (`partials/provider_card.html`, as `p.html`),
-    // though the card appears on about ten listing pages. A card is made when a listing
-    // page first needs it, so a preview that redraws a few listing pages makes only their
-    // cards.
-    let card_template = "partials/provider_card.html";
-    let card_values: Vec<std::sync::OnceLock<tera::Value>> = order.iter().map(|_| std::sync::OnceLock::new()).collect();
-    let card_value = |pos: usize| -> tera::Value {
-        card_values[pos]
-            .get_or_init(|| {
-                let value = tera::Value::from_serializable(&card(&site.providers[order[pos]], site));
-                if !templates.has(card_template) {
-                    return value;
-                }
-                let mut c = Context::new();
-                c.insert_value("p", value.clone());
-                let rendered = templates.render(card_template, &c);
-                drop(c);
-                match rendered {
-                    Ok(html) => {
-                        // A card is a struct, so its value is a map (now unshared: no copy).
-                        let mut map = value.into_map().unwrap_or_default();
-                        map.insert("html".into(), tera::Value::safe_string(&html));
-                        tera::Value::from(map)
-                    }
-                    Err(d) => {
-                        template_error(d);
-                        value
-                    }
-                }
-            })
-            .clone()
-    };
-    let all_facets_value = tera::Value::from_serializable(&all_facets);
-    let empty_facets_value = tera::Value::from_serializable(&empty_facets);
-    let listing_context = |j: &ListingJob| -> Context {
-        let mut c = Context::new();
-        c.insert("page_title", &j.title);
-        c.insert("page_description", &j.intro);
-        c.insert("current_url", &j.url);
-        c.insert("breadcrumbs", &j.crumbs);
-        c.insert("heading", &j.heading);
-        c.insert("intro", &j.intro);
-        let page_cards: Vec<tera::Value> = j.members.iter().map(|&i| card_value(i)).collect();
-        c.insert_value("providers", tera::Value::from(page_cards));
-        c.insert("pagination", &pagination(&j.base_url, j.page, j.total_pages, page_size, j.total_items));
-        c.insert("show_facets", &j.facets);
-        c.insert_value("facets", if j.facets { all_facets_value.clone() } else { empty_facets_value.clone() });
-        c
-    };
-
-    // Directory.
-    let all: Vec<usize> = (0..order.len()).collect();
-    listing(
-        "/providers/",
-        "Find alternative provision",
-        "Every provider on the authority's directory, in alphabetical order. Narrow the list by district, tier, need or key stage.",
-        &all,
-        vec![],
-        true,
-    );
-    // District, tier, need and key-stage listings.
-    for a in &site.areas {
-        let members = by_district.get(&a.code).map(Vec::as_slice).unwrap_or(&[]);
-        let intro = if a.in_scope {
-            format!("Providers with a site in {} or serving pupils who live there.", a.name)
-        } else {
-            format!("{} is a separate local authority. These providers are near the border and may take pupils from our area.", a.name)
-        };
-        listing(
-            &district_url(&a.slug),
-            &format!("Alternative provision in {}", a.name),
-            &intro,
-            members,
-            vec![link("Districts", "/districts/")],
-            false,
-        );
-    }
-    for t in 1..=3 {
-        let members = by_tier.get(&t).map(Vec::as_slice).unwrap_or(&[]);
-        listing(&tier_url(t), tier_label(t), tier_short(t), members, vec![link("Tiers", "/tiers/")], false);
-    }
-    for n in Need::ALL {
-        let members = by_need.get(n).map(Vec::as_slice).unwrap_or(&[]);
-        listing(
-            &need_url(n),
-            &format!("Provision for: {}", n.label()),
-            "Providers that say they meet this need.",
-            members,
-            vec![link("Needs", "/needs/")],
-            false,
-        );
-    }
-    for k in KeyStage::ALL {
-        let members = by_key_stage.get(k).map(Vec::as_slice).unwrap_or(&[]);
-        listing(
-            &key_stage_url(k),
-            &format!("Provision for {}", k.label()),
-            "Providers that take pupils in this key stage.",
-            members,
-            vec![link("Key stages", "/key-stages/")],
-            false,
-        );
-    }
-    // Index pages of the listings.
-    for (url, heading, intro, items) in [
-        ("/districts/", "Districts", "Find provision by the district where the pupil lives or goes to school.", &district_links),
-        (
-            "/tiers/",
-            "The three tiers of alternative provision",
-            "The authority works outreach first: support in the pupil's own school, then a time-limited placement, and a transitional placement only when a fresh start is right.",
-            &tier_links,
-        ),
-        ("/needs/", "Needs", "Find provision by the needs it meets.", &need_links),
-        ("/key-stages/", "Key stages", "Find provision by the pupil's key stage.", &key_stage_links),
-    ] {
-        let mut c = base_context(heading, intro, url, vec![]);
-        c.insert("heading", heading);
-        c.insert("intro", intro);
-        c.insert("items", items);
-        jobs.push((url.to_string(), "listing_index.html", c));
-    }
-
-    // Gap analysis: /areas/ and /areas/<slug>/.
+    let listing_jobs = listings::jobs(site, &directory, page_size);
+    // Every other page to render.
+    let mut jobs = listings::index_pages(&directory);
     lap.mark("listing contexts");
     jobs.extend(areas::pages(site, report));
     lap.mark("area contexts");
-
-    // Guide pages.
-    let by_url: BTreeMap<&str, &GuidePage> = site.pages.iter().map(|p| (p.url.as_str(), p)).collect();
-    let mut children: BTreeMap<String, Vec<&GuidePage>> = BTreeMap::new();
-    for p in &site.pages {
-        if let Some(parent) = p.parent_url() {
-            children.entry(parent).or_default().push(p);
-        }
-    }
-    for list in children.values_mut() {
-        list.sort_by(|a, b| a.front.weight.unwrap_or(i64::MAX).cmp(&b.front.weight.unwrap_or(i64::MAX)).then(a.front.title.cmp(&b.front.title)));
-    }
-    let mut recent: Vec<&GuidePage> = site.pages.iter().filter(|p| p.url.starts_with("/guide/") && p.url != "/guide/").collect();
-    recent.sort_by(|a, b| b.front.updated.cmp(&a.front.updated).then(a.front.title.cmp(&b.front.title)));
-    let recent: Vec<serde_json::Value> = recent
-        .iter()
-        .take(5)
-        .map(|p| serde_json::json!({"title": p.front.title, "url": p.url, "summary": p.front.summary, "updated": p.front.updated.map(|d| d.long())}))
-        .collect();
-
-    let upcoming = events::upcoming(site);
-    for p in &site.pages {
-        if p.url == "/" {
-            continue; // the home page's intro; rendered below
-        }
-        // Breadcrumbs: every ancestor section that exists.
-        let mut crumbs = Vec::new();
-        let mut cur = p.parent_url();
-        while let Some(u) = cur {
-            if u == "/" {
-                break;
-            }
-            if let Some(sp) = by_url.get(u.as_str()) {
-                crumbs.push(link(sp.front.title.clone(), u.clone()));
-            }
-            cur = sp_parent(&u);
-        }
-        crumbs.reverse();
-        let mut c = base_context(&p.front.title, &p.front.summary, &p.url, crumbs_with(&crumbs));
-        c.insert("page", &guide_view(p));
-        c.insert("review", &events::review_view(p, site));
-        c.insert("event", &events::event_view(p, site));
-        c.insert("upcoming_events", &upcoming);
-        let kids: Vec<serde_json::Value> = children
-            .get(&p.url)
-            .map(|k| k.iter().map(|k| serde_json::json!({"title": k.front.title, "url": k.url, "summary": k.front.summary})).collect())
-            .unwrap_or_default();
-        c.insert("children", &kids);
-        // Previous and next page within the same section.
-        let (mut prev, mut next) = (None, None);
-        if let Some(parent) = p.parent_url()
-            && let Some(sibs) = children.get(&parent)
-            && let Some(i) = sibs.iter().position(|s| s.url == p.url)
-        {
-            prev = i.checked_sub(1).map(|j| link(sibs[j].front.title.clone(), sibs[j].url.clone()));
-            next = sibs.get(i + 1).map(|s| link(s.front.title.clone(), s.url.clone()));
-        }
-        c.insert("prev", &prev);
-        c.insert("next", &next);
-        let template = match &p.front.template {
-            Some(t) => leak(t),
-            None if p.is_section => "section.html",
-            None => "page.html",
-        };
-        jobs.push((p.url.clone(), template, c));
-    }
-
-    // Search results (filled in by /js/search.js; see src/search/).
-    jobs.push((
-        "/search/".into(),
-        "search.html",
-        base_context("Search", "Search the provider directory and the good-practice guide.", "/search/", vec![]),
-    ));
-
-    // The shortlist's side-by-side comparison (filled in by /js/compare.js); a theme without
-    // the template has no compare page.
-    if templates.has("compare.html") {
-        let crumbs = crumbs_with(&[link("Find a provider", "/providers/")]);
-        jobs.push((
-            "/compare/".into(),
-            "compare.html",
-            base_context("Compare providers", "Providers from your shortlist side by side.", "/compare/", crumbs),
-        ));
-    }
-
-    // Home.
-    {
-        let intro = by_url.get("/");
-        let title = intro.map(|p| p.front.title.as_str()).unwrap_or(site.config.title.as_str());
-        let summary = intro.map(|p| p.front.summary.as_str()).unwrap_or(site.config.description.as_str());
-        let mut c = base_context(title, summary, "/", vec![]);
-        c.insert("intro_html", &intro.map(|p| p.html.as_str()).unwrap_or(""));
-        c.insert("tiers", &tier_links);
-        c.insert("districts", &district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
-        c.insert("needs", &need_links);
-        c.insert("recent", &recent);
-        c.insert("upcoming_events", &upcoming);
-        c.insert("provider_count", &order.len());
-        c.insert("guide_count", &site.pages.iter().filter(|p| p.url.starts_with("/guide/")).count());
-        jobs.push(("/".into(), "index.html", c));
-    }
-
+    jobs.extend(guide::pages(site, &directory, templates));
     lap.mark("contexts");
-    let locator = areas::Locator::new(site);
-    let t = std::time::Instant::now();
+
+    let t = Instant::now();
+    provider_pages(site, &out)?;
+    lap.mark_from(&t, "provider pages");
+    let t = Instant::now();
+    jobs.into_par_iter().try_for_each(|(url, template, c)| out.emit(&url, template, &c))?;
+    lap.mark_from(&t, "other pages");
+    let t = Instant::now();
+    listings::render(site, &directory, &listing_jobs, page_size, &out)?;
+    lap.mark_from(&t, "listing pages");
+    Ok(out.finish())
+}
+
+/// Renders the page of every provider the selection picks, in parallel.
+fn provider_pages(site: &Site, out: &Renderer) -> Result<(), OutputError> {
+    let locator = locator::Locator::new(site);
     site.providers.par_iter().try_for_each(|vp| {
-        if !selection.provider_page(&vp.provider.id) {
-            page_urls.lock_unpoisoned().push(crate::markdown::provider_url(&vp.provider.id));
+        if !out.selection.provider_page(&vp.provider.id) {
+            out.listed(crate::markdown::provider_url(&vp.provider.id));
             return Ok(());
         }
         let pv = provider_page(vp, site);
@@ -579,33 +274,8 @@ pub fn pages(
         let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
         c.insert("provider", &pv);
         c.insert("locator_map", &locator.html(site, vp));
-        emit(&pv.card.url, "provider.html", &c)
-    })?;
-    lap.mark_from(&t, "provider pages");
-    let t = std::time::Instant::now();
-    jobs.into_par_iter().try_for_each(|(url, template, c)| emit(&url, template, &c))?;
-    lap.mark_from(&t, "other pages");
-    let t = std::time::Instant::now();
-    listing_jobs.par_iter().try_for_each(|j| {
-        let ids: Vec<&str> = j.members.iter().map(|&pos| site.providers[order[pos]].provider.id.as_str()).collect();
-        let fingerprint = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (&j.url, &j.base_url, &j.heading, &j.intro, &j.title, j.page, j.total_pages, j.total_items, page_size, j.facets).hash(&mut h);
-            j.crumbs.iter().for_each(|l| (&l.title, &l.url).hash(&mut h));
-            if j.facets {
-                all_facets.values().flat_map(|v| v.iter()).for_each(|l| (&l.title, &l.url, l.count, &l.description).hash(&mut h));
-            }
-            h.finish()
-        };
-        if !selection.listing_page(&j.url, fingerprint, &ids) {
-            page_urls.lock_unpoisoned().push(j.url.clone());
-            return Ok(());
-        }
-        emit(&j.url, "listing.html", &listing_context(j))
-    })?;
-    lap.mark_from(&t, "listing pages");
-    Ok(RenderedPages { urls: page_urls.into_inner_unpoisoned(), errors: errors.into_inner_unpoisoned() })
+        out.emit(&pv.card.url, "provider.html", &c)
+    })
 }
 
 /// The "page not found" page.
@@ -620,7 +290,11 @@ pub fn not_found(templates: &Templates) -> Result<OutputFile, Diagnostic> {
 /// beside the content; a later one wins over an earlier one at the same path).
 pub fn other_files(site: &Site, report: &GapReport, page_urls: &[String]) -> Vec<OutputFile> {
     let theme_dir = site.config.theme_path(&site.root);
-    let mut files = vec![feeds::sitemap(site, page_urls), feeds::robots(site), feeds::atom(site), ical::calendar(site)];
+    let mut files = Vec::new();
+    files.push(feeds::sitemap(site, page_urls));
+    files.push(feeds::robots(site));
+    files.push(feeds::atom(site));
+    files.push(ical::calendar(site));
     files.extend(areas::files(site, report));
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);
@@ -639,12 +313,6 @@ pub fn other_files(site: &Site, report: &GapReport, page_urls: &[String]) -> Vec
 /// `scripts/bench` and profiling; `--timings` shows the stages).
 pub struct Lap(Option<std::sync::Mutex<std::time::Instant>>);
 
-impl Default for Lap {
-    fn default() -> Self {
-        Lap::new()
-    }
-}
-
 impl Lap {
     pub fn new() -> Lap {
         Lap(std::env::var_os("APDIR_RENDER_TIMINGS").map(|_| std::sync::Mutex::new(std::time::Instant::now())))
@@ -662,16 +330,6 @@ impl Lap {
         if self.0.is_some() {
             eprintln!("render:   {what:<22} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
         }
-    }
-}
-
-/// Adds the card at `pos` to the listing of each of `keys`, once however often a key repeats.
-fn list_once<K: Ord + Clone>(listings: &mut BTreeMap<K, Vec<usize>>, keys: &[K], pos: usize) {
-    let mut keys = keys.to_vec();
-    keys.sort();
-    keys.dedup();
-    for k in keys {
-        listings.entry(k).or_default().push(pos);
     }
 }
 

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+use rayon::prelude::*;
 use tera::Context;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -193,13 +194,61 @@ impl Preview {
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuild, crate::Error> {
         let t = Instant::now();
         let changed: BTreeSet<PathBuf> = changed.iter().map(|p| absolute(p)).collect();
-        let root = self.root.clone();
+        if self.needs_full_read(&changed) {
+            self.read_everything()?;
+        } else {
+            self.check_the_date();
+        }
+        let mut changed_ids: HashSet<String> = HashSet::new();
+        let mut reread = self.reread_providers(&changed, &mut changed_ids);
+        let (pages_reread, listed) = self.reread_pages(&changed);
+        reread += pages_reread;
+
+        let mut timings = vec![("read", t.elapsed())];
+        let stage = Instant::now();
+        let inputs = self.assemble(listed);
+        timings.push(("assemble", stage.elapsed()));
+        let stage = Instant::now();
+        let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
+        let run = crate::build::Run {
+            export_memo: Some(self.export_memo.clone()),
+            search_memo: Some(self.search_memo.clone()),
+            access_memo: Some(self.access_memo.clone()),
+            ..Default::default()
+        };
+
+        timings.push(("validate", stage.elapsed()));
+        let stage = Instant::now();
+        let full = self.render_all;
+        let render = self.render(&site, &run, &changed_ids)?;
+        timings.push(("render", stage.elapsed()));
+
+        let rendered_count = render.fresh.len();
+        let changed_paths = self.update_files(&render.seen, render.written);
+        self.remember(full, render.seen, render.fresh, render.fresh_listings, render.template_keys);
+        self.render_all = false;
+        Ok(Rebuild {
+            full,
+            reread,
+            rendered: rendered_count,
+            exports_made: run.cache_use.report().exports_made,
+            search_reused: run.cache_use.report().search_reused,
+            changed: changed_paths,
+            warnings: site.warnings,
+            elapsed: t.elapsed(),
+            timings,
+        })
+    }
+
+    /// Whether the whole site must be read again: on the first build, when the watcher gave
+    /// no paths, or when anything but records, pages and theme files changed (apdir.toml,
+    /// postcodes, boundaries, an unknown file).
+    fn needs_full_read(&self, changed: &BTreeSet<PathBuf>) -> bool {
+        let root = &self.root;
         let providers_dir = root.join("providers");
         let content_dir = root.join("content");
         let theme_dir = self.theme_dir().map(|d| absolute(&d));
-        // Anything but records, pages and theme files (apdir.toml, postcodes, boundaries,
-        // an unknown file) makes the whole site be read again.
-        let needs_full = self.base.is_none()
+        self.base.is_none()
             || changed.is_empty()
             || changed.iter().any(|p| {
                 !(p.starts_with(&providers_dir)
@@ -207,39 +256,46 @@ impl Preview {
                     || p.starts_with(root.join("templates"))
                     || p.starts_with(root.join("static"))
                     || theme_dir.as_ref().is_some_and(|d| p.starts_with(d)))
-            });
-        if needs_full {
+            })
+    }
+
+    /// Reads the settings and geography again, forgets every record and page read before,
+    /// and renders everything next.
+    fn read_everything(&mut self) -> Result<(), crate::Error> {
+        self.render_all = true;
+        let mut base = match Inputs::read(&self.root, &self.options) {
+            Ok(i) => i,
+            Err(d) => {
+                // Read everything again next time too.
+                self.base = None;
+                return Err(crate::Error::Content(d));
+            }
+        };
+        base.providers = Vec::new();
+        base.pages = Vec::new();
+        base.assets = Vec::new();
+        self.providers.clear();
+        self.pages.clear();
+        self.base = Some(base);
+        Ok(())
+    }
+
+    /// Today's date is part of every page: a new day is a full render.
+    fn check_the_date(&mut self) {
+        let Some(base) = &self.base else { return };
+        let (_, today) = Inputs::settings(base.config.clone(), &self.options);
+        if today != base.today {
             self.render_all = true;
-            let inputs = match Inputs::read(&self.root, &self.options) {
-                Ok(i) => i,
-                Err(d) => {
-                    // Read everything again next time too.
-                    self.base = None;
-                    return Err(crate::Error::Content(d));
-                }
-            };
-            let mut base = inputs;
-            base.providers = Vec::new();
-            base.pages = Vec::new();
-            base.assets = Vec::new();
-            self.providers.clear();
-            self.pages.clear();
-            self.base = Some(base);
-        } else if let Some(base) = &self.base {
-            // Today's date is part of every page: a new day is a full render.
-            let (_, today) = Inputs::settings(base.config.clone(), &self.options);
-            if today != base.today {
-                self.render_all = true;
-                if let Some(b) = self.base.as_mut() {
-                    b.today = today;
-                }
+            if let Some(b) = self.base.as_mut() {
+                b.today = today;
             }
         }
+    }
 
-        // Re-read the records and pages that changed; a directory scan catches what the
-        // watcher did not report (and additions and removals).
-        let mut reread = 0;
-        let mut changed_ids: HashSet<String> = HashSet::new();
+    /// Re-reads the provider records that changed; a directory scan catches what the watcher
+    /// did not report (and additions and removals). Adds the id of every record changed,
+    /// added or removed to `changed_ids`, and returns how many files it read.
+    fn reread_providers(&mut self, changed: &BTreeSet<PathBuf>, changed_ids: &mut HashSet<String>) -> usize {
         let provider_paths = crate::load::providers::list(&self.root, &self.root.join("providers"));
         let present: HashSet<&PathBuf> = provider_paths.iter().collect();
         let gone: Vec<PathBuf> = self.providers.keys().filter(|p| !present.contains(p)).cloned().collect();
@@ -255,7 +311,6 @@ impl Preview {
                 Some(c) => changed.contains(*p) || c.stamp != stamp(p),
             })
             .collect();
-        use rayon::prelude::*;
         let fresh: Vec<(PathBuf, CachedProvider)> = stale
             .par_iter()
             .map(|p| {
@@ -264,7 +319,7 @@ impl Preview {
                 ((*p).clone(), CachedProvider { stamp: s, loaded, diagnostics })
             })
             .collect();
-        reread += fresh.len();
+        let reread = fresh.len();
         for (p, c) in fresh {
             if let Some(old) = self.providers.get(&p) {
                 changed_ids.extend(old.loaded.as_ref().map(provider_id));
@@ -272,9 +327,14 @@ impl Preview {
             changed_ids.extend(c.loaded.as_ref().map(provider_id));
             self.providers.insert(p, c);
         }
+        reread
+    }
 
+    /// Re-reads the guide pages that changed (and finds added and removed ones). Returns how
+    /// many files it read, and the assets and problems the listing of `content/` found.
+    fn reread_pages(&mut self, changed: &BTreeSet<PathBuf>) -> (usize, ContentListing) {
         let content = self.root.join("content");
-        let (md_paths, assets, list_diagnostics) = crate::load::guidance::list(&self.root, &content);
+        let (md_paths, assets, diagnostics) = crate::load::guidance::list(&self.root, &content);
         let present: HashSet<&PathBuf> = md_paths.iter().collect();
         self.pages.retain(|p, _| present.contains(p));
         let stale: Vec<&PathBuf> = md_paths
@@ -292,12 +352,13 @@ impl Preview {
                 ((*p).clone(), CachedPage { stamp: s, page, diagnostics })
             })
             .collect();
-        reread += fresh.len();
+        let reread = fresh.len();
         self.pages.extend(fresh);
+        (reread, ContentListing { assets, diagnostics })
+    }
 
-        let mut timings = vec![("read", t.elapsed())];
-        let stage = Instant::now();
-        // The same inputs `Inputs::read` would give, in the same order.
+    /// The same inputs `Inputs::read` would give, in the same order.
+    fn assemble(&self, listed: ContentListing) -> Inputs {
         let base = self.base.as_ref().expect("read above");
         let mut inputs = Inputs {
             profile: base.profile,
@@ -308,31 +369,22 @@ impl Preview {
             areas: base.areas.clone(),
             providers: self.providers.values().filter_map(|c| c.loaded.clone()).collect(),
             pages: self.pages.values().filter_map(|c| c.page.clone()).collect(),
-            assets,
+            assets: listed.assets,
             diagnostics: base.diagnostics.clone(),
         };
         inputs.diagnostics.items.extend(self.providers.values().flat_map(|c| c.diagnostics.iter().cloned()));
-        inputs.diagnostics.items.extend(list_diagnostics);
+        inputs.diagnostics.items.extend(listed.diagnostics);
         inputs.diagnostics.items.extend(self.pages.values().flat_map(|c| c.diagnostics.iter().cloned()));
-        timings.push(("assemble", stage.elapsed()));
-        let stage = Instant::now();
-        let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
-        let run = crate::build::Run {
-            export_memo: Some(self.export_memo.clone()),
-            search_memo: Some(self.search_memo.clone()),
-            access_memo: Some(self.access_memo.clone()),
-            ..Default::default()
-        };
+        inputs
+    }
 
-        timings.push(("validate", stage.elapsed()));
-        let stage = Instant::now();
-        // Render only what changed.
-        let template_keys = template_keys(&site);
+    /// Renders only what changed, into memory.
+    fn render(&self, site: &Site, run: &crate::build::Run, changed_ids: &HashSet<String>) -> Result<Rendered, crate::Error> {
+        let template_keys = template_keys(site);
         let templates_changed = template_keys != self.template_keys;
-        let full = self.render_all;
         let memo = Memo {
-            all: full,
-            providers: if templates_changed { None } else { Some(&changed_ids) },
+            all: self.render_all,
+            providers: if templates_changed { None } else { Some(changed_ids) },
             previous: &self.rendered,
             previous_listings: &self.listings,
             fresh_listings: Mutex::default(),
@@ -341,14 +393,16 @@ impl Preview {
             fresh: Mutex::default(),
         };
         let sink = Memory::default();
-        crate::build::render_selected(&site, &run, &sink, &memo)?;
+        crate::build::render_selected(site, run, &sink, &memo)?;
         let seen = memo.seen.into_inner_unpoisoned();
         let fresh = memo.fresh.into_inner_unpoisoned();
         let fresh_listings = memo.fresh_listings.into_inner_unpoisoned();
-        let written = sink.into_files();
-        timings.push(("render", stage.elapsed()));
+        Ok(Rendered { seen, fresh, fresh_listings, written: sink.into_files(), template_keys })
+    }
 
-        // The new site: the old files, with every written file replaced, less what is gone.
+    /// The new site: the old files, with every written file replaced, less what is gone.
+    /// Returns the paths whose bytes changed, were added or were removed, sorted.
+    fn update_files(&mut self, seen: &[String], written: BTreeMap<String, Vec<u8>>) -> Vec<String> {
         let mut keep: HashSet<String> = seen.iter().map(|u| page_path(u)).collect();
         keep.extend(written.keys().cloned());
         let mut files: Files = (*self.files).clone();
@@ -360,7 +414,6 @@ impl Preview {
             }
             k
         });
-        let rendered_count = fresh.len();
         for (path, bytes) in written {
             if files.get(&path).is_none_or(|old| **old != *bytes) {
                 changed_paths.push(path.clone());
@@ -368,8 +421,19 @@ impl Preview {
             }
         }
         changed_paths.sort();
+        self.files = Arc::new(files);
+        changed_paths
+    }
 
-        // Remember what each page was rendered from.
+    /// Remembers what each page was rendered from, for the next rebuild.
+    fn remember(
+        &mut self,
+        full: bool,
+        seen: Vec<String>,
+        fresh: Vec<(String, u64, Context)>,
+        fresh_listings: Vec<(String, u64, u64)>,
+        template_keys: HashMap<String, u64>,
+    ) {
         let mut live: HashSet<&str> = seen.iter().map(String::as_str).collect();
         live.extend(fresh.iter().map(|(u, _, _)| u.as_str()));
         live.extend(fresh_listings.iter().map(|(u, _, _)| u.as_str()));
@@ -386,20 +450,24 @@ impl Preview {
             self.rendered.insert(url, (key, context));
         }
         self.template_keys = template_keys;
-        self.files = Arc::new(files);
-        self.render_all = false;
-        Ok(Rebuild {
-            full,
-            reread,
-            rendered: rendered_count,
-            exports_made: run.cache_use.report().exports_made,
-            search_reused: run.cache_use.report().search_reused,
-            changed: changed_paths,
-            warnings: site.warnings,
-            elapsed: t.elapsed(),
-            timings,
-        })
     }
+}
+
+/// What listing `content/` found besides the pages: the files beside them and the problems.
+struct ContentListing {
+    assets: Vec<crate::load::guidance::ContentAsset>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// What one render produced: the pages it left unchanged (`seen`), the pages and listing
+/// pages it rendered with what they were rendered from, the files it wrote, and the template
+/// fingerprints it used.
+struct Rendered {
+    seen: Vec<String>,
+    fresh: Vec<(String, u64, Context)>,
+    fresh_listings: Vec<(String, u64, u64)>,
+    written: BTreeMap<String, Vec<u8>>,
+    template_keys: HashMap<String, u64>,
 }
 
 fn provider_id(l: &LoadedProvider) -> String {

@@ -5,18 +5,7 @@
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-
-/// Text of the scaffolds that must not reach a published record or page (`apdir new` writes them: `crate::scaffold`). The first ones are today's; the rest are from earlier scaffolds.
-pub const PLACEHOLDERS: &[&str] = &[
-    "One sentence: who the provision is for and what it offers.",
-    "A short description in Markdown: the programme, a typical week, how pupils return to school.",
-    "1 Example Street",
-    "referrals@example.org",
-    "01772 000000",
-    "One sentence about what this page helps the reader do.",
-    "An opening paragraph: who this page is for and what it covers.",
-    "Write in plain English. Link to other pages like this",
-];
+use crate::model::placeholders::PLACEHOLDERS;
 
 /// An error at each placeholder in `file`'s content (`from` on: a page's front matter and
 /// body, or the whole record), unless the record or page is a draft.

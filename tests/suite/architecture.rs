@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("guide_checks", 2),
     ("disclosure", 2),
     ("site", 2),
+    ("guide_checks", 2),
     // 3 analyse: the gap report.
     ("analyse", 3),
     // 4 render: pages.
