@@ -290,11 +290,7 @@ pub fn not_found(templates: &Templates) -> Result<OutputFile, Diagnostic> {
 /// beside the content; a later one wins over an earlier one at the same path).
 pub fn other_files(site: &Site, report: &GapReport, page_urls: &[String]) -> Vec<OutputFile> {
     let theme_dir = site.config.theme_path(&site.root);
-    let mut files = Vec::new();
-    files.push(feeds::sitemap(site, page_urls));
-    files.push(feeds::robots(site));
-    files.push(feeds::atom(site));
-    files.push(ical::calendar(site));
+    let mut files = vec![feeds::sitemap(site, page_urls), feeds::robots(site), feeds::atom(site), ical::calendar(site)];
     files.extend(areas::files(site, report));
     // Static assets: the theme's, then the site's own `static/`, then files beside content.
     copy_tree(&theme_dir.join("static"), &mut files);
@@ -312,6 +308,12 @@ pub fn other_files(site: &Site, report: &GapReport, page_urls: &[String]) -> Vec
 /// With `APDIR_RENDER_TIMINGS` set, prints how long each part of rendering took (for
 /// `scripts/bench` and profiling; `--timings` shows the stages).
 pub struct Lap(Option<std::sync::Mutex<std::time::Instant>>);
+
+impl Default for Lap {
+    fn default() -> Self {
+        Lap::new()
+    }
+}
 
 impl Lap {
     pub fn new() -> Lap {

@@ -3,7 +3,7 @@
 //! and the contact details.
 
 use super::*;
-use crate::model::provider::{Capacity, Contact, Inspection, Offer, QualityAssurance, Safeguarding};
+use crate::model::provider::{Capacity, Contact, Inspection, Offer, QualityAssurance};
 
 pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
     let p = &vp.provider;
