@@ -188,7 +188,7 @@ fn a_first_build_of_the_sample_prints_its_warnings_grouped() {
     ] {
         assert!(err.lines().any(|l| l == line), "missing `{line}` in:\n{err}");
     }
-    assert!(String::from_utf8_lossy(&out.stdout).contains("(18 warnings)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(35 warnings)"));
     // `check` says the same.
     let (_, checked) = sample(&["check", "--today", "2026-11-25"]);
     assert_eq!(checked, err);
@@ -197,8 +197,8 @@ fn a_first_build_of_the_sample_prints_its_warnings_grouped() {
 #[test]
 fn verbose_prints_every_warning_in_full() {
     let (_, err) = sample(&["build", "--today", "2026-11-25", "--verbose"]);
-    assert_eq!(err.matches("warning[").count(), 18, "{err}");
-    assert_eq!(err.matches("┌─ providers/").count() + err.matches("┌─ content/").count(), 18, "each with its place and source line:\n{err}");
+    assert_eq!(err.matches("warning[").count(), 35, "{err}");
+    assert_eq!(err.matches("┌─ providers/").count() + err.matches("┌─ content/").count(), 35, "each with its place and source line:\n{err}");
     assert!(err.contains("= help: book the visit"), "{err}");
     let (_, checked) = sample(&["--verbose", "check", "--today", "2026-11-25"]);
     assert_eq!(checked, err, "--verbose is global and `check` prints the same");
