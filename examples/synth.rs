@@ -665,7 +665,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> Provider {
     let child_voice = child_voice(&mut r);
     let internal = internal_notes(&mut r);
     let registration = registration(&plan);
-    Provider {
+    let provider = Provider {
         schema_version: SCHEMA_VERSION,
         draft: false,
         summary: summary(&plan),
@@ -690,7 +690,33 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> Provider {
         contact,
         child_voice,
         internal,
+    };
+    within_the_rules(provider)
+}
+
+/// Makes a drawn record one the library's own rules accept (`apdir::rules`), after every random
+/// value was drawn, so the corpus keeps its shape: only a school dual-registers, an approved
+/// provider has confirmed its checks and meets every standard at least in part, and a tier 2
+/// offer lasts no longer than the configured limit.
+fn within_the_rules(mut p: Provider) -> Provider {
+    if apdir::rules::dual_registration_contradicted(&p) {
+        p.offer.dual_registration = false;
     }
+    if apdir::rules::approved(&p) {
+        p.safeguarding.enhanced_dbs_all_staff = Some(true);
+        p.safeguarding.single_central_record = Some(true);
+        p.safeguarding.named_dsl = Some(true);
+        for result in p.quality_assurance.standards.values_mut() {
+            if *result == StandardResult::NotMet {
+                *result = StandardResult::PartlyMet;
+            }
+        }
+    }
+    let limit = apdir::config::Rules::default().tier2_max_weeks;
+    if apdir::rules::tier2_weeks_over(&p, &apdir::config::Rules::default()).is_some() {
+        p.offer.max_weeks = Some(limit);
+    }
+    p
 }
 
 /// The record as a file: a comment saying it is fictional, then the TOML.
