@@ -697,7 +697,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> Provider {
 /// Makes a drawn record one the library's own rules accept (`apdir::rules`), after every random
 /// value was drawn, so the corpus keeps its shape: only a school dual-registers, an approved
 /// provider has confirmed its checks and meets every standard at least in part, and a tier 2
-/// offer lasts no longer than the configured limit.
+/// offer lasts no longer than the configured limit; no text is the scaffold's placeholder.
 fn within_the_rules(mut p: Provider) -> Provider {
     if apdir::rules::dual_registration_contradicted(&p) {
         p.offer.dual_registration = false;
@@ -711,6 +711,10 @@ fn within_the_rules(mut p: Provider) -> Provider {
                 *result = StandardResult::PartlyMet;
             }
         }
+    }
+    // A drawn telephone number that happens to be the scaffold's placeholder would be an error.
+    if apdir::model::placeholders::PLACEHOLDERS.contains(&p.contact.phone.as_str()) {
+        p.contact.phone.replace_range(p.contact.phone.len() - 1.., "1");
     }
     let limit = apdir::config::Rules::default().tier2_max_weeks;
     if apdir::rules::tier2_weeks_over(&p, &apdir::config::Rules::default()).is_some() {
