@@ -267,8 +267,9 @@ fn default_stale() -> i64 {
 fn default_due_soon() -> i64 {
     30
 }
+/// A guide page's facts are "not reviewed recently" after a year by default (`crate::rules::review`).
 fn default_review_days() -> i64 {
-    crate::model::review::DEFAULT_GUIDE_REVIEW_DAYS
+    365
 }
 fn default_reading_age() -> f64 {
     crate::model::readability::DEFAULT_READING_AGE_MAX

@@ -13,7 +13,7 @@ use crate::markdown::{LinkTarget, route_placeholder};
 use crate::model::date::Date;
 use crate::model::guide::GuidePage;
 use crate::model::readability::{self, Readability};
-use crate::model::review::{review_due, review_overdue};
+use crate::rules::{review_due, review_overdue};
 
 /// Each guide page's reading age: (file, age, words).
 pub type ReadingAges = Vec<(String, f64, usize)>;

@@ -3,6 +3,9 @@
 //! (`render::view`), the finder's data (through the view's cards) and the QA dashboard all ask
 //! here, so a page never calls a visit overdue that the checks did not, and the other way round.
 
+pub mod review;
+pub use review::{review_due, review_overdue};
+
 use crate::config::Rules;
 use crate::model::date::Date;
 use crate::model::provider::Provider;
@@ -95,7 +98,7 @@ pub fn checks_out_of_date(p: &Provider, today: Date, rules: &Rules) -> bool {
 /// Whether the record's `last_reviewed` is missing or older than `review_stale_days`: the
 /// provider page's "not reviewed recently" badge.
 pub fn provider_review_stale(p: &Provider, today: Date, rules: &Rules) -> bool {
-    p.last_reviewed.is_none_or(|d| age(d, today) > rules.review_stale_days)
+    review_overdue(p.last_reviewed, today, rules.review_stale_days)
 }
 
 /// Whether the provider is on the authority's approved list (approved, or approved with

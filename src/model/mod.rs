@@ -16,4 +16,3 @@ pub mod text;
 pub mod vocab;
 pub mod event;
 pub mod readability;
-pub mod review;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::guide_checks::{is_event_page, is_guide_page};
 use crate::model::event::EventInfo;
 use crate::model::guide::GuidePage;
-use crate::model::review::review_overdue;
+use crate::rules::review_overdue;
 use crate::site::Site;
 
 /// How many upcoming events the home page and the guide list.

@@ -1,10 +1,7 @@
-//! When a page's facts count as "not reviewed recently": the one rule used by `apdir check`,
-//! the guide page's badge and anything else that asks. (To move into `rules` at merge.)
+//! When a page's or record's facts count as "not reviewed recently": the one rule used by
+//! `apdir check`, the guide page's badge, the provider page's banner and the finder.
 
-use super::date::Date;
-
-/// The default age, in days, after which a guide page's facts are "not reviewed recently".
-pub const DEFAULT_GUIDE_REVIEW_DAYS: i64 = 365;
+use crate::model::date::Date;
 
 /// True when facts last checked on `reviewed` are older than `max_days` on `today`. A page
 /// nobody has recorded a review for is never "reviewed recently": `None` is overdue.
