@@ -154,9 +154,16 @@ pub struct Exports {
     /// `/data/providers.json`, `.csv` and `.geojson`.
     #[serde(default = "yes")]
     pub data: bool,
-    /// The Open Referral UK files under `/api/v3/` (two files per provider and one per site).
+    /// The Open Referral UK files under `/api/v3/`: the list bodies (`GET /services`, …) and
+    /// the taxonomies.
     #[serde(default = "yes")]
     pub oruk: bool,
+    /// Also one file per service (`services/<id>.json`, `GET /services/{id}`) and per
+    /// service at a location (`service_at_locations/<id>.json`). Off by default: they hold
+    /// what the lists and `/data/providers.json` hold, in two more files per provider
+    /// (docs/data.md). `apdir export --format oruk` always writes them.
+    #[serde(default)]
+    pub oruk_records: bool,
     /// Also one file per organisation (`organizations/<id>.json`) and per site
     /// (`locations/<id>.json`). The ORUK API defines neither call; their lists, and the
     /// services and service-at-locations that nest them, are always written.
@@ -166,7 +173,7 @@ pub struct Exports {
 
 impl Default for Exports {
     fn default() -> Self {
-        Exports { data: true, oruk: true, oruk_extras: false }
+        Exports { data: true, oruk: true, oruk_records: false, oruk_extras: false }
     }
 }
 

@@ -91,9 +91,16 @@ impl ExportCache {
     /// The export cache in the build cache folder `dir`, for this build's exports, or `None`
     /// when apdir cannot tell which binary it is or cannot write there (then nothing is
     /// cached).
-    pub(super) fn open(dir: &Path, site: &Site, formats: &[Format], profile: Profile, costs: usize) -> Option<ExportCache> {
+    pub(super) fn open(
+        dir: &Path,
+        site: &Site,
+        formats: &[Format],
+        profile: Profile,
+        costs: usize,
+        own: super::oruk::RecordFiles,
+    ) -> Option<ExportCache> {
         let mut h = crate::cache::keyed_to_this_binary(MAGIC)?;
-        ExportCache::hash_build(&mut h, site, formats, profile, costs);
+        ExportCache::hash_build(&mut h, site, formats, profile, costs, own);
         let build = h.finish128().as_u128();
         // Earlier versions kept one file per provider in `exports/`.
         let legacy = dir.join("exports");
@@ -104,20 +111,27 @@ impl ExportCache {
     }
 
     /// The export cache kept in `memo`, for this render's exports.
-    pub(super) fn in_memory(memo: &std::sync::Arc<ExportMemo>, site: &Site, formats: &[Format], profile: Profile, costs: usize) -> ExportCache {
+    pub(super) fn in_memory(
+        memo: &std::sync::Arc<ExportMemo>,
+        site: &Site,
+        formats: &[Format],
+        profile: Profile,
+        costs: usize,
+        own: super::oruk::RecordFiles,
+    ) -> ExportCache {
         let mut h = KeyHasher::new();
-        ExportCache::hash_build(&mut h, site, formats, profile, costs);
+        ExportCache::hash_build(&mut h, site, formats, profile, costs, own);
         memo.used.lock_unpoisoned().clear();
         ExportCache { store: Store::Memory(memo.clone()), build: h.finish128().as_u128() }
     }
 
     /// Adds what every entry of this build depends on, besides the binary, to `h`.
-    fn hash_build(h: &mut KeyHasher, site: &Site, formats: &[Format], profile: Profile, costs: usize) {
+    fn hash_build(h: &mut KeyHasher, site: &Site, formats: &[Format], profile: Profile, costs: usize, own: super::oruk::RecordFiles) {
         h.write_u32(super::FORMAT_VERSION);
         hash_bytes(h, format!("{formats:?} {profile:?}").as_bytes());
         hash_bytes(h, site.config.base().as_bytes());
         h.write_usize(costs);
-        h.write_u8(u8::from(site.config.exports.oruk_extras));
+        h.write_u8(u8::from(own.records) | u8::from(own.extras) << 1);
     }
 
     /// The key of everything `vp`'s exports are made from.

@@ -65,7 +65,7 @@ pub fn write_site_files(
         (None, Some(dir)) => Some(CacheAt::Folder(dir)),
         (None, None) => None,
     };
-    write_cached(site, &formats, Profile::Public, sink, cache, used)
+    write_cached(site, &formats, Profile::Public, sink, oruk::RecordFiles::of_site(site), cache, used)
 }
 
 /// The files of `formats`, with records as `profile` may see them, in memory (sorted by path).
@@ -126,7 +126,7 @@ const CHUNK: usize = 512;
 /// to the sink as they grow, so memory stays flat however many providers there are. Returns
 /// the number of files written.
 pub fn write(site: &Site, formats: &[Format], profile: Profile, sink: &dyn Sink) -> Result<usize, OutputError> {
-    write_cached(site, formats, profile, sink, None, &CacheUse::default())
+    write_cached(site, formats, profile, sink, oruk::RecordFiles::of_export(site), None, &CacheUse::default())
 }
 
 /// Where an export cache is kept.
@@ -137,24 +137,26 @@ enum CacheAt<'a> {
     Memory(&'a std::sync::Arc<cache::ExportMemo>),
 }
 
-/// [`write`], reusing the pieces of providers whose inputs have not changed since they were
-/// kept in the export cache `cache_at` (and keeping the others' there).
+/// [`write`] with the record files `own`, reusing the pieces of providers whose inputs have
+/// not changed since they were kept in the export cache `cache_at` (and keeping the others'
+/// there).
 fn write_cached(
     site: &Site,
     formats: &[Format],
     profile: Profile,
     sink: &dyn Sink,
+    own: oruk::RecordFiles,
     cache_at: Option<CacheAt>,
     used: &CacheUse,
 ) -> Result<usize, OutputError> {
     let out = Out { sink, written: AtomicUsize::new(0) };
     let costs = site.providers.iter().map(|vp| vp.provider.costs.len()).max().unwrap_or(1);
     let cache = match cache_at {
-        Some(CacheAt::Memory(memo)) => Some(cache::ExportCache::in_memory(memo, site, formats, profile, costs)),
-        Some(CacheAt::Folder(dir)) => cache::ExportCache::open(dir, site, formats, profile, costs),
+        Some(CacheAt::Memory(memo)) => Some(cache::ExportCache::in_memory(memo, site, formats, profile, costs, own)),
+        Some(CacheAt::Folder(dir)) => cache::ExportCache::open(dir, site, formats, profile, costs, own),
         None => None,
     };
-    let maker = Maker { site, formats, profile, columns: table::columns(costs, profile), terms: oruk::Terms::new(), cache, out: &out, used };
+    let maker = Maker { site, formats, profile, own, columns: table::columns(costs, profile), terms: oruk::Terms::new(), cache, out: &out, used };
     let order = directory_order(site);
     let mut lists = Lists::open(&maker, &order)?;
     // Each chunk is made while the one before it is appended to the lists.
@@ -209,6 +211,8 @@ struct Maker<'a> {
     site: &'a Site,
     formats: &'a [Format],
     profile: Profile,
+    /// Which ORUK record files are written besides the lists.
+    own: oruk::RecordFiles,
     columns: Vec<table::Column>,
     terms: oruk::Terms,
     cache: Option<cache::ExportCache>,
@@ -274,7 +278,7 @@ impl Maker<'_> {
                 }
                 self.out.put(path, bytes)
             };
-            p.oruk = Some(oruk::record_pieces(site, &self.terms, &public, &put_and_keep)?);
+            p.oruk = Some(oruk::record_pieces(site, &self.terms, &public, self.own, &put_and_keep)?);
         }
         Ok(p)
     }
@@ -313,7 +317,7 @@ impl<'a> Lists<'a> {
         };
         let locations: usize = order.iter().map(|vp| vp.provider.locations.len()).sum();
         let oruk = match m.want(Format::Oruk) {
-            true => Some(oruk::Lists::open(sink, order.len(), locations, site.config.exports.oruk_extras)?),
+            true => Some(oruk::Lists::open(sink, order.len(), locations, m.own.extras)?),
             false => None,
         };
         Ok(Lists { json, csv, features, oruk })

@@ -5,6 +5,10 @@
 //! - `services/index.json`: the paginated list body of `GET /services` (one page holding every
 //!   service); `services/<id>.json`: `GET /services/{id}`, the fully nested service.
 //! - `organizations/`, `locations/`, `service_at_locations/`: list bodies and one file each.
+//!
+//! A site build writes the per-record files only with `[exports] oruk_records` (services and
+//! service-at-locations) and `oruk_extras` (organisations and locations); `apdir export`
+//! always writes the API calls' files ([`RecordFiles`]).
 //! - `taxonomies/` and `taxonomy_terms/`: list bodies and one file each, for the tiers, needs
 //!   and key stages.
 //!
@@ -339,36 +343,43 @@ fn array<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     out
 }
 
-/// Writes one public record's own files (`services/<id>.json`,
-/// `service_at_locations/<id>.json`, and `locations/<id>.json` with `[exports] oruk_extras`)
-/// through `put` and returns its list entries.
-pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(String, Vec<u8>) -> Result<(), E>) -> Result<Pieces, E> {
+/// Which of a record's own ORUK files are written besides its entries in the list bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordFiles {
+    /// `services/<id>.json` and `service_at_locations/<id>.json` (`[exports] oruk_records`).
+    pub records: bool,
+    /// `locations/<id>.json` and `organizations/<id>.json` (`[exports] oruk_extras`).
+    pub extras: bool,
+}
+
+impl RecordFiles {
+    /// What a site build writes: as the site's `[exports]` settings say.
+    pub fn of_site(site: &Site) -> RecordFiles {
+        RecordFiles { records: site.config.exports.oruk_records, extras: site.config.exports.oruk_extras }
+    }
+
+    /// What `apdir export` writes: every ORUK API call's file, and the extras when asked for.
+    pub fn of_export(site: &Site) -> RecordFiles {
+        RecordFiles { records: true, extras: site.config.exports.oruk_extras }
+    }
+}
+
+/// Writes one public record's own files as `own` says (`services/<id>.json`,
+/// `service_at_locations/<id>.json`, `locations/<id>.json`) through `put` and returns its
+/// list entries.
+pub fn record_pieces<E>(
+    site: &Site,
+    terms: &Terms,
+    r: &Value,
+    own: RecordFiles,
+    put: &dyn Fn(String, Vec<u8>) -> Result<(), E>,
+) -> Result<Pieces, E> {
     let id = text(&r["id"]);
     let org = organization(r);
     let list_item = service_list_item(r, &org);
     let sid = list_item["id"].clone();
     let item = Obj::of(&list_item);
     let item_bytes = item.bytes();
-    // Service areas: the districts served.
-    let mut districts: Vec<(String, String)> = Vec::new();
-    for l in r["locations"].as_array().into_iter().flatten() {
-        let d = (text(&l["district"]).to_string(), text(&l["district_name"]).to_string());
-        if !districts.contains(&d) {
-            districts.push(d);
-        }
-    }
-    for code in r["service_area"].as_array().into_iter().flatten().map(text) {
-        let name = site.area(code).map(|a| a.name.clone()).unwrap_or_else(|| code.to_string());
-        if !districts.iter().any(|(c, _)| c == code) {
-            districts.push((code.to_string(), name));
-        }
-    }
-    let service_areas = Value::Array(
-        districts
-            .iter()
-            .map(|(code, name)| json!({"id": uuid("service_area", &format!("{id}:{code}")), "service_id": sid, "name": name, "service_area": name, "extent_type": "text", "extent": code}))
-            .collect(),
-    );
     // Sites.
     let mut location_bytes = Vec::new();
     let mut sal_list_bytes = Vec::new();
@@ -396,14 +407,69 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
         let sal = Obj::default().set("id", &json!(sal_id)).set("service_id", &sid).set("location_id", &loc["id"]);
         sal_list_bytes.push(sal.clone().raw("location", list_loc).raw("service", item_bytes.clone()).bytes());
         let sal = sal.raw("location", loc_bytes.clone());
-        put(format!("api/v3/service_at_locations/{sal_id}.json"), sal.clone().raw("service", item_bytes.clone()).bytes())?;
-        if site.config.exports.oruk_extras {
+        if own.records {
+            put(format!("api/v3/service_at_locations/{sal_id}.json"), sal.clone().raw("service", item_bytes.clone()).bytes())?;
+        }
+        if own.extras {
             put(format!("api/v3/locations/{}.json", text(&loc["id"])), loc_bytes.clone())?;
         }
         location_bytes.push(loc_bytes);
         sal_bytes.push(sal.bytes());
     }
-    let cost_options = Value::Array(
+    if own.records {
+        let full = full_service(site, terms, r, &item, &sid, &sal_bytes, schedules);
+        put(format!("api/v3/services/{}.json", text(&sid)), full.bytes())?;
+    }
+    Ok(Pieces {
+        service: item_bytes,
+        org_id: text(&org["id"]).to_string(),
+        org,
+        org_service: item.without("organization").bytes(),
+        locations: location_bytes,
+        service_at_locations: sal_list_bytes,
+    })
+}
+
+/// `GET /services/{id}`: the service fully nested, with its service areas, sites, schedules,
+/// cost options, taxonomy links and contact.
+fn full_service(site: &Site, terms: &Terms, r: &Value, item: &Obj, sid: &Value, sal_bytes: &[Vec<u8>], schedules: Vec<Value>) -> Obj {
+    let id = text(&r["id"]);
+    // Service areas: the districts served.
+    let mut districts: Vec<(String, String)> = Vec::new();
+    for l in r["locations"].as_array().into_iter().flatten() {
+        let d = (text(&l["district"]).to_string(), text(&l["district_name"]).to_string());
+        if !districts.contains(&d) {
+            districts.push(d);
+        }
+    }
+    for code in r["service_area"].as_array().into_iter().flatten().map(text) {
+        let name = site.area(code).map(|a| a.name.clone()).unwrap_or_else(|| code.to_string());
+        if !districts.iter().any(|(c, _)| c == code) {
+            districts.push((code.to_string(), name));
+        }
+    }
+    let service_areas = Value::Array(
+        districts
+            .iter()
+            .map(|(code, name)| json!({"id": uuid("service_area", &format!("{id}:{code}")), "service_id": sid, "name": name, "service_area": name, "extent_type": "text", "extent": code}))
+            .collect(),
+    );
+    let mut full = item
+        .clone()
+        .set("service_areas", &service_areas)
+        .raw("service_at_locations", array(sal_bytes.iter().map(Vec::as_slice)))
+        .set("schedules", &Value::Array(schedules))
+        .set("cost_options", &cost_options(r, id, sid))
+        .raw("attributes", array(attribute_links(terms, r, id, sid).iter().map(Vec::as_slice)));
+    if let Some(role) = r["contact"]["role"].as_str().filter(|s| !s.is_empty()) {
+        full = full.set("contacts", &json!([{"id": uuid("contact", id), "service_id": sid, "name": role, "title": role}]));
+    }
+    full
+}
+
+/// A service's cost options.
+fn cost_options(r: &Value, id: &str, sid: &Value) -> Value {
+    Value::Array(
         r["costs"]
             .as_array()
             .into_iter()
@@ -426,8 +492,11 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
                 co
             })
             .collect(),
-    );
-    // Taxonomy links, each embedding its term's JSON.
+    )
+}
+
+/// A service's taxonomy links, each embedding its term's JSON.
+fn attribute_links(terms: &Terms, r: &Value, id: &str, sid: &Value) -> Vec<Vec<u8>> {
     let mut links: Vec<Vec<u8>> = Vec::new();
     let mut link = |taxonomy: &'static str, term: String| {
         if let Some((term_id, term_bytes)) = terms.by_key.get(&(taxonomy, term.clone())) {
@@ -455,26 +524,7 @@ pub fn record_pieces<E>(site: &Site, terms: &Terms, r: &Value, put: &dyn Fn(Stri
     for k in r["offer"]["key_stages"].as_array().into_iter().flatten() {
         link("apdir-key-stage", text(k).to_string());
     }
-
-    let mut full = item
-        .clone()
-        .set("service_areas", &service_areas)
-        .raw("service_at_locations", array(sal_bytes.iter().map(Vec::as_slice)))
-        .set("schedules", &Value::Array(schedules))
-        .set("cost_options", &cost_options)
-        .raw("attributes", array(links.iter().map(Vec::as_slice)));
-    if let Some(role) = r["contact"]["role"].as_str().filter(|s| !s.is_empty()) {
-        full = full.set("contacts", &json!([{"id": uuid("contact", id), "service_id": sid, "name": role, "title": role}]));
-    }
-    put(format!("api/v3/services/{}.json", text(&sid)), full.bytes())?;
-    Ok(Pieces {
-        service: item_bytes,
-        org_id: text(&org["id"]).to_string(),
-        org,
-        org_service: item.without("organization").bytes(),
-        locations: location_bytes,
-        service_at_locations: sal_list_bytes,
-    })
+    links
 }
 
 /// A JSON text as parts written one after another (`Sink::put_parts`), so a list of ten

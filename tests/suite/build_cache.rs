@@ -98,18 +98,25 @@ fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
     assert_same(&built, &fresh(&site), "the base address changed");
     assert!(page(&built, "data/providers.json").contains("https://moved.example/providers/second/"));
 
-    // Per-location ORUK files are turned on, then off: they come and go with the setting.
-    let locations =
-        |built: &BTreeMap<String, Vec<u8>>| built.keys().filter(|p| p.starts_with("api/v3/locations/") && !p.ends_with("/index.json")).count();
+    // Per-record and per-location ORUK files are turned on, then off: they come and go with
+    // the settings.
+    let own = |built: &BTreeMap<String, Vec<u8>>, folder: &str| {
+        built.keys().filter(|p| p.starts_with(&format!("api/v3/{folder}/")) && !p.ends_with("/index.json")).count()
+    };
     let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
     site.write("apdir.toml", &format!("{config}\n[exports]\noruk_extras = true\n"));
     let built = cached(&site);
     assert_same(&built, &fresh(&site), "oruk_extras turned on");
-    assert_eq!(locations(&built), 2, "one file per site");
+    assert_eq!(own(&built, "locations"), 2, "one file per site");
+    assert_eq!(own(&built, "services"), 0, "no service files without oruk_records");
+    site.write("apdir.toml", &format!("{config}\n[exports]\noruk_records = true\n"));
+    let built = cached(&site);
+    assert_same(&built, &fresh(&site), "oruk_records turned on");
+    assert_eq!((own(&built, "services"), own(&built, "service_at_locations"), own(&built, "locations")), (2, 2, 0));
     site.write("apdir.toml", &config);
     let built = cached(&site);
-    assert_same(&built, &fresh(&site), "oruk_extras turned off");
-    assert_eq!(locations(&built), 0);
+    assert_same(&built, &fresh(&site), "the ORUK settings turned off");
+    assert_eq!((own(&built, "services"), own(&built, "service_at_locations"), own(&built, "locations")), (0, 0, 0));
 
     // A district is renamed in the boundary file: every site in it says so.
     let boundaries = std::fs::read_to_string(site.root().join("areas/districts.geojson")).unwrap();

@@ -1,12 +1,14 @@
 //! Profiles, disclosure, open data exports and spreadsheet import, tested on the sample site.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use apdir::export::{self, Format};
 use apdir::import::{ImportOptions, import};
 use apdir::{BuildOptions, Date, LoadOptions, Profile, Site};
 use serde_json::Value;
+
+use crate::common::read_tree;
 
 fn sample_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -454,6 +456,39 @@ fn organisation_and_location_files_are_written_only_when_asked_for() {
     let mut before: Vec<&String> = default.keys().collect();
     before.sort();
     assert_eq!(rest, before);
+}
+
+#[test]
+fn a_build_writes_oruk_record_files_only_when_asked_for() {
+    // By default the built site holds the ORUK list bodies, not a file per service: the
+    // same information in fewer files. `oruk_records = true` adds `GET /services/{id}` and
+    // `GET /service_at_locations/{id}`, byte for byte what `apdir export` writes.
+    let dir = sample_copy(true);
+    let out = tempfile::tempdir().unwrap();
+    build(dir.path(), &out.path().join("a"), Profile::Public).unwrap();
+    let plain = read_tree(&out.path().join("a"));
+    let own = |files: &BTreeMap<String, Vec<u8>>, folder: &str| -> Vec<String> {
+        files.keys().filter(|p| p.starts_with(&format!("api/v3/{folder}/")) && !p.ends_with("/index.json")).cloned().collect()
+    };
+    assert!(plain.contains_key("api/v3/services/index.json") && plain.contains_key("api/v3/service_at_locations/index.json"));
+    assert_eq!(own(&plain, "services"), Vec::<String>::new());
+    assert_eq!(own(&plain, "service_at_locations"), Vec::<String>::new());
+
+    let config = std::fs::read_to_string(dir.path().join("apdir.toml")).unwrap();
+    std::fs::write(dir.path().join("apdir.toml"), format!("{config}\n[exports]\noruk_records = true\n")).unwrap();
+    build(dir.path(), &out.path().join("b"), Profile::Public).unwrap();
+    let full = read_tree(&out.path().join("b"));
+    let exported = export_files(Profile::Public, &[Format::Oruk]);
+    for folder in ["services", "service_at_locations"] {
+        let files = own(&full, folder);
+        assert!(!files.is_empty(), "{folder}: one file per record with oruk_records");
+        for path in files {
+            assert_eq!(full[&path], exported[&path], "{path}: the build and `apdir export` agree");
+        }
+    }
+    // Nothing else changes.
+    let rest: Vec<&String> = full.keys().filter(|p| !own(&full, "services").contains(p) && !own(&full, "service_at_locations").contains(p)).collect();
+    assert_eq!(rest, plain.keys().collect::<Vec<_>>());
 }
 
 /// True for a lower-case hyphenated UUID.
