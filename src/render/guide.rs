@@ -7,9 +7,12 @@ use serde::Serialize;
 
 use super::listings::Directory;
 use super::templates::Templates;
-use super::{Job, Link, base_context, crumbs_with, events, leak, link, sp_parent};
+use rayon::prelude::*;
+
+use super::{Job, Link, Renderer, base_context, crumbs_with, events, leak, link, sp_parent};
 use crate::model::guide::GuidePage;
 use crate::model::vocab::Audience;
+use crate::output::OutputError;
 use crate::site::Site;
 
 #[derive(Serialize)]
@@ -101,24 +104,38 @@ impl<'a> Tree<'a> {
     }
 }
 
-/// Every guide page, then the search page, the compare page (if the theme has one) and the
-/// home page.
-pub(super) fn pages(site: &Site, directory: &Directory, templates: &Templates) -> Vec<Job> {
-    let tree = Tree::new(site);
-    let upcoming = events::upcoming(site);
-    let mut jobs: Vec<Job> = Vec::new();
-    for p in &site.pages {
-        if p.url == "/" {
-            continue; // the home page's intro; rendered below
+/// What the guide's pages are rendered from: the content tree and the upcoming events.
+pub(super) struct Guide<'a> {
+    site: &'a Site,
+    tree: Tree<'a>,
+    upcoming: Vec<events::EventView>,
+}
+
+impl<'a> Guide<'a> {
+    pub(super) fn new(site: &'a Site) -> Guide<'a> {
+        Guide { site, tree: Tree::new(site), upcoming: events::upcoming(site) }
+    }
+
+    /// The search page, the compare page (if the theme has one) and the home page.
+    pub(super) fn jobs(&self, directory: &Directory, templates: &Templates) -> Vec<Job> {
+        let mut jobs: Vec<Job> = vec![search_page()];
+        if let Some(job) = compare_page(templates) {
+            jobs.push(job);
         }
-        jobs.push(guide_page(site, &tree, p, &upcoming));
+        jobs.push(home(self.site, &self.tree, directory, &self.upcoming));
+        jobs
     }
-    jobs.push(search_page());
-    if let Some(job) = compare_page(templates) {
-        jobs.push(job);
+
+    /// Renders every guide page on every core, each page's context made just before it is
+    /// rendered: the contexts hold a copy of the page's HTML, and made all at once, those of
+    /// 10,000 pages took about 50 MB (docs/benchmarks.md).
+    pub(super) fn render_pages(&self, out: &Renderer) -> Result<(), OutputError> {
+        // The home page's intro is rendered with the home page (`jobs`).
+        self.site.pages.par_iter().filter(|p| p.url != "/").try_for_each(|p| {
+            let (url, template, c) = guide_page(self.site, &self.tree, p, &self.upcoming);
+            out.emit(&url, template, &c)
+        })
     }
-    jobs.push(home(site, &tree, directory, &upcoming));
-    jobs
 }
 
 fn guide_page(site: &Site, tree: &Tree, p: &GuidePage, upcoming: &[events::EventView]) -> Job {

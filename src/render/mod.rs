@@ -246,12 +246,16 @@ pub fn pages(
     lap.mark("listing contexts");
     jobs.extend(areas::pages(site, report));
     lap.mark("area contexts");
-    jobs.extend(guide::pages(site, &directory, templates));
+    let guide = guide::Guide::new(site);
+    jobs.extend(guide.jobs(&directory, templates));
     lap.mark("contexts");
 
     let t = Instant::now();
     provider_pages(site, &out)?;
     lap.mark_from(&t, "provider pages");
+    let t = Instant::now();
+    guide.render_pages(&out)?;
+    lap.mark_from(&t, "guide pages");
     let t = Instant::now();
     jobs.into_par_iter().try_for_each(|(url, template, c)| out.emit(&url, template, &c))?;
     lap.mark_from(&t, "other pages");
