@@ -183,6 +183,15 @@ pub fn render_selected(site: &Site, run: &Run, sink: &dyn Sink, selection: &dyn 
     Ok(())
 }
 
+/// The search files and the open data exports alone, side by side: what the preview makes
+/// after it has published a rebuild's pages.
+pub fn render_search_and_exports(site: &Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {
+    let lap = Lap::new();
+    let (search, exports) = rayon::join(|| search_files(site, run, sink, &lap), || export_files(site, run, sink, &lap));
+    search?;
+    exports
+}
+
 /// The gap analysis, then every page: the template pages, the QA dashboard (internal only)
 /// and the 404 page. Returns the pages' URLs and the analysis, or every template problem.
 fn pages(

@@ -97,6 +97,24 @@ pub struct Preview {
     search_memo: Arc<crate::search::cache::SearchMemo>,
     /// The gap analysis's access figures as the last render worked them out.
     access_memo: Arc<crate::analyse::AccessMemo>,
+    /// The paths the last search and export render wrote: pages are published without
+    /// waiting for them, so a pages-only rebuild keeps them.
+    late_paths: HashSet<String>,
+    /// The site a pages-only rebuild published, whose search files and exports are still to
+    /// be made ([`Preview::finish`]).
+    pending: Option<(Site, crate::build::Run)>,
+}
+
+/// What making the search files and exports after a pages-only rebuild did.
+#[derive(Debug)]
+pub struct Late {
+    /// Providers whose open data exports were made again.
+    pub exports_made: usize,
+    /// Whether the search files were the last render's.
+    pub search_reused: bool,
+    /// Paths whose bytes changed, were added or were removed.
+    pub changed: Vec<String>,
+    pub elapsed: std::time::Duration,
 }
 
 /// Decides, during a render, which pages must be rendered again.
@@ -117,6 +135,11 @@ struct Memo<'a> {
 }
 
 impl Selection for Memo<'_> {
+    /// The preview makes them apart from the pages ([`Preview::finish`]).
+    fn search_and_exports(&self) -> bool {
+        false
+    }
+
     fn provider_page(&self, id: &str) -> bool {
         let wanted = self.all || self.providers.is_none_or(|ids| ids.contains(id));
         if !wanted {
@@ -168,6 +191,8 @@ impl Preview {
             export_memo: Arc::default(),
             search_memo: Arc::default(),
             access_memo: Arc::default(),
+            late_paths: HashSet::new(),
+            pending: None,
         }
     }
 
@@ -190,8 +215,41 @@ impl Preview {
     }
 
     /// Rebuilds after `changed` files changed (paths as the watcher reports them; empty: look
-    /// at everything). On error the last good site stays as it was.
+    /// at everything), search files and exports included. On error the last good site stays
+    /// as it was.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuild, crate::Error> {
+        let mut r = self.rebuild_pages(changed)?;
+        if let Some(late) = self.finish() {
+            let late = late?;
+            r.exports_made = late.exports_made;
+            r.search_reused = late.search_reused;
+            r.changed.extend(late.changed);
+            r.changed.sort();
+            r.elapsed += late.elapsed;
+            r.timings.push(("search and exports", late.elapsed));
+        }
+        Ok(r)
+    }
+
+    /// Makes the search files and open data exports of the site the last pages-only rebuild
+    /// published, if they are still to be made, and swaps them in.
+    pub fn finish(&mut self) -> Option<Result<Late, crate::Error>> {
+        let (site, run) = self.pending.take()?;
+        let t = Instant::now();
+        let sink = Memory::default();
+        if let Err(e) = crate::build::render_search_and_exports(&site, &run, &sink) {
+            return Some(Err(e));
+        }
+        let changed = self.update_late_files(sink.into_files());
+        let used = run.cache_use.report();
+        Some(Ok(Late { exports_made: used.exports_made, search_reused: used.search_reused, changed, elapsed: t.elapsed() }))
+    }
+
+    /// [`Preview::rebuild`] without the search files and exports when only some pages changed:
+    /// the pages are ready to serve as soon as they are rendered, and [`Preview::finish`]
+    /// makes the rest. A full rebuild makes everything, side by side.
+    pub fn rebuild_pages(&mut self, changed: &[PathBuf]) -> Result<Rebuild, crate::Error> {
+        self.pending = None;
         let t = Instant::now();
         let changed: BTreeSet<PathBuf> = changed.iter().map(|p| absolute(p)).collect();
         if self.needs_full_read(&changed) {
@@ -220,21 +278,38 @@ impl Preview {
         timings.push(("validate", stage.elapsed()));
         let stage = Instant::now();
         let full = self.render_all;
-        let render = self.render(&site, &run, &changed_ids)?;
+        let late = Memory::default();
+        let (render, late_done) = match full {
+            // Everything is made anyway: the search files and exports beside the pages.
+            true => {
+                let (r, l) = rayon::join(|| self.render(&site, &run, &changed_ids), || crate::build::render_search_and_exports(&site, &run, &late));
+                (r?, l.map(|()| true)?)
+            }
+            false => (self.render(&site, &run, &changed_ids)?, false),
+        };
         timings.push(("render", stage.elapsed()));
 
         let rendered_count = render.fresh.len();
-        let changed_paths = self.update_files(&render.seen, render.written);
+        let mut changed_paths = self.update_files(&render.seen, render.written);
+        if late_done {
+            changed_paths.extend(self.update_late_files(late.into_files()));
+            changed_paths.sort();
+        }
         self.remember(full, render.seen, render.fresh, render.fresh_listings, render.template_keys);
         self.render_all = false;
+        let used = run.cache_use.report();
+        let warnings = site.warnings.clone();
+        if !late_done {
+            self.pending = Some((site, run));
+        }
         Ok(Rebuild {
             full,
             reread,
             rendered: rendered_count,
-            exports_made: run.cache_use.report().exports_made,
-            search_reused: run.cache_use.report().search_reused,
+            exports_made: used.exports_made,
+            search_reused: used.search_reused,
             changed: changed_paths,
-            warnings: site.warnings,
+            warnings,
             elapsed: t.elapsed(),
             timings,
         })
@@ -378,7 +453,8 @@ impl Preview {
         inputs
     }
 
-    /// Renders only what changed, into memory.
+    /// Renders only the pages that changed (and the files made beside them, not the search
+    /// files or exports), into memory.
     fn render(&self, site: &Site, run: &crate::build::Run, changed_ids: &HashSet<String>) -> Result<Rendered, crate::Error> {
         let template_keys = template_keys(site);
         let templates_changed = template_keys != self.template_keys;
@@ -400,10 +476,27 @@ impl Preview {
         Ok(Rendered { seen, fresh, fresh_listings, written: sink.into_files(), template_keys })
     }
 
-    /// The new site: the old files, with every written file replaced, less what is gone.
-    /// Returns the paths whose bytes changed, were added or were removed, sorted.
+    /// The new site after a render of pages: the old files, with every written file
+    /// replaced, less the pages that are gone (the search files and exports stay). Returns the
+    /// paths whose bytes changed, were added or were removed, sorted.
     fn update_files(&mut self, seen: &[String], written: BTreeMap<String, Vec<u8>>) -> Vec<String> {
         let mut keep: HashSet<String> = seen.iter().map(|u| page_path(u)).collect();
+        keep.extend(self.late_paths.iter().cloned());
+        self.replace_files(keep, written)
+    }
+
+    /// The new site after a render of the search files and exports: every other file stays,
+    /// and of the last such render's files only those written again.
+    fn update_late_files(&mut self, written: BTreeMap<String, Vec<u8>>) -> Vec<String> {
+        let gone: HashSet<&String> = self.late_paths.iter().filter(|p| !written.contains_key(*p)).collect();
+        let keep: HashSet<String> = self.files.keys().filter(|p| !gone.contains(p)).cloned().collect();
+        self.late_paths = written.keys().cloned().collect();
+        self.replace_files(keep, written)
+    }
+
+    /// The files in `keep` and `written` (replacing), published as the new site; the paths
+    /// whose bytes changed, were added or were removed, sorted.
+    fn replace_files(&mut self, mut keep: HashSet<String>, written: BTreeMap<String, Vec<u8>>) -> Vec<String> {
         keep.extend(written.keys().cloned());
         let mut files: Files = (*self.files).clone();
         let mut changed_paths = Vec::new();

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Detail, Diagnostic, Diagnostics, ProblemLog};
 use crate::site::LoadOptions;
-pub use incremental::{Files, Preview, Rebuild};
+pub use incremental::{Files, Late, Preview, Rebuild};
 
 /// The script tag added to every served HTML page (never to `apdir build` output).
 pub const LIVE_SCRIPT_TAG: &str = "<script src=\"/__apdir/live.js\" defer></script>";
@@ -103,6 +103,17 @@ impl Shared {
     }
     pub fn status(&self) -> Status {
         self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Swaps in the search files and exports made after a published rebuild and wakes the
+    /// browsers (only a page those files affect reloads).
+    pub fn publish_late(&self, preview: &Preview, late: &Late) {
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        status.version += 1;
+        *self.files.lock().unwrap_or_else(|e| e.into_inner()) = preview.files();
+        status.changed = late.changed.clone();
+        drop(status);
+        self.changed.notify_all();
     }
 
     /// Records the outcome of a rebuild and wakes the browsers.
@@ -232,6 +243,20 @@ fn report(outcome: &Result<Rebuild, crate::Error>, log: &mut ProblemLog, options
     }
 }
 
+/// Prints what making the search files and exports after the pages did.
+fn report_late(late: &Result<Late, crate::Error>) {
+    match late {
+        Ok(l) => println!(
+            "Search and exports updated in {:.0} ms: {} exported, search {}, {} changed",
+            l.elapsed.as_secs_f64() * 1000.0,
+            crate::diagnostics::plural(l.exports_made, "provider"),
+            if l.search_reused { "reused" } else { "indexed" },
+            crate::diagnostics::plural(l.changed.len(), "file"),
+        ),
+        Err(e) => eprintln!("error: the search files and exports were not updated: {e}"),
+    }
+}
+
 /// Watches the inputs; after each burst of changes (quiet for `debounce`), rebuilds.
 fn watch_loop(
     preview: &mut Preview,
@@ -249,9 +274,17 @@ fn watch_loop(
             // A folder such as templates/ appeared: watch it too.
             watcher.refresh(preview);
         }
-        let outcome = preview.rebuild(&changed);
-        report(&outcome, log, options);
+        // The pages first: the page being edited is served again as soon as it is rendered,
+        // and the search files and exports follow.
+        let outcome = preview.rebuild_pages(&changed);
         shared.publish(preview, &outcome);
+        report(&outcome, log, options);
+        if let Some(late) = preview.finish() {
+            report_late(&late);
+            if let Ok(l) = &late {
+                shared.publish_late(preview, l);
+            }
+        }
     }
 }
 

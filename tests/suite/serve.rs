@@ -62,6 +62,37 @@ fn edit(path: &Path, from: &str, to: &str) {
 }
 
 #[test]
+fn an_edited_page_is_served_before_the_search_files_and_exports_are_made_again() {
+    // The preview publishes a rebuild's pages as soon as they are rendered; the search files
+    // and exports follow (`finish`), and only then equal a clean build. Nothing is lost in
+    // between: the last search files and exports are served meanwhile.
+    let dir = sample_copy();
+    let root = dir.path();
+    let mut preview = Preview::new(root, load_options());
+    preview.rebuild(&[]).unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    assert!(preview.finish().is_none(), "a full rebuild makes everything at once");
+    let before = preview.files();
+
+    let p = root.join("providers/barnoldswick-canal-crafts.toml");
+    edit(&p, "summary = \"Arts, crafts", "summary = \"Boat-based arts, crafts");
+    let r = preview.rebuild_pages(std::slice::from_ref(&p)).unwrap();
+    let pages = preview.files();
+    let page = String::from_utf8(pages["providers/barnoldswick-canal-crafts/index.html"].to_vec()).unwrap();
+    assert!(page.contains("Boat-based arts, crafts"), "the edited page is served at once");
+    assert!(r.changed.iter().all(|c| !c.starts_with("api/") && !c.starts_with("data/providers")), "{:?}", r.changed);
+    for path in before.keys().filter(|p| p.starts_with("api/") || p.starts_with("data/providers") || p.starts_with("search/t/")) {
+        assert_eq!(pages.get(path), before.get(path), "{path}: the last search files and exports are served meanwhile");
+    }
+
+    let late = preview.finish().expect("the search files and exports are still to make").unwrap();
+    assert_eq!(late.exports_made, 1, "only the edited provider's exports are made again");
+    assert!(!late.search_reused, "the summary is searchable text");
+    assert!(late.changed.iter().any(|c| c.starts_with("data/providers")), "{:?}", late.changed);
+    assert!(preview.finish().is_none(), "made once");
+    assert_same_as_clean_build(&preview, root, "pages, then search files and exports");
+}
+
+#[test]
 fn incremental_rebuilds_match_a_clean_build_after_every_edit() {
     let dir = sample_copy();
     let root = dir.path();
