@@ -591,8 +591,8 @@
     mapBox.appendChild(s);
     var note = 'The square is ' + origin.label + '. Each number is a result\u2019s nearest site.';
     if (maskedNums.length) {
-      note += ' ' + (maskedNums.length === 1 ? 'Result ' + maskedNums[0] + ' does' : 'Results ' + listWords(maskedNums) + ' do') +
-        ' not publish an address: a dashed ring marks the district it is in, not where it is.';
+      note += ' ' + (maskedNums.length === 1 ? 'Result ' + maskedNums[0] + ' does not publish an address: a dashed ring marks the district it is in, not where it is.'
+        : 'Results ' + listWords(maskedNums) + ' do not publish an address: a dashed ring marks the district each is in, not where it is.');
     }
     mapBox.appendChild(el('p', 'body-s finder__map-note', note));
   }
