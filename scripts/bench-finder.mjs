@@ -66,9 +66,10 @@ async function firstResult(query) {
 const kb = (b) => (b / 1024).toFixed(1) + ' KB';
 const plain = await firstResult('');
 console.log(`finder/providers.json (first shard): ${kb(plain.shard)} gzip`);
-console.log(`no postcode: ${kb(plain.first)} gzip before the first result (${plain.firstFiles} files, ${plain.firstCards} card); ${kb(plain.page1)} for the first page of 25 (${plain.page1Cards} cards)`);
+console.log(`finder/c/0.json (one card file): ${kb(gzBytes('/finder/c/0.json'))} gzip; finder/docs.json (on the first words typed): ${kb(gzBytes('/finder/docs.json'))} gzip`);
+console.log(`no postcode: ${kb(plain.first)} gzip before the first result (${plain.firstFiles} files, ${plain.firstCards} card file); ${kb(plain.page1)} for the first page of 25 (${plain.page1Cards} card files)`);
 const near = await firstResult(`?pc=${encodeURIComponent(PC)}`);
-console.log(`postcode ${PC}: ${kb(near.first)} gzip before the first result (${near.firstFiles} files); ${kb(near.page1)} for the first page of 25`);
+console.log(`postcode ${PC}: ${kb(near.first)} gzip before the first result (${near.firstFiles} files); ${kb(near.page1)} for the first page of 25 (${near.page1Cards} card files)`);
 
 // Filter change → updated results (status and counts), median of 31 toggles.
 const times = await plain.page.evaluate(async () => {

@@ -1,6 +1,7 @@
 //! What one result shows: the facts a school needs to decide, in one data shape used by the
-//! no-JavaScript listing cards (`partials/provider_card.html`), the finder's per-provider files
-//! (`finder/c/<n>.json`, drawn by `finder.js`) and the compare page (`compare.js`).
+//! no-JavaScript listing cards (`partials/provider_card.html`), the finder's card files
+//! (`finder/c/<k>.json`, 50 cards to a file, drawn by `finder.js`) and the compare page
+//! (`compare.js`).
 //!
 //! Every date rule comes from [`view::freshness`]; this module only words the results.
 

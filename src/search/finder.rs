@@ -1,11 +1,12 @@
 //! Static files for the provider finder on `/providers/` (see docs/finder.md):
 //! - `finder/providers.json`: the compact first shard, one column per filterable fact (multi-
-//!   valued facets as bit masks, flags packed), rows in search-document order (by id), so row
-//!   `i` is search document `guides + i`; no names, ids or places;
-//! - `finder/c/<rank>.json`: what one result shows ([`ResultCard`]), fetched for the results on
-//!   screen; `rank` is the provider's place in name order (the default sort);
-//! - `finder/ids.json`: provider id → rank, for the shortlist and the compare page;
-//! - `finder/sites.json`: site positions, fetched once a postcode is given;
+//!   valued facets as bit masks, flags packed), rows in name order (the default sort, so no
+//!   column says it); no names, ids or places;
+//! - `finder/c/<k>.json`: what results `k * per .. (k + 1) * per` show ([`ResultCard`]s, `per`
+//!   = [`CARDS_PER_FILE`]), fetched for the results on screen;
+//! - `finder/docs.json`: row → search document (among providers), fetched once words are typed;
+//! - `finder/ids.json`: provider id → row, for the shortlist and the compare page;
+//! - `finder/sites.json`: site positions and which are masked, fetched once a postcode is given;
 //! - `finder/pc/<OUTCODE>.json`: the postcodes of one outward code (inward code → lat/lon,
 //!   district) and the outcode's centre; `finder/outcodes.json`: the outward codes known.
 //!
@@ -32,6 +33,9 @@ pub const FREE: u32 = 16;
 const MASK_BITS: usize = 30;
 /// Site positions are kept to 1/SITE_SCALE of a degree (about 100 m).
 const SITE_SCALE: f64 = 1000.0;
+/// Result cards per file: the default first page comes in one file, and the file count grows
+/// by one per this many providers, not one per provider (issue 25).
+pub const CARDS_PER_FILE: usize = 50;
 
 fn round(x: f64, places: i32) -> f64 {
     let m = 10f64.powi(places);
@@ -100,17 +104,14 @@ fn status_index(p: &crate::model::provider::Provider) -> usize {
     STATUSES.iter().position(|(k, _, _)| *k == key).unwrap_or(0)
 }
 
-/// Providers in id order (search-document order) and each one's place in name order.
+/// Providers in name order (the finder's rows) and each one's search document among the
+/// providers (the search index holds providers in id order, after the guide pages).
 fn ordered(site: &Site) -> (Vec<&ValidProvider>, Vec<usize>) {
-    let mut providers: Vec<&ValidProvider> = site.providers.iter().collect();
-    providers.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
-    let mut by_name: Vec<usize> = (0..providers.len()).collect();
-    by_name.sort_by_key(|&i| (providers[i].provider.name.to_lowercase(), i));
-    let mut rank = vec![0; providers.len()];
-    for (r, &i) in by_name.iter().enumerate() {
-        rank[i] = r;
-    }
-    (providers, rank)
+    let mut by_id: Vec<&ValidProvider> = site.providers.iter().collect();
+    by_id.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
+    let mut rows: Vec<usize> = (0..by_id.len()).collect();
+    rows.sort_by_key(|&i| (by_id[i].provider.name.to_lowercase(), i));
+    (rows.iter().map(|&i| by_id[i]).collect(), rows)
 }
 
 pub fn providers_json(site: &Site) -> Value {
@@ -151,7 +152,7 @@ pub fn providers_json(site: &Site) -> Value {
         ofsted.index(k, l);
     }
     // Districts a provider serves that are not areas are added while the rows are made.
-    let (providers, rank) = ordered(site);
+    let (providers, _) = ordered(site);
     let rows: Vec<[Value; 10]> = providers
         .iter()
         .map(|vp| {
@@ -194,7 +195,7 @@ pub fn providers_json(site: &Site) -> Value {
     let lens = [district.values.len(), tier.values.len(), ks.values.len(), need.values.len()];
     let columns = ["district", "tier", "ks", "need", "reg", "qa", "ofsted", "age", "flags", "status"];
     // Column by column: similar values sit together and compress better.
-    let mut cols: serde_json::Map<String, Value> = columns
+    let cols: serde_json::Map<String, Value> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -205,15 +206,15 @@ pub fn providers_json(site: &Site) -> Value {
             (c.to_string(), Value::Array(values.collect()))
         })
         .collect();
-    cols.insert("rank".into(), json!(rank));
     let travel: Vec<Value> = district
         .values
         .iter()
         .map(|(code, _)| json!(site.area_figures.iter().find(|a| &a.code == code).map(|a| a.targets.max_travel_miles)))
         .collect();
     json!({
-        "format": 2,
+        "format": 3,
         "n": rows.len(),
+        "per": CARDS_PER_FILE,
         "cols": cols,
         "masks": { "district": lens[0] <= MASK_BITS, "tier": lens[1] <= MASK_BITS, "ks": lens[2] <= MASK_BITS, "need": lens[3] <= MASK_BITS },
         "flags": { "day6": DAY6, "pex": PEX, "ehcp": EHCP, "lac": LAC, "free": FREE },
@@ -233,14 +234,18 @@ pub fn providers_json(site: &Site) -> Value {
 
 /// Site positions, fetched once a postcode is given: for row `i`, `count[i]` sites follow in
 /// `pts`, each `lat_q * m + lon_q` where `lat = lat0 + lat_q / scale` (and the same for lon).
+/// `masked` lists the indexes into `pts` of sites whose address is withheld: those points are
+/// their district's centre to 2 places, never the site's own position.
 pub fn sites_json(site: &Site) -> Value {
     let (providers, _) = ordered(site);
     let mut counts = Vec::with_capacity(providers.len());
     let mut pts: Vec<(f64, f64)> = Vec::new();
+    let mut masked: Vec<usize> = Vec::new();
     for vp in &providers {
         counts.push(vp.sites.len());
         for (loc, s) in vp.provider.locations.iter().zip(&vp.sites) {
             pts.push(if loc.mask_exact_address {
+                masked.push(pts.len());
                 let (lon, lat) = site.area(&s.district).map(|a| a.centre).unwrap_or((s.lon, s.lat));
                 (round(lat, 2), round(lon, 2))
             } else {
@@ -254,23 +259,27 @@ pub fn sites_json(site: &Site) -> Value {
     let q = |x: f64, x0: f64| ((x - x0) * SITE_SCALE).round().max(0.0) as u64;
     let m = pts.iter().map(|p| q(p.1, lon0)).max().unwrap_or(0) + 1;
     let packed: Vec<u64> = pts.iter().map(|p| q(p.0, lat0) * m + q(p.1, lon0)).collect();
-    json!({ "scale": SITE_SCALE, "lat0": lat0, "lon0": lon0, "m": m, "count": counts, "pts": packed })
+    json!({ "scale": SITE_SCALE, "lat0": lat0, "lon0": lon0, "m": m, "count": counts, "pts": packed, "masked": masked })
 }
 
-/// One file per provider (`finder/c/<rank>.json`) and the id → rank map.
+/// The result cards, [`CARDS_PER_FILE`] rows to a file (`finder/c/<k>.json`, a JSON array);
+/// the id → row map (`finder/ids.json`: `{"per": …, "rows": {id: row}}`); and the row →
+/// search document map (`finder/docs.json`).
 fn card_files(site: &Site) -> Vec<OutputFile> {
     use rayon::prelude::*;
-    let (providers, rank) = ordered(site);
-    let ids: serde_json::Map<String, Value> = providers.iter().zip(&rank).map(|(vp, r)| (vp.provider.id.clone(), json!(r))).collect();
+    let (providers, docs) = ordered(site);
+    let rows: serde_json::Map<String, Value> = providers.iter().enumerate().map(|(r, vp)| (vp.provider.id.clone(), json!(r))).collect();
     let mut out: Vec<OutputFile> = providers
-        .par_iter()
-        .zip(rank.par_iter())
-        .map(|(vp, r)| OutputFile {
-            path: format!("finder/c/{r}.json"),
-            body: Body::Bytes(serde_json::to_vec(&result_card::build(vp, site)).unwrap_or_default()),
+        .par_chunks(CARDS_PER_FILE)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let cards: Vec<result_card::ResultCard> = chunk.iter().map(|vp| result_card::build(vp, site)).collect();
+            OutputFile { path: format!("finder/c/{k}.json"), body: Body::Bytes(serde_json::to_vec(&cards).unwrap_or_default()) }
         })
         .collect();
+    let ids = json!({ "per": CARDS_PER_FILE, "rows": rows });
     out.push(OutputFile { path: "finder/ids.json".into(), body: Body::Bytes(serde_json::to_vec(&ids).unwrap_or_default()) });
+    out.push(OutputFile { path: "finder/docs.json".into(), body: Body::Bytes(serde_json::to_vec(&docs).unwrap_or_default()) });
     out
 }
 

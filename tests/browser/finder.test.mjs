@@ -156,6 +156,37 @@ describe('finder', () => {
     }
   });
 
+  test('a site whose address is withheld is an area on the map, never a point, and says so', { timeout: TIMEOUT }, async () => {
+    const { context, page, external, errors } = await open({ viewport: { width: 1280, height: 900 } });
+    try {
+      // Homeward Tuition withholds both its addresses; Burnley is beside them.
+      await page.goto(`${origin}/providers/?pc=${encodeURIComponent(BURNLEY)}&dist=10`);
+      await status(page, /within 10 miles of BB10 1AA/);
+      const shown = await cards(page);
+      const at = shown.findIndex((c) => c.name === 'Homeward Tuition East Lancashire');
+      assert.ok(at >= 0, 'the masked provider is among the results');
+      assert.match(shown[at].distance, /address not published/);
+      await page.waitForSelector('#finder-map svg');
+      const map = await page.$eval('#finder-map', (m) => ({
+        areas: m.querySelectorAll('.finder__map-area').length,
+        points: m.querySelectorAll('.finder__map-site').length,
+        masked: Array.from(m.querySelectorAll('text[data-masked]')).map((t) => Number(t.textContent)),
+        note: m.querySelector('.finder__map-note').textContent,
+      }));
+      assert.ok(map.masked.includes(at + 1), `result ${at + 1} is marked as masked: ${JSON.stringify(map)}`);
+      assert.equal(map.areas + map.points, shown.length, 'each result drawn once');
+      assert.equal(map.areas, map.masked.length);
+      assert.ok(map.note.includes(String(at + 1)) && /not publish an address/.test(map.note), map.note);
+      // Only results whose nearest site is published are points.
+      for (const [i, c] of shown.entries()) assert.equal(map.masked.includes(i + 1), /address not published/.test(c.distance), c.name);
+      assert.deepEqual(await axe(page), []);
+      assert.deepEqual(external, []);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('at 320 px the first result is on the first screen and the filters fold by keyboard', { timeout: TIMEOUT }, async () => {
     const { context, page, errors } = await open({ viewport: { width: 320, height: 640 } });
     try {

@@ -21,24 +21,31 @@ fn json(path: &str) -> Value {
     serde_json::from_slice(built().get(path).unwrap_or_else(|| panic!("{path} was not built"))).unwrap()
 }
 
-/// The first shard's rows as (provider id, column name → value), through `ids.json`.
-fn rows() -> Vec<(String, BTreeMap<String, Value>)> {
-    let first = json("finder/providers.json");
+/// Each row's provider id, through `ids.json` (id → row).
+fn row_ids() -> Vec<String> {
     let ids = json("finder/ids.json");
-    let n = first["n"].as_u64().unwrap() as usize;
-    let cols = first["cols"].as_object().unwrap();
-    let by_rank: BTreeMap<u64, String> = ids.as_object().unwrap().iter().map(|(id, r)| (r.as_u64().unwrap(), id.clone())).collect();
-    (0..n)
-        .map(|i| {
-            let row: BTreeMap<String, Value> = cols.iter().map(|(c, v)| (c.clone(), v[i].clone())).collect();
-            (by_rank[&row["rank"].as_u64().unwrap()].clone(), row)
-        })
-        .collect()
+    let by_row: BTreeMap<u64, String> = ids["rows"].as_object().unwrap().iter().map(|(id, r)| (r.as_u64().unwrap(), id.clone())).collect();
+    assert_eq!(by_row.keys().copied().collect::<Vec<_>>(), (0..by_row.len() as u64).collect::<Vec<_>>(), "one row per provider");
+    by_row.into_values().collect()
 }
 
+/// The first shard's rows as (provider id, column name → value).
+fn rows() -> Vec<(String, BTreeMap<String, Value>)> {
+    let first = json("finder/providers.json");
+    let n = first["n"].as_u64().unwrap() as usize;
+    let cols = first["cols"].as_object().unwrap();
+    let ids = row_ids();
+    assert_eq!(ids.len(), n);
+    ids.into_iter().enumerate().map(|(i, id)| (id, cols.iter().map(|(c, v)| (c.clone(), v[i].clone())).collect())).collect()
+}
+
+/// A provider's card, as the finder and the compare page find it: row `r` is card `r % per`
+/// of file `r / per`.
 fn card(id: &str) -> Value {
-    let rank = json("finder/ids.json")[id].as_u64().unwrap_or_else(|| panic!("{id} has no card"));
-    json(&format!("finder/c/{rank}.json"))
+    let ids = json("finder/ids.json");
+    let per = ids["per"].as_u64().unwrap();
+    let row = ids["rows"][id].as_u64().unwrap_or_else(|| panic!("{id} has no card"));
+    json(&format!("finder/c/{}.json", row / per))[(row % per) as usize].clone()
 }
 
 fn record(id: &str) -> toml::Table {
@@ -46,15 +53,46 @@ fn record(id: &str) -> toml::Table {
 }
 
 #[test]
-fn finder_rows_are_in_search_order_and_carry_no_names() {
+fn finder_rows_are_in_name_order_and_carry_no_names() {
     let rows = rows();
-    let ids: Vec<&String> = rows.iter().map(|(id, _)| id).collect();
-    let mut sorted = ids.clone();
-    sorted.sort();
-    assert_eq!(ids, sorted, "row i is search document guides + i: rows in id order");
+    let names: Vec<String> = rows.iter().map(|(id, _)| card(id)["name"].as_str().unwrap().to_lowercase()).collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "rows in name order, so the default sort needs no column: {names:?}");
     let first = String::from_utf8(built()["finder/providers.json"].clone()).unwrap();
+    assert!(!first.contains("\"rank\""), "no rank column");
     for (id, _) in &rows {
         assert!(!first.contains(id.as_str()), "the first shard carries no ids or names ({id})");
+    }
+}
+
+#[test]
+fn words_typed_in_the_finder_reach_the_right_rows() {
+    // `docs.json` (fetched once words are typed) maps row → search document among the
+    // providers; the document must be that row's provider.
+    let meta = json("search/meta.json");
+    let guides = meta["guides"].as_u64().unwrap();
+    let docs: Vec<u64> = serde_json::from_value(json("finder/docs.json")).unwrap();
+    let ids = row_ids();
+    assert_eq!(docs.len(), ids.len());
+    let per = apdir::search::export::DOCS_PER_FILE as u64;
+    for (row, id) in ids.iter().enumerate() {
+        let d = guides + docs[row];
+        let doc = &json(&format!("search/d/{}.json", d / per))[(d % per) as usize];
+        assert_eq!(doc["u"].as_str().unwrap(), format!("/providers/{id}/"), "row {row}");
+    }
+}
+
+#[test]
+fn result_cards_come_packed_a_few_files_not_one_per_provider() {
+    let ids = json("finder/ids.json");
+    let per = ids["per"].as_u64().unwrap() as usize;
+    let n = row_ids().len();
+    assert!(per >= 25, "the first page of 25 results comes in one file");
+    let files: Vec<&String> = built().keys().filter(|p| p.starts_with("finder/c/")).collect();
+    assert_eq!(files.len(), n.div_ceil(per), "{files:?}");
+    let total: usize = (0..files.len()).map(|k| json(&format!("finder/c/{k}.json")).as_array().unwrap().len()).sum();
+    assert_eq!(total, n, "every provider has exactly one card");
+    for (row, id) in row_ids().iter().enumerate() {
+        assert_eq!(card(id)["id"].as_str(), Some(id.as_str()), "row {row}");
     }
 }
 
@@ -133,18 +171,19 @@ fn the_distance_limit_has_positions_districts_and_travel_targets_to_work_from() 
         })
         .collect();
     assert_eq!(pts.len(), counts.iter().sum::<usize>());
-    // Every site's position is its own (to about 100 m) or, when masked, its district's centre.
+    // Every site's position is its own (to about 100 m) or, when masked, its district's centre
+    // and listed in `masked`, so the map draws it as an area, never as a point.
     let s = apdir::Site::load(&repo(), &apdir::LoadOptions { today: Some(today()), ..Default::default() }).unwrap();
-    let mut providers: Vec<_> = s.providers.iter().collect();
-    providers.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
+    let listed: Vec<usize> = serde_json::from_value(sites["masked"].clone()).unwrap();
     let mut k = 0;
-    let mut masked = 0;
-    for vp in providers {
+    let mut masked = Vec::new();
+    for id in row_ids() {
+        let vp = s.providers.iter().find(|vp| vp.provider.id == id).unwrap();
         for (loc, placed) in vp.provider.locations.iter().zip(&vp.sites) {
             let (lat, lon) = pts[k];
             k += 1;
             if loc.mask_exact_address {
-                masked += 1;
+                masked.push(k - 1);
                 let area = s.area(&placed.district).unwrap();
                 assert!(
                     (lat - area.centre.1).abs() < 0.011 && (lon - area.centre.0).abs() < 0.011,
@@ -157,7 +196,8 @@ fn the_distance_limit_has_positions_districts_and_travel_targets_to_work_from() 
             }
         }
     }
-    assert!(masked > 0, "the sample has masked sites");
+    assert!(!masked.is_empty(), "the sample has masked sites");
+    assert_eq!(listed, masked, "sites.json names exactly the masked sites");
     // A postcode knows its district, and each district its travel target.
     let pr7 = json("finder/pc/PR7.json");
     let e = s.postcodes.get("pr7 1ab").unwrap();

@@ -1,5 +1,6 @@
 /* The compare page (/compare/?ids=a,b,c): up to 6 providers side by side, from the same
- * per-provider card files as the finder (finder/ids.json maps an id to its file). The ids
+ * card files as the finder (finder/ids.json maps an id to its row; row r is card r % per of
+ * file r / per). The ids
  * come from the URL when it has them (a shared link), else from the shortlist. */
 (function () {
   'use strict';
@@ -150,10 +151,17 @@
     if (!ids.length) return draw([], []);
     if (!idMap) idMap = fetch('/finder/ids.json').then(function (r) { return r.json(); });
     return idMap.then(function (map) {
-      var known = ids.filter(function (id) { return Object.prototype.hasOwnProperty.call(map, id); });
+      var rows = map.rows, per = map.per, files = new Map();
+      var known = ids.filter(function (id) { return Object.prototype.hasOwnProperty.call(rows, id); });
       var missing = ids.filter(function (id) { return known.indexOf(id) < 0; });
-      return Promise.all(known.map(function (id) { return fetch('/finder/c/' + map[id] + '.json').then(function (r) { return r.json(); }); }))
-        .then(function (cards) { draw(cards, missing); });
+      var file = function (k) {
+        if (!files.has(k)) files.set(k, fetch('/finder/c/' + k + '.json').then(function (r) { if (!r.ok) throw new Error('cards'); return r.json(); }));
+        return files.get(k);
+      };
+      return Promise.all(known.map(function (id) {
+        var k = Math.floor(rows[id] / per);
+        return file(k).then(function (list) { return list[rows[id] - k * per]; });
+      })).then(function (cards) { draw(cards, missing); });
     }).catch(function () {
       status.textContent = 'The comparison could not load. Try again, or open each provider\u2019s page.';
     });

@@ -1,6 +1,7 @@
 /* The provider finder on /providers/: filters with live counts, a text query (the search
  * index), a postcode with a distance limit, and results drawn from one card shape
- * (finder/c/<rank>.json, the same facts as the no-JavaScript cards). State lives in the URL.
+ * (finder/c/<k>.json, packed by rows in name order; the same facts as the no-JavaScript
+ * cards). State lives in the URL.
  * Without JavaScript the page keeps its full, paginated list. See docs/finder.md. */
 (function () {
   'use strict';
@@ -44,11 +45,12 @@
   var view = { order: [], shown: 0 };
   var textHits = null; // Map row → score, or null
   var origin = null; // {label, lat, lon, district}
-  var sites = null; // Promise of decoded sites (row → [[lat, lon]...])
+  var sites = null; // Promise of decoded sites (row → [[lat, lon, masked]...])
   var siteRows = null;
   var dist = null; // Float64Array of miles per row, for the current origin
   var limit = null; // {miles, text} or {error}
-  var cards = new Map(); // rank → Promise of card
+  var chunks = new Map(); // file number → Promise of its cards
+  var docRows = null; // Promise of an Int32Array: search document (among providers) → row
   var seq = 0;
 
   function emptyState() {
@@ -361,12 +363,13 @@
   function loadSites() {
     if (!sites) {
       sites = fetch('/finder/sites.json').then(function (r) { return r.json(); }).then(function (s) {
-        var rowsOut = [], k = 0;
+        var rowsOut = [], k = 0, masked = new Set(s.masked || []);
         for (var i = 0; i < s.count.length; i++) {
           var list = [];
           for (var j = 0; j < s.count[i]; j++, k++) {
             var v = s.pts[k], la = Math.floor(v / s.m), lo = v - la * s.m;
-            list.push([s.lat0 + la / s.scale, s.lon0 + lo / s.scale]);
+            // A masked site is its district's centre: drawn and measured as an area.
+            list.push([s.lat0 + la / s.scale, s.lon0 + lo / s.scale, masked.has(k)]);
           }
           rowsOut.push(list);
         }
@@ -382,12 +385,16 @@
     var a = Math.sin(dp / 2) * Math.sin(dp / 2) + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dl / 2) * Math.sin(dl / 2);
     return 2 * r * Math.asin(Math.min(1, Math.sqrt(a)));
   }
+  // Each row's nearest site: its distance, and the site (for the map and the masked note).
+  var nearestSite = null;
   function distances() {
     var d = new Float64Array(n);
+    nearestSite = new Array(n);
     for (var i = 0; i < n; i++) {
-      var best = Infinity;
-      siteRows[i].forEach(function (s) { best = Math.min(best, miles(origin.lat, origin.lon, s[0], s[1])); });
+      var best = Infinity, at = null;
+      siteRows[i].forEach(function (s) { var m = miles(origin.lat, origin.lon, s[0], s[1]); if (m < best) { best = m; at = s; } });
       d[i] = best;
+      nearestSite[i] = at;
     }
     return d;
   }
@@ -429,14 +436,33 @@
   }
 
   // ------------------------------------------------------------------ results
-  function cardFor(rank) {
-    if (!cards.has(rank)) {
-      cards.set(rank, fetch('/finder/c/' + rank + '.json').then(function (r) {
+  // Row i's card is number i % per in file i / per; a file is fetched once and kept.
+  function cardFor(row) {
+    var k = Math.floor(row / data.per);
+    if (!chunks.has(k)) {
+      var got = fetch('/finder/c/' + k + '.json').then(function (r) {
         if (!r.ok) throw new Error('card');
         return r.json();
-      }));
+      });
+      got.catch(function () { chunks.delete(k); });
+      chunks.set(k, got);
     }
-    return cards.get(rank);
+    return chunks.get(k).then(function (list) { return list[row - k * data.per]; });
+  }
+  // Search documents to rows, fetched the first time words are typed.
+  function loadDocRows() {
+    if (!docRows) {
+      docRows = fetch('/finder/docs.json').then(function (r) {
+        if (!r.ok) throw new Error('docs');
+        return r.json();
+      }).then(function (docs) {
+        var m = new Int32Array(docs.length).fill(-1);
+        docs.forEach(function (d, row) { if (d >= 0 && d < m.length) m[d] = row; });
+        return m;
+      });
+      docRows.catch(function () { docRows = null; });
+    }
+    return docRows;
   }
   function fact(dl, key, value) {
     var d = el('div');
@@ -465,7 +491,11 @@
     h.appendChild(a);
     li.appendChild(h);
     li.appendChild(el('p', 'card__meta', c.kind + (c.districts.length ? ' \u00b7 ' + c.districts.join(', ') : '')));
-    if (dist && origin) li.appendChild(el('p', 'finder__distance body-s', 'About ' + dist[i].toFixed(1) + ' miles from ' + origin.label));
+    if (dist && origin) {
+      var near = nearestSite[i];
+      li.appendChild(el('p', 'finder__distance body-s', 'About ' + dist[i].toFixed(1) + ' miles from ' + origin.label +
+        (near && near[2] ? ' (address not published: measured to the centre of its district)' : '')));
+    }
     if (c.warning) {
       var w = el('p', 'card__warning');
       w.appendChild(el('strong', 'tag tag--red', 'Warning'));
@@ -495,7 +525,7 @@
       var li = el('li', 'card');
       li.appendChild(el('p', 'body-s', 'Loading\u2026'));
       frag.appendChild(li);
-      return cardFor(cols.rank[i]).then(function (c) {
+      return cardFor(i).then(function (c) {
         if (mySeq === seq) drawCard(li, c, i, numbered ? start + k + 1 : 0);
       }, function () {
         li.textContent = 'This result could not load. Try again.';
@@ -515,6 +545,9 @@
     Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
     return e;
   }
+  function listWords(xs) {
+    return xs.length < 2 ? String(xs[0]) : xs.slice(0, -1).join(', ') + ' and ' + xs[xs.length - 1];
+  }
   function drawMap() {
     mapBox.textContent = '';
     var shown = view.order.slice(0, view.shown);
@@ -523,18 +556,14 @@
     mapBox.parentNode.classList.toggle('finder__body--map', show);
     if (!show) return;
     // Each result at its nearest site.
-    var pts = shown.map(function (i) {
-      var best = null, bd = Infinity;
-      siteRows[i].forEach(function (s) { var d = miles(origin.lat, origin.lon, s[0], s[1]); if (d < bd) { bd = d; best = s; } });
-      return best;
-    });
+    var pts = shown.map(function (i) { return nearestSite[i]; });
     var lats = pts.map(function (p) { return p[0]; }).concat([origin.lat]);
     var lons = pts.map(function (p) { return p[1]; }).concat([origin.lon]);
     var k = Math.cos(origin.lat * Math.PI / 180);
     var minX = Math.min.apply(null, lons) * k, maxX = Math.max.apply(null, lons) * k;
     var minY = -Math.max.apply(null, lats), maxY = -Math.min.apply(null, lats);
     var span = Math.max(maxX - minX, maxY - minY, 0.01);
-    var W = 300, pad = 16, sc = (W - 2 * pad) / span;
+    var W = 300, pad = 24, sc = (W - 2 * pad) / span;
     var xy = function (lat, lon) { return [pad + (lon * k - minX) * sc, pad + (-lat - minY) * sc]; };
     var H = Math.max(80, Math.round(pad * 2 + (maxY - minY) * sc));
     var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': 'finder-map-title' });
@@ -544,15 +573,28 @@
     s.appendChild(svg('rect', { x: 0, y: 0, width: W, height: H, class: 'finder__map-bg' }));
     var o = xy(origin.lat, origin.lon);
     s.appendChild(svg('rect', { x: o[0] - 6, y: o[1] - 6, width: 12, height: 12, class: 'finder__map-origin' }));
+    // A masked site is an area, not a point: a wide dashed ring around its district's centre,
+    // its number beside it, and named in the note below.
+    var maskedNums = [];
     for (var j = pts.length - 1; j >= 0; j--) {
       var p = xy(pts[j][0], pts[j][1]);
-      s.appendChild(svg('circle', { cx: p[0], cy: p[1], r: 9, class: 'finder__map-site' }));
-      var t = svg('text', { x: p[0], y: p[1] + 4, 'text-anchor': 'middle', class: 'finder__map-label' });
+      var masked = !!pts[j][2];
+      if (masked) {
+        maskedNums.unshift(j + 1);
+        s.appendChild(svg('circle', { cx: p[0], cy: p[1], r: 18, class: 'finder__map-area' }));
+      } else s.appendChild(svg('circle', { cx: p[0], cy: p[1], r: 9, class: 'finder__map-site' }));
+      var t = svg('text', { x: p[0], y: p[1] + 4, 'text-anchor': 'middle', class: masked ? 'finder__map-label finder__map-label--area' : 'finder__map-label' });
       t.textContent = String(j + 1);
+      if (masked) t.setAttribute('data-masked', 'true');
       s.appendChild(t);
     }
     mapBox.appendChild(s);
-    mapBox.appendChild(el('p', 'body-s', 'The square is ' + origin.label + '. Each number is a result’s nearest site.' + ' Sites whose address is not published are drawn at the centre of their district.'));
+    var note = 'The square is ' + origin.label + '. Each number is a result\u2019s nearest site.';
+    if (maskedNums.length) {
+      note += ' ' + (maskedNums.length === 1 ? 'Result ' + maskedNums[0] + ' does not publish an address: a dashed ring marks the district it is in, not where it is.'
+        : 'Results ' + listWords(maskedNums) + ' do not publish an address: a dashed ring marks the district each is in, not where it is.');
+    }
+    mapBox.appendChild(el('p', 'body-s finder__map-note', note));
   }
 
   function render() {
@@ -562,7 +604,7 @@
     order.sort(function (a, b) {
       if (dist) { var d = dist[a] - dist[b]; if (d) return d; }
       if (textHits) { var s = textHits.get(b) - textHits.get(a); if (s) return s; }
-      return cols.rank[a] - cols.rank[b];
+      return a - b; // rows are in name order
     });
     view = { order: order, shown: 0 };
     list.textContent = '';
@@ -594,9 +636,12 @@
   function apply(s) {
     state = s;
     var mySeq = ++seq;
-    var text = s.q && S ? S.search(s.q, { prefix: true, kind: 'provider' }).then(function (r) {
-      var m = new Map();
-      r.hits.forEach(function (h) { m.set(h.doc - guidesOffset, h.score); });
+    var text = s.q && S ? Promise.all([S.search(s.q, { prefix: true, kind: 'provider' }), loadDocRows()]).then(function (r) {
+      var m = new Map(), rowOf = r[1];
+      r[0].hits.forEach(function (h) {
+        var row = rowOf[h.doc - guidesOffset];
+        if (row >= 0) m.set(row, h.score);
+      });
       return m;
     }) : Promise.resolve(null);
     var place = s.pc ? Promise.all([resolvePostcode(s.pc), loadSites()]).then(function (r) { return { origin: r[0] }; }, function (e) { return { error: e.message }; }) : Promise.resolve({ origin: null });
