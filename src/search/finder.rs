@@ -35,7 +35,7 @@ const MASK_BITS: usize = 30;
 const SITE_SCALE: f64 = 1000.0;
 /// Result cards per file: the default first page comes in one file, and the file count grows
 /// by one per this many providers, not one per provider (issue 25).
-pub const CARDS_PER_FILE: usize = 50;
+pub const CARDS_PER_FILE: usize = 16;
 
 fn round(x: f64, places: i32) -> f64 {
     let m = 10f64.powi(places);
