@@ -33,8 +33,9 @@ pub const FREE: u32 = 16;
 const MASK_BITS: usize = 30;
 /// Site positions are kept to 1/SITE_SCALE of a degree (about 100 m).
 const SITE_SCALE: f64 = 1000.0;
-/// Result cards per file: the default first page comes in one file, and the file count grows
-/// by one per this many providers, not one per provider (issue 25).
+/// Result cards per file: the file count grows by one per this many providers, not one per
+/// provider (issue 25), and a page sorted by distance, whose cards are scattered through
+/// name order, stays small (docs/finder.md).
 pub const CARDS_PER_FILE: usize = 16;
 
 fn round(x: f64, places: i32) -> f64 {
