@@ -125,6 +125,8 @@ pub struct MeasureView {
     pub target_by: String,
     pub values: Vec<(String, String)>,
     pub progress: String,
+    /// The measure as an SVG chart (see `strategy_chart`), or empty.
+    pub chart: String,
 }
 
 /// One value as it may be published: a count from 1 to the threshold is `c`; a percentage is
@@ -164,6 +166,7 @@ pub fn shown(measures: &[Measure], policy: Suppression) -> Vec<MeasureView> {
                 target_by: m.target_by.clone(),
                 values,
                 progress: if hidden { "Not published: too few pupils".into() } else { progress(m) },
+                chart: super::strategy_chart::chart(m, policy),
             }
         })
         .collect()
