@@ -67,7 +67,7 @@ pub struct Measure {
 
 /// Reads `path`, or `None` when absent. Problems go to `d` with file:line:col.
 pub fn load(path: &Path, name: &str, d: &mut Diagnostics) -> Option<Vec<Measure>> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = super::table::read_input(path, name, d)?;
     let file = SourceFile::new(name, path, text);
     match toml::from_str::<File>(&file.text) {
         Ok(f) if f.measure.len() > MAX_MEASURES || f.measure.iter().any(|m| m.values.len() > MAX_VALUES) => {

@@ -103,7 +103,7 @@ fn a_record_older_than_the_extract_is_a_warning_at_its_line_until_it_is_updated(
 
     // The next check and build warn at the record's `last_inspection`, and say what to run.
     let warnings = check(&site);
-    assert_eq!(located(&warnings, "inspection-newer-in-extract"), "providers/ribble-bank-school.toml:15:19");
+    assert_eq!(located(&warnings, "inspection-newer-in-extract"), "providers/ribble-bank-school.toml:14:19");
     let w = &warnings.with_code("inspection-newer-in-extract")[0];
     assert!(w.message.contains("23 September 2025") && w.message.contains("10 May 2022"), "{}", w.message);
     assert!(w.help.as_deref().unwrap_or_default().contains("apdir inspections independent_schools_inspections_mi.csv --write"), "{:?}", w.help);
@@ -184,7 +184,7 @@ fn a_fresh_scaffold_published_untouched_shows_no_yes_and_no_plain_no_for_what_no
         "Safeguarding lead trained",
         "Child protection policy reviewed",
         "Public liability insurance until",
-        "Employer's liability insurance until",
+        "Employer&#39;s liability insurance until",
     ] {
         assert_eq!(value_of(&html, key), "Not confirmed", "{key}");
     }
