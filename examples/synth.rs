@@ -700,7 +700,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> Provider {
 /// offer lasts no longer than the configured limit; no text is the scaffold's placeholder.
 fn within_the_rules(mut p: Provider) -> Provider {
     if apdir::rules::dual_registration_contradicted(&p) {
-        p.offer.dual_registration = false;
+        p.offer.dual_registration = Some(false);
     }
     if apdir::rules::approved(&p) {
         p.safeguarding.enhanced_dbs_all_staff = Some(true);
@@ -916,7 +916,7 @@ fn registration(p: &Plan) -> Registration {
         urn: p.urn.clone(),
         ukprn: p.ukprn.clone(),
         host_la_code: p.home.la.into(),
-        full_time_offer: !p.non_school && !matches!(p.kind, RegistrationType::HospitalSchool | RegistrationType::MaintainedSchool),
+        full_time_offer: Some(!p.non_school && !matches!(p.kind, RegistrationType::HospitalSchool | RegistrationType::MaintainedSchool)),
         max_hours_per_week: Some(p.max_hours),
     }
 }
@@ -927,7 +927,7 @@ fn inspection(r: &mut Rng, p: &Plan) -> Inspection {
     }
     let num = if p.urn.is_empty() { &p.ukprn } else { &p.urn };
     let mut ins = Inspection {
-        body: InspectionBody::Ofsted,
+        body: Some(InspectionBody::Ofsted),
         report_url: Some(format!("https://reports.ofsted.gov.uk/provider/23/{num}")),
         ..Inspection::default()
     };
@@ -1025,7 +1025,7 @@ fn offer(r: &mut Rng, p: &Plan) -> Offer {
         delivery: Some(p.delivery.clone()),
         group_size_max: Some(group as u32),
         referral_routes,
-        dual_registration,
+        dual_registration: Some(dual_registration),
         reintegration_plan,
         curriculum,
         qualifications,

@@ -203,7 +203,8 @@ fn pages(
     lap: &Lap,
 ) -> Result<(Vec<String>, analyse::GapReport), Error> {
     let report = analyse::analyse(site, run.access_memo.as_deref());
-    let mut rendered = render::pages(site, &report, templates, sink, selection, lap)?;
+    let outcomes = crate::tracking::provider_outcomes(site);
+    let mut rendered = render::pages(site, &report, &outcomes, templates, sink, selection, lap)?;
     for page in dashboard::pages(site, templates) {
         match page {
             Ok(f) => sink.put(f)?,

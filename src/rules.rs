@@ -182,6 +182,12 @@ pub fn inspection_safeguarding_failed(p: &Provider) -> bool {
     ins.safeguarding == Some(MetOrNotMet::NotMet) || ins.legacy_overall == Some(LegacyGrade::Inadequate)
 }
 
+/// Whether an inspection seen in a public extract (its start date) is later than the record's,
+/// or the record has none: the record is behind the published data.
+pub fn inspection_behind(p: &Provider, seen: Date) -> bool {
+    p.inspection.last_inspection.is_none_or(|d| d < seen)
+}
+
 /// The ages a key stage covers, from the youngest to the oldest (KS1 5-7, KS2 7-11, KS3 11-14,
 /// KS4 14-16, KS5 16-19). `None` for a value outside the vocabulary.
 pub fn key_stage_ages(ks: &KeyStage) -> Option<(u32, u32)> {
@@ -206,7 +212,7 @@ pub fn key_stages_outside_ages(p: &Provider) -> Vec<(usize, &KeyStage)> {
 /// Whether dual registration is claimed by a provider that is not a school (only a school can
 /// hold a pupil on its roll alongside the home school).
 pub fn dual_registration_contradicted(p: &Provider) -> bool {
-    p.offer.dual_registration && !p.registration.kind.needs_urn()
+    p.offer.dual_registration == Some(true) && !p.registration.kind.needs_urn()
 }
 
 /// Weeks of a tier 2 offer above `tier2_max_weeks` (tier 2 is a time-limited placement). An

@@ -139,7 +139,9 @@ impl Site {
     /// Validate: checks what [`Inputs::read`] read and builds the site, or returns every problem.
     pub fn from_inputs(root: &Path, inputs: Inputs) -> Result<Site, Diagnostics> {
         let Inputs { profile, config, today, postcodes, areas, area_figures, providers: loaded, pages, assets, mut diagnostics } = inputs;
-        let (providers, provider_diags) = crate::validate::providers(loaded, &postcodes, &areas, &config, today);
+        let (seen, seen_diags) = crate::validate::inspections_seen::InspectionsSeen::read(root);
+        diagnostics.items.extend(seen_diags);
+        let (providers, provider_diags) = crate::validate::providers_seen(loaded, &postcodes, &areas, &config, today, &seen);
         diagnostics.items.extend(provider_diags);
         let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();
         diagnostics.items.extend(crate::validate::guide(&pages, &ids));

@@ -26,7 +26,9 @@ use crate::model::provider::{InternalNotes, Provider, SCHEMA_VERSION};
 use crate::model::slug::is_slug;
 use crate::model::vocab::*;
 use crate::path;
+use inspections_seen::InspectionsSeen;
 
+pub mod inspections_seen;
 pub mod placeholders;
 mod safeguarding;
 
@@ -102,6 +104,19 @@ pub fn providers(
     config: &Config,
     today: Date,
 ) -> (Vec<ValidProvider>, Vec<Diagnostic>) {
+    providers_seen(loaded, postcodes, areas, config, today, &InspectionsSeen::default())
+}
+
+/// [`providers`], also warning about each record whose inspection is older than the newest
+/// an extract showed for its URN (`seen`, from `data/inspections-seen.csv`).
+pub fn providers_seen(
+    loaded: Vec<LoadedProvider>,
+    postcodes: &Postcodes,
+    areas: &[Area],
+    config: &Config,
+    today: Date,
+    seen: &InspectionsSeen,
+) -> (Vec<ValidProvider>, Vec<Diagnostic>) {
     // An area's code, or the code of a larger area the boundary file nests it in (a ward's
     // district), so district codes stay valid when the boundaries are wards.
     let mut area_codes: HashSet<&str> = areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
@@ -169,6 +184,7 @@ pub fn providers(
         } else {
             seen_names.insert(p.name.trim().to_lowercase(), doc.file.clone());
         }
+        inspection_seen(&mut c, p, seen);
         let has_error = c.out.iter().any(Diagnostic::is_error);
         diagnostics.extend(c.out);
         if !has_error {
@@ -179,6 +195,27 @@ pub fn providers(
 }
 
 /// What every record's checks are made against.
+/// A record whose inspection is older than the newest an extract showed for its URN.
+fn inspection_seen(c: &mut Check, p: &Provider, seen: &InspectionsSeen) {
+    let Some(s) = seen.by_urn.get(p.registration.urn.trim()) else { return };
+    if !crate::rules::inspection_behind(p, s.date) {
+        return;
+    }
+    let (at, recorded) = match p.inspection.last_inspection {
+        Some(d) if c.doc.has(&path!["inspection", "last_inspection"]) => {
+            (path!["inspection", "last_inspection"], format!("this record's is {}", d.long()))
+        }
+        _ => (path!["registration", "urn"], "this record has none".to_string()),
+    };
+    c.warn(
+        "inspection-newer-in-extract",
+        &at,
+        format!("{} (line {}) has an inspection of {}; {recorded}", s.extract, s.line, s.date.long()),
+        "older than the published inspection",
+        format!("run `apdir inspections {} --write` to update [inspection] from the extract, or update it by hand from the report", s.extract),
+    );
+}
+
 struct Env<'a> {
     postcodes: &'a Postcodes,
     areas: &'a [Area],
@@ -263,7 +300,7 @@ fn registration(c: &mut Check, p: &Provider, env: &Env) {
         c.vocab(s, &path!["registration", "ap_census_setting"], "AP census setting");
     }
     if reg.kind == RegistrationType::NonSchool {
-        if reg.full_time_offer {
+        if reg.full_time_offer == Some(true) {
             c.error(
                 "registration-test",
                 &path!["registration", "full_time_offer"],
@@ -355,7 +392,9 @@ fn registration(c: &mut Check, p: &Provider, env: &Env) {
 fn inspection(c: &mut Check, p: &Provider) {
     // Inspection.
     let ins = &p.inspection;
-    c.vocab(&ins.body, &path!["inspection", "body"], "inspection body");
+    if let Some(body) = &ins.body {
+        c.vocab(body, &path!["inspection", "body"], "inspection body");
+    }
     c.vocab(&ins.framework, &path!["inspection", "framework"], "inspection framework");
     if let Some(g) = &ins.legacy_overall {
         c.vocab(g, &path!["inspection", "legacy_overall"], "Ofsted grade");

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+use crate::validate::inspections_seen::{InspectionsSeen, PATH, Seen};
 
 pub use compare::Change;
 pub use extract::Kind;
@@ -48,6 +49,9 @@ pub struct InspectionsReport {
     pub not_found: Vec<(String, String)>,
     pub findings: Vec<Finding>,
     pub written: bool,
+    /// Records still behind the extract after this run, remembered in
+    /// `data/inspections-seen.csv` so the next build warns about them (docs/inspections.md).
+    pub behind: usize,
 }
 
 impl InspectionsReport {
@@ -65,6 +69,12 @@ impl InspectionsReport {
         }
         for (id, urn) in &self.not_found {
             s.push_str(&format!("\n{id} (URN {urn}): not in the extract\n"));
+        }
+        if self.behind > 0 {
+            s.push_str(&format!(
+                "\n{} older than the extract; remembered in {PATH}, so `apdir build` and `apdir check` warn until it is updated.\n",
+                crate::diagnostics::plural(self.behind, "record is"),
+            ));
         }
         let n = self.findings.iter().filter(|f| f.rewritten).count();
         s.push_str(&match (n, self.written) {
@@ -96,8 +106,12 @@ pub fn run(options: &InspectionsOptions) -> Result<InspectionsReport, Error> {
             by_urn.insert(&row.urn, row);
         }
     }
-    let mut report = InspectionsReport { kind: extract.kind, matched: 0, not_found: Vec::new(), findings: Vec::new(), written: options.write };
+    let mut report =
+        InspectionsReport { kind: extract.kind, matched: 0, not_found: Vec::new(), findings: Vec::new(), written: options.write, behind: 0 };
     let mut failures = Vec::new();
+    let (mut seen, _) = InspectionsSeen::read(&options.root);
+    let before = seen.clone();
+    let extract_name = options.csv.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
     for loaded in &records {
         let p = &loaded.provider;
         let urn = p.registration.urn.trim();
@@ -110,6 +124,9 @@ pub fn run(options: &InspectionsOptions) -> Result<InspectionsReport, Error> {
             continue;
         };
         report.matched += 1;
+        if let Some(found) = &row.inspection {
+            seen.note(urn, Seen { date: found.start, extract: extract_name.clone(), line: row.line });
+        }
         let changes = compare::changes(p, row);
         if changes.is_empty() {
             continue;
@@ -125,6 +142,12 @@ pub fn run(options: &InspectionsOptions) -> Result<InspectionsReport, Error> {
         }
         report.findings.push(Finding { id, urn: urn.to_string(), file: file.name.clone(), line: row.line, changes, rewritten: rewrites });
     }
+    report.behind = behind(&records, &seen, &report, &failures);
+    if seen != before
+        && let Err(e) = write::replace_file_or_create(&options.root.join(PATH), &seen.text())
+    {
+        failures.push(Diagnostic::error("inspections-write", format!("{PATH} was not written: {e}")));
+    }
     if !failures.is_empty() {
         return Err(Error::Content(Diagnostics { items: failures }));
     }
@@ -137,4 +160,17 @@ fn rewrite_record(path: &Path, text: &str, found: &extract::Inspected, date_chan
         write::replace_file(path, &new).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// How many records are still older than the newest inspection seen for their URN once this
+/// run is done (a record `--write` rewrote is up to date).
+fn behind(records: &[crate::load::providers::LoadedProvider], seen: &InspectionsSeen, report: &InspectionsReport, failures: &[Diagnostic]) -> usize {
+    let rewritten = |file: &str| report.written && failures.is_empty() && report.findings.iter().any(|f| f.rewritten && f.file == file);
+    records
+        .iter()
+        .filter(|r| {
+            let p = &r.provider;
+            seen.by_urn.get(p.registration.urn.trim()).is_some_and(|s| crate::rules::inspection_behind(p, s.date)) && !rewritten(&r.doc.file.name)
+        })
+        .count()
 }

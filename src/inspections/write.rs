@@ -121,3 +121,18 @@ pub fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
     }
     result
 }
+
+/// [`replace_file`], or a new file (and its folder) when there is none yet.
+pub fn replace_file_or_create(path: &Path, text: &str) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => replace_file(path, text),
+        Err(_) => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        }
+    }
+}

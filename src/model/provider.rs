@@ -99,16 +99,19 @@ pub struct Registration {
     pub ukprn: String,
     #[serde(default)]
     pub host_la_code: String,
-    #[serde(default)]
-    pub full_time_offer: bool,
+    /// `None` when nobody recorded it: pages say "Not recorded", never no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_time_offer: Option<bool>,
     #[serde(default)]
     pub max_hours_per_week: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Inspection {
-    #[serde(default = "no_body")]
-    pub body: InspectionBody,
+    /// Who inspects the provider; `Some(InspectionBody::None)` is a recorded "not inspected",
+    /// and `None` (no `[inspection]` table, or no `body`) is "not recorded" (docs/inspections.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<InspectionBody>,
     #[serde(default = "no_framework")]
     pub framework: InspectionFramework,
     #[serde(default)]
@@ -127,7 +130,7 @@ pub struct Inspection {
 impl Default for Inspection {
     fn default() -> Self {
         Inspection {
-            body: InspectionBody::None,
+            body: None,
             framework: InspectionFramework::None,
             last_inspection: None,
             report_url: None,
@@ -138,8 +141,25 @@ impl Default for Inspection {
     }
 }
 
-fn no_body() -> InspectionBody {
-    InspectionBody::None
+/// Whether anyone recorded the provider's inspection, and what it was.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum InspectionState<'a> {
+    /// No `[inspection]` table, or no `body` in it: unknown.
+    NotRecorded,
+    /// `body = "none"`: recorded as not inspected.
+    NotInspected,
+    /// Inspected by this body.
+    By(&'a InspectionBody),
+}
+
+impl Inspection {
+    pub fn state(&self) -> InspectionState<'_> {
+        match &self.body {
+            None => InspectionState::NotRecorded,
+            Some(InspectionBody::None) => InspectionState::NotInspected,
+            Some(b) => InspectionState::By(b),
+        }
+    }
 }
 fn no_framework() -> InspectionFramework {
     InspectionFramework::None
@@ -242,8 +262,9 @@ pub struct Offer {
     pub group_size_max: Option<u32>,
     #[serde(default)]
     pub referral_routes: Vec<ReferralRoute>,
-    #[serde(default)]
-    pub dual_registration: bool,
+    /// `None` when nobody recorded it: pages say "Not recorded", never no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dual_registration: Option<bool>,
     #[serde(default)]
     pub reintegration_plan: bool,
     #[serde(default)]

@@ -229,9 +229,14 @@ impl Renderer<'_> {
 /// Renders every template page (providers, listings, areas, guide, home) into `sink`, in
 /// parallel, writing only the pages `selection` picks. Template problems are collected, not
 /// returned as errors: the caller reports them all together.
+/// What the orchestrator hands the provider pages from the features above render: each
+/// provider's outcomes (issue 23), by provider id, already through the profile's disclosure control.
+pub type ProviderOutcomes = std::collections::BTreeMap<String, serde_json::Value>;
+
 pub fn pages(
     site: &Site,
     report: &GapReport,
+    outcomes: &ProviderOutcomes,
     templates: &Templates,
     sink: &dyn Sink,
     selection: &dyn Selection,
@@ -251,7 +256,7 @@ pub fn pages(
     lap.mark("contexts");
 
     let t = Instant::now();
-    provider_pages(site, &out)?;
+    provider_pages(site, outcomes, &out)?;
     lap.mark_from(&t, "provider pages");
     let t = Instant::now();
     guide.render_pages(&out)?;
@@ -266,7 +271,7 @@ pub fn pages(
 }
 
 /// Renders the page of every provider the selection picks, in parallel.
-fn provider_pages(site: &Site, out: &Renderer) -> Result<(), OutputError> {
+fn provider_pages(site: &Site, outcomes: &ProviderOutcomes, out: &Renderer) -> Result<(), OutputError> {
     let locator = locator::Locator::new(site);
     site.providers.par_iter().try_for_each(|vp| {
         if !out.selection.provider_page(&vp.provider.id) {
@@ -278,6 +283,9 @@ fn provider_pages(site: &Site, out: &Renderer) -> Result<(), OutputError> {
         let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
         c.insert("provider", &pv);
         c.insert("locator_map", &locator.html(site, vp));
+        if let Some(o) = outcomes.get(&vp.provider.id) {
+            c.insert("outcomes", o);
+        }
         out.emit(&pv.card.url, "provider.html", &c)
     })
 }

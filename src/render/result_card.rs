@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::markdown;
-use crate::model::provider::Provider;
+use crate::model::provider::{InspectionState, Provider};
 use crate::model::vocab::*;
 use crate::render::view::{self, Tag};
 use crate::site::Site;
@@ -101,11 +101,12 @@ pub fn taking_placements(p: &Provider) -> bool {
 
 fn inspection_text(p: &Provider) -> String {
     let ins = &p.inspection;
-    if ins.body == InspectionBody::None {
-        return "Not inspected".into();
-    }
+    let body = match ins.state() {
+        InspectionState::NotRecorded => return "Inspection not recorded".into(),
+        InspectionState::NotInspected => return "Not inspected".into(),
+        InspectionState::By(b) => b.label(),
+    };
     let when = ins.last_inspection.map(|d| d.long()).unwrap_or_else(|| "date not recorded".into());
-    let body = ins.body.label();
     if let Some(g) = &ins.legacy_overall {
         return format!("{body}: {} ({when})", g.label());
     }

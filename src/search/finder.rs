@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::model::provider::InspectionState;
 use crate::model::vocab::*;
 use crate::render::{Body, OutputFile};
 use crate::render::{result_card, view};
@@ -46,8 +47,10 @@ fn round(x: f64, places: i32) -> f64 {
 /// The Ofsted facet value of a provider: a legacy grade, "report card", or not inspected.
 fn ofsted_key(vp: &ValidProvider) -> (&'static str, &'static str) {
     let ins = &vp.provider.inspection;
-    if ins.body == InspectionBody::None {
-        return ("none", "Not inspected");
+    match ins.state() {
+        InspectionState::NotRecorded => return ("not_recorded", "Inspection not recorded"),
+        InspectionState::NotInspected => return ("none", "Not inspected"),
+        InspectionState::By(_) => {}
     }
     match &ins.legacy_overall {
         Some(LegacyGrade::Outstanding) => ("outstanding", "Outstanding"),
@@ -149,6 +152,7 @@ pub fn providers_json(site: &Site) -> Value {
         ("report_card", "Report card (2025 framework)"),
         ("other", "Inspected, no overall grade"),
         ("none", "Not inspected"),
+        ("not_recorded", "Inspection not recorded"),
     ] {
         ofsted.index(k, l);
     }

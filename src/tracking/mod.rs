@@ -12,6 +12,7 @@ pub mod panels;
 pub mod rules;
 pub mod schools;
 pub mod strategy;
+pub mod strategy_chart;
 pub mod table;
 
 pub use districts::{Cell, District, RISE_PERCENT, Row, URL, chart, districts, is_rise, pupils, series};
@@ -60,4 +61,39 @@ pub fn pages(site: &Site, templates: &crate::render::templates::Templates) -> Ve
     out.extend(pages::internal(site, templates, &t));
     out.extend(pages::public(site, templates, &t));
     out
+}
+
+/// Each provider's outcomes for its own page, keyed by provider id: raw in the internal
+/// profile, through the gap analysis's disclosure control in the public one (the same rows as
+/// `/outcomes/`). Empty when the tracking folder has a problem: [`pages`] reports it and the
+/// build stops.
+pub fn provider_outcomes(site: &Site) -> crate::render::ProviderOutcomes {
+    let (t, d) = load(site);
+    if d.has_errors() {
+        return Default::default();
+    }
+    let internal = site.profile.is_internal();
+    let policy = if internal {
+        crate::analyse::suppress::Suppression::Off
+    } else {
+        crate::analyse::suppress::Suppression::Public { threshold: site.config.privacy.suppression_threshold }
+    };
+    let page = if internal { format!("{}outcomes/", pages::INTERNAL) } else { pages::PUBLIC.to_string() };
+    let mut by: std::collections::BTreeMap<String, Vec<outcomes::PublicOutcome>> = Default::default();
+    for o in t.outcomes.as_deref().unwrap_or_default() {
+        by.entry(o.provider.clone()).or_default().push(outcomes::public(o, policy));
+    }
+    by.into_iter()
+        .map(|(id, rows)| {
+            let url = format!("{page}#provider-{id}");
+            let v = serde_json::json!({
+                "rows": rows,
+                "questions": outcomes::QUESTIONS,
+                "public": !internal,
+                "threshold": site.config.privacy.suppression_threshold,
+                "url": url,
+            });
+            (id, v)
+        })
+        .collect()
 }

@@ -67,7 +67,7 @@ pub struct Measure {
 
 /// Reads `path`, or `None` when absent. Problems go to `d` with file:line:col.
 pub fn load(path: &Path, name: &str, d: &mut Diagnostics) -> Option<Vec<Measure>> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = super::table::read_input(path, name, d)?;
     let file = SourceFile::new(name, path, text);
     match toml::from_str::<File>(&file.text) {
         Ok(f) if f.measure.len() > MAX_MEASURES || f.measure.iter().any(|m| m.values.len() > MAX_VALUES) => {
@@ -125,6 +125,8 @@ pub struct MeasureView {
     pub target_by: String,
     pub values: Vec<(String, String)>,
     pub progress: String,
+    /// The measure as an SVG chart (see `strategy_chart`), or empty.
+    pub chart: String,
 }
 
 /// One value as it may be published: a count from 1 to the threshold is `c`; a percentage is
@@ -164,6 +166,7 @@ pub fn shown(measures: &[Measure], policy: Suppression) -> Vec<MeasureView> {
                 target_by: m.target_by.clone(),
                 values,
                 progress: if hidden { "Not published: too few pupils".into() } else { progress(m) },
+                chart: super::strategy_chart::chart(m, policy),
             }
         })
         .collect()

@@ -111,11 +111,17 @@ impl Table {
     }
 }
 
+/// The text of a tracking file, `None` when it is absent. Read as every input is (at most
+/// 8 MB, UTF-8, no symbolic links): a file that cannot be read is an error in `d`.
+pub fn read_input(path: &Path, name: &str, d: &mut Diagnostics) -> Option<String> {
+    std::fs::symlink_metadata(path).ok()?;
+    crate::load::read_text(path, name).map_err(|e| d.push(e)).ok()
+}
+
 /// Reads `path` (shown as `name`), needing each of `columns`. `None` when the file is missing.
 /// A pupil-level column, a missing column or an unreadable row is an error in `d`.
 pub fn read(path: &Path, name: &str, columns: &[&str], d: &mut Diagnostics) -> Option<Table> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = read_input(path, name, d)?;
     let file = SourceFile::new(name, path, text);
     let text = file.text.as_str();
     let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(text.as_bytes());

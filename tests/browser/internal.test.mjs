@@ -30,7 +30,7 @@ const TRACKING = [
   '/dashboard/tracking/outcomes/',
   '/dashboard/tracking/strategy/',
 ];
-const PAGES = ['/dashboard/', '/dashboard/exclusions/', ...TRACKING, '/providers/barnoldswick-canal-crafts/', '/'];
+const PAGES = ['/dashboard/', '/dashboard/exclusions/', ...TRACKING, '/providers/barnoldswick-canal-crafts/', '/providers/ribbleside-short-stay-school/', '/'];
 
 let site;
 let origin;

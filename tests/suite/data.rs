@@ -109,8 +109,15 @@ fn plant_tracking_canaries(root: &Path) -> usize {
     std::fs::write(dir.join("schools.csv"), schools).unwrap();
     let decisions = std::fs::read_to_string(dir.join("decisions.csv")).unwrap().replace("Tier", &format!("{CANARY}-tier"));
     std::fs::write(dir.join("decisions.csv"), decisions.replace("Registered AP", &format!("{CANARY}-provision"))).unwrap();
-    4
+    // A small group's outcomes: published only as `c`, on /outcomes/ and on the provider's page.
+    let mut outcomes = std::fs::read_to_string(dir.join("outcomes.csv")).unwrap();
+    outcomes.push_str(&format!("threshold-mentoring,2026/27,3,1,{SMALL_GROUP_ATTENDANCE:.1},97.7,1,1,3,2,2,1\n"));
+    std::fs::write(dir.join("outcomes.csv"), outcomes).unwrap();
+    5
 }
+
+/// The small group's attendance before its placement: never published, since only 3 were placed.
+const SMALL_GROUP_ATTENDANCE: f64 = 13.7;
 
 fn files_containing(dir: &Path, needles: &[&[u8]]) -> Vec<String> {
     let mut hits = Vec::new();
@@ -130,7 +137,7 @@ fn canary_never_reaches_the_public_site_but_does_reach_the_internal_one() {
     let site = sample_copy(true);
     let planted = plant_canaries(site.path());
     assert!(planted > 34 * 7, "expected masked sites in the sample too ({planted})");
-    let needles: &[&[u8]] = &[CANARY.as_bytes(), b"9876543", b"9,876,543", b"2031-07-19", b"19 July 2031"];
+    let needles: &[&[u8]] = &[CANARY.as_bytes(), b"9876543", b"9,876,543", b"2031-07-19", b"19 July 2031", b"13.7%", b"97.7%"];
 
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
@@ -159,6 +166,8 @@ fn canary_never_reaches_the_public_site_but_does_reach_the_internal_one() {
     }
     assert!(page.contains("£9,876,543.21") && page.contains("19 July 2031"));
     assert!(!files_containing(&internal, &[CANARY.as_bytes()]).is_empty());
+    let small = std::fs::read_to_string(internal.join("providers/threshold-mentoring/index.html")).unwrap();
+    assert!(small.contains(&format!("{SMALL_GROUP_ATTENDANCE:.1}%")), "the internal provider page shows the raw outcomes");
 
     // The build cache is shared by both profiles: a public build after the internal one,
     // reusing whatever the internal build kept there, is still clean.

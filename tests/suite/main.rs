@@ -20,6 +20,7 @@ mod output;
 mod properties;
 mod published_site;
 mod readme;
+mod records_true;
 mod sample_site;
 mod search;
 mod search_relevance;

@@ -189,3 +189,75 @@ fn bad_cells_are_reported_with_file_line_and_column_all_at_once() {
     assert!(at.contains(&"tracking/schools.csv:5:27".to_string()), "{at:?}");
     assert!(at.contains(&"tracking/panels.csv:2:20".to_string()), "6 + 1 + 0 is not 8: {at:?}");
 }
+
+#[test]
+fn each_provider_page_shows_its_own_outcomes_raw_inside_and_suppressed_outside() {
+    let site = site();
+    // Inside: the AP lead sees Ribbleside's raw figures on its own page, linked to every provider's.
+    let (_out, inside) = built(site.path(), Profile::Internal);
+    let ribbleside = page(&inside, "providers/ribbleside-short-stay-school/index.html");
+    assert!(ribbleside.contains(r##"<a href="#outcomes">Outcomes</a>"##));
+    assert_eq!(cells(&ribbleside, "placed"), ["20"]);
+    assert_eq!(cells(&ribbleside, "eet"), ["7"]);
+    assert!(ribbleside.contains("/dashboard/tracking/outcomes/#provider-ribbleside-short-stay-school"));
+    let threshold = page(&inside, "providers/threshold-mentoring/index.html");
+    assert_eq!(cells(&threshold, "placed"), ["4"]);
+
+    // Outside: the same disclosure control as /outcomes/ (worked in the test above).
+    let (_out, public) = built(site.path(), Profile::Public);
+    let ribbleside = page(&public, "providers/ribbleside-short-stay-school/index.html");
+    assert_eq!(cells(&ribbleside, "placed"), ["20"]);
+    assert_eq!(cells(&ribbleside, "returned-share"), ["60%"]);
+    assert_eq!(cells(&ribbleside, "eet"), ["c"]);
+    assert_eq!(cells(&ribbleside, "survey"), ["100% (15)", "c", "67% (10)"]);
+    assert!(ribbleside.contains("hidden to protect pupils"));
+    let threshold = page(&public, "providers/threshold-mentoring/index.html");
+    assert_eq!(cells(&threshold, "placed"), ["c"], "4 pupils is a small count");
+    assert!(!threshold.contains("70.0%") && !threshold.contains("90.0%"), "no attendance for a small group");
+    // A provider with no outcomes has no section.
+    assert!(!page(&public, "providers/fylde-coast-tuition/index.html").contains(r#"id="outcomes""#));
+}
+
+#[test]
+fn check_reads_the_tracking_folder_and_reports_every_error_at_its_line() {
+    let site = site();
+    let path = site.path().join("tracking/schools.csv");
+    let text = std::fs::read_to_string(&path).unwrap().replacen("1000,8,7", "1000,eight,7", 1).replacen("2025/26 Spring,200", "Spring 2026,200", 1);
+    std::fs::write(&path, text).unwrap();
+    let outcomes = site.path().join("tracking/outcomes.csv");
+    let text = std::fs::read_to_string(&outcomes).unwrap().replacen("threshold-mentoring", "threshhold-mentoring", 1);
+    std::fs::write(&outcomes, text).unwrap();
+    let options = BuildOptions {
+        no_cache: true,
+        root: site.path().to_path_buf(),
+        output: None,
+        load: LoadOptions { today: Some(today()), ..Default::default() },
+    };
+    let Err(apdir::Error::Content(d)) = apdir::check(&options) else { panic!("check must fail") };
+    let at: Vec<String> = d.with_code("tracking-cell").iter().map(|d| d.location()).collect();
+    assert!(at.contains(&"tracking/schools.csv:2:47".to_string()), "{at:?}");
+    assert!(at.contains(&"tracking/schools.csv:5:27".to_string()), "{at:?}");
+    assert!(at.contains(&"tracking/outcomes.csv:3:1".to_string()), "{at:?}");
+    assert!(d.render(false).contains("did you mean `threshold-mentoring`?"));
+}
+
+#[test]
+fn the_strategy_page_draws_each_measure_as_a_chart_beside_its_table() {
+    let site = site();
+    let (_out, inside) = built(site.path(), Profile::Internal);
+    let strategy = page(&inside, "dashboard/tracking/strategy/index.html");
+    assert_eq!(strategy.matches("<svg").count(), 2, "one chart a measure");
+    assert!(strategy.contains(
+        r#"role="img" aria-label="Chart of Fewer permanent exclusions: the baseline and each period's value against the target of 5 by 2027/28."#
+    ));
+    // Baseline, 2024/25 and 2025/26: three points on the line, and the table still has the values.
+    let first = &strategy[strategy.find("<svg").unwrap()..strategy.find("</svg>").unwrap()];
+    assert_eq!(first.matches("<circle").count(), 1 + 3, "the legend's circle and three points");
+    assert_eq!(cells(&strategy, "value"), ["8", "3", "35.0%", "40.0%"]);
+    // Public: a hidden value is not drawn either (3 exclusions is a small count).
+    let (_out, public) = built(site.path(), Profile::Public);
+    let strategy = page(&public, "outcomes/strategy/index.html");
+    let first = &strategy[strategy.find("<svg").unwrap()..strategy.find("</svg>").unwrap()];
+    assert_eq!(first.matches("<circle").count(), 1 + 2, "the baseline and 2024/25 only");
+    assert!(!first.contains("href") && !first.contains("<script"), "no link to another host and no script");
+}

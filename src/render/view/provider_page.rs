@@ -3,7 +3,7 @@
 //! and the contact details.
 
 use super::*;
-use crate::model::provider::{Capacity, Contact, Inspection, Offer, QualityAssurance};
+use crate::model::provider::{Capacity, Contact, Inspection, InspectionState, Offer, QualityAssurance};
 
 pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
     let p = &vp.provider;
@@ -25,7 +25,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
         referral: o.referral_routes.iter().map(|r| row("Route", r.label())).collect(),
         quality: quality(&p.quality_assurance, &f),
         standards: standards(&p.quality_assurance),
-        inspection: inspection(&p.inspection),
+        inspection: inspection(&p.inspection, &p.registration.kind),
         safeguarding: safeguarding(p, site),
         capacity: capacity(&p.capacity, &card, &f),
         costs: costs(p),
@@ -121,7 +121,7 @@ fn key_facts(p: &Provider, card: &ProviderCard) -> Vec<Row> {
     if let Some(s) = &p.registration.ap_census_setting {
         key_facts.push(row("AP census setting", format!("{} ({})", s.label(), s.key())));
     }
-    key_facts.push(row("Full-time education", yes_no(p.registration.full_time_offer)));
+    key_facts.push(recorded("Full-time education", p.registration.full_time_offer));
     if let Some(h) = p.registration.max_hours_per_week {
         key_facts.push(row("Most hours a week", hours(h)));
     }
@@ -162,7 +162,7 @@ fn offer(o: &Offer) -> Vec<Row> {
     offer.push(row("Accepts permanently excluded pupils", yes_no(o.accepts_permanently_excluded)));
     offer.push(row("Accepts pupils with an EHC plan", yes_no(o.accepts_ehcp)));
     offer.push(row("Accepts looked-after children", yes_no(o.accepts_looked_after)));
-    offer.push(row("Dual registration with the home school", yes_no(o.dual_registration)));
+    offer.push(recorded("Dual registration with the home school", o.dual_registration));
     offer.push(row("Reintegration plan", yes_no(o.reintegration_plan)));
     if !o.curriculum.is_empty() {
         offer.push(row("Curriculum", o.curriculum.iter().map(|c| humanise(c)).collect::<Vec<_>>().join(", ")));
@@ -218,13 +218,21 @@ fn standards(qa: &QualityAssurance) -> Vec<Row> {
         .collect()
 }
 
-/// The last inspection: who, when, the grades and the report (empty when not inspected).
-fn inspection(ins: &Inspection) -> Vec<Row> {
+/// The last inspection: who, when, the grades and the report. Empty for a non-school provider
+/// with no inspection (the page says such provision is not inspected); for any other provider
+/// an inspection nobody recorded is "Not recorded", never left out.
+fn inspection(ins: &Inspection, kind: &RegistrationType) -> Vec<Row> {
     let mut inspection = Vec::new();
-    if ins.body == InspectionBody::None {
-        return inspection;
-    }
-    inspection.push(row("Inspected by", ins.body.label()));
+    let non_school = *kind == RegistrationType::NonSchool;
+    let body = match ins.state() {
+        InspectionState::NotRecorded | InspectionState::NotInspected if non_school => return inspection,
+        InspectionState::NotRecorded => return vec![not_recorded("Inspection")],
+        InspectionState::NotInspected => {
+            return vec![Row { key: "Inspection".into(), value: "Not inspected".into(), href: None, tag: Some(tag("Not inspected", "grey")) }];
+        }
+        InspectionState::By(b) => b.label(),
+    };
+    inspection.push(row("Inspected by", body));
     inspection.push(row("Last inspection", opt_date(ins.last_inspection)));
     if let Some(g) = &ins.legacy_overall {
         inspection.push(row("Overall effectiveness", g.label()));
@@ -397,6 +405,19 @@ fn child_voice(p: &Provider) -> Option<String> {
         }
         s
     })
+}
+
+/// A yes/no fact that may not have been recorded: "Not recorded" then, never no.
+fn recorded(k: &str, v: Option<bool>) -> Row {
+    match v {
+        Some(v) => row(k, yes_no(v)),
+        None => not_recorded(k),
+    }
+}
+
+/// A fact nobody recorded, tagged so it cannot be read as a no.
+fn not_recorded(k: &str) -> Row {
+    Row { key: k.into(), value: "Not recorded".into(), href: None, tag: Some(tag("Not recorded", "grey")) }
 }
 
 fn yes_no(b: bool) -> &'static str {
