@@ -679,4 +679,35 @@ mod tests {
         let file = SourceFile::new("c.md", "c", "é".to_string());
         assert!(Diagnostic::error("e", "m").in_file(&file, Some(1..99)).render(false).contains("c.md:1:1"));
     }
+
+    /// The line and column the slow, obvious way.
+    fn naive_line_col(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
+    }
+
+    proptest::proptest! {
+        /// Any span of any text (long lines, wide characters, tabs, spans past the end or inside
+        /// a character) renders without panicking, says the real line and column, and quotes
+        /// no line longer than the excerpt allows.
+        #[test]
+        fn any_span_of_any_text_renders_briefly_at_its_real_place(
+            parts in proptest::collection::vec(proptest::prop_oneof!["[a-z ]{0,400}", "é{0,300}", "日{0,200}", "\n", "\t", "\r\n"], 0..12),
+            start in 0usize..3000,
+            len in 0usize..3000,
+        ) {
+            let text: String = parts.concat();
+            let file = SourceFile::new("f.md", "f", text.clone());
+            let d = Diagnostic::error("e", "m").in_file(&file, Some(start..start + len)).label("x");
+            let (l, c) = naive_line_col(&text, start);
+            proptest::prop_assert_eq!(d.location(), format!("f.md:{l}:{c}"));
+            let out = d.render(false);
+            proptest::prop_assert!(out.contains(&format!("f.md:{l}:{c}")), "{}", out);
+            for line in out.lines() {
+                // (codespan shows a tab as four spaces.)
+                proptest::prop_assert!(line.chars().count() <= 4 * EXCERPT_CHARS + 40, "{}", line);
+            }
+        }
+    }
 }

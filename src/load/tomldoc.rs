@@ -289,7 +289,10 @@ pub fn more_type_errors<T: DeserializeOwned>(text: &str, first: &toml::de::Error
                     break;
                 }
                 let next = attempt(&trial);
-                if next.as_ref().err().is_none_or(|n| key(n) != key(&current)) {
+                // A stand-in of the wrong type fails where it was put (an empty span, which no
+                // written value has): that is not a problem in the file, so try the next one.
+                let at_stand_in = |n: &toml::de::Error| n.span().is_some_and(|s| s.is_empty());
+                if next.as_ref().err().is_none_or(|n| key(n) != key(&current) && !at_stand_in(n)) {
                     moved = Some((trial, next));
                     break;
                 }
