@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term;
 
 /// A loaded input file, kept so diagnostics can quote it.
@@ -18,21 +17,78 @@ pub struct SourceFile {
     pub name: String,
     pub path: PathBuf,
     pub text: String,
+    /// Where lines start and how many characters come before points of the text, made the
+    /// first time a diagnostic needs a line or column: a file with thousands of problems (on
+    /// one long line, even) is scanned once, not once per problem.
+    index: std::sync::OnceLock<TextIndex>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, path: impl Into<PathBuf>, text: String) -> Arc<Self> {
-        Arc::new(SourceFile { name: name.into(), path: path.into(), text })
+        Arc::new(SourceFile { name: name.into(), path: path.into(), text, index: Default::default() })
+    }
+
+    fn index(&self) -> &TextIndex {
+        self.index.get_or_init(|| TextIndex::new(&self.text))
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        &self.index().line_starts
+    }
+
+    /// How many characters come before byte `offset` (a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let marks = &self.index().char_marks;
+        let (byte, chars) = marks[marks.partition_point(|&(b, _)| b <= offset).saturating_sub(1)];
+        chars + self.text[byte..offset].chars().count()
+    }
+
+    /// 0-based index of the line holding byte `offset`.
+    fn line_index(&self, offset: usize) -> usize {
+        self.line_starts().partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// The bytes of line `index` (0-based), without its `\n`.
+    fn line_range(&self, index: usize) -> Range<usize> {
+        let starts = self.line_starts();
+        let start = starts.get(index).copied().unwrap_or(self.text.len());
+        let end = starts.get(index + 1).map_or(self.text.len(), |&next| next - 1);
+        start..end.max(start)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_index(offset);
+        let col = self.chars_before(offset) - self.chars_before(self.line_range(line).start) + 1;
+        (line + 1, col)
+    }
+}
+
+/// [`SourceFile`]'s index: line starts, and the character count at a character boundary
+/// about every [`CHAR_MARK`] bytes, so counting the characters before any offset reads at
+/// most that many bytes.
+#[derive(Debug)]
+struct TextIndex {
+    line_starts: Vec<usize>,
+    char_marks: Vec<(usize, usize)>,
+}
+
+const CHAR_MARK: usize = 1024;
+
+impl TextIndex {
+    fn new(text: &str) -> TextIndex {
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let mut char_marks = vec![(0, 0)];
+        let mut at = 0;
+        while at + CHAR_MARK < text.len() {
+            // (A character is at most 4 bytes: the boundary found is past `at`.)
+            let next = floor_char_boundary(text, at + CHAR_MARK);
+            let chars = char_marks.last().map_or(0, |&(_, c)| c) + text[at..next].chars().count();
+            char_marks.push((next, chars));
+            at = next;
+        }
+        TextIndex { line_starts, char_marks }
     }
 }
 
@@ -99,7 +155,8 @@ impl Diagnostic {
         }
     }
 
-    /// Renders the diagnostic as rustc does, with the quoted source line.
+    /// Renders the diagnostic as rustc does, with the quoted source line (cut to
+    /// [`EXCERPT_CHARS`] characters around the place, see [`Excerpt`]).
     pub fn render(&self, color: bool) -> String {
         let mut d = match self.severity {
             Severity::Error => cs::Diagnostic::error(),
@@ -108,39 +165,172 @@ impl Diagnostic {
         .with_code(self.code)
         .with_message(&self.message);
         let file = self.file.as_ref();
-        let simple = file.map(|f| SimpleFile::new(f.name.as_str(), f.text.as_str()));
+        let mut excerpt = None;
         if let (Some(f), Some(span)) = (file, &self.span) {
-            let start = floor_char_boundary(&f.text, span.start.min(f.text.len()));
-            let end = floor_char_boundary(&f.text, span.end.min(f.text.len())).max(start);
-            d = d.with_labels(vec![cs::Label::primary((), start..end).with_message(&self.label)]);
+            let (e, label) = Excerpt::new(f, span.clone());
+            d = d.with_labels(vec![cs::Label::primary((), label).with_message(&self.label)]);
+            excerpt = Some(e);
         } else if let Some(f) = file {
             d = d.with_notes(vec![format!("in {}", f.name)]);
         }
         if let Some(help) = &self.help {
             d.notes.push(format!("help: {help}"));
         }
-        let config = term::Config::default();
+        let config = term::Config { start_context_lines: START_CONTEXT, end_context_lines: END_CONTEXT, ..term::Config::default() };
+        let name = file.map_or("", |f| f.name.as_str());
+        let excerpt = excerpt.unwrap_or_else(|| Excerpt::empty(name));
         let mut out = String::new();
-        let result = match &simple {
-            Some(files) => {
-                if color {
-                    let mut w = term::termcolor::Ansi::new(Vec::new());
-                    let r = term::emit_to_write_style(&mut w, &config, files, &d);
-                    out = String::from_utf8_lossy(&w.into_inner()).into_owned();
-                    r
-                } else {
-                    term::emit_to_string(&mut out, &config, files, &d)
-                }
-            }
-            None => {
-                let files = SimpleFile::new("", "");
-                term::emit_to_string(&mut out, &config, &files, &d)
-            }
+        let result = if color {
+            let mut w = term::termcolor::Ansi::new(Vec::new());
+            let r = term::emit_to_write_style(&mut w, &config, &excerpt, &d);
+            out = String::from_utf8_lossy(&w.into_inner()).into_owned();
+            r
+        } else {
+            term::emit_to_string(&mut out, &config, &excerpt, &d)
         };
         if result.is_err() {
             out = format!("{}: {}\n", self.location(), self.message);
         }
         out
+    }
+}
+
+/// At most this many characters of one source line are quoted under a diagnostic. A longer
+/// line (a 200 KB description written on one line) is cut around the place the diagnostic
+/// points at, with `…` where text was left out; the line and column printed stay the file's.
+pub const EXCERPT_CHARS: usize = 120;
+
+/// How many lines after the first line of a label over several lines, and before its last,
+/// are quoted (codespan's own defaults, named because [`Excerpt`] holds just those lines).
+const START_CONTEXT: usize = 3;
+const END_CONTEXT: usize = 1;
+
+/// The part of a file one diagnostic quotes, given to codespan in place of the whole file:
+/// at most [`START_CONTEXT`] + [`END_CONTEXT`] + 3 lines, each at most [`EXCERPT_CHARS`]
+/// characters (plus the ellipses), so rendering a diagnostic costs the same whatever the size
+/// of the file, of its lines or of the span. Line numbers and columns are the real file's.
+struct Excerpt<'a> {
+    name: &'a str,
+    file: Option<&'a SourceFile>,
+    text: String,
+    /// The quoted lines in order; a line with `real: None` stands for lines left out.
+    lines: Vec<Quoted>,
+}
+
+struct Quoted {
+    /// 0-based line index in the file (`None` for a gap).
+    real: Option<usize>,
+    /// Where the quoted text is in `Excerpt::text`, ellipses included.
+    at: Range<usize>,
+    /// The file offset of the first quoted byte, how many bytes of `…` come before it, and
+    /// how many bytes of the file are quoted.
+    from: usize,
+    lead: usize,
+    len: usize,
+}
+
+impl<'a> Excerpt<'a> {
+    fn empty(name: &'a str) -> Excerpt<'a> {
+        Excerpt { name, file: None, text: String::new(), lines: vec![Quoted { real: Some(0), at: 0..0, from: 0, lead: 0, len: 0 }] }
+    }
+
+    /// The excerpt for `span` of `file`, and the span's place in it.
+    fn new(file: &'a SourceFile, span: Range<usize>) -> (Excerpt<'a>, Range<usize>) {
+        let start = floor_char_boundary(&file.text, span.start.min(file.text.len()));
+        let end = floor_char_boundary(&file.text, span.end.min(file.text.len())).max(start);
+        let (first, last) = (file.line_index(start), file.line_index(end));
+        let mut e = Excerpt { name: &file.name, file: Some(file), text: String::new(), lines: Vec::new() };
+        let head_end = last.min(first + START_CONTEXT);
+        let tail_start = last.saturating_sub(END_CONTEXT).max(first);
+        for i in first..=head_end {
+            e.quote(i, if i == first { start } else { file.line_range(i).start });
+        }
+        // codespan shows a single line between two quoted ones; a longer gap is marked.
+        match tail_start.checked_sub(head_end) {
+            Some(0 | 1) | None => {}
+            Some(2) => e.quote(head_end + 1, file.line_range(head_end + 1).start),
+            Some(_) => e.lines.push(Quoted { real: None, at: e.text.len()..e.text.len(), from: 0, lead: 0, len: 0 }),
+        }
+        for i in tail_start.max(head_end + 1)..=last {
+            e.quote(i, if i == last { end } else { file.line_range(i).start });
+        }
+        let label = e.place(0, start)..e.place(e.lines.len() - 1, end);
+        (e, label)
+    }
+
+    /// Quotes line `index` of the file, cut around the file offset `anchor`.
+    fn quote(&mut self, index: usize, anchor: usize) {
+        let Some(file) = self.file else { return };
+        let range = file.line_range(index);
+        let line = &file.text[range.clone()];
+        let window = window(line, anchor.saturating_sub(range.start));
+        let start = self.text.len();
+        if window.start > 0 {
+            self.text.push('…');
+        }
+        let lead = self.text.len() - start;
+        self.text.push_str(&line[window.clone()]);
+        if window.end < line.len() {
+            self.text.push('…');
+        }
+        self.lines.push(Quoted { real: Some(index), at: start..self.text.len(), from: range.start + window.start, lead, len: window.len() });
+        self.text.push('\n');
+    }
+
+    /// Where the file offset `offset` (on the line quoted as `self.lines[n]`) is in the excerpt.
+    fn place(&self, n: usize, offset: usize) -> usize {
+        let q = &self.lines[n];
+        q.at.start + q.lead + offset.saturating_sub(q.from).min(q.len)
+    }
+
+    /// The quoted line holding excerpt byte `byte`.
+    fn quoted(&self, byte: usize) -> usize {
+        self.lines.iter().position(|q| q.real.is_some() && q.at.start <= byte && byte <= q.at.end).unwrap_or(0)
+    }
+}
+
+/// The part of `line` to quote: all of it when short enough, otherwise [`EXCERPT_CHARS`]
+/// characters starting up to a third of that before byte `anchor` (on character boundaries).
+fn window(line: &str, anchor: usize) -> Range<usize> {
+    if line.len() <= EXCERPT_CHARS {
+        return 0..line.len();
+    }
+    let anchor = floor_char_boundary(line, anchor.min(line.len()));
+    let mut from = line[..anchor].char_indices().rev().take(EXCERPT_CHARS / 3).last().map_or(anchor, |(i, _)| i);
+    let to = line[from..].char_indices().nth(EXCERPT_CHARS).map_or(line.len(), |(i, _)| from + i);
+    if to == line.len() {
+        // Near the end of the line: fill the window from further back.
+        from = from.min(line.char_indices().rev().nth(EXCERPT_CHARS - 1).map_or(0, |(i, _)| i));
+    }
+    from..to
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for Excerpt<'a> {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(self.name)
+    }
+    fn source(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.text)
+    }
+    /// The index into `lines` (codespan's line index is the excerpt's).
+    fn line_index(&'a self, (): (), byte: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.quoted(byte))
+    }
+    fn line_number(&'a self, (): (), index: usize) -> Result<usize, codespan_reporting::files::Error> {
+        let real = self.lines[..=index.min(self.lines.len() - 1)].iter().rev().find_map(|q| q.real).unwrap_or(0);
+        Ok(real + 1 + usize::from(self.lines.get(index).is_some_and(|q| q.real.is_none())))
+    }
+    fn column_number(&'a self, (): (), index: usize, byte: usize) -> Result<usize, codespan_reporting::files::Error> {
+        let (Some(file), Some(q)) = (self.file, self.lines.get(index)) else { return Ok(1) };
+        let offset = q.from + byte.saturating_sub(q.at.start + q.lead).min(q.len);
+        Ok(file.line_col(offset).1)
+    }
+    fn line_range(&'a self, (): (), index: usize) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        self.lines.get(index).map(|q| q.at.clone()).ok_or(codespan_reporting::files::Error::LineTooLarge { given: index, max: self.lines.len() - 1 })
     }
 }
 
@@ -430,5 +620,94 @@ mod tests {
             "fixed: warning[qa-visit-overdue]: b's visit was due (providers/b.toml:2:1)\nfixed: warning[qa-visit-overdue]: c's visit was due (providers/c.toml:2:1)\n0 warnings (0 new, 2 fixed)\n"
         );
         assert_eq!(log.update(&Diagnostics::default(), Detail::Grouped, false), "");
+    }
+
+    /// The quoted source line and the caret line under it, as (text after the gutter).
+    fn quoted_and_caret(rendered: &str) -> (String, String) {
+        let lines: Vec<&str> = rendered.lines().collect();
+        let caret = lines.iter().position(|l| l.contains('^')).unwrap_or_else(|| panic!("no caret: {rendered}"));
+        let after_bar = |l: &str| l.split_once('│').map(|(_, r)| r.to_string()).unwrap_or_default();
+        (after_bar(lines[caret - 1]), after_bar(lines[caret]))
+    }
+
+    #[test]
+    fn a_200_kb_line_is_quoted_around_the_place_with_the_real_line_and_column() {
+        let mut line = "x".repeat(100_000);
+        line.push_str("BAD");
+        line.push_str(&"y".repeat(100_000));
+        let text = format!("first = 1\ndescription = \"{line}\"\n");
+        let at = text.find("BAD").unwrap();
+        let file = SourceFile::new("providers/long.toml", "long", text);
+        let d = Diagnostic::error("bad", "bad word").in_file(&file, Some(at..at + 3)).label("here");
+        let out = d.render(false);
+        assert!(out.len() < 2 * EXCERPT_CHARS + 400, "{} bytes: {out}", out.len());
+        assert!(out.contains("providers/long.toml:2:100016"), "{out}");
+        let (quoted, caret) = quoted_and_caret(&out);
+        assert!(quoted.trim_start().starts_with('…') && quoted.trim_end().ends_with('…'), "{quoted}");
+        let col = |s: &str, pat: &str| s[..s.find(pat).unwrap()].chars().count();
+        assert_eq!(col(&quoted, "BAD"), col(&caret, "^^^"), "the caret is under the word:\n{quoted}\n{caret}");
+        assert!(caret.contains("^^^ here") && !caret.contains("^^^^"), "{caret}");
+    }
+
+    #[test]
+    fn long_lines_of_wide_characters_are_cut_on_character_boundaries() {
+        for (before, after) in [(0, 50_000), (50_000, 0), (50_000, 50_000), (10, 10)] {
+            let text = format!("{}€é{}\n", "é".repeat(before), "日".repeat(after));
+            let at = text.find('€').unwrap();
+            let file = SourceFile::new("content/x.md", "x", text);
+            let out = Diagnostic::warning("w", "here").in_file(&file, Some(at..at + 3)).render(false);
+            assert!(out.contains(&format!("content/x.md:1:{}", before + 1)), "{out}");
+            let (quoted, caret) = quoted_and_caret(&out);
+            let col = |s: &str, pat: &str| s[..s.find(pat).unwrap()].chars().count();
+            assert_eq!(col(&quoted, "€"), col(&caret, "^"), "\n{quoted}\n{caret}");
+            assert!(quoted.chars().count() <= EXCERPT_CHARS + 4, "{quoted}");
+        }
+    }
+
+    #[test]
+    fn short_lines_are_quoted_whole_and_a_span_over_many_lines_shows_its_ends() {
+        let file = SourceFile::new("a.toml", "a", "a = 1\nb = 2\n".to_string());
+        let out = Diagnostic::error("e", "msg").in_file(&file, Some(6..11)).label("this").render(false);
+        assert!(out.contains("a.toml:2:1") && out.contains("b = 2") && !out.contains('…'), "{out}");
+        let text: String = (1..=10_000).map(|i| format!("line {i}\n")).collect();
+        let end = text.len() - 1;
+        let file = SourceFile::new("b.md", "b", text);
+        let out = Diagnostic::error("e", "msg").in_file(&file, Some(0..end)).label("all of it").render(false);
+        assert!(out.contains("b.md:1:1") && out.contains("line 1") && out.contains("line 4") && out.contains("line 10000"), "{out}");
+        assert!(!out.contains("line 5\n") && out.lines().count() < 16, "{out}");
+        // A span past the end of the text, or starting inside a character, still renders.
+        let file = SourceFile::new("c.md", "c", "é".to_string());
+        assert!(Diagnostic::error("e", "m").in_file(&file, Some(1..99)).render(false).contains("c.md:1:1"));
+    }
+
+    /// The line and column the slow, obvious way.
+    fn naive_line_col(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
+    }
+
+    proptest::proptest! {
+        /// Any span of any text (long lines, wide characters, tabs, spans past the end or inside
+        /// a character) renders without panicking, says the real line and column, and quotes
+        /// no line longer than the excerpt allows.
+        #[test]
+        fn any_span_of_any_text_renders_briefly_at_its_real_place(
+            parts in proptest::collection::vec(proptest::prop_oneof!["[a-z ]{0,400}", "é{0,300}", "日{0,200}", "\n", "\t", "\r\n"], 0..12),
+            start in 0usize..3000,
+            len in 0usize..3000,
+        ) {
+            let text: String = parts.concat();
+            let file = SourceFile::new("f.md", "f", text.clone());
+            let d = Diagnostic::error("e", "m").in_file(&file, Some(start..start + len)).label("x");
+            let (l, c) = naive_line_col(&text, start);
+            proptest::prop_assert_eq!(d.location(), format!("f.md:{l}:{c}"));
+            let out = d.render(false);
+            proptest::prop_assert!(out.contains(&format!("f.md:{l}:{c}")), "{}", out);
+            for line in out.lines() {
+                // (codespan shows a tab as four spaces.)
+                proptest::prop_assert!(line.chars().count() <= 4 * EXCERPT_CHARS + 40, "{}", line);
+            }
+        }
     }
 }

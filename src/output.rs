@@ -419,8 +419,8 @@ impl Staging {
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
         recover(&parent, &name, &target);
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        if std::fs::symlink_metadata(&dir).is_ok() {
+            remove_tree(&dir);
         }
         // Claim the spare (the site before the current one) by renaming it: two builds at
         // once cannot both have it. Only a real folder apdir marked as its own is reused.
@@ -445,7 +445,12 @@ impl Staging {
         if let Some(written) = self.reused.take() {
             prune(&self.dir, &written.into_inner_unpoisoned());
         }
-        std::fs::write(self.dir.join(MARKER), "This folder was written by apdir. `apdir build` replaces it whole.\n").map_err(io(&self.dir))?;
+        // (A reused folder's marker is replaced, never written through should it be a link.)
+        let marker = self.dir.join(MARKER);
+        if std::fs::symlink_metadata(&marker).is_ok_and(|m| !m.is_file()) {
+            let _ = std::fs::remove_file(&marker);
+        }
+        std::fs::write(&marker, "This folder was written by apdir. `apdir build` replaces it whole.\n").map_err(io(&self.dir))?;
         swap_in(&self.dir, &self.target, &self.parent, &self.name)?;
         self.done = true;
         Ok(Published { files: self.files.load(std::sync::atomic::Ordering::Relaxed), bytes: self.bytes.load(std::sync::atomic::Ordering::Relaxed) })
@@ -763,8 +768,35 @@ fn recover(parent: &Path, name: &str, target: &Path) {
         if file_name.starts_with(&old_prefix) && !target.exists() {
             let _ = std::fs::rename(e.path(), target);
         } else {
-            let _ = std::fs::remove_dir_all(e.path());
+            keep_leftover(&e.path(), parent, name);
         }
+    }
+}
+
+/// A killed build's staging folder (or a previous site left aside) holds most of a site: a
+/// 10,000-provider site is 600 MB in 46,000 files, and deleting that on one thread made the
+/// next build 6-7 times slower. When there is no spare, it becomes the spare instead (one
+/// rename): the next build rewrites it in place like any spare, comparing every file it
+/// writes and removing everything else, so a half-written file left by the kill is rewritten
+/// and nothing stale survives. Otherwise it is deleted on every core.
+fn keep_leftover(dir: &Path, parent: &Path, name: &str) {
+    let spare = spare_path(parent, name);
+    let real_folder = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+    if real_folder && std::fs::symlink_metadata(&spare).is_err() {
+        // (`create_new` never follows a link standing where the marker goes.)
+        let marker = dir.join(MARKER);
+        let marked = match std::fs::symlink_metadata(&marker) {
+            Ok(m) => m.is_file(),
+            Err(_) => std::fs::OpenOptions::new().write(true).create_new(true).open(&marker).is_ok(),
+        };
+        if marked && std::fs::rename(dir, &spare).is_ok() {
+            return;
+        }
+    }
+    if real_folder {
+        remove_tree(dir);
+    } else {
+        let _ = std::fs::remove_file(dir);
     }
 }
 
@@ -879,5 +911,63 @@ mod tests {
         assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
         assert_eq!(std::fs::read(dir.path().join("site/page.html")).unwrap(), b"new");
         assert!(!std::fs::symlink_metadata(dir.path().join("site/page.html")).unwrap().file_type().is_symlink());
+    }
+
+    /// Files below `dir` with their bytes, `/`-separated.
+    fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (display(e.path().strip_prefix(dir).unwrap()), std::fs::read(e.path()).unwrap()))
+            .collect()
+    }
+
+    fn display(p: &Path) -> String {
+        p.to_string_lossy().replace('\\', "/")
+    }
+
+    #[test]
+    fn a_killed_builds_staging_folder_becomes_the_spare_and_leaves_nothing_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        // A build killed mid-write: no spare, a staging folder of a process that no longer
+        // runs, with a stale file, a half-written page and a link.
+        let leftover = dir.path().join(format!(".public.staging-{}", u32::MAX - 7));
+        std::fs::create_dir_all(leftover.join("a/b")).unwrap();
+        std::fs::write(leftover.join("a/b/stale.html"), b"stale").unwrap();
+        std::fs::write(leftover.join("index.html"), b"<html><bo").unwrap();
+        std::fs::write(dir.path().join("victim"), b"keep").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("victim"), leftover.join("page.html")).unwrap();
+        let staging = Staging::create(&target, dir.path()).unwrap();
+        assert!(staging.reused.is_some(), "the leftover is reused, not deleted");
+        staging.put_parts("index.html", &[b"<html><body>new</body></html>"]).unwrap();
+        staging.put_parts("page.html", &[b"page"]).unwrap();
+        staging.publish().unwrap();
+        let site = tree(&target);
+        let names: Vec<&str> = site.keys().map(String::as_str).collect();
+        assert_eq!(names, [MARKER, "index.html", "page.html"]);
+        assert_eq!(site["index.html"], b"<html><body>new</body></html>");
+        assert_eq!(std::fs::read(dir.path().join("victim")).unwrap(), b"keep");
+        let mut left: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["public", "victim"]);
+    }
+
+    #[test]
+    fn a_leftover_beside_an_existing_spare_is_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        std::fs::create_dir_all(dir.path().join(".public.spare")).unwrap();
+        std::fs::write(dir.path().join(".public.spare").join(MARKER), b"").unwrap();
+        let leftover = dir.path().join(format!(".public.staging-{}", u32::MAX - 7));
+        for i in 0..200 {
+            std::fs::create_dir_all(leftover.join(format!("p/{i}"))).unwrap();
+            std::fs::write(leftover.join(format!("p/{i}/index.html")), b"old").unwrap();
+        }
+        recover(dir.path(), "public", &target);
+        assert!(!leftover.exists());
+        assert!(dir.path().join(".public.spare").join(MARKER).is_file());
     }
 }

@@ -121,7 +121,7 @@ impl Inputs {
         });
         let areas = areas.unwrap_or_else(|e| {
             diagnostics.push(
-                Diagnostic::error("boundaries", format!("cannot load the area boundaries: {e}"))
+                Diagnostic::error("boundaries", format!("cannot load the area boundaries, so no area is checked or built until they load: {e}"))
                     .help("set `boundaries` in apdir.toml to a GeoJSON FeatureCollection whose features have `code` and `name` properties"),
             );
             Vec::new()

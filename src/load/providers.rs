@@ -78,6 +78,16 @@ pub fn load_file(root: &Path, path: &Path) -> (Option<LoadedProvider>, Vec<Diagn
 /// Parses one provider record already read into `file` (`path` is where it came from: its
 /// file name is the id when the record has none).
 pub fn parse_record(path: &Path, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<LoadedProvider> {
+    // An empty file is one problem, not a list of every field it lacks.
+    if file.text.trim().is_empty() {
+        diags.push(
+            Diagnostic::error("empty-record", format!("{} is empty", file.name))
+                .in_file(file, Some(0..0))
+                .label("nothing here")
+                .help("write the provider's record here (`apdir new provider \"Its name\"` starts one), or delete the file"),
+        );
+        return None;
+    }
     match TomlDoc::load::<Provider>(file, &file.text, 0, &known_fields, diags) {
         Ok((doc, Some(provider))) => {
             Some(LoadedProvider { provider, doc, stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default() })

@@ -19,7 +19,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diagnostics::{Diagnostic, SourceFile, did_you_mean};
 
 /// One step in a path into a TOML document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Seg {
     Key(String),
     Index(usize),
@@ -129,18 +129,25 @@ impl TomlDoc {
                 diagnostics.push(toml_error(file, &e, base, "invalid-value"));
                 let more = more_type_errors::<T>(text, &e);
                 diagnostics.extend(more.errors.iter().map(|e| toml_error(file, e, base, "invalid-value")));
-                for path in more.unknown {
-                    if !unknown.contains(&path) {
-                        unknown.push(path);
-                    }
-                }
+                let mut seen: std::collections::HashSet<Vec<Seg>> = unknown.iter().cloned().collect();
+                unknown.extend(more.unknown.into_iter().filter(|p| seen.insert(p.clone())));
                 more.repaired
             }
         };
+        // Key spans by parent table, each table's keys indexed once: a record of thousands of
+        // unknown fields is not searched once per field.
+        let mut keys: std::collections::HashMap<Vec<Seg>, std::collections::HashMap<String, Range<usize>>> = Default::default();
         for path in unknown {
             let (parent, last) = path.split_at(path.len().saturating_sub(1));
             let Some(Seg::Key(key)) = last.first() else { continue };
-            let span = doc.key_span(&path);
+            let index = keys.entry(parent.to_vec()).or_insert_with(|| match doc.lookup(parent) {
+                Some(SpanNode::Table { entries, .. }) => entries.iter().map(|(k, span, _)| (k.clone(), span.clone())).collect(),
+                _ => Default::default(),
+            });
+            let span = match index.get(key) {
+                Some(s) => Some(doc.base + s.start..doc.base + s.end),
+                None => doc.key_span(&path),
+            };
             let known = known_fields(parent).unwrap_or(&[]);
             let where_ = if parent.is_empty() { "at the top level".to_string() } else { format!("in `[{}]`", path_to_string(parent)) };
             let mut d = Diagnostic::error("unknown-field", format!("unknown field `{key}` {where_}"))
@@ -253,14 +260,14 @@ pub fn more_type_errors<T: DeserializeOwned>(text: &str, first: &toml::de::Error
     // Unknown keys met on the way (deserialising stopped before reaching some of them). Only
     // until an array element is removed: later elements' indices would no longer be the text's.
     let unknown: std::cell::RefCell<Vec<Vec<Seg>>> = Default::default();
+    let seen_unknown: std::cell::RefCell<std::collections::HashSet<Vec<Seg>>> = Default::default();
     let array_changed = Cell::new(false);
     let attempt = |t: &Spanned<DeTable<'_>>| -> Result<T, toml::de::Error> {
         let de = toml::Deserializer::from(t.clone());
         serde_ignored::deserialize(de, |p| {
             let path = ignored_path(&p);
-            let mut all = unknown.borrow_mut();
-            if !array_changed.get() && !all.contains(&path) {
-                all.push(path);
+            if !array_changed.get() && seen_unknown.borrow_mut().insert(path.clone()) {
+                unknown.borrow_mut().push(path);
             }
         })
         .map_err(|mut e| {
@@ -289,7 +296,10 @@ pub fn more_type_errors<T: DeserializeOwned>(text: &str, first: &toml::de::Error
                     break;
                 }
                 let next = attempt(&trial);
-                if next.as_ref().err().is_none_or(|n| key(n) != key(&current)) {
+                // A stand-in of the wrong type fails where it was put (an empty span, which no
+                // written value has): that is not a problem in the file, so try the next one.
+                let at_stand_in = |n: &toml::de::Error| n.span().is_some_and(|s| s.is_empty());
+                if next.as_ref().err().is_none_or(|n| key(n) != key(&current) && !at_stand_in(n)) {
                     moved = Some((trial, next));
                     break;
                 }
