@@ -1,6 +1,12 @@
 //! The gap-analysis part of the site: `/areas/` (county maps with tables), `/areas/<slug>/`
 //! (one page per area), the provider locator maps, and the downloads `/data/gaps.csv` and
-//! `/data/areas.geojson`. Everything here reads the *published* figures (suppression on).
+//! `/data/areas.geojson`, for the main boundary layer and each `[[area_layers]]` entry
+//! (`/areas/<key>/`, `/data/gaps-<key>.csv`). Everything here reads the *published* figures.
+//!
+//! Why this file stays whole (about 690 lines): every function draws one layer's published
+//! report through the same [`Layer`] (its areas, addresses and downloads) and the same map
+//! shapes; split apart, each part would need the layer, the shapes and the table rows exported
+//! to the others. Each function is short and does one page part.
 
 use std::collections::HashMap;
 use std::fmt::Write;
