@@ -20,7 +20,16 @@ fn with_layers(top: &str, tables: &str) -> tempfile::TempDir {
     let config = tmp.path().join("apdir.toml");
     let c = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{top}\n{c}\n{tables}\n")).unwrap();
+    fix_theme(tmp.path());
     tmp
+}
+
+/// Points the copied fixture's `themes_dir` (relative to the repository) at the repository's themes.
+fn fix_theme(root: &Path) {
+    let config = root.join("apdir.toml");
+    let c = std::fs::read_to_string(&config).unwrap();
+    let themes = repo().join("themes").display().to_string();
+    std::fs::write(&config, c.replace("themes_dir = \"../../../themes\"", &format!("themes_dir = {themes:?}"))).unwrap();
 }
 
 /// "apdir.toml:LINE:" of the first line of `text` holding `needle`.
@@ -138,6 +147,7 @@ fn with_alpha_hub(tiers: &str, capacity: &str) -> tempfile::TempDir {
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replacen("tiers = [2] ", &format!("tiers = {tiers} "), 1).replacen("[capacity]\nplaces = 10\n", capacity, 1);
     std::fs::write(&path, text).unwrap();
+    fix_theme(tmp.path());
     tmp
 }
 
@@ -212,6 +222,7 @@ fn demand_is_shown_inside_each_tier_and_key_stage_cell_raw_inside_and_suppressed
     // Beta's placements by cell: tier 1 KS2 3, tier 2 KS3 5, tier 2 KS4 7 (the others not given).
     let demand = "permanent_exclusions = 0\nsuspensions = 25\nla_arranged_ap = 6\nschool_arranged_ap = 9\nsection19_health = 7\nhome_tuition = 2\npart_time_timetables = 6\n[demand.by_tier_key_stage]\ntier1 = { ks2 = 3 }\ntier2 = { ks3 = 5, ks4 = 7 }\n";
     let tmp = fixture_with_beta(demand, "");
+    fix_theme(tmp.path());
     let public_out = tmp.path().join("public");
     build_to(tmp.path(), &public_out);
     let internal_out = tmp.path().join("internal");
