@@ -644,8 +644,8 @@ pub fn files(site: &Site, report: &GapReport) -> Vec<OutputFile> {
         let published = layer.report.publish(policy(site));
         let (csv, geojson_path) = layer.downloads();
         let text = report::csv(layer.report, &published, &Selection::default());
-        files.push(OutputFile { path: csv.into(), body: Body::Bytes(text.into_bytes()) });
-        files.push(OutputFile { path: geojson_path.into(), body: Body::Bytes(geojson(&layer, &published).into_bytes()) });
+        files.push(OutputFile { path: csv, body: Body::Bytes(text.into_bytes()) });
+        files.push(OutputFile { path: geojson_path, body: Body::Bytes(geojson(&layer, &published).into_bytes()) });
     }
     // The locator base map: every area, outlines only.
     let proj = super::locator::projection(site);
