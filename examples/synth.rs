@@ -651,6 +651,7 @@ fn provider(i: usize, width: usize, postcodes: &PostcodeTable) -> Provider {
         vacancies: Some(plan.vacancies as u32),
         vacancies_as_of: Some(plan.vacancies_as_of),
         typical_wait_weeks: Some(r.below(9) as u32),
+        places_by_tier: Default::default(),
     };
     let costs = costs(&mut r, &plan);
     let provided = r.chance(35);

@@ -58,6 +58,14 @@ pub struct Config {
     pub area_figures: String,
     #[serde(default)]
     pub exports: Exports,
+    /// What the main boundary layer (`boundaries`, the maps at `/areas/`) is called where
+    /// `/areas/` lists the layers ("Districts").
+    #[serde(default = "default_layer_name")]
+    pub area_layer_name: String,
+    /// Further boundary layers (wards, divisions, localities), each with its own maps and gap
+    /// tables at `/areas/<key>/` (docs/areas.md).
+    #[serde(default)]
+    pub area_layers: Vec<AreaLayerConfig>,
     /// Thresholds of the gap rules (`src/analyse/rules.rs`, docs/areas.md).
     #[serde(default)]
     pub gaps: GapSettings,
@@ -67,6 +75,126 @@ pub struct Config {
     /// The AP lead's tracking inputs and early-warning thresholds (docs/tracking.md).
     #[serde(default)]
     pub tracking: Tracking,
+}
+
+/// At most this many `[[area_layers]]` (each is a full gap analysis and a set of pages).
+pub const MAX_AREA_LAYERS: usize = 8;
+
+/// `[[area_layers]]`: one more set of boundaries analysed beside the main one.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct AreaLayerConfig {
+    /// The layer's part of the URL: `/areas/<key>/` (lower case letters, digits, hyphens).
+    pub key: String,
+    /// The layer's name as readers see it ("Wards").
+    pub name: String,
+    /// A GeoJSON FeatureCollection with `code` and `name` properties (like `boundaries`).
+    pub boundaries: String,
+    /// Folder of `<GSS code>.toml` figures for this layer's areas; without it the layer shows
+    /// supply and access only.
+    #[serde(default)]
+    pub area_figures: Option<String>,
+    /// Codes drawn for context only; the site's `context_areas` when not given.
+    #[serde(default)]
+    pub context_areas: Option<Vec<String>>,
+    /// Where each setting was written, for diagnostics that come after the configuration is read.
+    #[serde(skip)]
+    pub at: LayerAt,
+}
+
+/// Where one `[[area_layers]]` entry sits in apdir.toml.
+#[derive(Clone, Debug, Default)]
+pub struct LayerAt {
+    pub file: Option<std::sync::Arc<SourceFile>>,
+    pub key: Option<std::ops::Range<usize>>,
+    pub boundaries: Option<std::ops::Range<usize>>,
+    pub area_figures: Option<std::ops::Range<usize>>,
+}
+
+impl AreaLayerConfig {
+    /// The context areas of this layer.
+    pub fn context<'a>(&'a self, config: &'a Config) -> &'a [String] {
+        self.context_areas.as_deref().unwrap_or(&config.context_areas)
+    }
+}
+
+/// Checks `[[area_layers]]` that need only the configuration (keys, names, folders), and
+/// records where each entry's settings are. The checks that need the boundaries are in
+/// `load::areas::load_layers`.
+fn check_layers(c: &mut Config, root: &Path, doc: &TomlDoc, file: &std::sync::Arc<SourceFile>, found: &mut Vec<Diagnostic>) {
+    let at = |i: usize, key: &str| doc.span(&crate::path!["area_layers", i, key]);
+    if c.area_layers.len() > MAX_AREA_LAYERS {
+        found.push(
+            Diagnostic::error("area-layers", format!("{} area layers: at most {MAX_AREA_LAYERS} are allowed", c.area_layers.len()))
+                .in_file(file, doc.span(&crate::path!["area_layers", MAX_AREA_LAYERS]))
+                .label("one too many")
+                .help("each layer is a full gap analysis with its own pages: keep the layers readers need"),
+        );
+    }
+    let mut folders: Vec<(String, String)> = vec![(c.area_figures.trim_end_matches('/').to_string(), "the main layer (`area_figures`)".into())];
+    for i in 0..c.area_layers.len() {
+        let l = &c.area_layers[i];
+        let mut err = |code: &'static str, field: &str, msg: String, label: &str, help: String| {
+            found.push(Diagnostic::error(code, msg).in_file(file, at(i, field)).label(label).help(help));
+        };
+        if !crate::model::slug::is_slug(&l.key) {
+            err(
+                "area-layer-key",
+                "key",
+                format!("`{}` cannot be part of a web address", l.key),
+                "not a key",
+                format!("use lower case letters, digits and hyphens, for example `{}`", crate::model::slug::slugify(&l.key)),
+            );
+        } else if let Some(j) = (0..i).find(|&j| c.area_layers[j].key == l.key) {
+            err(
+                "area-layer-key",
+                "key",
+                format!("two area layers have the key `{}` (entries {} and {})", l.key, j + 1, i + 1),
+                "used twice",
+                "give each layer its own key: it is the layer's web address".into(),
+            );
+        }
+        if l.name.trim().is_empty() {
+            err(
+                "area-layer-name",
+                "name",
+                "the area layer has no name".into(),
+                "empty",
+                "name the layer as readers know it, for example \"Wards\"".into(),
+            );
+        }
+        if !root.join(&l.boundaries).is_file() {
+            err(
+                "area-layer-boundaries",
+                "boundaries",
+                format!("`{}` is not a file", l.boundaries),
+                "no such file",
+                "give the path of a GeoJSON FeatureCollection, relative to the site root".into(),
+            );
+        }
+        if let Some(dir) = &l.area_figures {
+            let norm = dir.trim_end_matches('/').to_string();
+            if !root.join(dir).is_dir() {
+                err(
+                    "area-layer-figures",
+                    "area_figures",
+                    format!("`{dir}` is not a folder"),
+                    "no such folder",
+                    "give the folder of this layer's `<code>.toml` files, or leave `area_figures` out".into(),
+                );
+            } else if let Some((_, owner)) = folders.iter().find(|(f, _)| *f == norm) {
+                err(
+                    "area-layer-figures",
+                    "area_figures",
+                    format!("`{dir}` already holds the figures of {owner}"),
+                    "shared folder",
+                    "each layer needs its own folder: its files are checked against its own boundaries".into(),
+                );
+            }
+            folders.push((norm, format!("the `{}` layer", l.key)));
+        }
+        let spans = LayerAt { file: Some(file.clone()), key: at(i, "key"), boundaries: at(i, "boundaries"), area_figures: at(i, "area_figures") };
+        c.area_layers[i].at = spans;
+    }
 }
 
 /// `[gaps]`: how much slack the gap rules want (the rules themselves are in `analyse::rules`).
@@ -262,6 +390,9 @@ fn default_output_internal() -> String {
 fn default_postcodes() -> String {
     "data/postcodes.csv".into()
 }
+fn default_layer_name() -> String {
+    "Areas".into()
+}
 fn default_boundaries() -> String {
     "areas/districts.geojson".into()
 }
@@ -303,6 +434,7 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
         [Seg::Key(k)] if k == "exports" => Some(fields_of::<Exports>()),
         [Seg::Key(k)] if k == "gaps" => Some(fields_of::<GapSettings>()),
         [Seg::Key(k)] if k == "routes" => Some(&[]),
+        [Seg::Key(k), Seg::Index(_)] if k == "area_layers" => Some(fields_of::<AreaLayerConfig>()),
         _ => None,
     }
 }
@@ -330,7 +462,10 @@ impl Config {
         let file = SourceFile::new(CONFIG_FILE, &path, text);
         let mut found = Vec::new();
         let config = match TomlDoc::load::<Config>(&file, &file.text, 0, &known_fields, &mut found) {
-            Ok((doc, config)) => {
+            Ok((doc, mut config)) => {
+                if let Some(c) = &mut config {
+                    check_layers(c, root, &doc, &file, &mut found);
+                }
                 if let Some(c) = &config {
                     // Numbers a type check lets through but the rules cannot work with.
                     let out_of_range = [

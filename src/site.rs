@@ -30,6 +30,8 @@ pub struct Site {
     pub postcodes: Postcodes,
     /// Area figures (`areas/<code>.toml`): pupils, demand and targets per area.
     pub area_figures: Vec<AreaFigures>,
+    /// Further boundary layers (`[[area_layers]]`), each analysed and drawn like `areas`.
+    pub area_layers: Vec<crate::load::areas::AreaLayer>,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Diagnostics,
 }
@@ -53,6 +55,8 @@ pub struct Inputs {
     pub areas: Vec<Area>,
     /// Area figures (`areas/<code>.toml`).
     pub area_figures: Vec<AreaFigures>,
+    /// Further boundary layers (`[[area_layers]]`).
+    pub area_layers: Vec<crate::load::areas::AreaLayer>,
     /// Every record that parsed, sorted by path.
     pub providers: Vec<LoadedProvider>,
     /// Every page that parsed, drafts included, sorted by path.
@@ -86,7 +90,21 @@ impl Inputs {
         let (postcodes, areas) = Inputs::geography_or_diagnose(postcodes, areas, &mut diagnostics);
         let (area_figures, area_diags) = crate::load::areas::load(root, &root.join(&config.area_figures), &areas);
         diagnostics.items.extend(area_diags);
-        Ok(Inputs { profile: options.profile, config, today, postcodes, areas, area_figures, providers: loaded, pages, assets, diagnostics })
+        let (area_layers, layer_diags) = crate::load::areas::load_layers(root, &config, &areas);
+        diagnostics.items.extend(layer_diags);
+        Ok(Inputs {
+            profile: options.profile,
+            config,
+            today,
+            postcodes,
+            areas,
+            area_figures,
+            area_layers,
+            providers: loaded,
+            pages,
+            assets,
+            diagnostics,
+        })
     }
 
     /// Applies the command line's overrides to the configuration; returns it with today's date.
@@ -138,7 +156,8 @@ impl Site {
 
     /// Validate: checks what [`Inputs::read`] read and builds the site, or returns every problem.
     pub fn from_inputs(root: &Path, inputs: Inputs) -> Result<Site, Diagnostics> {
-        let Inputs { profile, config, today, postcodes, areas, area_figures, providers: loaded, pages, assets, mut diagnostics } = inputs;
+        let Inputs { profile, config, today, postcodes, areas, area_figures, area_layers, providers: loaded, pages, assets, mut diagnostics } =
+            inputs;
         let (seen, seen_diags) = crate::validate::inspections_seen::InspectionsSeen::read(root);
         diagnostics.items.extend(seen_diags);
         let (providers, provider_diags) = crate::validate::providers_seen(loaded, &postcodes, &areas, &config, today, &seen);
@@ -155,7 +174,20 @@ impl Site {
         crate::guide_checks::apply_routes(&mut pages, &config.routes);
         // Drafts are checked like every record, then kept out of everything the public sees.
         let providers = if profile == Profile::Public { providers.into_iter().filter(|p| !p.provider.draft).collect() } else { providers };
-        Ok(Site { root: root.to_path_buf(), profile, config, today, providers, pages, assets, areas, postcodes, area_figures, warnings: diagnostics })
+        Ok(Site {
+            root: root.to_path_buf(),
+            profile,
+            config,
+            today,
+            providers,
+            pages,
+            assets,
+            areas,
+            postcodes,
+            area_figures,
+            area_layers,
+            warnings: diagnostics,
+        })
     }
 
     pub fn area(&self, code: &str) -> Option<&Area> {

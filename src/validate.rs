@@ -580,6 +580,7 @@ fn capacity(c: &mut Check, p: &Provider, env: &Env) {
             );
         }
     }
+    places_by_tier(c, p);
     for (i, cost) in p.costs.iter().enumerate() {
         c.vocab(&cost.option, &path!["costs", i, "option"], "cost option");
         if cost.amount.is_nan() || cost.amount < 0.0 {
@@ -591,6 +592,62 @@ fn capacity(c: &mut Check, p: &Provider, env: &Env) {
                 "give the amount in pounds, for example 95.00",
             );
         }
+    }
+}
+
+/// `capacity.places_by_tier`: tier keys the provider offers, no negative figure, adding up to
+/// `places` (the gap analysis counts them instead of its equal split: docs/areas.md).
+fn places_by_tier(c: &mut Check, p: &Provider) {
+    let declared = &p.capacity.places_by_tier;
+    if declared.is_empty() {
+        return;
+    }
+    for (key, &n) in declared {
+        let at = path!["capacity", "places_by_tier", key.as_str()];
+        match crate::model::provider::tier_of_key(key) {
+            None => c.error(
+                "unknown-tier",
+                &at,
+                format!("`{key}` is not a tier"),
+                "not a tier",
+                "use `tier1`, `tier2` or `tier3`, for example `places_by_tier = { tier2 = 4, tier3 = 6 }`",
+            ),
+            Some(t) if !p.offer.tiers.contains(&t) => c.error(
+                "tier-not-offered",
+                &at,
+                format!("places are declared for tier {t}, but `offer.tiers` does not include it"),
+                "tier not offered",
+                format!("add {t} to `offer.tiers`, or remove `{key}` here"),
+            ),
+            Some(_) => {}
+        }
+        if n < 0 {
+            c.error(
+                "invalid-places",
+                &at,
+                format!("{n} places: a number of places cannot be negative"),
+                "negative",
+                "give the places for this tier, 0 or more",
+            );
+        }
+    }
+    let sum: i64 = declared.values().sum();
+    match p.capacity.places {
+        Some(places) if sum != i64::from(places) => c.error(
+            "places-by-tier-total",
+            &path!["capacity", "places_by_tier"],
+            format!("the places declared per tier add up to {sum}, but `capacity.places` is {places}"),
+            "does not add up",
+            "the tiers share the provider's places: make them add up to `places`, or correct `places`",
+        ),
+        Some(_) => {}
+        None => c.error(
+            "places-by-tier-total",
+            &path!["capacity", "places_by_tier"],
+            format!("places are declared per tier (adding up to {sum}), but `capacity.places` is not given"),
+            "no total",
+            format!("add `places = {sum}` to [capacity]"),
+        ),
     }
 }
 

@@ -4,11 +4,12 @@
 //! the margins `by_tier` and `by_key_stage` are the finest figures. Supply: a provider's places
 //! in an area are *apportioned* over the cells it offers, equally, so a place offered to three
 //! tiers counts as a third of a place in each and the cells add up to the provider's places.
-//! (Provider records do not say how many places each tier has; when they do, the declared
-//! split should replace the equal one here.)
+//! A record may declare its places per tier (`capacity.places_by_tier`, checked to add up
+//! to `places` by validation): then each tier's declared places are split equally over the key
+//! stages it offers, and the equal split between tiers is not used.
 
 use crate::model::area::{AreaFigures, Count};
-use crate::model::provider::Offer;
+use crate::model::provider::{Capacity, Offer};
 
 use super::{KEY_STAGES, TIERS};
 
@@ -32,6 +33,39 @@ pub fn apportion(offer: &Offer) -> [[f64; 4]; 3] {
         for (k, ks) in KEY_STAGES.iter().enumerate() {
             if tiers.contains(tier) && stages.contains(ks) {
                 out[t][k] = each;
+            }
+        }
+    }
+    out
+}
+
+/// Whether a provider's places are counted per tier as its record declares them (else they
+/// are split equally between its tiers): the one test the analysis and the pages share.
+pub fn declares_tiers(capacity: &Capacity) -> bool {
+    !capacity.places_by_tier.is_empty()
+}
+
+/// The share of a provider's places counted in each tier × key stage: the declared places per
+/// tier when the record gives them ([`declares_tiers`]), each tier's spread equally over the
+/// key stages offered (KS5 included); otherwise the equal split of [`apportion`].
+pub fn apportion_places(offer: &Offer, capacity: &Capacity) -> [[f64; 4]; 3] {
+    let places = capacity.places.unwrap_or(0);
+    if !declares_tiers(capacity) || places == 0 {
+        return apportion(offer);
+    }
+    let mut out = [[0.0; 4]; 3];
+    let mut stages: Vec<&str> = offer.key_stages.iter().map(|k| k.key()).collect();
+    stages.sort_unstable();
+    stages.dedup();
+    if stages.is_empty() {
+        return out;
+    }
+    for (t, row) in out.iter_mut().enumerate() {
+        let declared = capacity.places_by_tier.get(&format!("tier{}", t + 1)).copied().unwrap_or(0).max(0);
+        let each = declared as f64 / places as f64 / stages.len() as f64;
+        for (k, cell) in row.iter_mut().enumerate() {
+            if stages.contains(&KEY_STAGES[k]) {
+                *cell = each;
             }
         }
     }

@@ -26,11 +26,30 @@ pub const KEY_STAGES: [&str; 4] = ["KS1", "KS2", "KS3", "KS4"];
 pub const TIERS: [i64; 3] = [1, 2, 3];
 
 /// Raw results for every in-scope area, in the boundary file's (name) order.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct GapReport {
     pub areas: Vec<AreaGaps>,
     /// Need keys found in any area's `demand.by_need`, sorted.
     pub need_keys: Vec<String>,
+    /// Which boundary layer these areas are (the main one has the key "").
+    pub layer: LayerInfo,
+    /// The further boundary layers (`[[area_layers]]`), each a report of its own (with no
+    /// `layers`); empty in a layer's report.
+    pub layers: Vec<GapReport>,
+}
+
+/// A boundary layer's key (its part of the URL, "" for the main layer at `/areas/`) and name.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LayerInfo {
+    pub key: String,
+    pub name: String,
+}
+
+impl GapReport {
+    /// Every layer's report, the main one first.
+    pub fn all_layers(&self) -> impl Iterator<Item = &GapReport> {
+        std::iter::once(self).chain(&self.layers)
+    }
 }
 
 /// One area's supply, demand and access, unsuppressed.
@@ -367,6 +386,16 @@ impl GapReport {
             areas,
             county: shown[county_base..county_base + width].to_vec(),
         }
+    }
+}
+
+impl PublishedReport {
+    /// The published placements of tier `t` × key stage `k` (0-based) in `area`, as the
+    /// policy shows them (suppressed with the rest on the public site); `Missing` when no area
+    /// file gives cells.
+    pub fn cell(&self, area: &PublishedArea, t: usize, k: usize) -> Shown {
+        let key = format!("tier{}_ks{}", t + 1, k + 1);
+        self.count_keys.iter().position(|(c, _)| *c == key).and_then(|i| area.counts.get(i).copied()).unwrap_or(Shown::Missing)
     }
 }
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{AreaGaps, GapReport, GapRules, KEY_STAGES, TIERS, cells, counts_towards_supply, rules};
+use super::{AreaGaps, GapReport, GapRules, KEY_STAGES, LayerInfo, TIERS, cells, counts_towards_supply, rules};
+use crate::geo::Area;
 use crate::geo::assign::AreaIndex;
 use crate::model::area::AreaFigures;
 use crate::model::lock::LockExt;
@@ -15,14 +16,40 @@ use crate::model::provider::Offer;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
-/// Runs the analysis over the validated site.
+/// Runs the analysis over the validated site: the main boundary layer (`report.areas`), then
+/// each of `[[area_layers]]` (`report.layers`, in the configuration's order).
 pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
-    let figures: HashMap<&str, &AreaFigures> = site.area_figures.iter().map(|f| (f.code.as_str(), f)).collect();
-    let areas = InScope::new(site, &figures);
+    let main = LayerInput { key: "", name: &site.config.area_layer_name, areas: &site.areas, figures: &site.area_figures, main: true };
+    let mut report = analyse_layer(site, &main, memo);
+    report.layers = site
+        .area_layers
+        .par_iter()
+        .map(|l| analyse_layer(site, &LayerInput { key: &l.key, name: &l.name, areas: &l.areas, figures: &l.figures, main: false }, memo))
+        .collect();
+    report
+}
+
+/// One boundary layer's areas and figures.
+struct LayerInput<'a> {
+    key: &'a str,
+    name: &'a str,
+    areas: &'a [Area],
+    figures: &'a [AreaFigures],
+    /// The main layer (providers' codes were checked against it).
+    main: bool,
+}
+
+/// The analysis of one layer.
+fn analyse_layer(site: &Site, layer: &LayerInput, memo: Option<&AccessMemo>) -> GapReport {
+    let figures: HashMap<&str, &AreaFigures> = layer.figures.iter().map(|f| (f.code.as_str(), f)).collect();
+    let areas = InScope::new(layer.areas, &figures);
     let (postcodes, districts_of) = postcodes_by_area(site, &areas);
-    let children = nested_areas(site, &areas, &districts_of);
-    let mut out: Vec<AreaGaps> = areas.in_scope.iter().map(|&i| empty_area(site, i, &figures)).collect();
-    add_supply(site, &areas, &children, &mut out);
+    let children = nested_areas(layer.areas, &areas, &districts_of);
+    let mut out: Vec<AreaGaps> = areas.in_scope.iter().map(|&i| empty_area(&layer.areas[i], &figures)).collect();
+    // A service area the layer does not know (a ward code, seen from a district layer) is
+    // placed by the main layer's area of that code, at its centre.
+    let elsewhere = if layer.main { None } else { Some(site.areas.as_slice()) };
+    add_supply(site, &areas, &children, elsewhere, &mut out);
     add_access(site, &postcodes, memo, &mut out);
     let rules = GapRules::of(&site.config);
     for a in &mut out {
@@ -30,10 +57,10 @@ pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
         a.gaps = found.gaps;
         a.compared = found.compared;
     }
-    let mut need_keys: Vec<String> = site.area_figures.iter().flat_map(|f| f.demand.by_need.keys().cloned()).collect();
+    let mut need_keys: Vec<String> = layer.figures.iter().flat_map(|f| f.demand.by_need.keys().cloned()).collect();
     need_keys.sort();
     need_keys.dedup();
-    GapReport { areas: out, need_keys }
+    GapReport { areas: out, need_keys, layer: LayerInfo { key: layer.key.to_string(), name: layer.name.to_string() }, layers: Vec::new() }
 }
 
 /// The areas the report covers, and how to find which of them a point is in.
@@ -48,15 +75,14 @@ struct InScope<'a> {
 }
 
 impl<'a> InScope<'a> {
-    fn new(site: &'a Site, figures: &HashMap<&str, &AreaFigures>) -> InScope<'a> {
-        let in_scope: Vec<usize> = (0..site.areas.len())
-            .filter(|&i| site.areas[i].in_scope && figures.get(site.areas[i].code.as_str()).is_none_or(|f| f.in_scope))
-            .collect();
-        let index_of = in_scope.iter().enumerate().map(|(pos, &i)| (site.areas[i].code.as_str(), pos)).collect();
+    fn new(all: &'a [Area], figures: &HashMap<&str, &AreaFigures>) -> InScope<'a> {
+        let in_scope: Vec<usize> =
+            (0..all.len()).filter(|&i| all[i].in_scope && figures.get(all[i].code.as_str()).is_none_or(|f| f.in_scope)).collect();
+        let index_of = in_scope.iter().enumerate().map(|(pos, &i)| (all[i].code.as_str(), pos)).collect();
         // By code when the boundary file is the postcode file's geography (districts, wards);
         // else by location (electoral divisions, planning areas: any polygons).
-        let by_location = AreaIndex::new(in_scope.iter().map(|&i| &site.areas[i]).collect());
-        let known = site.areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
+        let by_location = AreaIndex::new(in_scope.iter().map(|&i| &all[i]).collect());
+        let known = all.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
         InScope { in_scope, index_of, by_location, known }
     }
 
@@ -90,12 +116,12 @@ fn postcodes_by_area<'s>(site: &'s Site, areas: &InScope) -> (Vec<Vec<(f64, f64)
 
 /// Areas nested in a larger one (wards in a district), for service areas given as districts:
 /// the parent the boundary file names, else the district most of the area's postcodes are in.
-fn nested_areas<'s>(site: &'s Site, areas: &InScope, districts_of: &[HashMap<&'s str, usize>]) -> HashMap<&'s str, Vec<usize>> {
+fn nested_areas<'s>(all: &'s [Area], areas: &InScope, districts_of: &[HashMap<&'s str, usize>]) -> HashMap<&'s str, Vec<usize>> {
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
     for (pos, &i) in areas.in_scope.iter().enumerate() {
         let derived = || districts_of[pos].iter().max_by_key(|(code, n)| (**n, std::cmp::Reverse(**code))).map(|(code, _)| *code);
-        if let Some(p) = site.areas[i].parent.as_deref().or_else(derived)
-            && p != site.areas[i].code
+        if let Some(p) = all[i].parent.as_deref().or_else(derived)
+            && p != all[i].code
         {
             children.entry(p).or_default().push(pos);
         }
@@ -104,8 +130,7 @@ fn nested_areas<'s>(site: &'s Site, areas: &InScope, districts_of: &[HashMap<&'s
 }
 
 /// An area with its figures and targets and no supply or access yet.
-fn empty_area(site: &Site, i: usize, figures: &HashMap<&str, &AreaFigures>) -> AreaGaps {
-    let a = &site.areas[i];
+fn empty_area(a: &Area, figures: &HashMap<&str, &AreaFigures>) -> AreaGaps {
     let f = figures.get(a.code.as_str()).map(|f| (*f).clone());
     let targets = f.as_ref().map(|f| f.targets.clone()).unwrap_or_default();
     AreaGaps {
@@ -132,9 +157,9 @@ fn empty_area(site: &Site, i: usize, figures: &HashMap<&str, &AreaFigures>) -> A
 
 /// Supply: each provider is listed in every area it serves, and one that counts towards
 /// supply shares its places equally between them.
-fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>, out: &mut [AreaGaps]) {
+fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>, elsewhere: Option<&[Area]>, out: &mut [AreaGaps]) {
     for (pi, vp) in site.providers.iter().enumerate() {
-        let served = served_areas(vp, areas, children);
+        let served = served_areas(vp, areas, children, elsewhere);
         if served.is_empty() {
             continue;
         }
@@ -146,7 +171,7 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
         }
         let o = &vp.provider.offer;
         let share = vp.provider.capacity.places.unwrap_or(0) as f64 / served.len() as f64;
-        let fractions = cells::apportion(o);
+        let fractions = cells::apportion_places(o, &vp.provider.capacity);
         for &p in &served {
             add_share(&mut out[p], o, share, &fractions);
         }
@@ -154,8 +179,9 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
 }
 
 /// The areas (positions) a provider serves: those its sites are in, then those of its
-/// service area (a district stands for the areas nested in it).
-fn served_areas(vp: &ValidProvider, areas: &InScope, children: &HashMap<&str, Vec<usize>>) -> Vec<usize> {
+/// service area (a district stands for the areas nested in it; a code only `elsewhere` knows
+/// stands for the area holding its centre).
+fn served_areas(vp: &ValidProvider, areas: &InScope, children: &HashMap<&str, Vec<usize>>, elsewhere: Option<&[Area]>) -> Vec<usize> {
     let mut served: Vec<usize> = Vec::new();
     for s in &vp.sites {
         if let Some(p) = areas.area_of_point(&s.district, &s.ward, s.lon, s.lat)
@@ -166,7 +192,11 @@ fn served_areas(vp: &ValidProvider, areas: &InScope, children: &HashMap<&str, Ve
     }
     for code in &vp.provider.service_area {
         let direct = areas.index_of.get(code.as_str()).map(|&p| vec![p]);
-        for p in direct.or_else(|| children.get(code.as_str()).cloned()).unwrap_or_default() {
+        let by_centre = || {
+            let a = elsewhere?.iter().find(|a| a.code == *code)?;
+            areas.by_location.locate(a.centre.0, a.centre.1).map(|p| vec![p])
+        };
+        for p in direct.or_else(|| children.get(code.as_str()).cloned()).or_else(by_centre).unwrap_or_default() {
             if !served.contains(&p) {
                 served.push(p);
             }
@@ -303,16 +333,24 @@ type Access = Arc<Vec<Vec<Option<f64>>>>;
 /// the preview session's `build::Run::access_memo`): they take most of the analysis's time and seldom change when one
 /// record is saved, so they are reused while their [`AccessKey`] matches exactly.
 #[derive(Default)]
-pub struct AccessMemo(std::sync::Mutex<Option<(AccessKey, Access)>>);
+pub struct AccessMemo(std::sync::Mutex<Vec<(AccessKey, Access)>>);
+
+/// The memo keeps one set of figures per boundary layer, at most this many.
+const MEMO_ENTRIES: usize = crate::config::MAX_AREA_LAYERS + 1;
 
 impl AccessMemo {
     fn get(&self, key: AccessKey) -> Option<Access> {
         let last = self.0.lock_unpoisoned();
-        last.as_ref().filter(|(k, _)| *k == key).map(|(_, r)| r.clone())
+        last.iter().find(|(k, _)| *k == key).map(|(_, r)| r.clone())
     }
 
     fn put(&self, key: AccessKey, r: &Access) {
-        *self.0.lock_unpoisoned() = Some((key, r.clone()));
+        let mut kept = self.0.lock_unpoisoned();
+        kept.retain(|(k, _)| *k != key);
+        if kept.len() >= MEMO_ENTRIES {
+            kept.remove(0);
+        }
+        kept.push((key, r.clone()));
     }
 }
 

@@ -31,6 +31,68 @@ fn known_fields(path: &[Seg]) -> Option<&'static [&'static str]> {
     }
 }
 
+/// One more boundary layer (`[[area_layers]]` in apdir.toml), loaded beside the main one: its
+/// areas and their figures.
+#[derive(Clone, Debug)]
+pub struct AreaLayer {
+    /// The layer's part of the URL (`/areas/<key>/`).
+    pub key: String,
+    pub name: String,
+    pub areas: Vec<Area>,
+    pub figures: Vec<AreaFigures>,
+}
+
+/// Loads every `[[area_layers]]` entry: its boundaries (an error at the entry's `boundaries`
+/// when they cannot be read) and its figures (checked like the main layer's, against its own
+/// boundaries). A key that is also the slug of a main-layer area is an error: both would be
+/// `/areas/<key>/`.
+pub fn load_layers(root: &Path, config: &crate::config::Config, main: &[Area]) -> (Vec<AreaLayer>, Vec<Diagnostic>) {
+    let mut layers = Vec::new();
+    let mut diags = Vec::new();
+    for l in config.area_layers.iter().take(crate::config::MAX_AREA_LAYERS) {
+        let here = |d: Diagnostic, span: &Option<std::ops::Range<usize>>| match &l.at.file {
+            Some(f) => d.in_file(f, span.clone()),
+            None => d,
+        };
+        if let Some(a) = main.iter().find(|a| a.slug == l.key) {
+            diags.push(
+                here(Diagnostic::error("area-layer-key", format!("the layer key `{}` is also the page of the area {}", l.key, a.name)), &l.at.key)
+                    .label("same address as an area")
+                    .help(format!("both would be /areas/{}/: choose another key, for example `{}-layer`", l.key, l.key)),
+            );
+            continue;
+        }
+        let path = root.join(&l.boundaries);
+        if !path.is_file() {
+            continue; // reported with the configuration
+        }
+        let areas = match crate::geo::load_areas(&path, l.context(config)) {
+            Ok(a) => a,
+            Err(e) => {
+                diags.push(
+                    here(
+                        Diagnostic::error("area-layer-boundaries", format!("cannot load the boundaries of the `{}` layer: {e}", l.key)),
+                        &l.at.boundaries,
+                    )
+                    .label("cannot be read")
+                    .help("give a GeoJSON FeatureCollection of Polygon or MultiPolygon features with `code` and `name` properties"),
+                );
+                continue;
+            }
+        };
+        let figures = match &l.area_figures {
+            Some(dir) if root.join(dir).is_dir() => {
+                let (figures, d) = load(root, &root.join(dir), &areas);
+                diags.extend(d);
+                figures
+            }
+            _ => Vec::new(),
+        };
+        layers.push(AreaLayer { key: l.key.clone(), name: l.name.clone(), areas, figures });
+    }
+    (layers, diags)
+}
+
 const KEY_STAGE_KEYS: &[&str] = &["ks1", "ks2", "ks3", "ks4"];
 const TIER_KEYS: &[&str] = &["tier1", "tier2", "tier3"];
 

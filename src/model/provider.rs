@@ -273,6 +273,16 @@ pub struct Offer {
     pub qualifications: Vec<String>,
 }
 
+/// The tier a `places_by_tier` key names (`tier1` → 1), if it names one.
+pub fn tier_of_key(key: &str) -> Option<i64> {
+    match key {
+        "tier1" => Some(1),
+        "tier2" => Some(2),
+        "tier3" => Some(3),
+        _ => None,
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct Capacity {
     #[serde(default)]
@@ -285,6 +295,10 @@ pub struct Capacity {
     pub vacancies_as_of: Option<Date>,
     #[serde(default)]
     pub typical_wait_weeks: Option<u32>,
+    /// Places declared per tier (`tier1`..`tier3` → places), adding up to `places`. When
+    /// empty, the gap analysis splits a multi-tier provider's places equally (docs/areas.md).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub places_by_tier: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

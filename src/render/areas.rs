@@ -1,6 +1,12 @@
 //! The gap-analysis part of the site: `/areas/` (county maps with tables), `/areas/<slug>/`
 //! (one page per area), the provider locator maps, and the downloads `/data/gaps.csv` and
-//! `/data/areas.geojson`. Everything here reads the *published* figures (suppression on).
+//! `/data/areas.geojson`, for the main boundary layer and each `[[area_layers]]` entry
+//! (`/areas/<key>/`, `/data/gaps-<key>.csv`). Everything here reads the *published* figures.
+//!
+//! Why this file stays whole (about 690 lines): every function draws one layer's published
+//! report through the same [`Layer`] (its areas, addresses and downloads) and the same map
+//! shapes; split apart, each part would need the layer, the shapes and the table rows exported
+//! to the others. Each function is short and does one page part.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -33,6 +39,67 @@ pub fn area_url(slug: &str) -> String {
     format!("/areas/{slug}/")
 }
 
+/// One boundary layer as the pages draw it: its report, its areas and where its pages live
+/// (`/areas/` for the main layer, `/areas/<key>/` for the others).
+struct Layer<'a> {
+    report: &'a GapReport,
+    areas: &'a [Area],
+    base: String,
+    main: bool,
+}
+
+impl<'a> Layer<'a> {
+    /// Every layer of the site, the main one first.
+    fn all(site: &'a Site, report: &'a GapReport) -> Vec<Layer<'a>> {
+        let mut out = vec![Layer { report, areas: &site.areas, base: "/areas/".into(), main: true }];
+        for r in &report.layers {
+            if let Some(l) = site.area_layers.iter().find(|l| l.key == r.layer.key) {
+                out.push(Layer { report: r, areas: &l.areas, base: format!("/areas/{}/", r.layer.key), main: false });
+            }
+        }
+        out
+    }
+    fn url(&self, slug: &str) -> String {
+        format!("{}{slug}/", self.base)
+    }
+    fn area(&self, code: &str) -> Option<&'a Area> {
+        self.areas.iter().find(|a| a.code == code)
+    }
+    /// Where a context area (outside the authority) links: its listing for the main layer,
+    /// the layer's own index for the others.
+    fn context_url(&self, slug: &str) -> String {
+        if self.main { district_url(slug) } else { self.base.clone() }
+    }
+    /// The downloads of this layer: (gap report CSV, GeoJSON).
+    fn downloads(&self) -> (String, String) {
+        if self.main {
+            ("data/gaps.csv".into(), "data/areas.geojson".into())
+        } else {
+            (format!("data/gaps-{}.csv", self.report.layer.key), format!("data/areas-{}.geojson", self.report.layer.key))
+        }
+    }
+}
+
+/// A link to one boundary layer, for the switch at the top of each `/areas/` index.
+#[derive(Serialize)]
+struct LayerLink {
+    name: String,
+    url: String,
+    current: bool,
+    areas: usize,
+}
+
+fn layer_links(layers: &[Layer], current: usize) -> Vec<LayerLink> {
+    if layers.len() < 2 {
+        return Vec::new();
+    }
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LayerLink { name: l.report.layer.name.clone(), url: l.base.clone(), current: i == current, areas: l.report.areas.len() })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct LegendItem {
     colour: &'static str,
@@ -60,9 +127,12 @@ struct RowGroup {
 const FOLD_OVER: usize = 30;
 
 /// The name of the larger area `code` lies in, when the boundary file says.
-fn parent_label(site: &Site, code: &str) -> Option<String> {
-    let a = site.area(code)?;
-    a.parent_name.clone().or_else(|| a.parent.as_deref().and_then(|p| site.area(p)).map(|p| p.name.clone())).or_else(|| a.parent.clone())
+fn parent_label(site: &Site, layer: &Layer, code: &str) -> Option<String> {
+    let a = layer.area(code)?;
+    a.parent_name
+        .clone()
+        .or_else(|| a.parent.as_deref().and_then(|p| layer.area(p).or_else(|| site.area(p))).map(|p| p.name.clone()))
+        .or_else(|| a.parent.clone())
 }
 
 #[derive(Serialize)]
@@ -72,13 +142,13 @@ struct GapGroup {
 }
 
 /// The gaps in words of long lists, folded by larger area (empty for short lists).
-fn group_gaps(site: &Site, published: &PublishedReport) -> Vec<GapGroup> {
+fn group_gaps(site: &Site, layer: &Layer, published: &PublishedReport) -> Vec<GapGroup> {
     if published.areas.len() <= FOLD_OVER {
         return Vec::new();
     }
     let mut groups: Vec<GapGroup> = Vec::new();
     for a in &published.areas {
-        let name = parent_label(site, &a.code).unwrap_or_else(|| a.name.clone());
+        let name = parent_label(site, layer, &a.code).unwrap_or_else(|| a.name.clone());
         let texts = a.gaps.iter().map(|g| g.text.clone());
         match groups.iter_mut().find(|g| g.name == name) {
             Some(g) => g.gaps.extend(texts),
@@ -92,11 +162,11 @@ fn group_gaps(site: &Site, published: &PublishedReport) -> Vec<GapGroup> {
 
 /// Groups `rows` by the larger area of each (in order of first appearance; areas the file
 /// does not nest go last under "Other areas"). Empty when the list is short or not nested.
-fn group_rows(site: &Site, rows: &mut Vec<TableRow>) -> Vec<RowGroup> {
+fn group_rows(site: &Site, layer: &Layer, rows: &mut Vec<TableRow>) -> Vec<RowGroup> {
     if rows.len() <= FOLD_OVER {
         return Vec::new();
     }
-    let parent = |code: &str| parent_label(site, code);
+    let parent = |code: &str| parent_label(site, layer, code);
     if !rows.iter().any(|r| parent(&r.code).is_some()) {
         return Vec::new();
     }
@@ -136,6 +206,41 @@ struct ProviderLink {
     name: String,
     url: String,
     how: String,
+    /// How its places are counted: as declared per tier in the record, or split equally.
+    places: String,
+}
+
+/// How a provider's places are counted in the cells, in words a reader can check against the
+/// record (`capacity.places_by_tier`, or the equal split: `analyse::cells`).
+fn places_split(vp: &ValidProvider) -> String {
+    let cap = &vp.provider.capacity;
+    let Some(places) = cap.places else { return "places not given".into() };
+    if crate::analyse::cells::declares_tiers(cap) {
+        let per: Vec<String> = cap.places_by_tier.iter().map(|(k, n)| format!("{} in {}", n, k.replace("tier", "tier "))).collect();
+        return format!("{places} places: {} (declared per tier in its record)", per.join(", "));
+    }
+    let mut tiers = vp.provider.offer.tiers.clone();
+    tiers.sort_unstable();
+    tiers.dedup();
+    match tiers.len() {
+        0 => format!("{places} places, no tier given"),
+        1 => format!("{places} places, all tier {}", tiers[0]),
+        _ => {
+            let names: Vec<String> = tiers.iter().map(|t| t.to_string()).collect();
+            format!("{places} places split equally between tiers {} (not declared per tier in its record)", names.join(" and "))
+        }
+    }
+}
+
+/// One tier × key stage cell of an area's supply table: demand as the policy shows it, the
+/// places counted and open, access, and whether a gap rule fired in it (as published).
+#[derive(Serialize)]
+struct SupplyCell {
+    demand: String,
+    counted: String,
+    open: String,
+    access: String,
+    gap: bool,
 }
 
 /// What one area looks like on a map.
@@ -179,30 +284,30 @@ fn labels_svg(out: &mut String, areas: &[&Area], proj: &Projection) {
 
 /// A county map coloured by `value` (None: hidden or not given).
 fn choropleth(
-    site: &Site,
+    layer: &Layer,
     published: &PublishedReport,
     id: &str,
     value: &dyn Fn(&PublishedArea) -> Option<f64>,
     breaks: &[f64; 6],
     describe: &dyn Fn(&PublishedArea) -> String,
 ) -> String {
-    let proj = Projection::fit(maps::bbox(&site.areas), MAP_WIDTH, 8.0);
+    let proj = Projection::fit(maps::bbox(layer.areas), MAP_WIDTH, 8.0);
     let by_code: HashMap<&str, &PublishedArea> = published.areas.iter().map(|a| (a.code.as_str(), a)).collect();
-    let shapes: Vec<Shape> = site
+    let shapes: Vec<Shape> = layer
         .areas
         .iter()
         .map(|a| match by_code.get(a.code.as_str()) {
             Some(p) => Shape {
                 area: a,
                 fill: value(p).map_or(maps::NO_DATA, |v| maps::colour(v, breaks)),
-                href: area_url(&a.slug),
+                href: layer.url(&a.slug),
                 name: format!("{}: {}", a.name, describe(p)),
                 class: "map-area",
             },
             None => Shape {
                 area: a,
                 fill: maps::CONTEXT,
-                href: district_url(&a.slug),
+                href: layer.context_url(&a.slug),
                 name: format!("{}: outside the authority, not counted", a.name),
                 class: "map-area map-area--context",
             },
@@ -211,9 +316,9 @@ fn choropleth(
     let mut out = String::new();
     svg_open(&mut out, &proj, &format!("{id}-title"), "map");
     // Many small areas (wards): simplify harder so the page stays light.
-    shapes_svg(&mut out, &shapes, &proj, if site.areas.len() > 30 { 1.6 } else { 1.0 });
+    shapes_svg(&mut out, &shapes, &proj, if layer.areas.len() > 30 { 1.6 } else { 1.0 });
     // Label the areas the figures cover; context areas are named by their links and the key.
-    labels_svg(&mut out, &site.areas.iter().filter(|a| by_code.contains_key(a.code.as_str())).collect::<Vec<_>>(), &proj);
+    labels_svg(&mut out, &layer.areas.iter().filter(|a| by_code.contains_key(a.code.as_str())).collect::<Vec<_>>(), &proj);
     out.push_str("</svg>");
     out
 }
@@ -250,19 +355,28 @@ fn demand_text(a: &PublishedArea, v: Option<f64>, f: fn(f64) -> String) -> Strin
     }
 }
 
-/// `/areas/` and `/areas/<slug>/`, as (url, template, context) jobs for the renderer.
+/// `/areas/` and `/areas/<slug>/` (the main layer), then `/areas/<key>/` and
+/// `/areas/<key>/<slug>/` for each further layer, as (url, template, context) jobs.
 pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Context)> {
+    let layers = Layer::all(site, report);
+    (0..layers.len()).flat_map(|i| layer_pages(site, &layers, i)).collect()
+}
+
+/// One layer's index and area pages.
+fn layer_pages(site: &Site, layers: &[Layer], current: usize) -> Vec<(String, &'static str, Context)> {
+    let layer = &layers[current];
+    let report = layer.report;
     let published = report.publish(policy(site));
-    let has_context = site.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
+    let has_context = layer.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
     let rows = |f: &dyn Fn(&PublishedArea) -> Vec<String>| -> Vec<TableRow> {
-        published.areas.iter().map(|a| TableRow { name: a.name.clone(), url: area_url(&a.slug), values: f(a), code: a.code.clone() }).collect()
+        published.areas.iter().map(|a| TableRow { name: a.name.clone(), url: layer.url(&a.slug), values: f(a), code: a.code.clone() }).collect()
     };
     let mut map_views = Vec::new();
 
     // Places per 1,000 pupils.
     {
         let b = maps::breaks(published.areas.iter().filter_map(|a| a.places_per_1000), None);
-        let svg = choropleth(site, &published, "map-places", &|a| a.places_per_1000, &b, &|a| {
+        let svg = choropleth(layer, &published, "map-places", &|a| a.places_per_1000, &b, &|a| {
             a.places_per_1000.map_or("no pupil figures".into(), |v| {
                 format!("{} places per 1,000 pupils (target {})", fmt_rate(v), fmt_rate(a.places_per_1000_target))
             })
@@ -281,7 +395,7 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
     // Demand per 1,000 pupils.
     {
         let b = maps::breaks(published.areas.iter().filter_map(|a| a.demand_per_1000), None);
-        let svg = choropleth(site, &published, "map-demand", &|a| a.demand_per_1000, &b, &|a| {
+        let svg = choropleth(layer, &published, "map-demand", &|a| a.demand_per_1000, &b, &|a| {
             format!("demand {} per 1,000 pupils", demand_text(a, a.demand_per_1000, fmt_rate))
         });
         map_views.push(MapView {
@@ -299,7 +413,7 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
     for t in 0..3 {
         let b = maps::breaks([], Some(1.0));
         let id = format!("map-access-tier{}", t + 1);
-        let svg = choropleth(site, &published, &id, &|a| a.access_tier[t], &b, &|a| {
+        let svg = choropleth(layer, &published, &id, &|a| a.access_tier[t], &b, &|a| {
             a.access_tier[t].map_or("no postcodes".into(), |v| {
                 format!("{} of pupils within {} miles of a tier {} place", pct(v), fmt_num(a.max_travel_miles), t + 1)
             })
@@ -320,7 +434,7 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
                 .map(|(a, raw)| TableRow {
                     code: a.code.clone(),
                     name: a.name.clone(),
-                    url: area_url(&a.slug),
+                    url: layer.url(&a.slug),
                     values: std::iter::once(a.access_tier[t].map_or("–".into(), pct))
                         .chain((0..4).map(|k| raw.access[t][k].map_or("–".into(), pct)))
                         .chain(std::iter::once(format!("{} miles", fmt_num(a.max_travel_miles))))
@@ -331,26 +445,33 @@ pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Cont
     }
 
     for m in &mut map_views {
-        m.groups = group_rows(site, &mut m.rows);
+        m.groups = group_rows(site, layer, &mut m.rows);
     }
     let gaps: Vec<&str> = published.areas.iter().flat_map(|a| a.gaps.iter().map(|g| g.text.as_str())).collect();
     let period = published.areas.iter().find(|a| !a.period.is_empty()).map(|a| a.period.clone()).unwrap_or_default();
     let mut jobs = Vec::new();
     let intro = "Where the supply of alternative provision falls short of demand, area by area: places, demand and how far pupils live from a suitable provider. Every map has a table with the same figures.";
-    let mut c = base_context("Gaps in provision by area", intro, "/areas/", vec![]);
-    c.insert("heading", "Gaps in provision by area");
+    let heading = if layer.main { "Gaps in provision by area".to_string() } else { format!("Gaps in provision by area: {}", report.layer.name) };
+    let crumbs = if layer.main { vec![] } else { crumbs_with(&[link("Gaps by area", "/areas/")]) };
+    let mut c = base_context(&heading, intro, &layer.base, crumbs);
+    c.insert("heading", &heading);
     c.insert("intro", intro);
+    c.insert("layers", &layer_links(layers, current));
+    c.insert("layer_name", &report.layer.name);
+    let (csv, geojson) = layer.downloads();
+    c.insert("download_csv", &format!("/{csv}"));
+    c.insert("download_geojson", &format!("/{geojson}"));
     c.insert("period", &period);
     c.insert("maps", &map_views);
     c.insert("gaps", &gaps);
-    c.insert("gap_groups", &group_gaps(site, &published));
+    c.insert("gap_groups", &group_gaps(site, layer, &published));
     c.insert("threshold", &published.threshold);
     c.insert("attribution", ATTRIBUTION);
     c.insert("county", &county_rows(&published));
-    jobs.push(("/areas/".to_string(), "areas.html", c));
+    jobs.push((layer.base.clone(), "areas.html", c));
 
     for (i, a) in published.areas.iter().enumerate() {
-        jobs.push(area_page(site, report, &published, i, a));
+        jobs.push(area_page(site, layer, &published, i, a));
     }
     jobs
 }
@@ -364,22 +485,28 @@ fn county_rows(p: &PublishedReport) -> Vec<Row> {
         .collect()
 }
 
-fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: usize, a: &PublishedArea) -> (String, &'static str, Context) {
-    let raw = &report.areas[i];
-    let url = area_url(&a.slug);
-    let area = site.area(&a.code).expect("published areas come from the boundary file");
+fn area_page(site: &Site, layer: &Layer, published: &PublishedReport, i: usize, a: &PublishedArea) -> (String, &'static str, Context) {
+    let raw = &layer.report.areas[i];
+    let url = layer.url(&a.slug);
+    let area = layer.area(&a.code).expect("published areas come from the boundary file");
     let title = format!("Provision in {}", a.name);
     let intro = format!(
         "Supply of alternative provision against demand in {}{}.",
         a.name,
         if a.period.is_empty() { String::new() } else { format!(", {}", a.period) }
     );
-    let mut c = base_context(&title, &intro, &url, crumbs_with(&[link("Gaps by area", "/areas/")]));
+    let crumbs = if layer.main {
+        crumbs_with(&[link("Gaps by area", "/areas/")])
+    } else {
+        crumbs_with(&[link("Gaps by area", "/areas/"), link(&layer.report.layer.name, &layer.base)])
+    };
+    let mut c = base_context(&title, &intro, &url, crumbs);
     c.insert("heading", &title);
     c.insert("intro", &intro);
     c.insert(
         "area",
-        &serde_json::json!({"name": a.name, "code": a.code, "period": a.period, "has_figures": a.has_figures, "listing_url": district_url(&a.slug)}),
+        &serde_json::json!({"name": a.name, "code": a.code, "period": a.period, "has_figures": a.has_figures,
+            "listing_url": if layer.main { district_url(&a.slug) } else { String::new() }, "layer": layer.report.layer.name, "layer_url": layer.base}),
     );
     let source = raw.figures.as_ref().map(|f| f.source.clone()).unwrap_or_default();
     c.insert("source", &source);
@@ -389,7 +516,7 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
     let (w, h) = (view.2 - view.0, view.3 - view.1);
     let view = (view.0 - w * 0.15, view.1 - h * 0.15, view.2 + w * 0.15, view.3 + h * 0.15);
     let proj = Projection::fit(view, 500.0, 4.0);
-    let neighbours: Vec<&Area> = site.areas.iter().filter(|x| maps::intersects(maps::bbox([*x]), view)).collect();
+    let neighbours: Vec<&Area> = layer.areas.iter().filter(|x| maps::intersects(maps::bbox([*x]), view)).collect();
     let shapes: Vec<Shape> = neighbours
         .iter()
         .map(|x| {
@@ -398,7 +525,7 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
             Shape {
                 area: x,
                 fill: if current { maps::PALETTE[1] } else { "#f3f2f1" },
-                href: if listed { area_url(&x.slug) } else { district_url(&x.slug) },
+                href: if listed { layer.url(&x.slug) } else { layer.context_url(&x.slug) },
                 name: if current { format!("{} (this area)", x.name) } else { x.name.clone() },
                 class: if current { "map-area map-area--current" } else { "map-area map-area--neighbour" },
             }
@@ -412,11 +539,12 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
     svg.push_str(r#"<g class="map-markers">"#);
     for &pi in &raw.providers {
         let vp = &site.providers[pi];
-        let here: Vec<usize> = (0..vp.sites.len()).filter(|&s| site_in(site, vp, s, &a.code)).collect();
+        let here: Vec<usize> = (0..vp.sites.len()).filter(|&s| site_in(layer, vp, s, area)).collect();
         providers.push(ProviderLink {
             name: vp.provider.name.clone(),
             url: crate::markdown::provider_url(&vp.provider.id),
             how: if here.is_empty() { "Serves this area from elsewhere".into() } else { "Has a site here".into() },
+            places: places_split(vp),
         });
         for s in here {
             let loc = &vp.provider.locations[s];
@@ -464,12 +592,23 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
     }
     c.insert("summary", &summary);
     // Supply: places and access by tier × key stage.
+    let gap_in =
+        |t: usize, k: usize| a.gaps.iter().any(|g| g.rule != "withheld" && g.tier == Some(t as i64 + 1) && g.key_stage == Some(KEY_STAGES[k]));
     let supply: Vec<serde_json::Value> = (0..3)
         .map(|t| {
-            serde_json::json!({
-                "tier": format!("Tier {}", t + 1),
-                "cells": (0..4).map(|k| format!("{} counted ({:.0} open), {}", fmt_places(raw.places_cell[t][k]), raw.places_tier_ks[t][k], raw.access[t][k].map_or("–".into(), pct))).collect::<Vec<_>>(),
-            })
+            let cells: Vec<SupplyCell> = (0..4)
+                .map(|k| SupplyCell {
+                    demand: match published.cell(a, t, k) {
+                        Shown::Missing => "not given".into(),
+                        v => v.text(),
+                    },
+                    counted: fmt_places(raw.places_cell[t][k]),
+                    open: format!("{:.0}", raw.places_tier_ks[t][k]),
+                    access: raw.access[t][k].map_or("–".into(), pct),
+                    gap: gap_in(t, k),
+                })
+                .collect();
+            serde_json::json!({ "tier": format!("Tier {}", t + 1), "cells": cells })
         })
         .collect();
     let by_need: Vec<Row> =
@@ -490,18 +629,24 @@ fn area_page(site: &Site, report: &GapReport, published: &PublishedReport, i: us
     (url, "area.html", c)
 }
 
-/// Whether site `s` of a provider lies in the area `code` (by district, ward or shape).
-fn site_in(site: &Site, vp: &ValidProvider, s: usize, code: &str) -> bool {
+/// Whether site `s` of a provider lies in `area` of `layer` (by district, ward or shape).
+fn site_in(layer: &Layer, vp: &ValidProvider, s: usize, area: &Area) -> bool {
     let p = &vp.sites[s];
-    p.district == code || p.ward == code || (site.area(&p.district).is_none() && site.area(code).is_some_and(|a| a.contains(p.lon, p.lat)))
+    p.district == area.code
+        || p.ward == area.code
+        || (layer.area(&p.district).is_none() && layer.area(&p.ward).is_none() && area.contains(p.lon, p.lat))
 }
 
 /// The downloads and the shared locator image.
 pub fn files(site: &Site, report: &GapReport) -> Vec<OutputFile> {
-    let published = report.publish(policy(site));
-    let mut files =
-        vec![OutputFile { path: "data/gaps.csv".into(), body: Body::Bytes(report::csv(report, &published, &Selection::default()).into_bytes()) }];
-    files.push(OutputFile { path: "data/areas.geojson".into(), body: Body::Bytes(geojson(site, report, &published).into_bytes()) });
+    let mut files = Vec::new();
+    for layer in Layer::all(site, report) {
+        let published = layer.report.publish(policy(site));
+        let (csv, geojson_path) = layer.downloads();
+        let text = report::csv(layer.report, &published, &Selection::default());
+        files.push(OutputFile { path: csv, body: Body::Bytes(text.into_bytes()) });
+        files.push(OutputFile { path: geojson_path, body: Body::Bytes(geojson(&layer, &published).into_bytes()) });
+    }
     // The locator base map: every area, outlines only.
     let proj = super::locator::projection(site);
     let mut svg = format!(
@@ -518,18 +663,19 @@ pub fn files(site: &Site, report: &GapReport) -> Vec<OutputFile> {
 }
 
 /// The areas as GeoJSON with their published measures (suppressed like the pages).
-fn geojson(site: &Site, report: &GapReport, published: &PublishedReport) -> String {
-    let json = report::json(report, published, &Selection::default());
+fn geojson(layer: &Layer, published: &PublishedReport) -> String {
+    let json = report::json(layer.report, published, &Selection::default());
     let measures: HashMap<String, &serde_json::Value> =
         json["areas"].as_array().map(|a| a.iter().map(|x| (x["code"].as_str().unwrap_or("").to_string(), x)).collect()).unwrap_or_default();
     let round = |v: f64| (v * 1e5).round() / 1e5;
-    let features: Vec<serde_json::Value> = site
+    let features: Vec<serde_json::Value> = layer
         .areas
         .iter()
         .map(|a| {
             let polys: Vec<serde_json::Value> =
                 a.rings.iter().map(|r| serde_json::json!([r.iter().map(|&(x, y)| [round(x), round(y)]).collect::<Vec<_>>()])).collect();
-            let mut props = serde_json::json!({"code": a.code, "name": a.name, "in_scope": measures.contains_key(&a.code), "url": area_url(&a.slug)});
+            let mut props =
+                serde_json::json!({"code": a.code, "name": a.name, "in_scope": measures.contains_key(&a.code), "url": layer.url(&a.slug)});
             if let Some(m) = measures.get(&a.code) {
                 props["measures"] = (*m).clone();
             }

@@ -438,6 +438,7 @@ impl Preview {
         let mut inputs = Inputs {
             profile: base.profile,
             area_figures: base.area_figures.clone(),
+            area_layers: base.area_layers.clone(),
             config: base.config.clone(),
             today: base.today,
             postcodes: base.postcodes.clone(),

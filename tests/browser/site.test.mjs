@@ -52,6 +52,8 @@ const PAGES = [
   { path: '/areas/', status: 200 },
   { path: '/areas/preston/', status: 200 },
   { path: '/areas/ribble-valley/', status: 200 },
+  { path: '/areas/wards/', status: 200 },
+  { path: '/areas/wards/bank-hall/', status: 200 },
   { path: '/guide/exclusions/suspensions-and-governors/', status: 200 },
   { path: '/guide/exclusions/off-rolling/', status: 200 },
   { path: '/guide/attendance/home-tuition/', status: 200 },

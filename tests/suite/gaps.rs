@@ -7,19 +7,19 @@ use apdir::analyse::{AP_PLACEMENTS, COUNT_LAYOUT, DEMAND_TOTAL, Shown, Suppressi
 use apdir::model::area::Count;
 use apdir::{BuildOptions, Date, Error, LoadOptions, Profile, Site};
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     repo().join("tests/fixtures/gaps")
 }
 
-fn options(_root: &Path) -> LoadOptions {
+pub(crate) fn options(_root: &Path) -> LoadOptions {
     LoadOptions { today: Date::parse("2026-11-25"), ..Default::default() }
 }
 
-fn load(root: &Path) -> Site {
+pub(crate) fn load(root: &Path) -> Site {
     match Site::load(root, &options(root)) {
         Ok(s) => s,
         Err(d) => panic!("fixture does not load:\n{}", d.render(false)),
@@ -30,7 +30,7 @@ fn col(key: &str) -> usize {
     COUNT_LAYOUT.iter().position(|(k, _)| *k == key).unwrap()
 }
 
-fn close(a: f64, b: f64) -> bool {
+pub(crate) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
 }
 
@@ -168,7 +168,7 @@ fn public_figures_are_suppressed_with_secondary_suppression() {
     }
 }
 
-fn build_to(root: &Path, out: &Path) -> apdir::BuildReport {
+pub(crate) fn build_to(root: &Path, out: &Path) -> apdir::BuildReport {
     let o = BuildOptions { no_cache: false, root: root.to_path_buf(), output: Some(out.to_path_buf()), load: options(root) };
     match apdir::build(&o) {
         Ok(r) => r,
@@ -178,7 +178,7 @@ fn build_to(root: &Path, out: &Path) -> apdir::BuildReport {
 }
 
 /// Every `<svg …>…</svg>` of a page, parsed as XML.
-fn svgs(html: &str) -> Vec<String> {
+pub(crate) fn svgs(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = html;
     while let Some(start) = rest.find("<svg xmlns=") {
@@ -304,7 +304,7 @@ fn a_ward_boundary_set_builds() {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
@@ -317,12 +317,12 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn texts(a: &apdir::analyse::AreaGaps) -> Vec<&str> {
+pub(crate) fn texts(a: &apdir::analyse::AreaGaps) -> Vec<&str> {
     a.gaps.iter().map(|g| g.text.as_str()).collect()
 }
 
 /// The gap fixture in a temporary folder, with `edit` applied to Beta's figures file.
-fn fixture_with_beta(beta_demand: &str, config_extra: &str) -> tempfile::TempDir {
+pub(crate) fn fixture_with_beta(beta_demand: &str, config_extra: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixture(), tmp.path());
     let beta = tmp.path().join("areas/E07000902.toml");

@@ -16,7 +16,9 @@ fn repo() -> PathBuf {
 fn site() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::copy(repo().join("apdir.toml"), root.join("apdir.toml")).unwrap();
+    // The sample's settings without its second boundary layer (its files are not copied).
+    let config = std::fs::read_to_string(repo().join("apdir.toml")).unwrap();
+    std::fs::write(root.join("apdir.toml"), config.split("[[area_layers]]").next().unwrap()).unwrap();
     std::fs::create_dir_all(root.join("data")).unwrap();
     std::fs::create_dir_all(root.join("areas")).unwrap();
     std::fs::create_dir_all(root.join("providers")).unwrap();

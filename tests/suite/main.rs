@@ -2,6 +2,7 @@
 //! binary on disk instead of eighteen.
 
 mod architecture;
+mod area_layers;
 mod build_cache;
 mod cli;
 mod common;

@@ -293,6 +293,7 @@ proptest! {
         let report = GapReport {
             areas: areas.iter().enumerate().map(|(i, (f, places))| area(i, f.as_ref().map(|(p, c)| area_figures(&format!("E0700090{i}"), *p, c)), *places)).collect(),
             need_keys: vec!["medical".to_string()],
+            ..Default::default()
         };
         let width = COUNT_LAYOUT.len() + 1;
         let public = report.publish(Suppression::Public { threshold });
