@@ -90,7 +90,16 @@ fn plant_canaries(root: &Path) -> usize {
         }
         std::fs::write(&path, toml::to_string(&t).unwrap()).unwrap();
     }
-    planted + plant_tracking_canaries(root)
+    planted + plant_tracking_canaries(root) + plant_scenario_canary(root)
+}
+
+/// A what-if scenario (docs/history.md) whose title and description carry the canary: a
+/// scenario is internal only.
+fn plant_scenario_canary(root: &Path) -> usize {
+    let plan = format!("title = \"{CANARY}-scenario\"\ndescription = \"{CANARY}-plan\"\n[[close]]\nprovider = \"barnoldswick-canal-crafts\"\n");
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::write(root.join("scenarios/canary-plan.toml"), plan).unwrap();
+    1
 }
 
 /// The sample's tracking folder (issue 23) with a canary in every school and panel figure
@@ -157,6 +166,7 @@ fn canary_never_reaches_the_public_site_but_does_reach_the_internal_one() {
     }
     assert!(page.contains("£9,876,543.21") && page.contains("19 July 2031"));
     assert!(!files_containing(&internal, &[CANARY.as_bytes()]).is_empty());
+    assert!(std::fs::read_to_string(internal.join("scenarios/canary-plan/index.html")).unwrap().contains(&format!("{CANARY}-scenario")));
 
     // The build cache is shared by both profiles: a public build after the internal one,
     // reusing whatever the internal build kept there, is still clean.
