@@ -21,7 +21,7 @@ use crate::render::{Lap, Selection, templates::Templates};
 use crate::search::cache::SearchMemo;
 use crate::search::index::StagedIndex;
 use crate::site::{LoadOptions, Site};
-use crate::{analyse, dashboard, disclosure, export, output, render, search, site};
+use crate::{analyse, dashboard, disclosure, export, history, output, render, scenarios, search, site};
 
 #[derive(Clone, Debug, Default)]
 pub struct BuildOptions {
@@ -205,7 +205,8 @@ fn pages(
     let report = analyse::analyse(site, run.access_memo.as_deref());
     let outcomes = crate::tracking::provider_outcomes(site);
     let mut rendered = render::pages(site, &report, &outcomes, templates, sink, selection, lap)?;
-    for page in dashboard::pages(site, templates) {
+    let over_time = history::pages::pages(site, &report, templates).into_iter().chain(scenarios::pages::pages(site, &report, templates));
+    for page in dashboard::pages(site, templates).into_iter().chain(over_time) {
         match page {
             Ok(f) => sink.put(f)?,
             Err(d) => rendered.errors.push(d),

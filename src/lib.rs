@@ -24,6 +24,7 @@ pub mod export;
 pub mod fuzzing;
 pub mod geo;
 pub mod guide_checks;
+pub mod history;
 pub mod import;
 pub mod inspections;
 pub mod load;
@@ -33,6 +34,7 @@ pub mod output;
 pub mod render;
 pub mod rules;
 pub mod scaffold;
+pub mod scenarios;
 pub mod search;
 pub mod serve;
 pub mod site;
@@ -53,6 +55,15 @@ pub enum GapsFormat {
     Json,
 }
 
+/// Which gap report `apdir gaps` prints: today's, a past period's, or a what-if scenario's.
+#[derive(Clone, Debug, Default)]
+pub enum GapsOf {
+    #[default]
+    Now,
+    Period(String),
+    Scenario(String),
+}
+
 /// `apdir gaps`: the gap report as text. Suppressed like the public site unless `raw`.
 pub fn gaps_report(
     options: &BuildOptions,
@@ -60,17 +71,41 @@ pub fn gaps_report(
     format: GapsFormat,
     raw: bool,
 ) -> Result<(String, Diagnostics), Error> {
+    gaps_report_of(options, selection, format, raw, &GapsOf::Now)
+}
+
+/// [`gaps_report`] for a past period (`--period`, docs/history.md) or a scenario (`--scenario`:
+/// before and after in words, then the report after).
+pub fn gaps_report_of(
+    options: &BuildOptions,
+    selection: &analyse::report::Selection,
+    format: GapsFormat,
+    raw: bool,
+    of: &GapsOf,
+) -> Result<(String, Diagnostics), Error> {
     selection.check().map_err(Error::Usage)?;
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     let policy = if raw { analyse::Suppression::Off } else { analyse::Suppression::public(&site) };
-    let report = &analyse::analyse(&site, None);
+    let (head, report) = match of {
+        GapsOf::Now => (String::new(), analyse::analyse(&site, None)),
+        GapsOf::Period(p) => history::gaps_of_period(&site, p)?,
+        GapsOf::Scenario(name) => scenarios::gaps_of_scenario(&site, name)?,
+    };
+    let report = &report;
     let public = report.publish(policy);
     let text = match format {
         GapsFormat::Table => analyse::report::table(report, &public, selection),
         GapsFormat::Csv => analyse::report::csv(report, &public, selection),
         GapsFormat::Json => format!("{:#}\n", analyse::report::json(report, &public, selection)),
     };
+    let text = if head.is_empty() || format != GapsFormat::Table { text } else { format!("{head}\n{text}") };
     Ok((text, site.warnings))
+}
+
+/// `apdir snapshot --period P`: records today's supply as period `P` in `history/`.
+pub fn snapshot(options: &BuildOptions, period: &str, force: bool) -> Result<std::path::PathBuf, Error> {
+    let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
+    history::files::write(&site, period, force)
 }
 
 /// `apdir export`: writes the export files of `formats` into `out` (records as `profile`

@@ -138,6 +138,23 @@ enum Command {
         /// Show raw counts (no suppression): for the commissioning team only, never to publish.
         #[arg(long)]
         raw: bool,
+        /// A past period (2023/24 or 2023-24), from its snapshot in history/.
+        #[arg(long, conflicts_with = "scenario")]
+        period: Option<String>,
+        /// A what-if scenario (scenarios/NAME.toml): before and after in words, then the report after.
+        #[arg(long)]
+        scenario: Option<String>,
+        #[command(flatten)]
+        date: DateArgs,
+    },
+    /// Record today's supply per area, tier and key stage as a period in history/.
+    Snapshot {
+        /// The period it stands for (2025/26 or 2025-26); written to history/2025-26.toml.
+        #[arg(long)]
+        period: String,
+        /// Replace the period's snapshot if there is one.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         date: DateArgs,
     },
@@ -295,7 +312,18 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             };
             check(cli, &options, color)
         }
-        Command::Gaps { tier, key_stage, format, raw, date } => {
+        Command::Snapshot { period, force, date } => {
+            let options = BuildOptions {
+                no_cache: false,
+                root: cli.root.clone(),
+                output: None,
+                load: LoadOptions { today: date.today, base_url: None, profile: Profile::Internal },
+            };
+            let path = apdir::snapshot(&options, period, *force)?;
+            println!("Wrote {}.", path.display());
+            Ok(())
+        }
+        Command::Gaps { tier, key_stage, format, raw, period, scenario, date } => {
             let options = BuildOptions {
                 no_cache: false,
                 root: cli.root.clone(),
@@ -308,7 +336,12 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
                 GapsFormat::Csv => apdir::GapsFormat::Csv,
                 GapsFormat::Json => apdir::GapsFormat::Json,
             };
-            let (text, warnings) = apdir::gaps_report(&options, &selection, format, *raw)?;
+            let of = match (period, scenario) {
+                (Some(p), _) => apdir::GapsOf::Period(p.clone()),
+                (_, Some(s)) => apdir::GapsOf::Scenario(s.clone()),
+                _ => apdir::GapsOf::Now,
+            };
+            let (text, warnings) = apdir::gaps_report_of(&options, &selection, format, *raw, &of)?;
             print_problems(cli, &warnings, color);
             print!("{text}");
             Ok(())

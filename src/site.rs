@@ -149,6 +149,24 @@ impl Inputs {
 }
 
 impl Site {
+    /// The same site with other providers and no pages: a what-if scenario's copy
+    /// (`crate::scenarios`), which the gap analysis then reads like the real one.
+    pub fn with_providers(&self, providers: Vec<ValidProvider>) -> Site {
+        Site {
+            root: self.root.clone(),
+            profile: self.profile,
+            config: self.config.clone(),
+            today: self.today,
+            providers,
+            pages: Vec::new(),
+            assets: Vec::new(),
+            areas: self.areas.clone(),
+            postcodes: self.postcodes.clone(),
+            area_figures: self.area_figures.clone(),
+            warnings: Diagnostics::default(),
+        }
+    }
+
     /// Load → validate. Returns the site, or every problem found.
     pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Diagnostics> {
         Site::from_inputs(root, Inputs::read(root, options)?)

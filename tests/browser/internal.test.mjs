@@ -30,7 +30,9 @@ const TRACKING = [
   '/dashboard/tracking/outcomes/',
   '/dashboard/tracking/strategy/',
 ];
-const PAGES = ['/dashboard/', '/dashboard/exclusions/', ...TRACKING, '/providers/barnoldswick-canal-crafts/', '/providers/ribbleside-short-stay-school/', '/'];
+// Issue 20: supply, demand and gaps over time, and the what-if scenarios.
+const OVER_TIME = ['/history/', '/areas/pendle/over-time/', '/scenarios/', '/scenarios/nelson-tier-2/'];
+const PAGES = ['/dashboard/', '/dashboard/exclusions/', ...TRACKING, ...OVER_TIME, '/providers/barnoldswick-canal-crafts/', '/providers/ribbleside-short-stay-school/', '/'];
 
 let site;
 let origin;
@@ -110,8 +112,8 @@ describe('internal build: the dashboard', { skip: SKIP }, () => {
   });
 });
 
-describe('internal build: tracking pages reflow at 320px', { skip: SKIP }, () => {
-  for (const urlPath of TRACKING) {
+describe('internal build: tracking, history and scenario pages reflow at 320px', { skip: SKIP }, () => {
+  for (const urlPath of [...TRACKING, ...OVER_TIME]) {
     test(`${urlPath} at 320px`, { timeout: TEST_TIMEOUT }, async () => {
       const { context, page } = await open({ viewport: { width: 320, height: 640 } });
       try {

@@ -42,6 +42,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("scaffold", 6),
     ("fuzzing", 6),
     ("inspections", 6),
+    ("history", 6),
+    ("scenarios", 6),
     // 7 the orchestrator, the preview (which runs the orchestrator's stages again on each
     // change) and the crate root.
     ("build", 7),

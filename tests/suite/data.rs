@@ -92,7 +92,16 @@ fn plant_canaries(root: &Path) -> usize {
         }
         std::fs::write(&path, toml::to_string(&t).unwrap()).unwrap();
     }
-    planted + plant_tracking_canaries(root)
+    planted + plant_tracking_canaries(root) + plant_scenario_canary(root)
+}
+
+/// A what-if scenario (docs/history.md) whose title and description carry the canary: a
+/// scenario is internal only.
+fn plant_scenario_canary(root: &Path) -> usize {
+    let plan = format!("title = \"{CANARY}-scenario\"\ndescription = \"{CANARY}-plan\"\n[[close]]\nprovider = \"barnoldswick-canal-crafts\"\n");
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::write(root.join("scenarios/canary-plan.toml"), plan).unwrap();
+    1
 }
 
 /// The sample's tracking folder (issue 23) with a canary in every school and panel figure
@@ -168,6 +177,7 @@ fn canary_never_reaches_the_public_site_but_does_reach_the_internal_one() {
     assert!(!files_containing(&internal, &[CANARY.as_bytes()]).is_empty());
     let small = std::fs::read_to_string(internal.join("providers/threshold-mentoring/index.html")).unwrap();
     assert!(small.contains(&format!("{SMALL_GROUP_ATTENDANCE:.1}%")), "the internal provider page shows the raw outcomes");
+    assert!(std::fs::read_to_string(internal.join("scenarios/canary-plan/index.html")).unwrap().contains(&format!("{CANARY}-scenario")));
 
     // The build cache is shared by both profiles: a public build after the internal one,
     // reusing whatever the internal build kept there, is still clean.
