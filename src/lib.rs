@@ -120,6 +120,15 @@ pub fn export(options: &BuildOptions, formats: &[export::Format], out: &std::pat
 /// Searches the index the last build saved (or, when there is none, a fresh in-memory index
 /// of the site). Returns the hits and whether the saved index was used.
 pub fn search(options: &BuildOptions, query: &str, search_options: &search::SearchOptions) -> Result<(Vec<search::Hit>, bool), Error> {
+    search_and_suggest(options, query, search_options).map(|(hits, _, saved)| (hits, saved))
+}
+
+/// [`search`], plus did-you-mean: the query with the words that match nothing corrected.
+pub fn search_and_suggest(
+    options: &BuildOptions,
+    query: &str,
+    search_options: &search::SearchOptions,
+) -> Result<(Vec<search::Hit>, Option<String>, bool), Error> {
     let dir = search::index_path(&options.root);
     let (index, saved) = match search::SearchIndex::open(&dir) {
         Ok(ix) => (ix, true),
@@ -131,5 +140,5 @@ pub fn search(options: &BuildOptions, query: &str, search_options: &search::Sear
     let mut index = index;
     index.synonyms = search::synonyms::Synonyms::load(&options.root).map_err(Error::Content)?;
     let hits = index.search(query, search_options).map_err(Error::Usage)?;
-    Ok((hits, saved))
+    Ok((hits, index.suggest(query, search_options.prefix), saved))
 }

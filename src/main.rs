@@ -512,7 +512,7 @@ fn search(cli: &Cli, query: &str, kind: Option<SearchKind>, limit: usize, json: 
         limit,
         prefix,
     };
-    let (hits, saved) = apdir::search(&options, query, &search_options)?;
+    let (hits, suggestion, saved) = apdir::search_and_suggest(&options, query, &search_options)?;
     if !saved {
         eprintln!("note: no saved index in {}; searched a fresh index of the inputs (run `apdir build` to save one)", apdir::search::INDEX_DIR);
     }
@@ -523,7 +523,12 @@ fn search(cli: &Cli, query: &str, kind: Option<SearchKind>, limit: usize, json: 
             .map(|(i, h)| serde_json::json!({"rank": i + 1, "kind": h.kind, "title": h.title, "url": h.url, "score": h.score, "doc": h.doc, "partial": h.partial}))
             .collect();
         println!("{}", serde_json::Value::Array(rows));
-    } else if hits.is_empty() {
+        return Ok(());
+    }
+    if let Some(s) = &suggestion {
+        println!("Did you mean: {s}?");
+    }
+    if hits.is_empty() {
         println!("No results for \"{query}\".");
     } else {
         for (i, h) in hits.iter().enumerate() {

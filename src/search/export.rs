@@ -5,6 +5,8 @@
 //!   the vocabulary letters.
 //! - `search/v/<letter>.json`: surface word → term (`""` when the word is its own term).
 //! - `search/t/<n>.bin`: postings shards, terms in byte order, cut at about [`SHARD_BYTES`].
+//! - `search/p/<n>.bin`: the word pairs (phrases) and the documents holding each, a pair in
+//!   shard `fnv1a(pair) % pair_shards`, so the browser finds it without a list of shards.
 //! - `search/d/<n>.json`: title, URL, kind and snippet text of documents `n * DOCS_PER_FILE`
 //!   up to the next file, as an array (packed so a large site does not write one file per
 //!   document: file count, not bytes, dominates write time).
@@ -25,6 +27,21 @@ pub const DOCS_PER_FILE: usize = 16;
 
 /// Target size of one postings shard before compression.
 pub const SHARD_BYTES: usize = 12 * 1024;
+/// Target size of one pairs shard before compression (the number of shards is the total
+/// divided by this).
+pub const PAIR_SHARD_BYTES: usize = 8 * 1024;
+
+/// 32-bit FNV-1a of a pair's UTF-8 bytes: which pairs shard holds it (`search-core.js` has
+/// the same function).
+pub fn fnv1a(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
 /// Longest snippet text kept per document (characters).
 pub const SNIPPET_CHARS: usize = 4000;
 
@@ -61,7 +78,7 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     let n_docs = ix.docs.len();
     // The postings (each field read on its own core), the vocabulary and the documents are
     // independent: they are made side by side, and put together in this order.
-    let (postings, (letters, doc_files)) = rayon::join(
+    let (postings, ((letters, doc_files), pairs)) = rayon::join(
         || -> Result<ShardFiles, String> {
             // Each field's terms with their encoded postings, in term order.
             type FieldTerms = (u64, Vec<(Vec<u8>, Vec<u8>)>);
@@ -139,41 +156,49 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
         || {
             rayon::join(
                 || {
-                    // Vocabulary by first letter.
-                    let mut letters: BTreeMap<char, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
-                    for (surface, term) in &ix.vocab {
-                        let v = if surface == term { String::new() } else { term.clone() };
-                        letters.entry(letter_of(surface)).or_default().insert(surface.clone(), v.into());
-                    }
-                    letters
-                },
-                || -> Result<Vec<OutputFile>, String> {
-                    // Documents, DOCS_PER_FILE to a file.
-                    ix.docs
-                        .par_chunks(DOCS_PER_FILE)
-                        .enumerate()
-                        .map(|(n, chunk)| {
-                            let pack: Vec<serde_json::Value> = chunk
-                                .iter()
+                    rayon::join(
+                        || {
+                            // Vocabulary by first letter.
+                            let mut letters: BTreeMap<char, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+                            for (surface, term) in &ix.vocab {
+                                let v = if surface == term { String::new() } else { term.clone() };
+                                letters.entry(letter_of(surface)).or_default().insert(surface.clone(), v.into());
+                            }
+                            letters
+                        },
+                        || -> Result<Vec<OutputFile>, String> {
+                            // Documents, DOCS_PER_FILE to a file.
+                            ix.docs
+                                .par_chunks(DOCS_PER_FILE)
                                 .enumerate()
-                                .map(|(j, d)| {
-                                    let i = n * DOCS_PER_FILE + j;
-                                    let text: String = ix.snippets.get(i).map(|s| s.chars().take(SNIPPET_CHARS).collect()).unwrap_or_default();
-                                    let k = match d.kind {
-                                        Kind::Guide => "g",
-                                        Kind::Provider => "p",
-                                    };
-                                    serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text })
+                                .map(|(n, chunk)| {
+                                    let pack: Vec<serde_json::Value> = chunk
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(j, d)| {
+                                            let i = n * DOCS_PER_FILE + j;
+                                            let text: String =
+                                                ix.snippets.get(i).map(|s| s.chars().take(SNIPPET_CHARS).collect()).unwrap_or_default();
+                                            let k = match d.kind {
+                                                Kind::Guide => "g",
+                                                Kind::Provider => "p",
+                                            };
+                                            serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text })
+                                        })
+                                        .collect();
+                                    Ok(file(format!("search/d/{n}.json"), serde_json::to_vec(&pack).map_err(|x| e(&x))?))
                                 })
-                                .collect();
-                            Ok(file(format!("search/d/{n}.json"), serde_json::to_vec(&pack).map_err(|x| e(&x))?))
-                        })
-                        .collect()
+                                .collect()
+                        },
+                    )
                 },
+                || pair_files(ix),
             )
         },
     );
     let (mut out, shard_starts, field_meta) = postings?;
+    let (pair_files, pair_shards) = pairs?;
+    out.extend(pair_files);
     for (letter, map) in &letters {
         out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(map).map_err(|x| e(&x))?));
     }
@@ -182,7 +207,7 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     let norms: Vec<u32> = (0..=255u8).map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm).collect();
     let guides = ix.docs.iter().take_while(|d| d.kind == Kind::Guide).count();
     let meta = serde_json::json!({
-        "format": 2,
+        "format": 3,
         "docs_per_file": DOCS_PER_FILE,
         "docs": n_docs,
         "guides": guides,
@@ -193,13 +218,64 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
         "typo_min": super::query::TYPO_MIN,
         "norms": norms,
         "shards": shard_starts,
+        "pair_shards": pair_shards,
         "letters": letters.keys().map(|c| c.to_string()).collect::<Vec<_>>(),
     });
     out.push(file("search/meta.json".into(), serde_json::to_vec(&meta).map_err(|x| e(&x))?));
     Ok(out)
 }
 
-/// `search/synonyms.json`: the planned synonyms (phrase → terms), written on every build, since
+/// The pairs shards (`search/p/<n>.bin`: varint pair count, then per pair in byte order:
+/// varint length, UTF-8 pair, varint df, df × varint doc delta) and how many there are.
+fn pair_files(ix: &SearchIndex) -> Result<(Vec<OutputFile>, usize), String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    let reader = ix.index.reader().map_err(|x| e(&x))?;
+    let searcher = reader.searcher();
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut total = 0usize;
+    if let Some(seg) = searcher.segment_readers().first() {
+        let inverted = seg.inverted_index(ix.pairs).map_err(|x| e(&x))?;
+        let mut stream = inverted.terms().stream().map_err(|x| e(&x))?;
+        while stream.advance() {
+            let info = stream.value().clone();
+            let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic).map_err(|x| e(&x))?;
+            let mut buf = Vec::with_capacity(info.doc_freq as usize * 2 + 4);
+            put_varint(&mut buf, info.doc_freq as u64);
+            let mut last = 0u32;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                put_varint(&mut buf, (doc - last) as u64);
+                last = doc;
+                doc = postings.advance();
+            }
+            total += stream.key().len() + 1 + buf.len();
+            entries.push((stream.key().to_vec(), buf));
+        }
+    }
+    let n = total.div_ceil(PAIR_SHARD_BYTES).max(1);
+    let mut shards: Vec<(u64, Vec<u8>)> = vec![(0, Vec::new()); n];
+    for (key, buf) in entries {
+        let (count, body) = &mut shards[fnv1a(&String::from_utf8_lossy(&key)) as usize % n];
+        put_varint(body, key.len() as u64);
+        body.extend_from_slice(&key);
+        body.extend_from_slice(&buf);
+        *count += 1;
+    }
+    let files = shards
+        .into_iter()
+        .enumerate()
+        .map(|(i, (count, body))| {
+            let mut out = Vec::with_capacity(body.len() + 4);
+            put_varint(&mut out, count);
+            out.extend_from_slice(&body);
+            file(format!("search/p/{i}.bin"), out)
+        })
+        .collect();
+    Ok((files, n))
+}
+
+/// `search/synonyms.json`: the planned synonyms (phrase → equivalents, each a list of terms),
+/// written on every build, since
 /// the synonyms are not part of the index.
 pub fn synonyms_file(s: &super::synonyms::Synonyms) -> Result<OutputFile, crate::diagnostics::Diagnostics> {
     let bytes = serde_json::to_vec(&s.phrases).map_err(|e| {

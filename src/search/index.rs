@@ -25,6 +25,14 @@ pub const MAX_WORD: usize = 40;
 /// The text fields, in export order, with their query boosts: titles and names first.
 pub const FIELDS: [(&str, f32); 5] = [("title", 4.0), ("headings", 2.0), ("summary", 1.5), ("profile", 1.5), ("body", 1.0)];
 
+/// The field of word pairs: every two words next to each other in one of [`FIELDS`] (question
+/// words like "and" or "the" skipped, never across a sentence or line end), as the two terms
+/// joined by a space. Indexed for documents only (no frequencies, not scored): it tells the
+/// planner which pages hold a phrase (see `query.rs`).
+pub const PAIRS: &str = "pairs";
+/// The analyzer of the pairs field.
+pub const PAIR_ANALYZER: &str = "apdir_pairs";
+
 /// What a search document is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,6 +85,8 @@ pub struct DocInfo {
 pub struct SearchIndex {
     pub index: Index,
     pub fields: [Field; 5],
+    /// The word-pairs field ([`PAIRS`]).
+    pub pairs: Field,
     pub docs: Vec<DocInfo>,
     /// Snippet text per document (only held after a build, for the export).
     pub snippets: Vec<String>,
@@ -90,15 +100,26 @@ pub struct SearchIndex {
     pub synonyms: super::synonyms::Synonyms,
 }
 
-fn schema() -> (Schema, [Field; 5], Field, Field, Field) {
+/// The schema's fields: the text fields, the pairs, then kind, title and URL (stored).
+struct SchemaFields {
+    text: [Field; 5],
+    pairs: Field,
+    kind: Field,
+    title: Field,
+    url: Field,
+}
+
+fn schema() -> (Schema, SchemaFields) {
     let mut b = Schema::builder();
     let indexing = TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
     let text = TextOptions::default().set_indexing_options(indexing);
     let fields = FIELDS.map(|(name, _)| b.add_text_field(name, text.clone()));
+    let pair_indexing = TextFieldIndexing::default().set_tokenizer(PAIR_ANALYZER).set_index_option(IndexRecordOption::Basic).set_fieldnorms(false);
+    let pairs = b.add_text_field(PAIRS, TextOptions::default().set_indexing_options(pair_indexing));
     let kind = b.add_text_field("kind", STRING | STORED);
     let title = b.add_text_field("stored_title", STORED);
     let url = b.add_text_field("url", STORED);
-    (b.build(), fields, kind, title, url)
+    (b.build(), SchemaFields { text: fields, pairs, kind, title, url })
 }
 
 /// The indexing analyzer: words split on anything not alphanumeric, long words dropped,
@@ -119,6 +140,7 @@ pub fn surface_analyzer() -> TextAnalyzer {
 fn tokenizers() -> TokenizerManager {
     let m = TokenizerManager::default();
     m.register(ANALYZER, analyzer());
+    m.register(PAIR_ANALYZER, TextAnalyzer::from(PairTokenizer { stems: Arc::default(), token: Token::default() }));
     m
 }
 
@@ -183,6 +205,109 @@ impl<S: TokenStream> TokenStream for KnownStemsStream<'_, S> {
     fn token_mut(&mut self) -> &mut Token {
         self.tail.token_mut()
     }
+}
+
+/// Splits text into the pairs of [`PAIRS`]: each word (as [`for_each_word`] finds them,
+/// question words skipped) with the word before it, unless a sentence or line ended between
+/// them. The stems come from the vocabulary when known.
+#[derive(Clone)]
+struct PairTokenizer {
+    stems: Arc<Stems>,
+    token: Token,
+}
+
+struct PairStream<'a> {
+    text: &'a str,
+    pos: usize,
+    stems: &'a Stems,
+    token: &'a mut Token,
+    /// The term of the last word, empty at a break.
+    prev: String,
+    word: String,
+}
+
+/// Characters that end a sentence or a line: no pair spans them.
+fn is_break(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | ';' | ':' | '\n')
+}
+
+impl Tokenizer for PairTokenizer {
+    type TokenStream<'a> = PairStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream<'a> {
+        self.token.reset();
+        self.token.position = usize::MAX;
+        PairStream { text, pos: 0, stems: &self.stems, token: &mut self.token, prev: String::new(), word: String::new() }
+    }
+}
+
+impl TokenStream for PairStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            let rest = &self.text[self.pos..];
+            let Some(start) = rest.find(|c: char| c.is_alphanumeric()) else {
+                self.pos = self.text.len();
+                return false;
+            };
+            if rest[..start].chars().any(is_break) {
+                self.prev.clear();
+            }
+            let len = rest[start..].find(|c: char| !c.is_alphanumeric()).unwrap_or(rest.len() - start);
+            let (from, to) = (self.pos + start, self.pos + start + len);
+            self.pos = to;
+            let raw = &self.text[from..to];
+            if raw.len() >= MAX_WORD {
+                self.prev.clear();
+                continue;
+            }
+            self.word.clear();
+            for c in raw.chars() {
+                self.word.extend(c.to_lowercase());
+            }
+            if super::query::is_stop_word(&self.word) {
+                continue;
+            }
+            // The token is the previous term, a space, then this term; this term is kept
+            // (in `word`, swapped into `prev`) for the next pair.
+            let had = !self.prev.is_empty();
+            match self.stems.get(self.word.as_str()) {
+                Some(t) => {
+                    self.word.clear();
+                    self.word.push_str(t);
+                }
+                None => self.word = stem(&self.word),
+            }
+            if had {
+                self.token.text.clear();
+                self.token.text.push_str(&self.prev);
+                self.token.text.push(' ');
+                self.token.text.push_str(&self.word);
+                self.token.offset_from = from;
+                self.token.offset_to = to;
+                self.token.position = self.token.position.wrapping_add(1);
+            }
+            std::mem::swap(&mut self.prev, &mut self.word);
+            if had {
+                return true;
+            }
+        }
+    }
+    fn token(&self) -> &Token {
+        self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// The pairs of [`PAIRS`] in `text`, in order (the index's own splitting, for tests and docs).
+pub fn pairs_of(text: &str) -> Vec<String> {
+    let mut t = PairTokenizer { stems: Arc::default(), token: Token::default() };
+    let mut s = t.token_stream(text);
+    let mut out = Vec::new();
+    while s.advance() {
+        out.push(s.token().text.clone());
+    }
+    out
 }
 
 /// Calls `f` with each lower-cased surface word of `text`, exactly as the indexing analyzer
@@ -300,7 +425,8 @@ impl SearchIndex {
 
     pub fn from_documents(docs: Vec<SearchDoc>) -> Result<SearchIndex, String> {
         let e = |e: tantivy::TantivyError| e.to_string();
-        let (schema, fields, kind_f, title_f, url_f) = schema();
+        let (schema, f) = schema();
+        let fields = f.text;
         let tv = std::time::Instant::now();
         // The vocabulary: every surface word of every indexed field, and its term.
         let words: rustc_hash::FxHashSet<String> = docs
@@ -341,7 +467,9 @@ impl SearchIndex {
 
         let t = std::time::Instant::now();
         let indexing = TokenizerManager::default();
-        indexing.register(ANALYZER, known_stems_analyzer(Arc::new(vocab.iter().map(|(a, b)| (a.clone(), b.clone())).collect())));
+        let stems: Arc<Stems> = Arc::new(vocab.iter().map(|(a, b)| (a.clone(), b.clone())).collect());
+        indexing.register(ANALYZER, known_stems_analyzer(stems.clone()));
+        indexing.register(PAIR_ANALYZER, TextAnalyzer::from(PairTokenizer { stems, token: Token::default() }));
         let ram = RamDirectory::create();
         let mut writer = IndexBuilder::new()
             .schema(schema)
@@ -352,12 +480,13 @@ impl SearchIndex {
         let mut snippets = Vec::with_capacity(docs.len());
         for d in docs {
             let mut doc = TantivyDocument::default();
-            for (f, text) in fields.iter().zip(&d.fields) {
-                doc.add_text(*f, text);
+            for (field, text) in fields.iter().zip(&d.fields) {
+                doc.add_text(*field, text);
+                doc.add_text(f.pairs, text);
             }
-            doc.add_text(kind_f, d.kind.key());
-            doc.add_text(title_f, &d.title);
-            doc.add_text(url_f, &d.url);
+            doc.add_text(f.kind, d.kind.key());
+            doc.add_text(f.title, &d.title);
+            doc.add_text(f.url, &d.url);
             writer.add_document(doc).map_err(e)?;
             infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
             snippets.push(d.snippet_text);
@@ -368,7 +497,7 @@ impl SearchIndex {
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: tantivy {:?}", t.elapsed());
         }
-        Ok(SearchIndex { index, fields, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None, synonyms: Default::default() })
+        Ok(SearchIndex { index, fields, pairs: f.pairs, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None, synonyms: Default::default() })
     }
 
     /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
@@ -433,7 +562,8 @@ impl SearchIndex {
         for (i, (name, _)) in FIELDS.iter().enumerate() {
             fields[i] = schema.get_field(name).map_err(|e| e.to_string())?;
         }
-        Ok(SearchIndex { index, fields, docs, snippets: Vec::new(), vocab, ram: None, cache_key: None, synonyms: Default::default() })
+        let pairs = schema.get_field(PAIRS).map_err(|_| format!("{} was saved by an older apdir: run `apdir build`", dir.display()))?;
+        Ok(SearchIndex { index, fields, pairs, docs, snippets: Vec::new(), vocab, ram: None, cache_key: None, synonyms: Default::default() })
     }
 
     /// The stored URL of a tantivy document (used to check doc ids line up).
@@ -518,6 +648,12 @@ mod tests {
     #[test]
     fn the_fast_word_splitter_matches_tantivys() {
         assert_eq!(surface_words(TEXT), tokens(surface_analyzer(), TEXT));
+    }
+
+    #[test]
+    fn pairs_skip_question_words_and_stop_at_sentence_ends() {
+        assert_eq!(pairs_of("Part-time timetables. A child is Looked After"), vec!["part time", "time timet", "child look", "look after"]);
+        assert_eq!(pairs_of("key stage 3\nSEMH; anxiety"), vec!["key stage", "stage 3"]);
     }
 
     #[test]

@@ -2,10 +2,14 @@
 //!
 //! The planner works on the surface-word vocabulary, exactly as `/js/search-core.js` does on
 //! the exported copy, so the terminal and the browser search for the same terms:
-//! - a phrase found in the synonyms (`content/synonyms.toml`) is one unit standing for the
-//!   terms of all its equivalents; every other word is a unit of its own;
+//! - a phrase found in the synonyms (`content/synonyms.toml`) is one unit that matches a
+//!   document holding one of its equivalents: a one-word equivalent as a word, a longer one as
+//!   a phrase (every pair of its neighbouring words in the [`PAIRS`] field); every other word
+//!   is a unit of its own, matching any of its planned terms;
 //! - documents matching every unit rank first; then those matching the rarest units
-//!   ([`unit_weight`]), labelled partial; a unit matches any of its planned terms (OR);
+//!   ([`unit_weight`]), labelled partial; among the same units matched, documents holding the
+//!   query's words side by side (every pair of neighbouring words, [`phrase_pairs`]) come
+//!   first; then by score;
 //! - a word found in the vocabulary contributes its stemmed term; a word not found contributes
 //!   its stem (the index's stemmer) when some word of the site has that stem, else the terms
 //!   of the words the stem begins (at most [`MAX_PREFIX`]);
@@ -15,15 +19,17 @@
 //!   one edit away (insert, delete, substitute or swap two neighbours) that starts with the
 //!   same character.
 //!
-//! Each (term, field) pair is a BM25 term query boosted by the field's weight; a document's
-//! score is the sum.
+//! A term's score is the sum over the fields of its BM25 term query boosted by the field's
+//! weight; a unit's score sums the terms of the equivalents a document matches.
+//!
+//! [`PAIRS`]: super::index::PAIRS
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Term};
+use tantivy::{DocAddress, DocSet, TERMINATED, Term};
 
 use super::index::{FIELDS, Kind, SearchIndex, stem, surface_words};
 use super::synonyms::Synonyms;
@@ -41,11 +47,19 @@ pub struct SearchOptions {
     pub prefix: bool,
 }
 
-/// One query word and the index terms it stands for.
+/// One query unit (a word, or a phrase of the synonyms) and the index terms it stands for.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PlannedWord {
     pub word: String,
+    /// Every term of every alternative, sorted (what the results highlight).
     pub terms: Vec<String>,
+    /// The ways the unit matches a document: one term, or several that must stand next to
+    /// each other (an equivalent of the synonyms). A plain word's alternatives are its terms.
+    pub alts: Vec<Vec<String>>,
+    /// The term the typed word itself stands for (its own, or its stem when the site uses
+    /// it), which pairs with its neighbours' for phrases; `None` for a phrase of the synonyms
+    /// or a word the site does not use.
+    pub own: Option<String>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -108,6 +122,52 @@ pub const STOP_WORDS: [&str; 40] = [
     "our", "you", "your", "it", "its", "this", "that", "what", "which", "who", "how", "when", "where", "why", "if", "with", "from",
 ];
 
+/// Whether `w` is one of [`STOP_WORDS`] (a `match`, as the pairs of every indexed word ask).
+pub fn is_stop_word(w: &str) -> bool {
+    matches!(
+        w,
+        "a" | "an"
+            | "the"
+            | "and"
+            | "or"
+            | "of"
+            | "to"
+            | "for"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "is"
+            | "are"
+            | "be"
+            | "can"
+            | "do"
+            | "does"
+            | "did"
+            | "i"
+            | "my"
+            | "me"
+            | "we"
+            | "our"
+            | "you"
+            | "your"
+            | "it"
+            | "its"
+            | "this"
+            | "that"
+            | "what"
+            | "which"
+            | "who"
+            | "how"
+            | "when"
+            | "where"
+            | "why"
+            | "if"
+            | "with"
+            | "from"
+    )
+}
+
 /// Shortest stem (in characters) that is looked up on its own or as the start of terms.
 pub const STEM_MIN: usize = 3;
 
@@ -127,19 +187,23 @@ pub fn plan_with(vocab: &BTreeMap<String, String>, synonyms: &Synonyms, query: &
     let mut out: Vec<PlannedWord> = Vec::new();
     let mut i = 0;
     while i < n {
-        let (len, mut terms) = match synonyms.longest_at(&words[i..]) {
-            Some((len, t)) => (len, t.clone()),
+        let (len, mut alts) = match synonyms.longest_at(&words[i..]) {
+            Some((len, a)) => (len, a.clone()),
             None => (1, Vec::new()),
         };
+        let mut own = None;
         if len == 1 {
             for t in plan_word(vocab, &words[i], prefix && i + 1 == n) {
-                if !terms.contains(&t) {
-                    terms.push(t);
+                let alt = vec![t];
+                if !alts.contains(&alt) {
+                    alts.push(alt);
                 }
             }
+            own = own_term(vocab, &words[i]);
         }
+        let mut terms: Vec<String> = alts.iter().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
         terms.sort();
-        out.push(PlannedWord { word: words[i..i + len].join(" "), terms });
+        out.push(PlannedWord { word: words[i..i + len].join(" "), terms, alts, own });
         i += len;
     }
     // Question words ("how do I …") say nothing about the page wanted; kept only when the
@@ -148,6 +212,124 @@ pub fn plan_with(vocab: &BTreeMap<String, String>, synonyms: &Synonyms, query: &
         out.retain(|p| !STOP_WORDS.contains(&p.word.as_str()));
     }
     out
+}
+
+/// The term a word stands for on its own: its term when the site uses the word, else its stem
+/// when some word of the site has that stem.
+fn own_term(vocab: &BTreeMap<String, String>, w: &str) -> Option<String> {
+    if let Some(t) = vocab.get(w) {
+        return Some(t.clone());
+    }
+    let st = stem(w);
+    starting(vocab, &letter_range(&st)).any(|(_, t)| *t == st).then_some(st)
+}
+
+/// The phrase of a plan: the pair of terms of every two neighbouring units that each stand
+/// for a word of their own (`"part time"`, `"time timet"` for "part time timetable"). A page
+/// holding every pair ranks above pages that match the same units without them all.
+pub fn phrase_pairs(units: &[PlannedWord]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in units.windows(2) {
+        if let (Some(a), Some(b)) = (&w[0].own, &w[1].own) {
+            let p = format!("{a} {b}");
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The pairs that must all be in a document for it to hold `alt` as a phrase.
+pub fn alt_pairs(alt: &[String]) -> Vec<String> {
+    alt.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect()
+}
+
+/// What a query needs from the index: every term of every alternative (for scores) and every
+/// pair (of multi-word alternatives and of the phrases).
+pub fn needs(units: &[PlannedWord]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut terms = BTreeSet::new();
+    let mut pairs: BTreeSet<String> = phrase_pairs(units).into_iter().collect();
+    for u in units {
+        for alt in &u.alts {
+            terms.extend(alt.iter().cloned());
+            pairs.extend(alt_pairs(alt));
+        }
+    }
+    (terms, pairs)
+}
+
+/// What the index says about a query's terms and pairs.
+#[derive(Default)]
+pub struct Evidence {
+    /// Term → document → score (the BM25 term queries of every field, boosted, summed).
+    pub terms: HashMap<String, BTreeMap<u32, f32>>,
+    /// Pair → the documents holding it.
+    pub pairs: HashMap<String, BTreeSet<u32>>,
+}
+
+/// One document's standing for a query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ranked {
+    pub doc: u32,
+    /// The rarity of the units it matches, summed ([`unit_weight`]).
+    pub coverage: f64,
+    /// Whether it holds the query as a phrase: every pair of [`phrase_pairs`] (never for a
+    /// query without pairs).
+    pub phrase: bool,
+    pub score: f32,
+    /// How many units it matches.
+    pub matched: usize,
+}
+
+/// Ranks documents for planned units from the index's evidence: coverage first, then the
+/// query held as a phrase, then score, ties by document number. `/js/search-core.js` ranks the same way.
+pub fn rank(units: &[PlannedWord], ev: &Evidence, docs: usize) -> Vec<Ranked> {
+    let none = BTreeMap::new();
+    let no_docs = BTreeSet::new();
+    let term = |t: &String| ev.terms.get(t).unwrap_or(&none);
+    let pair = |p: &String| ev.pairs.get(p).unwrap_or(&no_docs);
+    let mut found: BTreeMap<u32, Ranked> = BTreeMap::new();
+    for u in units {
+        // doc → the alternatives it holds
+        let mut held: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (ai, alt) in u.alts.iter().enumerate() {
+            let docs: Vec<u32> = match alt.as_slice() {
+                [] => Vec::new(),
+                [t] => term(t).keys().copied().collect(),
+                _ => {
+                    let pairs = alt_pairs(alt);
+                    pair(&pairs[0]).iter().copied().filter(|d| pairs[1..].iter().all(|p| pair(p).contains(d))).collect()
+                }
+            };
+            for d in docs {
+                held.entry(d).or_default().push(ai);
+            }
+        }
+        let w = unit_weight(held.len(), docs);
+        for (d, alts) in held {
+            let terms: BTreeSet<&String> = alts.iter().flat_map(|&ai| u.alts[ai].iter()).collect();
+            let mut score = 0f32;
+            for t in terms {
+                score += term(t).get(&d).copied().unwrap_or(0.0);
+            }
+            let e = found.entry(d).or_insert(Ranked { doc: d, coverage: 0.0, phrase: false, score: 0.0, matched: 0 });
+            e.coverage += w;
+            e.score += score;
+            e.matched += 1;
+        }
+    }
+    let phrase = phrase_pairs(units);
+    if let Some((first, rest)) = phrase.split_first() {
+        for d in pair(first) {
+            if let Some(e) = found.get_mut(d).filter(|_| rest.iter().all(|p| pair(p).contains(d))) {
+                e.phrase = true;
+            }
+        }
+    }
+    let mut ranked: Vec<Ranked> = found.into_values().collect();
+    ranked.sort_by(|a, b| b.coverage.total_cmp(&a.coverage).then(b.phrase.cmp(&a.phrase)).then(b.score.total_cmp(&a.score)).then(a.doc.cmp(&b.doc)));
+    ranked
 }
 
 /// The terms one word stands for (see the module documentation).
@@ -213,55 +395,171 @@ pub fn unit_weight(matching_docs: usize, docs: usize) -> f64 {
 }
 
 impl SearchIndex {
-    /// One unit's query: any of its terms in any field, boosted by field.
-    fn unit_query(&self, p: &PlannedWord) -> Box<dyn Query> {
+    /// One term's query: the term in any field, boosted by field.
+    fn term_query(&self, t: &str) -> Box<dyn Query> {
         let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for t in &p.terms {
-            for (f, (_, boost)) in self.fields.iter().zip(FIELDS.iter()) {
-                let q = TermQuery::new(Term::from_field_text(*f, t), IndexRecordOption::WithFreqs);
-                shoulds.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), *boost))));
-            }
+        for (f, (_, boost)) in self.fields.iter().zip(FIELDS.iter()) {
+            let q = TermQuery::new(Term::from_field_text(*f, t), IndexRecordOption::WithFreqs);
+            shoulds.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), *boost))));
         }
         Box::new(BooleanQuery::new(shoulds))
     }
 
-    /// Searches with tantivy. Documents matching the most query units (weighted by
-    /// [`unit_weight`]) come first, then by score (the sum of the units' BM25 scores), ties by
-    /// document number; a hit missing some unit is `partial`.
-    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>, String> {
-        let planned = plan_with(&self.vocab, &self.synonyms, query, options.prefix);
+    /// The index's evidence for planned units: each term's scores (tantivy's BM25) and each
+    /// pair's documents.
+    pub fn evidence(&self, units: &[PlannedWord]) -> Result<Evidence, String> {
         let reader = self.index.reader().map_err(|e| e.to_string())?;
         let searcher = reader.searcher();
         let all = self.docs.len().max(1);
-        // doc → (coverage, score, units matched)
-        let mut found: BTreeMap<u32, (f64, f32, usize)> = BTreeMap::new();
-        for p in planned.iter().filter(|p| !p.terms.is_empty()) {
+        let (terms, pairs) = needs(units);
+        let mut ev = Evidence::default();
+        for t in terms {
             let top: Vec<(f32, DocAddress)> =
-                searcher.search(&*self.unit_query(p), &TopDocs::with_limit(all).order_by_score()).map_err(|e| e.to_string())?;
-            let w = unit_weight(top.len(), self.docs.len());
-            for (score, addr) in top {
-                let e = found.entry(addr.doc_id).or_insert((0.0, 0.0, 0));
-                e.0 += w;
-                e.1 += score;
-                e.2 += 1;
+                searcher.search(&*self.term_query(&t), &TopDocs::with_limit(all).order_by_score()).map_err(|e| e.to_string())?;
+            ev.terms.insert(t, top.into_iter().map(|(s, a)| (a.doc_id, s)).collect());
+        }
+        for seg in searcher.segment_readers() {
+            let inverted = seg.inverted_index(self.pairs).map_err(|e| e.to_string())?;
+            for p in &pairs {
+                let holders = ev.pairs.entry(p.clone()).or_default();
+                let term = Term::from_field_text(self.pairs, p);
+                if let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic).map_err(|e| e.to_string())? {
+                    let mut d = postings.doc();
+                    while d != TERMINATED {
+                        holders.insert(d);
+                        d = postings.advance();
+                    }
+                }
             }
         }
-        let mut ranked: Vec<(u32, f64, f32, usize)> = found.into_iter().map(|(d, (c, s, m))| (d, c, s, m)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
+        Ok(ev)
+    }
+
+    /// Searches with tantivy, ranked by [`rank`]; a hit missing some unit is `partial`.
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>, String> {
+        let planned = plan_with(&self.vocab, &self.synonyms, query, options.prefix);
+        let ranked = rank(&planned, &self.evidence(&planned)?, self.docs.len());
         let limit = if options.limit == 0 { usize::MAX } else { options.limit };
         Ok(ranked
             .into_iter()
-            .filter_map(|(doc, _, score, matched)| {
-                let info = self.docs.get(doc as usize)?;
+            .filter_map(|r| {
+                let info = self.docs.get(r.doc as usize)?;
                 if options.kind.is_some_and(|k| k != info.kind) {
                     return None;
                 }
-                let partial = matched < planned.len();
-                Some(Hit { doc, score, kind: info.kind, title: info.title.clone(), url: info.url.clone(), partial })
+                let partial = r.matched < planned.len();
+                Some(Hit { doc: r.doc, score: r.score, kind: info.kind, title: info.title.clone(), url: info.url.clone(), partial })
             })
             .take(limit)
             .collect())
     }
+
+    /// Did you mean: the query with each word that matches nothing replaced by the closest
+    /// word of the site ([`closest_word`]); `None` when no word needs or has a correction.
+    pub fn suggest(&self, query: &str, prefix: bool) -> Option<String> {
+        suggest(&self.vocab, &self.synonyms, query, prefix)
+    }
+}
+
+/// The query with every word that matches nothing (a unit with no terms) replaced by its
+/// [`closest_word`]; `None` when nothing changed. The same in `/js/search-core.js`.
+pub fn suggest(vocab: &BTreeMap<String, String>, synonyms: &Synonyms, query: &str, prefix: bool) -> Option<String> {
+    let planned = plan_with(vocab, synonyms, query, prefix);
+    let unknown: Vec<&str> = planned.iter().filter(|p| p.terms.is_empty()).map(|p| p.word.as_str()).collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let mut changed = false;
+    let words: Vec<String> = surface_words(query)
+        .into_iter()
+        .map(|w| match unknown.contains(&w.as_str()).then(|| closest_word(vocab, &w)).flatten() {
+            Some(c) => {
+                changed = true;
+                c
+            }
+            None => w,
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+/// Most edits a did-you-mean correction may be from the word typed: one for words of up to
+/// four characters, two from [`TYPO_MIN`] characters.
+pub fn max_edits(chars: usize) -> usize {
+    if chars >= TYPO_MIN { 2 } else { 1 }
+}
+
+/// The word of the site closest to `w`, for did-you-mean: starting with the same character
+/// (so only the vocabulary shard the query loaded is searched), at most [`max_edits`] edits
+/// away (optimal string alignment); the fewest edits win, then the term with the most word
+/// forms in that shard (a common word), then the word first in order. `None` for words under
+/// [`STEM_MIN`] characters.
+pub fn closest_word(vocab: &BTreeMap<String, String>, w: &str) -> Option<String> {
+    let chars: Vec<char> = w.chars().collect();
+    if chars.len() < STEM_MIN {
+        return None;
+    }
+    let max = max_edits(chars.len());
+    let first = chars[0].to_string();
+    let mut best: Vec<(&String, &String)> = Vec::new();
+    let mut best_d = max + 1;
+    for (s, t) in starting(vocab, &first) {
+        let sc: Vec<char> = s.chars().collect();
+        if sc.len().abs_diff(chars.len()) > max {
+            continue;
+        }
+        let d = edit_distance(&chars, &sc, max);
+        if d > max {
+            continue;
+        }
+        if d < best_d {
+            best_d = d;
+            best.clear();
+        }
+        if d == best_d {
+            best.push((s, t));
+        }
+    }
+    if best.is_empty() {
+        return None;
+    }
+    let letter = letter_of(w);
+    let mut forms: HashMap<&String, usize> = HashMap::new();
+    for (s, t) in vocab.iter() {
+        if letter_of(s) == letter && best.iter().any(|(_, bt)| *bt == t) {
+            *forms.entry(t).or_default() += 1;
+        }
+    }
+    best.sort_by(|a, b| forms[b.1].cmp(&forms[a.1]).then(a.0.cmp(b.0)));
+    best.first().map(|(s, _)| (*s).clone())
+}
+
+/// Optimal-string-alignment distance between `a` and `b`, or `cap + 1` once it must exceed `cap`.
+pub fn edit_distance(a: &[char], b: &[char], cap: usize) -> usize {
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > cap {
+        return cap + 1;
+    }
+    // Three rows of the table: two back, one back, this one.
+    let mut rows = [(0..=lb).collect::<Vec<usize>>(), vec![0; lb + 1], vec![0; lb + 1]];
+    for i in 1..=la {
+        let (cur, prev, prev2) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[cur][0] = i;
+        let mut low = i;
+        for j in 1..=lb {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[prev][j] + 1).min(rows[cur][j - 1] + 1).min(rows[prev][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(rows[prev2][j - 2] + 1);
+            }
+            rows[cur][j] = v;
+            low = low.min(v);
+        }
+        if low > cap {
+            return cap + 1;
+        }
+    }
+    rows[la % 3][lb].min(cap + 1)
 }
 
 #[cfg(test)]
@@ -290,7 +588,15 @@ mod tests {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
         let p = plan(&vocab, "Excluded", false);
-        assert_eq!(p, vec![PlannedWord { word: "excluded".into(), terms: vec!["exclud".into()] }]);
+        assert_eq!(
+            p,
+            vec![PlannedWord {
+                word: "excluded".into(),
+                terms: vec!["exclud".into()],
+                alts: vec![vec!["exclud".into()]],
+                own: Some("exclud".into())
+            }]
+        );
         let p = plan(&vocab, "exclu", true);
         assert_eq!(p[0].terms, vec!["exclud".to_string(), "exclus".to_string()]);
         // Not the last word: no prefix, but its stem still begins words of the site.
@@ -301,5 +607,45 @@ mod tests {
         assert_eq!(p[0].terms, vec!["timet".to_string()]);
         // Short words get no typo tolerance.
         assert!(plan(&vocab, "timx", false)[0].terms.is_empty());
+    }
+
+    #[test]
+    fn the_stop_word_match_is_the_list() {
+        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
+        assert!(!is_stop_word("pupil") && !is_stop_word("near") && !is_stop_word(""));
+    }
+
+    #[test]
+    fn edit_distance_is_capped_and_counts_a_swap_as_one() {
+        assert_eq!(edit_distance(&c("safegaurding"), &c("safeguarding"), 2), 1);
+        assert_eq!(edit_distance(&c("safgaurding"), &c("safeguarding"), 2), 2);
+        assert_eq!(edit_distance(&c("sfgaurding"), &c("safeguarding"), 2), 3);
+        assert_eq!(edit_distance(&c("abc"), &c("abc"), 1), 0);
+        assert_eq!(edit_distance(&c("abc"), &c("abcdef"), 2), 3);
+    }
+
+    #[test]
+    fn did_you_mean_replaces_only_words_that_match_nothing() {
+        let vocab: BTreeMap<String, String> = [
+            ("safeguarding", "safeguard"),
+            ("safeguarded", "safeguard"),
+            ("safeguard", "safeguard"),
+            ("checks", "check"),
+            ("check", "check"),
+            ("chew", "chew"),
+            ("chef", "chef"),
+            ("chefs", "chef"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let s = Synonyms::default();
+        assert_eq!(suggest(&vocab, &s, "Safgaurding checks", false).as_deref(), Some("safeguarding checks"));
+        // One typo is already forgiven: nothing to suggest.
+        assert_eq!(suggest(&vocab, &s, "safegaurding", false), None);
+        // Short words allow one edit; of two words as close, the one with more forms wins.
+        assert_eq!(suggest(&vocab, &s, "the chek", false).as_deref(), Some("the check"));
+        assert_eq!(suggest(&vocab, &s, "chex", false).as_deref(), Some("chef"));
+        assert_eq!(suggest(&vocab, &s, "zzqxjv", false), None);
     }
 }

@@ -13,8 +13,11 @@
 //! ```
 //!
 //! A query phrase found here (its words, lower-cased, in order; the longest match wins)
-//! becomes one query unit that matches any term of any word of its equivalents. The planned
-//! table (phrase → stemmed terms) is exported to the browser as `search/synonyms.json`.
+//! becomes one query unit that matches a document holding any one of its equivalents: a
+//! one-word equivalent as a word, a longer one as a phrase (its words next to each other,
+//! question words like "and" aside), so "EHCP" does not match a page that only says "health"
+//! somewhere. The planned table (phrase → its equivalents, each as stemmed terms in order) is
+//! exported to the browser as `search/synonyms.json`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,7 +34,7 @@ pub const FILE: &str = "content/synonyms.toml";
 pub const MAX_PHRASE_WORDS: usize = 6;
 /// Most phrases the file may define (every phrase of every group and every key).
 pub const MAX_PHRASES: usize = 2000;
-/// Most terms one phrase may stand for.
+/// Most terms one phrase may stand for (over all its equivalents).
 pub const MAX_TERMS: usize = 64;
 
 #[derive(serde::Deserialize, Default)]
@@ -49,10 +52,11 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
-/// Phrase (surface words joined by one space) → the index terms it stands for, sorted.
+/// Phrase (surface words joined by one space) → its equivalents (itself included), each the
+/// index terms of its words in order, question words left out; in the order first listed.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Synonyms {
-    pub phrases: BTreeMap<String, Vec<String>>,
+    pub phrases: BTreeMap<String, Vec<Vec<String>>>,
 }
 
 impl Synonyms {
@@ -135,20 +139,21 @@ impl Synonyms {
     }
 
     fn add(&mut self, phrase: &str, equivalents: &[String]) {
-        let terms = self.phrases.entry(phrase.to_string()).or_default();
+        let alts = self.phrases.entry(phrase.to_string()).or_default();
+        let mut count: usize = alts.iter().map(Vec::len).sum();
         for e in equivalents {
-            for w in e.split(' ').filter(|w| !super::query::STOP_WORDS.contains(w)) {
-                let t = stem(w);
-                if !t.is_empty() && !terms.contains(&t) && terms.len() < MAX_TERMS {
-                    terms.push(t);
-                }
+            let alt: Vec<String> = e.split(' ').filter(|w| !super::query::STOP_WORDS.contains(w)).map(stem).filter(|t| !t.is_empty()).collect();
+            if alt.is_empty() || alts.contains(&alt) || count + alt.len() > MAX_TERMS {
+                continue;
             }
+            count += alt.len();
+            alts.push(alt);
         }
-        terms.sort();
     }
 
-    /// The longest phrase of the table that starts `words`: its length in words and its terms.
-    pub fn longest_at(&self, words: &[String]) -> Option<(usize, &Vec<String>)> {
+    /// The longest phrase of the table that starts `words`: its length in words and its
+    /// equivalents.
+    pub fn longest_at(&self, words: &[String]) -> Option<(usize, &Vec<Vec<String>>)> {
         (1..=words.len().min(MAX_PHRASE_WORDS)).rev().find_map(|n| self.phrases.get(&words[..n].join(" ")).map(|t| (n, t)))
     }
 }
@@ -164,9 +169,10 @@ mod tests {
     #[test]
     fn groups_go_both_ways_and_expansions_one_way() {
         let s = parse("groups = [[\"PRU\", \"short stay school\"]]\n[expand]\npex = \"permanent exclusion\"\n").unwrap();
-        assert_eq!(s.phrases["pru"], vec!["pru", "school", "short", "stay"]);
+        let alts = |v: &[&[&str]]| -> Vec<Vec<String>> { v.iter().map(|a| a.iter().map(|t| t.to_string()).collect()).collect() };
+        assert_eq!(s.phrases["pru"], alts(&[&["pru"], &["short", "stay", "school"]]));
         assert_eq!(s.phrases["short stay school"], s.phrases["pru"]);
-        assert_eq!(s.phrases["pex"], vec!["exclus", "perman", "pex"]);
+        assert_eq!(s.phrases["pex"], alts(&[&["pex"], &["perman", "exclus"]]));
         assert!(!s.phrases.contains_key("permanent exclusion"));
         let words: Vec<String> = ["short", "stay", "school", "x"].iter().map(|s| s.to_string()).collect();
         assert_eq!(s.longest_at(&words).map(|x| x.0), Some(3));

@@ -48,6 +48,13 @@ async function waitStatus(page, re) {
   await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('search-status').textContent), re.source, { timeout: 10_000 });
 }
 
+/** `apdir search`'s did-you-mean for a query (its text output), or null. */
+function cliSuggestion(query) {
+  const out = execFileSync(APDIR_BIN, ['--root', APDIR_ROOT, 'search', query], { encoding: 'utf8' });
+  const m = /^Did you mean: (.*)\?$/m.exec(out);
+  return m ? m[1] : null;
+}
+
 function cli(query, extra = []) {
   const out = execFileSync(APDIR_BIN, ['--root', APDIR_ROOT, 'search', query, '--json', '--limit', '10', ...extra], { encoding: 'utf8' });
   return JSON.parse(out);
@@ -106,6 +113,27 @@ describe('search page', () => {
       assert.ok(await page.locator('#search-browse').isVisible());
       assert.equal(await page.locator('#search-browse a[href="/needs/"]').count(), 1);
       assert.deepEqual(await axe(page), []);
+    } finally { await context.close(); }
+  });
+
+  test('did you mean: a misspelled query offers the closest words of the site as a link', { timeout: TIMEOUT }, async () => {
+    const { context, page } = await open();
+    try {
+      await page.goto(`${origin}/search/?q=${encodeURIComponent('safgaurding checks')}&type=guide`);
+      await waitStatus(page, /Did you mean/);
+      const link = page.locator('#search-status a');
+      assert.equal(await link.innerText(), 'safeguarding checks');
+      assert.equal(await link.getAttribute('href'), '/search/?q=safeguarding+checks&type=guide');
+      assert.deepEqual(await axe(page), []);
+      await link.click();
+      await waitStatus(page, /for “safeguarding checks”/);
+      assert.doesNotMatch(await page.locator('#search-status').innerText(), /Did you mean/);
+      const top = (await results(page)).slice(0, 3).map((x) => x.url);
+      assert.ok(top.includes('/guide/quality/safeguarding-checks/'), top.join(' '));
+      // Nothing close: no suggestion, the browse links instead.
+      await page.goto(`${origin}/search/?q=zzqxjv`);
+      await waitStatus(page, /No results/);
+      assert.doesNotMatch(await page.locator('#search-status').innerText(), /Did you mean/);
     } finally { await context.close(); }
   });
 
@@ -169,7 +197,8 @@ describe('search page', () => {
   });
 
   const AGREE = ['excluded', 'part time timetable', 'anxiety', 'day 6', 'tier 2 preston', 'semh', 'reintegration', 'exclsion', 'motor vehicle', 'ehcp',
-    'pex', 'PRU', 'offrolling', 'anxiety near preston', 'what happens if my child is excluded', 'timetabling', 'timetable zzqxjv', 'safegaurding'];
+    'pex', 'PRU', 'offrolling', 'anxiety near preston', 'what happens if my child is excluded', 'timetabling', 'timetable zzqxjv', 'safegaurding',
+    'independent review panel', 'home education', 'kids with EHCP and SEMH', 'looked after children', 'short stay school', 'safgaurding checks'];
   test(`the browser ranks as apdir search does (${AGREE.length} queries)`, { timeout: TIMEOUT }, async () => {
     const { context, page } = await open();
     try {
@@ -185,6 +214,11 @@ describe('search page', () => {
           assert.ok(Math.abs(mine[i].score - theirs[i].score) < 1e-3 * theirs[i].score, `"${q}" rank ${i + 1}: browser doc ${mine[i].doc}, apdir doc ${theirs[i].doc}`);
         }
         for (let i = 0; i < theirs.length; i++) assert.ok(Math.abs(mine[i].score - theirs[i].score) < 1e-3 * Math.max(1, theirs[i].score), `"${q}" score ${i + 1}: ${mine[i].score} vs ${theirs[i].score}`);
+      }
+      // Did you mean, the same in both.
+      for (const q of ['safgaurding checks', 'how do I make a refferal', 'exclsuion', 'zzqxjv', 'anxiety near prestn']) {
+        const mine = await page.evaluate((q) => window.APDIRSearch.suggest(q, false), q);
+        assert.equal(mine, cliSuggestion(q), `did you mean for "${q}"`);
       }
       // Prefix mode too (as you type).
       const mine = await page.evaluate(() => window.APDIRSearch.search('part time time', { prefix: true }).then((r) => r.hits.slice(0, 10).map((h) => h.doc)));

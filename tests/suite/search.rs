@@ -73,6 +73,49 @@ fn stemming_typos_types_and_field_boosts() {
     assert!(top("ribbleside", Some(Kind::Guide)).iter().all(|h| h.kind == Kind::Guide));
 }
 
+#[test]
+fn search_phrases_rank_above_the_same_words_apart() {
+    let (ix, _) = built();
+    let mut shown = Vec::new();
+    for q in ["home education", "review panel", "part time", "young people", "care plan", "independent review panel", "attendance codes"] {
+        let planned = search::query::plan_with(&ix.vocab, &ix.synonyms, q, false);
+        let ranked = search::query::rank(&planned, &ix.evidence(&planned).unwrap(), ix.docs.len());
+        let full: Vec<_> = ranked.iter().filter(|r| r.matched == planned.len()).collect();
+        let apart = full.iter().position(|r| !r.phrase).unwrap_or(full.len());
+        assert!(full[apart..].iter().all(|r| !r.phrase), "{q}: a page with the phrase ranks below one without");
+        // The order is the phrase's, not the score's: a page with the words apart may score more.
+        if full[..apart].iter().any(|a| full[apart..].iter().any(|b| b.score > a.score)) {
+            shown.push(q);
+        }
+        // The same order through `search`.
+        let hits: Vec<u32> = ix.search(q, &opts(None, 0)).unwrap().iter().map(|h| h.doc).collect();
+        assert_eq!(hits, ranked.iter().map(|r| r.doc).collect::<Vec<_>>(), "{q}");
+    }
+    assert!(!shown.is_empty(), "no query where the phrase changed the order");
+}
+
+#[test]
+fn search_acronyms_match_their_expansions_only_as_phrases() {
+    let (ix, _) = built();
+    let urls = |q: &str| -> Vec<String> { ix.search(q, &opts(None, 0)).unwrap().into_iter().map(|h| h.url).collect() };
+    let ehcp = urls("EHCP");
+    // Written out in full ("an education, health and care plan") on the part-time timetables page.
+    assert!(ehcp.contains(&"/guide/attendance/part-time-timetables/".to_string()), "{ehcp:?}");
+    // The medical-needs page says "health" and "plan", never the plan itself.
+    assert!(!ehcp.contains(&"/guide/attendance/section-19-and-medical-needs/".to_string()), "{ehcp:?}");
+}
+
+#[test]
+fn search_did_you_mean_corrects_words_that_match_nothing() {
+    let (ix, _) = built();
+    assert_eq!(ix.suggest("safgaurding checks", false).as_deref(), Some("safeguarding checks"));
+    assert_eq!(ix.suggest("how do I make a refferal", false).as_deref(), Some("how do i make a referral"));
+    // Found already (one typo is forgiven), or nothing close: no suggestion.
+    assert_eq!(ix.suggest("exclsuion", false), None);
+    assert_eq!(ix.suggest("exclusion", false), None);
+    assert_eq!(ix.suggest("zzqxjv", false), None);
+}
+
 // ---------------------------------------------------------------- the export, decoded
 
 fn varint(b: &[u8], pos: &mut usize) -> u64 {
@@ -138,10 +181,40 @@ fn decode(files: &HashMap<String, Vec<u8>>) -> (serde_json::Value, Postings, BTr
     (meta, postings, vocab)
 }
 
-/// BM25 from the exported files alone, as /js/search-core.js computes it.
+/// pair → docs, from the pairs shards; each pair checked to be in the shard its hash names.
+fn decode_pairs(meta: &serde_json::Value, files: &HashMap<String, Vec<u8>>) -> HashMap<String, std::collections::BTreeSet<u32>> {
+    let n = meta["pair_shards"].as_u64().unwrap() as usize;
+    let mut out = HashMap::new();
+    for i in 0..n {
+        let b = &files[&format!("search/p/{i}.bin")];
+        let mut pos = 0;
+        let count = varint(b, &mut pos);
+        for _ in 0..count {
+            let len = varint(b, &mut pos) as usize;
+            let pair = String::from_utf8(b[pos..pos + len].to_vec()).unwrap();
+            pos += len;
+            assert_eq!(search::export::fnv1a(&pair) as usize % n, i, "{pair} is in the wrong shard");
+            let df = varint(b, &mut pos);
+            let mut doc = 0u32;
+            let docs = (0..df)
+                .map(|_| {
+                    doc += varint(b, &mut pos) as u32;
+                    doc
+                })
+                .collect();
+            assert!(out.insert(pair, docs).is_none(), "a pair in two shards");
+        }
+        assert_eq!(pos, b.len(), "pairs shard {i} has trailing bytes");
+    }
+    out
+}
+
+/// BM25 from the exported files alone, as /js/search-core.js computes it, ranked by the
+/// planner's `rank`.
 fn rank_from_export(
     meta: &serde_json::Value,
     postings: &Postings,
+    pairs: &HashMap<String, std::collections::BTreeSet<u32>>,
     vocab: &BTreeMap<String, String>,
     syn: &search::synonyms::Synonyms,
     q: &str,
@@ -150,39 +223,35 @@ fn rank_from_export(
     let norms: Vec<f32> = meta["norms"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as f32).collect();
     let fields = meta["fields"].as_array().unwrap();
     let planned = search::query::plan_with(vocab, syn, q, false);
-    // doc → (coverage, score)
-    let mut total: HashMap<u32, (f64, f32)> = HashMap::new();
-    for p in &planned {
-        let mut word: HashMap<u32, f32> = HashMap::new();
-        for t in &p.terms {
-            for (f, list) in postings.get(t).map(Vec::as_slice).unwrap_or(&[]) {
-                let avg = fields[*f]["tokens"].as_u64().unwrap() as f32 / n;
-                let boost = fields[*f]["boost"].as_f64().unwrap() as f32;
-                let df = list.len() as f32;
-                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                for (doc, tf, norm) in list {
-                    let tf = *tf as f32;
-                    let k = 1.2 * (1.0 - 0.75 + 0.75 * norms[*norm as usize] / avg);
-                    *word.entry(*doc).or_default() += idf * 2.2 * tf / (tf + k) * boost;
-                }
+    let (terms, wanted) = search::query::needs(&planned);
+    let mut ev = search::query::Evidence::default();
+    for t in terms {
+        let mut scores: BTreeMap<u32, f32> = BTreeMap::new();
+        for (f, list) in postings.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
+            let avg = fields[*f]["tokens"].as_u64().unwrap() as f32 / n;
+            let boost = fields[*f]["boost"].as_f64().unwrap() as f32;
+            let df = list.len() as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            for (doc, tf, norm) in list {
+                let tf = *tf as f32;
+                let k = 1.2 * (1.0 - 0.75 + 0.75 * norms[*norm as usize] / avg);
+                *scores.entry(*doc).or_default() += idf * 2.2 * tf / (tf + k) * boost;
             }
         }
-        let weight = search::query::unit_weight(word.len(), n as usize);
-        for (d, s) in word {
-            let e = total.entry(d).or_default();
-            e.0 += weight;
-            e.1 += s;
-        }
+        ev.terms.insert(t, scores);
     }
-    let mut v: Vec<(u32, f64, f32)> = total.into_iter().map(|(d, (c, s))| (d, c, s)).collect();
-    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
-    v.into_iter().map(|(d, _, s)| (d, s)).collect()
+    for p in wanted {
+        let docs = pairs.get(&p).cloned().unwrap_or_default();
+        ev.pairs.insert(p, docs);
+    }
+    search::query::rank(&planned, &ev, n as usize).into_iter().map(|r| (r.doc, r.score)).collect()
 }
 
 #[test]
 fn the_export_ranks_like_tantivy() {
     let (ix, files) = built();
     let (meta, postings, vocab) = decode(files);
+    let pairs = decode_pairs(&meta, files);
     let syn = search::synonyms::Synonyms { phrases: serde_json::from_slice(&files["search/synonyms.json"]).unwrap() };
     assert_eq!(syn, ix.synonyms, "the shipped synonyms are the planner's");
     assert!(syn.phrases.contains_key("pex"), "the sample's synonyms are exported");
@@ -210,9 +279,12 @@ fn the_export_ranks_like_tantivy() {
         "what happens if my child is excluded",
         "timetabling",
         "timetable zzqxjv",
+        "independent review panel",
+        "kids with EHCP and SEMH",
+        "short stay school",
     ] {
         let tantivy = ix.search(q, &opts(None, 10)).unwrap();
-        let ours = rank_from_export(&meta, &postings, &vocab, &syn, q);
+        let ours = rank_from_export(&meta, &postings, &pairs, &vocab, &syn, q);
         assert!(!tantivy.is_empty(), "{q}: no results");
         assert_eq!(tantivy.len(), ours.len().min(10), "{q}: result counts differ");
         for (i, (h, (doc, score))) in tantivy.iter().zip(&ours).enumerate() {

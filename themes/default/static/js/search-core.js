@@ -249,8 +249,16 @@
     return terms;
   }
 
+  // The term a word stands for on its own (src/search/query.rs `own_term`).
+  function ownTerm(v, vFirst, w) {
+    if (Object.prototype.hasOwnProperty.call(v.map, w)) return v.map[w];
+    var st = STEM(w);
+    return vFirst.terms.has(st) ? st : null;
+  }
+
   // Plans a query exactly as src/search/query.rs `plan_with` does: units (a word, or a phrase
-  // of the synonyms) and the terms each stands for.
+  // of the synonyms), each with its alternatives (a term, or terms that must stand together),
+  // every term, and the word's own term for phrases with its neighbours.
   function plan(query, prefix) {
     var ws = [];
     words(query).forEach(function (w) { if (ws.indexOf(w) < 0) ws.push(w); });
@@ -264,19 +272,23 @@
         var out = [];
         var i = 0;
         while (i < ws.length) {
-          var len = 1, terms = [];
+          var len = 1, alts = [], own = null;
           for (var n = Math.min(MAX_PHRASE_WORDS, ws.length - i); n >= 1; n--) {
             var phrase = ws.slice(i, i + n).join(' ');
-            if (Object.prototype.hasOwnProperty.call(syn, phrase)) { len = n; terms = syn[phrase].slice(); break; }
+            if (Object.prototype.hasOwnProperty.call(syn, phrase)) { len = n; alts = syn[phrase].map(function (a) { return a.slice(); }); break; }
           }
           if (len === 1) {
             var w = ws[i];
-            planWord(m, resolved.get(letterOf(w)), resolved.get(letterOf(STEM(w))), w, prefix && i + 1 === ws.length).forEach(function (t) {
-              if (terms.indexOf(t) < 0) terms.push(t);
+            var v = resolved.get(letterOf(w)), vFirst = resolved.get(letterOf(STEM(w)));
+            planWord(m, v, vFirst, w, prefix && i + 1 === ws.length).forEach(function (t) {
+              if (!alts.some(function (a) { return a.length === 1 && a[0] === t; })) alts.push([t]);
             });
+            own = ownTerm(v, vFirst, w);
           }
+          var terms = [];
+          alts.forEach(function (a) { a.forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); }); });
           terms.sort(cmp);
-          out.push({ word: ws.slice(i, i + len).join(' '), terms: terms });
+          out.push({ word: ws.slice(i, i + len).join(' '), terms: terms, alts: alts, own: own });
           i += len;
         }
         // Question words are dropped when the query has anything else (STOP_WORDS in query.rs).
@@ -285,6 +297,23 @@
         return out;
       });
     });
+  }
+
+  // Phrases: the pair of own terms of every two neighbouring units (query.rs `phrase_pairs`).
+  function phrasePairs(units) {
+    var out = [];
+    for (var i = 0; i + 1 < units.length; i++) {
+      if (units[i].own !== null && units[i + 1].own !== null) {
+        var p = units[i].own + ' ' + units[i + 1].own;
+        if (out.indexOf(p) < 0) out.push(p);
+      }
+    }
+    return out;
+  }
+  function altPairs(alt) {
+    var out = [];
+    for (var i = 0; i + 1 < alt.length; i++) out.push(alt[i] + ' ' + alt[i + 1]);
+    return out;
   }
 
   // Postings shards.
@@ -329,14 +358,15 @@
 
   function idf(df, n) { return Math.fround(Math.log(1 + Math.fround(Math.fround(n - df + 0.5) / Math.fround(df + 0.5)))); }
 
-  // Scores one word: every (term, field) pair is a boosted BM25 term query; scores add up.
-  function scoreWord(m, planned) {
-    return Promise.all(planned.terms.map(function (t) { return shard(shardOf(m, t)).then(function (s) { return { s: s, t: t }; }); })).then(function (got) {
-      var scores = new Map();
-      var f32 = Math.fround;
-      got.forEach(function (g) {
-        var fields = g.s.terms.get(g.t);
-        if (!fields) return;
+  // One term's scores: doc → the sum over fields of its boosted BM25 term query (memoised).
+  var termCache = new Map();
+  function termScores(m, t) {
+    if (!termCache.has(t)) {
+      termCache.set(t, shard(shardOf(m, t)).then(function (s) {
+        var scores = new Map();
+        var f32 = Math.fround;
+        var fields = s.terms.get(t);
+        if (!fields) return scores;
         fields.forEach(function (fp) {
           var boost = f32(m.fields[fp.field].boost);
           var weight = f32(idf(fp.df, m.docs) * f32(1 + m.k1));
@@ -344,50 +374,200 @@
           var st = { pos: fp.start };
           var doc = 0;
           for (var i = 0; i < fp.df; i++) {
-            doc += readVarint(g.s.bytes, st);
-            var tf = readVarint(g.s.bytes, st);
-            var norm = normCache[g.s.bytes[st.pos++]];
+            doc += readVarint(s.bytes, st);
+            var tf = readVarint(s.bytes, st);
+            var norm = normCache[s.bytes[st.pos++]];
             var sc = f32(f32(weight * f32(tf / f32(tf + norm))) * boost);
-            scores.set(doc, (scores.get(doc) || 0) + sc);
+            scores.set(doc, f32((scores.get(doc) || 0) + sc));
           }
         });
-      });
-      return scores;
-    });
+        return scores;
+      }));
+    }
+    return termCache.get(t);
+  }
+
+  // Pairs shards (search/p/<fnv1a(pair) % pair_shards>.bin): pair → the documents holding it.
+  function fnv1a(str) {
+    var b = encoder.encode(str), h = 0x811c9dc5;
+    for (var i = 0; i < b.length; i++) { h ^= b[i]; h = Math.imul(h, 0x01000193) >>> 0; }
+    return h;
+  }
+  var pairShards = new Map();
+  function pairShard(n) {
+    if (!pairShards.has(n)) {
+      pairShards.set(n, get(BASE + 'p/' + n + '.bin', 'bin').then(function (buf) {
+        var b = new Uint8Array(buf);
+        var st = { pos: 0 };
+        var count = readVarint(b, st);
+        var pairs = new Map();
+        for (var i = 0; i < count; i++) {
+          var len = readVarint(b, st);
+          var pair = decoder.decode(b.subarray(st.pos, st.pos + len));
+          st.pos += len;
+          var df = readVarint(b, st);
+          var docs = new Set();
+          var doc = 0;
+          for (var d = 0; d < df; d++) { doc += readVarint(b, st); docs.add(doc); }
+          pairs.set(pair, docs);
+        }
+        return pairs;
+      }));
+    }
+    return pairShards.get(n);
+  }
+  var EMPTY = new Set();
+  function pairDocs(m, p) {
+    if (!m.pair_shards) return Promise.resolve(EMPTY);
+    return pairShard(fnv1a(p) % m.pair_shards).then(function (pairs) { return pairs.get(p) || EMPTY; });
   }
 
   // How much matching a unit counts when not every unit matches (src/search/query.rs `unit_weight`).
   function unitWeight(df, n) { return Math.log(1 + (n - df + 0.5) / (df + 0.5)); }
 
-  /* search(query, {prefix, kind: 'provider'|'guide'|null}) → {planned, hits: [{doc, score, kind, partial}]}:
-   * documents matching the most units (weighted by rarity) first, then by score, ties by
-   * document number; `partial` when a document misses some unit. */
+  // Ranks as src/search/query.rs `rank`: units matched (by rarity), then the query held as a
+  // phrase (every pair), then score, ties by document number.
+  function rank(units, ev, n) {
+    var f32 = Math.fround;
+    var none = new Map();
+    var term = function (t) { return ev.terms.get(t) || none; };
+    var pair = function (p) { return ev.pairs.get(p) || EMPTY; };
+    var found = new Map();
+    units.forEach(function (u) {
+      var held = new Map();
+      u.alts.forEach(function (alt, ai) {
+        var docs = [];
+        if (alt.length === 1) docs = Array.from(term(alt[0]).keys());
+        else if (alt.length > 1) {
+          var ps = altPairs(alt);
+          pair(ps[0]).forEach(function (d) { if (ps.every(function (p) { return pair(p).has(d); })) docs.push(d); });
+        }
+        docs.forEach(function (d) { var h = held.get(d); if (!h) { h = []; held.set(d, h); } h.push(ai); });
+      });
+      var w = unitWeight(held.size, n);
+      held.forEach(function (ais, d) {
+        var ts = [];
+        ais.forEach(function (ai) { u.alts[ai].forEach(function (t) { if (ts.indexOf(t) < 0) ts.push(t); }); });
+        ts.sort(cmp);
+        var score = 0;
+        ts.forEach(function (t) { score = f32(score + (term(t).get(d) || 0)); });
+        var e = found.get(d);
+        if (!e) { e = { doc: d, cov: 0, phrase: 0, score: 0, matched: 0 }; found.set(d, e); }
+        e.cov += w;
+        e.score = f32(e.score + score);
+        e.matched += 1;
+      });
+    });
+    var phrase = phrasePairs(units);
+    if (phrase.length) {
+      pair(phrase[0]).forEach(function (d) {
+        var e = found.get(d);
+        if (e && phrase.every(function (p) { return pair(p).has(d); })) e.phrase = 1;
+      });
+    }
+    var out = Array.from(found.values());
+    out.sort(function (a, b) { return b.cov - a.cov || b.phrase - a.phrase || b.score - a.score || a.doc - b.doc; });
+    return out;
+  }
+
+  /* search(query, {prefix, kind: 'provider'|'guide'|null}) → {planned, hits: [{doc, score, kind, partial}]},
+   * ranked by `rank`; `partial` when a document misses some unit. */
   function search(query, opts) {
     opts = opts || {};
     return meta().then(function (m) {
       return plan(query, !!opts.prefix).then(function (planned) {
-        var live = planned.filter(function (p) { return p.terms.length; });
-        return Promise.all(live.map(function (p) { return scoreWord(m, p); })).then(function (perUnit) {
-          var found = new Map();
-          perUnit.forEach(function (scores) {
-            var w = unitWeight(scores.size, m.docs);
-            scores.forEach(function (s, doc) {
-              var e = found.get(doc);
-              if (!e) { e = { cov: 0, score: 0, matched: 0 }; found.set(doc, e); }
-              e.cov += w;
-              e.score = Math.fround(e.score + Math.fround(s));
-              e.matched += 1;
-            });
+        var terms = [], pairs = phrasePairs(planned);
+        planned.forEach(function (u) {
+          u.alts.forEach(function (a) {
+            a.forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); });
+            altPairs(a).forEach(function (p) { if (pairs.indexOf(p) < 0) pairs.push(p); });
           });
+        });
+        return Promise.all([
+          Promise.all(terms.map(function (t) { return termScores(m, t); })),
+          Promise.all(pairs.map(function (p) { return pairDocs(m, p); })),
+        ]).then(function (got) {
+          var ev = { terms: new Map(), pairs: new Map() };
+          terms.forEach(function (t, i) { ev.terms.set(t, got[0][i]); });
+          pairs.forEach(function (p, i) { ev.pairs.set(p, got[1][i]); });
           var hits = [];
-          found.forEach(function (e, doc) {
-            var kind = doc < m.guides ? 'guide' : 'provider';
+          rank(planned, ev, m.docs).forEach(function (e) {
+            var kind = e.doc < m.guides ? 'guide' : 'provider';
             if (opts.kind && opts.kind !== kind) return;
-            hits.push({ doc: doc, score: e.score, cov: e.cov, kind: kind, partial: e.matched < planned.length });
+            hits.push({ doc: e.doc, score: e.score, cov: e.cov, phrase: e.phrase, kind: kind, partial: e.matched < planned.length });
           });
-          hits.sort(function (a, b) { return b.cov - a.cov || b.score - a.score || a.doc - b.doc; });
           return { planned: planned, hits: hits };
         });
+      });
+    });
+  }
+
+  // Optimal-string-alignment distance, or cap + 1 once it must exceed cap (query.rs `edit_distance`).
+  function editDistance(a, b, cap) {
+    var la = a.length, lb = b.length;
+    if (Math.abs(la - lb) > cap) return cap + 1;
+    var rows = [[], [], []];
+    for (var j = 0; j <= lb; j++) { rows[0][j] = j; rows[1][j] = 0; rows[2][j] = 0; }
+    for (var i = 1; i <= la; i++) {
+      var cur = rows[i % 3], prev = rows[(i + 2) % 3], prev2 = rows[(i + 1) % 3];
+      cur[0] = i;
+      var low = i;
+      for (j = 1; j <= lb; j++) {
+        var v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+        cur[j] = v;
+        if (v < low) low = v;
+      }
+      if (low > cap) return cap + 1;
+    }
+    return Math.min(rows[la % 3][lb], cap + 1);
+  }
+
+  // The word of the site closest to w, for did-you-mean (query.rs `closest_word`): same first
+  // character, at most 1 edit (under 5 characters) or 2, fewest edits, then most word forms of
+  // its term in the shard, then first in order.
+  function closestWord(m, w) {
+    var chars = Array.from(w);
+    if (chars.length < STEM_MIN) return null;
+    var v = resolved.get(letterOf(w));
+    if (!v) return null;
+    var max = chars.length >= m.typo_min ? 2 : 1;
+    var best = [], bestD = max + 1;
+    for (var k = lowerBound(v.keys, chars[0]); k < v.keys.length; k++) {
+      var s = v.keys[k];
+      if (s.lastIndexOf(chars[0], 0) !== 0) break;
+      var sc = Array.from(s);
+      if (Math.abs(sc.length - chars.length) > max) continue;
+      var d = editDistance(chars, sc, max);
+      if (d > max) continue;
+      if (d < bestD) { bestD = d; best = []; }
+      if (d === bestD) best.push(s);
+    }
+    if (!best.length) return null;
+    if (!v.forms) {
+      v.forms = new Map();
+      v.keys.forEach(function (x) { v.forms.set(v.map[x], (v.forms.get(v.map[x]) || 0) + 1); });
+    }
+    best.sort(function (a, b) { return v.forms.get(v.map[b]) - v.forms.get(v.map[a]) || cmp(a, b); });
+    return best[0];
+  }
+
+  // Did you mean (query.rs `suggest`): the query with every word that matches nothing replaced
+  // by its closest word of the site; null when nothing changed.
+  function suggest(query, prefix) {
+    return meta().then(function (m) {
+      return plan(query, !!prefix).then(function (planned) {
+        var unknown = planned.filter(function (p) { return !p.terms.length; }).map(function (p) { return p.word; });
+        if (!unknown.length) return null;
+        var changed = false;
+        var out = words(query).map(function (w) {
+          if (unknown.indexOf(w) < 0) return w;
+          var c = closestWord(m, w);
+          if (c === null) return w;
+          changed = true;
+          return c;
+        });
+        return changed ? out.join(' ') : null;
       });
     });
   }
@@ -435,5 +615,5 @@
     return frag;
   }
 
-  window.APDIRSearch = { places: places, stem: STEM, search: search, plan: plan, doc: doc, snippet: snippet, meta: meta, words: words, stats: stats };
+  window.APDIRSearch = { places: places, stem: STEM, search: search, suggest: suggest, plan: plan, doc: doc, snippet: snippet, meta: meta, words: words, stats: stats };
 })();

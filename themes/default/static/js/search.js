@@ -91,6 +91,25 @@
     });
   }
 
+  // Did you mean: a link to the query with the words that match nothing corrected, added to
+  // the status so it is announced with the results count.
+  function showSuggestion(corrected, kind) {
+    if (!corrected) return;
+    var box = document.createElement('span');
+    box.id = 'search-suggest';
+    var params = new URLSearchParams();
+    params.set('q', corrected);
+    if (kind) params.set('type', kind);
+    var a = document.createElement('a');
+    a.href = '/search/?' + params.toString();
+    a.textContent = corrected;
+    box.appendChild(document.createTextNode('Did you mean '));
+    box.appendChild(a);
+    box.appendChild(document.createTextNode('?'));
+    status.appendChild(document.createTextNode(' '));
+    status.appendChild(box);
+  }
+
   function run(prefix) {
     var q = input.value.trim();
     var kind = kindValue();
@@ -105,7 +124,7 @@
       showPlaces([]);
       return Promise.resolve();
     }
-    return Promise.all([S.search(q, { prefix: prefix, kind: kind || null }), S.places(q)]).then(function (got) {
+    return Promise.all([S.search(q, { prefix: prefix, kind: kind || null }), S.places(q), S.suggest(q, prefix)]).then(function (got) {
       var r = got[0];
       if (mySeq !== seq) return;
       showPlaces(got[1]);
@@ -123,6 +142,7 @@
           : full === 0
             ? 'Nothing matches every word of “' + q + '”; ' + n + ' ' + what + (n === 1 ? '' : 's') + ' match some of them, closest first.'
             : n + ' ' + what + (n === 1 ? '' : 's') + ' for “' + q + '”' + (full < n ? ' (' + (n - full) + ' partial)' : '') + '.';
+        showSuggestion(got[2], kind);
         document.dispatchEvent(new CustomEvent('apdir:results', { detail: { query: q, count: n, ms: performance.now() - t0 } }));
       });
     }).catch(function (e) {
