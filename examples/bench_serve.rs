@@ -44,6 +44,7 @@ fn main() -> ExitCode {
     let original = std::fs::read_to_string(&record).unwrap();
     let id = original.lines().find_map(|l| l.strip_prefix("id = \"")).and_then(|l| l.strip_suffix('"')).expect("an id line").to_string();
     let url = format!("/providers/{id}/");
+    let page_file = format!("providers/{id}/index.html");
 
     let mut child = Command::new(&apdir)
         .args(["--root", &root.to_string_lossy(), "--color", "never", "serve", "--port", "0", "--today", "2026-11-25"])
@@ -85,7 +86,7 @@ fn main() -> ExitCode {
         };
         std::fs::write(&record, edited).unwrap();
         let t = Instant::now();
-        wait_for(&mut events, "event: reload");
+        wait_for_change(&mut events, &page_file);
         let page = get(port, &url);
         let elapsed = t.elapsed();
         assert!(page.contains(&token), "edit {i}: the page does not show the edit");
@@ -117,6 +118,29 @@ fn wait_for(events: &mut BufReader<TcpStream>, what: &str) {
         }
         if line.trim_end() == what {
             return;
+        }
+    }
+}
+
+/// Waits for a reload event whose changed paths include `path`. A save brings two events:
+/// the pages, then the search files and exports; the second must not be taken for the next
+/// save's.
+fn wait_for_change(events: &mut BufReader<TcpStream>, path: &str) {
+    let mut line = String::new();
+    let mut reload = false;
+    loop {
+        line.clear();
+        if events.read_line(&mut line).unwrap() == 0 {
+            panic!("the event stream closed");
+        }
+        let l = line.trim_end();
+        if l == "event: reload" {
+            reload = true;
+        } else if reload && l.starts_with("data:") {
+            if l.contains(&format!("\"{path}\"")) {
+                return;
+            }
+            reload = false;
         }
     }
 }

@@ -163,6 +163,7 @@ impl Site {
             areas: self.areas.clone(),
             postcodes: self.postcodes.clone(),
             area_figures: self.area_figures.clone(),
+            area_layers: self.area_layers.clone(),
             warnings: Diagnostics::default(),
         }
     }

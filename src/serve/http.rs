@@ -354,9 +354,9 @@ fn events(mut out: TcpStream, shared: &Shared) -> std::io::Result<()> {
         if status.version == seen {
             out.write_all(b": ping\n\n")?;
         } else {
-            seen = status.version;
             let kind = if status.ok { "reload" } else { "status" };
-            out.write_all(format!("event: {kind}\ndata: {}\n\n", status.to_json()).as_bytes())?;
+            out.write_all(format!("event: {kind}\ndata: {}\n\n", status.to_json_since(seen)).as_bytes())?;
+            seen = status.version;
         }
         out.flush()?;
     }

@@ -88,6 +88,7 @@
   // This page's own file, a stylesheet, script, image or font, or data this page's scripts
   // fetch. Downloads and feeds (the open data, the sitemap) change nothing on the page, so an
   // edit to one record does not reload every open tab.
+  // "*" (the server no longer knows what changed since this page last heard) reloads.
   function affectsThisPage(changed) {
     var here = currentFile();
     return changed.some(function (f) {

@@ -52,7 +52,13 @@ pub struct Status {
     pub problems: Vec<Problem>,
     /// Paths that changed in the last good rebuild.
     pub changed: Vec<String>,
+    /// The changed paths of the last few versions, oldest first: an event stream that wakes
+    /// once after two quick versions (a rebuild's pages, then its search files) is told both.
+    pub recent: std::collections::VecDeque<(u64, Vec<String>)>,
 }
+
+/// How many versions' changed paths [`Status::recent`] keeps.
+const RECENT_VERSIONS: usize = 8;
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Problem {
@@ -77,6 +83,39 @@ impl Problem {
 }
 
 impl Status {
+    /// Starts a new version whose changed paths are `changed`.
+    fn next_version(&mut self, changed: Vec<String>) {
+        self.version += 1;
+        if self.recent.len() == RECENT_VERSIONS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((self.version, changed.clone()));
+        self.changed = changed;
+    }
+
+    /// The paths changed in the versions after `seen`, or `*` (everything) when versions that
+    /// old are no longer kept.
+    pub fn changed_since(&self, seen: u64) -> Vec<String> {
+        if self.recent.front().is_none_or(|(v, _)| *v > seen + 1) {
+            return vec!["*".to_string()];
+        }
+        let mut all: Vec<String> = self.recent.iter().filter(|(v, _)| *v > seen).flat_map(|(_, c)| c.iter().cloned()).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// The status for an event stream that last saw version `seen`.
+    pub fn to_json_since(&self, seen: u64) -> String {
+        serde_json::json!({
+            "version": self.version,
+            "ok": self.ok,
+            "problems": self.problems,
+            "changed": self.changed_since(seen),
+        })
+        .to_string()
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::json!({
             "version": self.version,
@@ -109,9 +148,8 @@ impl Shared {
     /// browsers (only a page those files affect reloads).
     pub fn publish_late(&self, preview: &Preview, late: &Late) {
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        status.version += 1;
         *self.files.lock().unwrap_or_else(|e| e.into_inner()) = preview.files();
-        status.changed = late.changed.clone();
+        status.next_version(late.changed.clone());
         drop(status);
         self.changed.notify_all();
     }
@@ -119,17 +157,16 @@ impl Shared {
     /// Records the outcome of a rebuild and wakes the browsers.
     pub fn publish(&self, preview: &Preview, outcome: &Result<Rebuild, crate::Error>) {
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        status.version += 1;
         match outcome {
             Ok(r) => {
                 *self.files.lock().unwrap_or_else(|e| e.into_inner()) = preview.files();
                 status.ok = true;
                 status.problems = Vec::new();
-                status.changed = r.changed.clone();
+                status.next_version(r.changed.clone());
             }
             Err(e) => {
                 status.ok = false;
-                status.changed = Vec::new();
+                status.next_version(Vec::new());
                 status.problems = match e {
                     crate::Error::Content(d) => d.errors().map(Problem::from).collect(),
                     other => vec![Problem { severity: "error", code: "build", location: String::new(), message: other.to_string(), help: None }],
@@ -423,6 +460,22 @@ mod tests {
         let o = options("0.0.0.0", Internal, true, &["preview.example"]);
         let warning = exposure_warning(&o, "0.0.0.0:1111".parse().unwrap(), &host_policy(&o).unwrap());
         assert!(warning.contains("INTERNAL profile") && warning.contains("OFFICIAL-SENSITIVE") && warning.contains("preview.example"), "{warning}");
+    }
+
+    #[test]
+    fn an_event_stream_that_wakes_late_is_told_every_change_since_it_last_looked() {
+        let mut status = Status::default();
+        status.next_version(vec!["providers/a/index.html".into()]);
+        let seen = status.version;
+        // The pages, then the search files, before the stream wakes.
+        status.next_version(vec!["providers/b/index.html".into()]);
+        status.next_version(vec!["search/t/0.json".into(), "providers/b/index.html".into()]);
+        assert_eq!(status.changed_since(seen), vec!["providers/b/index.html".to_string(), "search/t/0.json".to_string()]);
+        assert_eq!(status.changed_since(status.version - 1), vec!["providers/b/index.html".to_string(), "search/t/0.json".to_string()]);
+        for _ in 0..RECENT_VERSIONS {
+            status.next_version(Vec::new());
+        }
+        assert_eq!(status.changed_since(seen), vec!["*".to_string()], "too old to tell: everything may have changed");
     }
 
     #[test]
