@@ -90,7 +90,7 @@ impl Inputs {
         let (postcodes, areas) = Inputs::geography_or_diagnose(postcodes, areas, &mut diagnostics);
         let (area_figures, area_diags) = crate::load::areas::load(root, &root.join(&config.area_figures), &areas);
         diagnostics.items.extend(area_diags);
-        let (area_layers, layer_diags) = crate::load::areas::load_layers(root, &config, &areas);
+        let (area_layers, layer_diags) = crate::load::areas::load_layers(root, &config.area_layers, &config.context_areas, &areas);
         diagnostics.items.extend(layer_diags);
         Ok(Inputs {
             profile: options.profile,

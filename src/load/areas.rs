@@ -46,10 +46,15 @@ pub struct AreaLayer {
 /// when they cannot be read) and its figures (checked like the main layer's, against its own
 /// boundaries). A key that is also the slug of a main-layer area is an error: both would be
 /// `/areas/<key>/`.
-pub fn load_layers(root: &Path, config: &crate::config::Config, main: &[Area]) -> (Vec<AreaLayer>, Vec<Diagnostic>) {
+pub fn load_layers(
+    root: &Path,
+    settings: &[crate::model::area::AreaLayerConfig],
+    site_context: &[String],
+    main: &[Area],
+) -> (Vec<AreaLayer>, Vec<Diagnostic>) {
     let mut layers = Vec::new();
     let mut diags = Vec::new();
-    for l in config.area_layers.iter().take(crate::config::MAX_AREA_LAYERS) {
+    for l in settings.iter().take(crate::model::area::MAX_AREA_LAYERS) {
         let here = |d: Diagnostic, span: &Option<std::ops::Range<usize>>| match &l.at.file {
             Some(f) => d.in_file(f, span.clone()),
             None => d,
@@ -66,7 +71,7 @@ pub fn load_layers(root: &Path, config: &crate::config::Config, main: &[Area]) -
         if !path.is_file() {
             continue; // reported with the configuration
         }
-        let areas = match crate::geo::load_areas(&path, l.context(config)) {
+        let areas = match crate::geo::load_areas(&path, l.context(site_context)) {
             Ok(a) => a,
             Err(e) => {
                 diags.push(

@@ -212,3 +212,46 @@ pub struct HistoryPeriod {
     pub la_arranged_ap: Option<Count>,
     pub part_time_timetables: Option<Count>,
 }
+
+// The settings of one more boundary layer (`[[area_layers]]` in apdir.toml). They live here,
+// not in `config`, so that `load` can read the layers without importing `config`.
+
+/// At most this many `[[area_layers]]` (each is a full gap analysis and a set of pages).
+pub const MAX_AREA_LAYERS: usize = 8;
+
+/// `[[area_layers]]`: one more set of boundaries analysed beside the main one.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct AreaLayerConfig {
+    /// The layer's part of the URL: `/areas/<key>/` (lower case letters, digits, hyphens).
+    pub key: String,
+    /// The layer's name as readers see it ("Wards").
+    pub name: String,
+    /// A GeoJSON FeatureCollection with `code` and `name` properties (like `boundaries`).
+    pub boundaries: String,
+    /// Folder of `<GSS code>.toml` figures for this layer's areas; without it the layer shows
+    /// supply and access only.
+    #[serde(default)]
+    pub area_figures: Option<String>,
+    /// Codes drawn for context only; the site's `context_areas` when not given.
+    #[serde(default)]
+    pub context_areas: Option<Vec<String>>,
+    /// Where each setting was written, for diagnostics that come after the configuration is read.
+    #[serde(skip)]
+    pub at: LayerAt,
+}
+
+/// Where one `[[area_layers]]` entry sits in apdir.toml.
+#[derive(Clone, Debug, Default)]
+pub struct LayerAt {
+    pub file: Option<std::sync::Arc<crate::diagnostics::SourceFile>>,
+    pub key: Option<std::ops::Range<usize>>,
+    pub boundaries: Option<std::ops::Range<usize>>,
+    pub area_figures: Option<std::ops::Range<usize>>,
+}
+
+impl AreaLayerConfig {
+    /// The context areas of this layer: its own, or the site's `context_areas`.
+    pub fn context<'a>(&'a self, site_context: &'a [String]) -> &'a [String] {
+        self.context_areas.as_deref().unwrap_or(site_context)
+    }
+}

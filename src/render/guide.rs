@@ -10,9 +10,9 @@ use super::templates::Templates;
 use rayon::prelude::*;
 
 use super::{Job, Link, Renderer, base_context, crumbs_with, events, leak, link, sp_parent};
+use crate::model::file::OutputError;
 use crate::model::guide::GuidePage;
 use crate::model::vocab::Audience;
-use crate::output::OutputError;
 use crate::site::Site;
 
 #[derive(Serialize)]
