@@ -26,6 +26,8 @@ pub enum Kind {
     IntList,
     Identifiers,
     Schedule,
+    /// A table of whole numbers by key, written `tier2=2; tier3=8` (`capacity.places_by_tier`).
+    Counts,
     /// Written by the export for readers; ignored by the import.
     Derived,
 }
@@ -112,6 +114,7 @@ const PROVIDER: &[(&str, Kind)] = &[
     ("offer.qualifications", List),
     ("capacity.places", Integer),
     ("capacity.la_commissioned_places", Integer),
+    ("capacity.places_by_tier", Counts),
     ("capacity.vacancies", Integer),
     ("capacity.vacancies_as_of", Date),
     ("capacity.typical_wait_weeks", Integer),
@@ -276,6 +279,7 @@ fn text_cell(v: &Value, kind: Kind) -> Cow<'_, str> {
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
+        (Counts, Value::Object(m)) => Cow::Owned(m.iter().map(|(k, n)| format!("{k}={}", scalar(n))).collect::<Vec<_>>().join("; ")),
         (_, Value::Array(a)) => Cow::Owned(a.iter().map(scalar).collect::<Vec<_>>().join("; ")),
         (_, v) => scalar(v),
     }

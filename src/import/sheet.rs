@@ -87,6 +87,16 @@ pub fn parse_cell(text: &str, kind: Kind) -> Result<toml::Value, String> {
                 })
                 .collect::<Result<_, String>>()?,
         ),
+        Kind::Counts => V::Table(
+            list(text)
+                .into_iter()
+                .map(|pair| {
+                    let (key, n) = pair.split_once('=').ok_or_else(|| format!("`{pair}` is not KEY=number (for example tier2=4; tier3=6)"))?;
+                    let n = n.trim().parse::<i64>().map_err(|_| format!("`{}` is not a whole number", n.trim()))?;
+                    Ok((key.trim().to_string(), V::Integer(n)))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
         Kind::Schedule => V::Array(
             list(text)
                 .into_iter()
