@@ -180,6 +180,9 @@ pub fn columns(costs: usize, profile: Profile) -> Vec<Column> {
         out.push(col(format!("location.{n}"), *k, Scope::Location));
     }
     if profile.is_internal() {
+        // Drafts reach only the internal export; without this column a draft exported and
+        // imported again would come back published.
+        out.push(col("draft".to_string(), Bool, Scope::Provider));
         for (n, k) in INTERNAL {
             out.push(col(format!("internal.{n}"), *k, Scope::Internal));
         }

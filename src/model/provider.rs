@@ -242,14 +242,18 @@ pub struct Offer {
     pub age_max: Option<u32>,
     #[serde(default)]
     pub needs: Vec<Need>,
-    #[serde(default)]
-    pub accepts_ehcp: bool,
-    #[serde(default)]
-    pub accepts_looked_after: bool,
-    #[serde(default)]
-    pub accepts_permanently_excluded: bool,
-    #[serde(default)]
-    pub day6_start: bool,
+    /// `None` when nobody recorded it: pages say "Not recorded", never no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepts_ehcp: Option<bool>,
+    /// `None` when nobody recorded it: pages say "Not recorded", never no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepts_looked_after: Option<bool>,
+    /// `None` when nobody recorded it: pages say "Not recorded", never no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepts_permanently_excluded: Option<bool>,
+    /// `None` when nobody recorded it: pages say "Not recorded", never no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day6_start: Option<bool>,
     #[serde(default)]
     pub pattern: Option<Pattern>,
     #[serde(default)]
@@ -265,8 +269,9 @@ pub struct Offer {
     /// `None` when nobody recorded it: pages say "Not recorded", never no.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dual_registration: Option<bool>,
-    #[serde(default)]
-    pub reintegration_plan: bool,
+    /// `None` when nobody recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reintegration_plan: Option<bool>,
     #[serde(default)]
     pub curriculum: Vec<String>,
     #[serde(default)]

@@ -49,7 +49,8 @@ pub struct ResultCard {
     pub inspection: String,
     pub tiers: Vec<i64>,
     pub key_stages: Vec<String>,
-    pub day6: bool,
+    /// `None` when the record does not say.
+    pub day6: Option<bool>,
     pub pattern: Option<String>,
     pub hours: Option<String>,
     pub weeks: Option<String>,

@@ -238,7 +238,7 @@ pub fn card(vp: &ValidProvider, site: &Site) -> ProviderCard {
     if f.qa_overdue {
         tags.push(tag("QA visit overdue", "red"));
     }
-    if p.offer.day6_start {
+    if p.offer.day6_start == Some(true) {
         tags.push(tag("Day-6 start", "blue"));
     }
     let mut vacancies = match (p.capacity.vacancies, p.capacity.vacancies_as_of) {

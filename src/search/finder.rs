@@ -171,10 +171,10 @@ pub fn providers_json(site: &Site) -> Value {
             let (ok, ol) = ofsted_key(vp);
             let mut flags = 0;
             for (on, bit) in [
-                (o.day6_start, DAY6),
-                (o.accepts_permanently_excluded, PEX),
-                (o.accepts_ehcp, EHCP),
-                (o.accepts_looked_after, LAC),
+                (o.day6_start == Some(true), DAY6),
+                (o.accepts_permanently_excluded == Some(true), PEX),
+                (o.accepts_ehcp == Some(true), EHCP),
+                (o.accepts_looked_after == Some(true), LAC),
                 (card.places_free, FREE),
             ] {
                 if on {

@@ -58,6 +58,36 @@ fn a_draft_reaches_no_public_file_but_shows_labelled_in_the_internal_site() {
 }
 
 #[test]
+fn a_draft_exported_and_imported_again_stays_a_draft() {
+    // The internal CSV carries `draft`, so a round trip through a spreadsheet never publishes
+    // a record nobody finished.
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    site.provider("draft-provider", &VALID_PROVIDER.replace("name = \"Test Provider\"", "name = \"Draft Centre\"\ndraft = true"));
+    let out = tempfile::tempdir().unwrap();
+    let exported = out.path().join("export");
+    apdir::export(&options(&site, Profile::Internal, &out.path().join("x")), &[apdir::export::Format::Csv], &exported).unwrap();
+    let csv = std::fs::read_to_string(exported.join("data/providers.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().split(',').any(|h| h == "draft"), "{}", csv.lines().next().unwrap());
+
+    let target = TestSite::new();
+    let report = apdir::import::import(&apdir::import::ImportOptions {
+        root: target.root().to_path_buf(),
+        csv: exported.join("data/providers.csv"),
+        mapping: None,
+        force: true,
+        dry_run: false,
+        today: Some(today()),
+    })
+    .unwrap();
+    assert!(report.ok(), "{report:?}");
+    let draft = std::fs::read_to_string(target.root().join("providers/draft-provider.toml")).unwrap();
+    assert!(draft.contains("draft = true"), "{draft}");
+    let published = std::fs::read_to_string(target.root().join("providers/test-provider.toml")).unwrap();
+    assert!(!published.contains("draft"), "{published}");
+}
+
+#[test]
 fn a_new_provider_is_a_draft_that_asserts_nothing() {
     let site = TestSite::new();
     let path = apdir::scaffold::new_provider(site.root(), "Calder Valley Nurture Hub", today()).unwrap();

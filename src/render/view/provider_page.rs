@@ -158,12 +158,12 @@ fn offer(o: &Offer) -> Vec<Row> {
     if let Some(g) = o.group_size_max {
         offer.push(row("Largest group", g.to_string()));
     }
-    offer.push(row("Can start by day 6 of an exclusion", yes_no(o.day6_start)));
-    offer.push(row("Accepts permanently excluded pupils", yes_no(o.accepts_permanently_excluded)));
-    offer.push(row("Accepts pupils with an EHC plan", yes_no(o.accepts_ehcp)));
-    offer.push(row("Accepts looked-after children", yes_no(o.accepts_looked_after)));
+    offer.push(recorded("Can start by day 6 of an exclusion", o.day6_start));
+    offer.push(recorded("Accepts permanently excluded pupils", o.accepts_permanently_excluded));
+    offer.push(recorded("Accepts pupils with an EHC plan", o.accepts_ehcp));
+    offer.push(recorded("Accepts looked-after children", o.accepts_looked_after));
     offer.push(recorded("Dual registration with the home school", o.dual_registration));
-    offer.push(row("Reintegration plan", yes_no(o.reintegration_plan)));
+    offer.push(recorded("Reintegration plan", o.reintegration_plan));
     if !o.curriculum.is_empty() {
         offer.push(row("Curriculum", o.curriculum.iter().map(|c| humanise(c)).collect::<Vec<_>>().join(", ")));
     }

@@ -510,7 +510,7 @@
     fact(dl, 'Inspection', c.inspection);
     fact(dl, 'Tiers', c.tiers.length ? c.tiers.join(', ') : 'Not stated');
     fact(dl, 'Key stages', c.key_stages.length ? c.key_stages.join(', ') : 'Not stated');
-    fact(dl, 'Attendance', (c.pattern || 'Pattern not stated') + (c.hours ? ', ' + c.hours : '') + '. ' + (c.day6 ? 'Can start by day 6' : 'No day-6 start') + '.');
+    fact(dl, 'Attendance', (c.pattern || 'Pattern not stated') + (c.hours ? ', ' + c.hours : '') + '. ' + (c.day6 === true ? 'Can start by day 6' : c.day6 === false ? 'No day-6 start' : 'Day-6 start not recorded') + '.');
     fact(dl, 'Vacancies', c.vacancies);
     li.appendChild(dl);
     if (window.APDIRShortlist) li.appendChild(window.APDIRShortlist.button(c.id, c.name));
