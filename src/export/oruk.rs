@@ -506,7 +506,7 @@ fn attribute_links(terms: &Terms, r: &Value, id: &str, sid: &Value) -> Vec<Vec<u
             a.extend_from_slice(b"{\"id\":");
             key(&mut a, &uuid("attribute", &format!("{id}:{taxonomy}:{term}")));
             a.extend_from_slice(b",\"link_id\":");
-            key(&mut a, text(&sid));
+            key(&mut a, text(sid));
             a.extend_from_slice(b",\"link_type\":\"service\",\"taxonomy_term\":");
             a.extend_from_slice(term_bytes);
             a.extend_from_slice(b",\"taxonomy_term_id\":");
