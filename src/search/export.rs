@@ -53,6 +53,11 @@ pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+/// How many bytes [`put_varint`] writes for `v`.
+fn varint_len(v: u64) -> usize {
+    (64 - v.max(1).leading_zeros() as usize).div_ceil(7)
+}
+
 fn file(path: String, bytes: Vec<u8>) -> OutputFile {
     OutputFile { path, body: Body::Bytes(bytes) }
 }
@@ -197,7 +202,7 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
         },
     );
     let (mut out, shard_starts, field_meta) = postings?;
-    let (pair_files, pair_shards) = pairs?;
+    let (pair_files, pair_shards) = pairs;
     out.extend(pair_files);
     for (letter, map) in &letters {
         out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(map).map_err(|x| e(&x))?));
@@ -227,38 +232,32 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
 
 /// The pairs shards (`search/p/<n>.bin`: varint pair count, then per pair in byte order:
 /// varint length, UTF-8 pair, varint df, df × varint doc delta) and how many there are.
-fn pair_files(ix: &SearchIndex) -> Result<(Vec<OutputFile>, usize), String> {
-    let e = |e: &dyn std::fmt::Display| e.to_string();
-    let reader = ix.index.reader().map_err(|x| e(&x))?;
-    let searcher = reader.searcher();
-    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+fn pair_files(ix: &SearchIndex) -> (Vec<OutputFile>, usize) {
+    let pairs = &ix.pairs;
+    let mut buf = String::new();
     let mut total = 0usize;
-    if let Some(seg) = searcher.segment_readers().first() {
-        let inverted = seg.inverted_index(ix.pairs).map_err(|x| e(&x))?;
-        let mut stream = inverted.terms().stream().map_err(|x| e(&x))?;
-        while stream.advance() {
-            let info = stream.value().clone();
-            let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic).map_err(|x| e(&x))?;
-            let mut buf = Vec::with_capacity(info.doc_freq as usize * 2 + 4);
-            put_varint(&mut buf, info.doc_freq as u64);
-            let mut last = 0u32;
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                put_varint(&mut buf, (doc - last) as u64);
-                last = doc;
-                doc = postings.advance();
-            }
-            total += stream.key().len() + 1 + buf.len();
-            entries.push((stream.key().to_vec(), buf));
+    for i in 0..pairs.len() {
+        let docs = pairs.get(i, &mut buf);
+        let mut last = 0u32;
+        total += buf.len() + 1 + varint_len(docs.len() as u64);
+        for &d in docs {
+            total += varint_len(u64::from(d - last));
+            last = d;
         }
     }
     let n = total.div_ceil(PAIR_SHARD_BYTES).max(1);
     let mut shards: Vec<(u64, Vec<u8>)> = vec![(0, Vec::new()); n];
-    for (key, buf) in entries {
-        let (count, body) = &mut shards[fnv1a(&String::from_utf8_lossy(&key)) as usize % n];
-        put_varint(body, key.len() as u64);
-        body.extend_from_slice(&key);
-        body.extend_from_slice(&buf);
+    for i in 0..pairs.len() {
+        let docs = pairs.get(i, &mut buf);
+        let (count, body) = &mut shards[fnv1a(&buf) as usize % n];
+        put_varint(body, buf.len() as u64);
+        body.extend_from_slice(buf.as_bytes());
+        put_varint(body, docs.len() as u64);
+        let mut last = 0u32;
+        for &d in docs {
+            put_varint(body, u64::from(d - last));
+            last = d;
+        }
         *count += 1;
     }
     let files = shards
@@ -271,7 +270,7 @@ fn pair_files(ix: &SearchIndex) -> Result<(Vec<OutputFile>, usize), String> {
             file(format!("search/p/{i}.bin"), out)
         })
         .collect();
-    Ok((files, n))
+    (files, n)
 }
 
 /// `search/synonyms.json`: the planned synonyms (phrase → equivalents, each a list of terms),

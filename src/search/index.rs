@@ -25,13 +25,8 @@ pub const MAX_WORD: usize = 40;
 /// The text fields, in export order, with their query boosts: titles and names first.
 pub const FIELDS: [(&str, f32); 5] = [("title", 4.0), ("headings", 2.0), ("summary", 1.5), ("profile", 1.5), ("body", 1.0)];
 
-/// The field of word pairs: every two words next to each other in one of [`FIELDS`] (question
-/// words like "and" or "the" skipped, never across a sentence or line end), as the two terms
-/// joined by a space. Indexed for documents only (no frequencies, not scored): it tells the
-/// planner which pages hold a phrase (see `query.rs`).
-pub const PAIRS: &str = "pairs";
-/// The analyzer of the pairs field.
-pub const PAIR_ANALYZER: &str = "apdir_pairs";
+/// The file beside the saved index holding the word pairs ([`PairPostings`]).
+pub const PAIRS_FILE: &str = "apdir-pairs.bin";
 
 /// What a search document is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -85,8 +80,8 @@ pub struct DocInfo {
 pub struct SearchIndex {
     pub index: Index,
     pub fields: [Field; 5],
-    /// The word-pairs field ([`PAIRS`]).
-    pub pairs: Field,
+    /// The word pairs (phrases) and the documents holding each, made outside tantivy.
+    pub pairs: PairPostings,
     pub docs: Vec<DocInfo>,
     /// Snippet text per document (only held after a build, for the export).
     pub snippets: Vec<String>,
@@ -100,10 +95,9 @@ pub struct SearchIndex {
     pub synonyms: super::synonyms::Synonyms,
 }
 
-/// The schema's fields: the text fields, the pairs, then kind, title and URL (stored).
+/// The schema's fields: the text fields, then kind, title and URL (stored).
 struct SchemaFields {
     text: [Field; 5],
-    pairs: Field,
     kind: Field,
     title: Field,
     url: Field,
@@ -114,12 +108,10 @@ fn schema() -> (Schema, SchemaFields) {
     let indexing = TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
     let text = TextOptions::default().set_indexing_options(indexing);
     let fields = FIELDS.map(|(name, _)| b.add_text_field(name, text.clone()));
-    let pair_indexing = TextFieldIndexing::default().set_tokenizer(PAIR_ANALYZER).set_index_option(IndexRecordOption::Basic).set_fieldnorms(false);
-    let pairs = b.add_text_field(PAIRS, TextOptions::default().set_indexing_options(pair_indexing));
     let kind = b.add_text_field("kind", STRING | STORED);
     let title = b.add_text_field("stored_title", STORED);
     let url = b.add_text_field("url", STORED);
-    (b.build(), SchemaFields { text: fields, pairs, kind, title, url })
+    (b.build(), SchemaFields { text: fields, kind, title, url })
 }
 
 /// The indexing analyzer: words split on anything not alphanumeric, long words dropped,
@@ -140,7 +132,6 @@ pub fn surface_analyzer() -> TextAnalyzer {
 fn tokenizers() -> TokenizerManager {
     let m = TokenizerManager::default();
     m.register(ANALYZER, analyzer());
-    m.register(PAIR_ANALYZER, TextAnalyzer::from(PairTokenizer { stems: Arc::default(), token: Token::default() }));
     m
 }
 
@@ -207,107 +198,231 @@ impl<S: TokenStream> TokenStream for KnownStemsStream<'_, S> {
     }
 }
 
-/// Splits text into the pairs of [`PAIRS`]: each word (as [`for_each_word`] finds them,
-/// question words skipped) with the word before it, unless a sentence or line ended between
-/// them. The stems come from the vocabulary when known.
-#[derive(Clone)]
-struct PairTokenizer {
-    stems: Arc<Stems>,
-    token: Token,
-}
-
-struct PairStream<'a> {
-    text: &'a str,
-    pos: usize,
-    stems: &'a Stems,
-    token: &'a mut Token,
-    /// The term of the last word, empty at a break.
-    prev: String,
-    word: String,
-}
-
 /// Characters that end a sentence or a line: no pair spans them.
 fn is_break(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | ';' | ':' | '\n')
 }
 
-impl Tokenizer for PairTokenizer {
-    type TokenStream<'a> = PairStream<'a>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream<'a> {
-        self.token.reset();
-        self.token.position = usize::MAX;
-        PairStream { text, pos: 0, stems: &self.stems, token: &mut self.token, prev: String::new(), word: String::new() }
-    }
+/// What [`for_each_pair`] asks of each word: its term's number, or that it is a question word
+/// (skipped, the words either side still pair).
+#[derive(Clone, Copy)]
+pub enum PairWord {
+    Term(u32),
+    Skip,
 }
 
-impl TokenStream for PairStream<'_> {
-    fn advance(&mut self) -> bool {
-        loop {
-            let rest = &self.text[self.pos..];
-            let Some(start) = rest.find(|c: char| c.is_alphanumeric()) else {
-                self.pos = self.text.len();
-                return false;
-            };
-            if rest[..start].chars().any(is_break) {
-                self.prev.clear();
+/// Calls `f` with each pair of neighbouring words of `text`: the words as [`for_each_word`]
+/// finds them (a word of [`MAX_WORD`] bytes or more breaks the chain), question words skipped,
+/// never across a sentence or line end ([`is_break`]). `word` gives each lower-cased word's
+/// term number; a word it does not know breaks the chain.
+pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>, mut f: impl FnMut(u32, u32)) {
+    let mut prev: Option<u32> = None;
+    let mut buf = String::new();
+    // One pass over the characters: `start` is where the current word began, `broke` whether
+    // a sentence or line ended since the last word.
+    let mut start: Option<usize> = None;
+    let mut broke = false;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        if c.is_alphanumeric() {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(from) = start.take() {
+            if std::mem::take(&mut broke) {
+                prev = None;
             }
-            let len = rest[start..].find(|c: char| !c.is_alphanumeric()).unwrap_or(rest.len() - start);
-            let (from, to) = (self.pos + start, self.pos + start + len);
-            self.pos = to;
-            let raw = &self.text[from..to];
-            if raw.len() >= MAX_WORD {
-                self.prev.clear();
-                continue;
-            }
-            self.word.clear();
-            for c in raw.chars() {
-                self.word.extend(c.to_lowercase());
-            }
-            if super::query::is_stop_word(&self.word) {
-                continue;
-            }
-            // The token is the previous term, a space, then this term; this term is kept
-            // (in `word`, swapped into `prev`) for the next pair.
-            let had = !self.prev.is_empty();
-            match self.stems.get(self.word.as_str()) {
-                Some(t) => {
-                    self.word.clear();
-                    self.word.push_str(t);
+            let raw = &text[from..i];
+            let lower = if raw.len() >= MAX_WORD {
+                None
+            } else if raw.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                Some(raw)
+            } else {
+                buf.clear();
+                for c in raw.chars() {
+                    buf.extend(c.to_lowercase());
                 }
-                None => self.word = stem(&self.word),
-            }
-            if had {
-                self.token.text.clear();
-                self.token.text.push_str(&self.prev);
-                self.token.text.push(' ');
-                self.token.text.push_str(&self.word);
-                self.token.offset_from = from;
-                self.token.offset_to = to;
-                self.token.position = self.token.position.wrapping_add(1);
-            }
-            std::mem::swap(&mut self.prev, &mut self.word);
-            if had {
-                return true;
+                Some(buf.as_str())
+            };
+            match lower.and_then(&mut word) {
+                Some(PairWord::Skip) => {}
+                Some(PairWord::Term(t)) => {
+                    if let Some(p) = prev {
+                        f(p, t);
+                    }
+                    prev = Some(t);
+                }
+                None => prev = None,
             }
         }
-    }
-    fn token(&self) -> &Token {
-        self.token
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        self.token
+        broke |= is_break(c);
     }
 }
 
-/// The pairs of [`PAIRS`] in `text`, in order (the index's own splitting, for tests and docs).
+/// The pairs of `text` as the index keeps them ("term term"), in order (for tests and docs).
 pub fn pairs_of(text: &str) -> Vec<String> {
-    let mut t = PairTokenizer { stems: Arc::default(), token: Token::default() };
-    let mut s = t.token_stream(text);
+    let words = surface_words(text);
+    let terms: Vec<String> = words.iter().map(|w| stem(w)).collect();
+    let number: std::collections::HashMap<&str, u32> = words.iter().enumerate().map(|(i, w)| (w.as_str(), i as u32)).collect();
     let mut out = Vec::new();
-    while s.advance() {
-        out.push(s.token().text.clone());
-    }
+    for_each_pair(
+        text,
+        |w| if super::query::is_stop_word(w) { Some(PairWord::Skip) } else { number.get(w).map(|&i| PairWord::Term(i)) },
+        |a, b| out.push(format!("{} {}", terms[a as usize], terms[b as usize])),
+    );
     out
+}
+
+/// The word pairs (phrases) of every document: each two neighbouring words of a field
+/// ([`for_each_pair`]) as their two terms, and the documents holding it. Made outside tantivy,
+/// each document's pairs on its own core, since tantivy's single indexing thread was the
+/// build's slowest step with the pairs as a field (docs/search.md). Exported as the
+/// `search/p/` shards and saved beside the index as [`PAIRS_FILE`] for `apdir search`.
+#[derive(Default)]
+pub struct PairPostings {
+    /// Every term of the vocabulary, sorted: a pair names its terms by their place here.
+    terms: Vec<String>,
+    /// The pairs, first term's number in the high half, in order (which is also the byte
+    /// order of "first second", as terms hold no byte below a space).
+    keys: Vec<u64>,
+    /// The documents of `keys[i]` are `docs[starts[i]..starts[i + 1]]`, ascending.
+    starts: Vec<u32>,
+    docs: Vec<u32>,
+}
+
+/// The sorted, distinct terms of a vocabulary.
+fn vocab_terms(vocab: &BTreeMap<String, String>) -> Vec<String> {
+    let mut terms: Vec<String> = vocab.values().cloned().collect();
+    terms.par_sort_unstable();
+    terms.dedup();
+    terms
+}
+
+fn pair_key(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+impl PairPostings {
+    /// The pairs of `docs`, whose every word is in `vocab`.
+    pub fn build(docs: &[SearchDoc], vocab: &BTreeMap<String, String>) -> PairPostings {
+        let terms = vocab_terms(vocab);
+        let number: rustc_hash::FxHashMap<&str, PairWord> = vocab
+            .par_iter()
+            .map(|(w, t)| {
+                let n = if super::query::is_stop_word(w) { PairWord::Skip } else { PairWord::Term(terms.binary_search(t).unwrap_or(0) as u32) };
+                (w.as_str(), n)
+            })
+            .collect();
+        // Each document's distinct pairs, then (pair, document) sorted: pairs in order, each
+        // pair's documents ascending.
+        let mut all: Vec<(u64, u32)> = docs
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(d, doc)| {
+                let mut keys = Vec::new();
+                for f in &doc.fields {
+                    for_each_pair(f, |w| number.get(w).copied(), |a, b| keys.push(pair_key(a, b)));
+                }
+                keys.sort_unstable();
+                keys.dedup();
+                keys.into_iter().map(move |k| (k, d as u32))
+            })
+            .collect();
+        all.par_sort_unstable();
+        let mut p = PairPostings { terms, ..Default::default() };
+        for (k, d) in all {
+            if p.keys.last() != Some(&k) {
+                p.keys.push(k);
+                p.starts.push(p.docs.len() as u32);
+            }
+            p.docs.push(d);
+        }
+        p.starts.push(p.docs.len() as u32);
+        p
+    }
+
+    /// How many distinct pairs there are.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The documents holding `pair` ("term term"), ascending.
+    pub fn docs_of(&self, pair: &str) -> &[u32] {
+        let Some((a, b)) = pair.split_once(' ') else { return &[] };
+        let number = |t: &str| self.terms.binary_search_by(|x| x.as_str().cmp(t)).ok().map(|i| i as u32);
+        let (Some(a), Some(b)) = (number(a), number(b)) else { return &[] };
+        match self.keys.binary_search(&pair_key(a, b)) {
+            Ok(i) => &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize],
+            Err(_) => &[],
+        }
+    }
+
+    /// Pair `i`: its text ("term term", written into `buf`) and its documents.
+    pub fn get(&self, i: usize, buf: &mut String) -> &[u32] {
+        let k = self.keys[i];
+        buf.clear();
+        buf.push_str(&self.terms[(k >> 32) as usize]);
+        buf.push(' ');
+        buf.push_str(&self.terms[(k & 0xffff_ffff) as usize]);
+        &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+
+    /// The saved form: varint pair count, then per pair varint first term, varint second
+    /// term, varint document count, the documents as varint deltas. The terms are not saved:
+    /// they are the saved vocabulary's.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.keys.len() * 4 + self.docs.len() * 2);
+        super::export::put_varint(&mut out, self.keys.len() as u64);
+        for (i, k) in self.keys.iter().enumerate() {
+            super::export::put_varint(&mut out, k >> 32);
+            super::export::put_varint(&mut out, k & 0xffff_ffff);
+            let docs = &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize];
+            super::export::put_varint(&mut out, docs.len() as u64);
+            let mut last = 0;
+            for &d in docs {
+                super::export::put_varint(&mut out, u64::from(d - last));
+                last = d;
+            }
+        }
+        out
+    }
+
+    /// Reads what [`PairPostings::encode`] wrote, for the index with this vocabulary.
+    pub fn decode(bytes: &[u8], vocab: &BTreeMap<String, String>) -> Option<PairPostings> {
+        let mut pos = 0;
+        let mut next = || -> Option<u64> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = *bytes.get(pos)?;
+                pos += 1;
+                v |= u64::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return Some(v);
+                }
+            }
+            None
+        };
+        let mut p = PairPostings { terms: vocab_terms(vocab), ..Default::default() };
+        let n = next()? as usize;
+        for _ in 0..n {
+            let (a, b) = (next()?, next()?);
+            if a >= p.terms.len() as u64 || b >= p.terms.len() as u64 {
+                return None;
+            }
+            p.keys.push((a << 32) | b);
+            p.starts.push(p.docs.len() as u32);
+            let mut last = 0u32;
+            for _ in 0..next()? {
+                last = last.checked_add(u32::try_from(next()?).ok()?)?;
+                p.docs.push(last);
+            }
+        }
+        p.starts.push(p.docs.len() as u32);
+        (pos == bytes.len()).then_some(p)
+    }
 }
 
 /// Calls `f` with each lower-cased surface word of `text`, exactly as the indexing analyzer
@@ -465,39 +580,55 @@ impl SearchIndex {
             eprintln!("search: vocabulary {:?}", tv.elapsed());
         }
 
-        let t = std::time::Instant::now();
-        let indexing = TokenizerManager::default();
-        let stems: Arc<Stems> = Arc::new(vocab.iter().map(|(a, b)| (a.clone(), b.clone())).collect());
-        indexing.register(ANALYZER, known_stems_analyzer(stems.clone()));
-        indexing.register(PAIR_ANALYZER, TextAnalyzer::from(PairTokenizer { stems, token: Token::default() }));
-        let ram = RamDirectory::create();
-        let mut writer = IndexBuilder::new()
-            .schema(schema)
-            .tokenizers(indexing)
-            .single_segment_index_writer::<TantivyDocument>(ram.clone(), 200_000_000)
-            .map_err(e)?;
+        // Tantivy indexes on this thread while the pairs are made on the others.
+        let timings = std::env::var_os("APDIR_SEARCH_TIMINGS").is_some();
+        let (index, pairs) = rayon::join(
+            || -> Result<(Index, RamDirectory), String> {
+                let t = std::time::Instant::now();
+                let indexing = TokenizerManager::default();
+                let stems: Arc<Stems> = Arc::new(vocab.iter().map(|(a, b)| (a.clone(), b.clone())).collect());
+                indexing.register(ANALYZER, known_stems_analyzer(stems));
+                let ram = RamDirectory::create();
+                let mut writer = IndexBuilder::new()
+                    .schema(schema)
+                    .tokenizers(indexing)
+                    .single_segment_index_writer::<TantivyDocument>(ram.clone(), 200_000_000)
+                    .map_err(e)?;
+                for d in &docs {
+                    let mut doc = TantivyDocument::default();
+                    for (field, text) in fields.iter().zip(&d.fields) {
+                        doc.add_text(*field, text);
+                    }
+                    doc.add_text(f.kind, d.kind.key());
+                    doc.add_text(f.title, &d.title);
+                    doc.add_text(f.url, &d.url);
+                    writer.add_document(doc).map_err(e)?;
+                }
+                let mut index = writer.finalize().map_err(e)?;
+                // Anything that analyses text later (none of our queries do) gets the real stemmer.
+                index.set_tokenizers(tokenizers());
+                if timings {
+                    eprintln!("search: tantivy {:?}", t.elapsed());
+                }
+                Ok((index, ram))
+            },
+            || {
+                let t = std::time::Instant::now();
+                let pairs = PairPostings::build(&docs, &vocab);
+                if timings {
+                    eprintln!("search: pairs {:?} ({} pairs)", t.elapsed(), pairs.len());
+                }
+                pairs
+            },
+        );
+        let (index, ram) = index?;
         let mut infos = Vec::with_capacity(docs.len());
         let mut snippets = Vec::with_capacity(docs.len());
         for d in docs {
-            let mut doc = TantivyDocument::default();
-            for (field, text) in fields.iter().zip(&d.fields) {
-                doc.add_text(*field, text);
-                doc.add_text(f.pairs, text);
-            }
-            doc.add_text(f.kind, d.kind.key());
-            doc.add_text(f.title, &d.title);
-            doc.add_text(f.url, &d.url);
-            writer.add_document(doc).map_err(e)?;
             infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
             snippets.push(d.snippet_text);
         }
-        let mut index = writer.finalize().map_err(e)?;
-        // Anything that analyses text later (none of our queries do) gets the real stemmer.
-        index.set_tokenizers(tokenizers());
-        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
-            eprintln!("search: tantivy {:?}", t.elapsed());
-        }
-        Ok(SearchIndex { index, fields, pairs: f.pairs, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None, synonyms: Default::default() })
+        Ok(SearchIndex { index, fields, pairs, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None, synonyms: Default::default() })
     }
 
     /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
@@ -540,6 +671,7 @@ impl SearchIndex {
             std::io::Write::flush(&mut out)
         };
         write_side().map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
+        std::fs::write(staged.fresh.join(PAIRS_FILE), self.pairs.encode()).map_err(|e| format!("cannot write the search phrases: {e}"))?;
         if let Some(key) = self.cache_key {
             std::fs::write(staged.fresh.join(super::cache::INDEX_KEY_FILE), super::cache::key_text(key))
                 .map_err(|e| format!("cannot write the index's cache key: {e}"))?;
@@ -562,7 +694,8 @@ impl SearchIndex {
         for (i, (name, _)) in FIELDS.iter().enumerate() {
             fields[i] = schema.get_field(name).map_err(|e| e.to_string())?;
         }
-        let pairs = schema.get_field(PAIRS).map_err(|_| format!("{} was saved by an older apdir: run `apdir build`", dir.display()))?;
+        let older = || format!("{} was saved by an older apdir: run `apdir build`", dir.display());
+        let pairs = PairPostings::decode(&std::fs::read(dir.join(PAIRS_FILE)).map_err(|_| older())?, &vocab).ok_or_else(older)?;
         Ok(SearchIndex { index, fields, pairs, docs, snippets: Vec::new(), vocab, ram: None, cache_key: None, synonyms: Default::default() })
     }
 

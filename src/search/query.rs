@@ -4,7 +4,7 @@
 //! the exported copy, so the terminal and the browser search for the same terms:
 //! - a phrase found in the synonyms (`content/synonyms.toml`) is one unit that matches a
 //!   document holding one of its equivalents: a one-word equivalent as a word, a longer one as
-//!   a phrase (every pair of its neighbouring words in the [`PAIRS`] field); every other word
+//!   a phrase (every pair of its neighbouring words in the index's [`PairPostings`]); every other word
 //!   is a unit of its own, matching any of its planned terms;
 //! - documents matching every unit rank first; then those matching the rarest units
 //!   ([`unit_weight`]), labelled partial; among the same units matched, documents holding the
@@ -22,14 +22,14 @@
 //! A term's score is the sum over the fields of its BM25 term query boosted by the field's
 //! weight; a unit's score sums the terms of the equivalents a document matches.
 //!
-//! [`PAIRS`]: super::index::PAIRS
+//! [`PairPostings`]: super::index::PairPostings
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocSet, TERMINATED, Term};
+use tantivy::{DocAddress, Term};
 
 use super::index::{FIELDS, Kind, SearchIndex, stem, surface_words};
 use super::synonyms::Synonyms;
@@ -418,19 +418,9 @@ impl SearchIndex {
                 searcher.search(&*self.term_query(&t), &TopDocs::with_limit(all).order_by_score()).map_err(|e| e.to_string())?;
             ev.terms.insert(t, top.into_iter().map(|(s, a)| (a.doc_id, s)).collect());
         }
-        for seg in searcher.segment_readers() {
-            let inverted = seg.inverted_index(self.pairs).map_err(|e| e.to_string())?;
-            for p in &pairs {
-                let holders = ev.pairs.entry(p.clone()).or_default();
-                let term = Term::from_field_text(self.pairs, p);
-                if let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic).map_err(|e| e.to_string())? {
-                    let mut d = postings.doc();
-                    while d != TERMINATED {
-                        holders.insert(d);
-                        d = postings.advance();
-                    }
-                }
-            }
+        for p in pairs {
+            let holders = self.pairs.docs_of(&p).iter().copied().collect();
+            ev.pairs.insert(p, holders);
         }
         Ok(ev)
     }

@@ -339,7 +339,10 @@ fn saved_index_answers_like_the_fresh_one() {
     let mut opened = SearchIndex::open(&path).unwrap();
     // Synonyms are read from the site when a query runs (as `apdir search` does), not saved.
     opened.synonyms = search::synonyms::Synonyms::load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
-    for q in ["excluded", "part time", "anxiety preston"] {
+    // The phrase pairs are saved beside the index (apdir-pairs.bin), not in tantivy.
+    assert_eq!(opened.pairs.encode(), ix.pairs.encode());
+    assert!(!opened.pairs.docs_of("part time").is_empty());
+    for q in ["excluded", "part time", "anxiety preston", "permanently excluded pupils"] {
         let a: Vec<u32> = ix.search(q, &opts(None, 10)).unwrap().iter().map(|h| h.doc).collect();
         let b: Vec<u32> = opened.search(q, &opts(None, 10)).unwrap().iter().map(|h| h.doc).collect();
         assert_eq!(a, b, "{q}");
