@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::{LinkTarget, route_placeholder};
@@ -30,15 +32,21 @@ pub fn is_event_page(p: &GuidePage) -> bool {
 
 /// Every check in this module, in page order.
 pub fn check(pages: &[GuidePage], config: &Config, today: Date) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for p in pages {
-        if is_guide_page(p) {
-            review(p, config, today, &mut out);
-            reading_age(p, config, &mut out);
-        }
-        event(p, &mut out);
-        routes(p, &config.routes, &mut out);
-    }
+    // Each page on its own, on every core (the reading age reads every word: 0.6 s of one
+    // core for 10,000 pages), in page order.
+    let mut out: Vec<Diagnostic> = pages
+        .par_iter()
+        .flat_map_iter(|p| {
+            let mut found = Vec::new();
+            if is_guide_page(p) {
+                review(p, config, today, &mut found);
+                reading_age(p, config, &mut found);
+            }
+            event(p, &mut found);
+            routes(p, &config.routes, &mut found);
+            found
+        })
+        .collect();
     route_urls(&config.routes, &mut out);
     if let Some(first) = pages.iter().find(|p| is_event_page(p))
         && !pages.iter().any(|p| p.rel_path == "events/_index.md")
@@ -114,7 +122,11 @@ fn first_text(p: &GuidePage) -> usize {
 
 /// The reading age of every guide page, for `apdir check`'s report: (file, reading age, words).
 pub fn reading_ages(pages: &[GuidePage]) -> ReadingAges {
-    pages.iter().filter(|p| is_guide_page(p)).filter_map(|p| page_readability(p).map(|r| (p.file.name.clone(), r.reading_age(), r.words))).collect()
+    pages
+        .par_iter()
+        .filter(|p| is_guide_page(p))
+        .filter_map(|p| page_readability(p).map(|r| (p.file.name.clone(), r.reading_age(), r.words)))
+        .collect()
 }
 
 fn event(p: &GuidePage, out: &mut Vec<Diagnostic>) {
