@@ -9,20 +9,21 @@ const ADDED_SINCE_SOURCE: &[(u16, &str)] = &[(942, "Cumberland"), (943, "Westmor
 
 /// The name of the English local authority with DfE code `code`, if there is one.
 pub fn english_la_name(code: u16) -> Option<&'static str> {
-    if let Some((_, name)) = ADDED_SINCE_SOURCE.iter().find(|(c, _)| *c == code) {
-        return Some(name);
-    }
-    LA_CODES.lines().skip(1).find_map(|line| {
+    BY_CODE.get(&code).copied()
+}
+
+/// Every authority by code, read once: the lookup runs for every provider record.
+static BY_CODE: std::sync::LazyLock<std::collections::HashMap<u16, &'static str>> = std::sync::LazyLock::new(|| {
+    let from_source = LA_CODES.lines().skip(1).filter_map(|line| {
         let (c, rest) = line.split_once(',')?;
-        if c.parse::<u16>().ok()? != code {
-            return None;
-        }
         // gss_code, then the name (quoted when it has a comma), then the period.
         let (_, rest) = rest.split_once(',')?;
         let name = rest.rsplit_once(',')?.0;
-        Some(name.trim_matches('"'))
-    })
-}
+        Some((c.parse::<u16>().ok()?, name.trim_matches('"')))
+    });
+    // The authorities added since take the place of any older line with their code.
+    from_source.chain(ADDED_SINCE_SOURCE.iter().copied()).collect()
+});
 
 /// Whether `code` is the DfE code of an English local authority.
 pub fn is_english_la_code(code: u16) -> bool {

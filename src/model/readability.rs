@@ -41,10 +41,10 @@ pub fn of_text(text: &str) -> Option<Readability> {
     for line in text.lines() {
         let mut open = false; // words since the last sentence end on this line
         for token in line.split_whitespace() {
-            let word: String = token.chars().filter(|c| c.is_alphanumeric()).collect();
-            if !word.is_empty() {
+            // A word is a token with a letter or digit; `syllable_count` reads only its letters.
+            if token.chars().any(char::is_alphanumeric) {
                 words += 1;
-                syllables += syllable_count(&word);
+                syllables += syllable_count(token);
                 open = true;
             }
             if open && token.trim_end_matches(['"', '\'', ')', '”', '’', '*', '_']).ends_with(['.', '!', '?']) {
@@ -90,25 +90,28 @@ pub fn prose(source: &str) -> String {
 /// as a vowel after the first letter), less a silent final `e` (but not `-le` after a
 /// consonant, as in "table"), and at least 1. A word of digits counts as 1.
 pub fn syllable_count(word: &str) -> usize {
-    let w: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
-    if w.is_empty() {
-        return 1;
-    }
-    let vowel = |i: usize| matches!(w[i], 'a' | 'e' | 'i' | 'o' | 'u') || (w[i] == 'y' && i > 0);
-    let mut count = 0;
-    let mut prev = false;
-    for i in 0..w.len() {
-        let v = vowel(i);
+    // One pass without allocating (this runs on every word of every page): the vowel groups
+    // so far, and the last three letters with whether each was a vowel.
+    let (mut count, mut n, mut prev) = (0usize, 0usize, false);
+    let (mut last, mut vowel) = (['\0'; 3], [false; 3]);
+    for c in word.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase) {
+        let v = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u') || (c == 'y' && n > 0);
         if v && !prev {
             count += 1;
         }
         prev = v;
+        last = [last[1], last[2], c];
+        vowel = [vowel[1], vowel[2], v];
+        n += 1;
     }
-    let n = w.len();
-    if n > 2 && w[n - 1] == 'e' && !vowel(n - 2) && !(w[n - 2] == 'l' && n > 3 && !vowel(n - 3)) {
+    if n == 0 {
+        return 1;
+    }
+    // last[2] is the final letter, last[1] the one before, last[0] the one before that.
+    if n > 2 && last[2] == 'e' && !vowel[1] && !(last[1] == 'l' && n > 3 && !vowel[0]) {
         count -= 1;
     }
-    if n > 2 && w[n - 2..] == ['e', 'd'] && !matches!(w[n - 3], 't' | 'd') && !vowel(n - 3) {
+    if n > 2 && last[1] == 'e' && last[2] == 'd' && !matches!(last[0], 't' | 'd') && !vowel[0] {
         count -= 1; // "asked", "placed": the -ed is not sounded
     }
     count.max(1)
