@@ -94,7 +94,12 @@ pub fn syllable_count(word: &str) -> usize {
     // so far, and the last three letters with whether each was a vowel.
     let (mut count, mut n, mut prev) = (0usize, 0usize, false);
     let (mut last, mut vowel) = (['\0'; 3], [false; 3]);
-    for c in word.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase) {
+    let letters: &mut dyn Iterator<Item = char> = if word.is_ascii() {
+        &mut word.bytes().filter(u8::is_ascii_alphabetic).map(|b| char::from(b.to_ascii_lowercase()))
+    } else {
+        &mut word.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase)
+    };
+    for c in letters {
         let v = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u') || (c == 'y' && n > 0);
         if v && !prev {
             count += 1;
