@@ -24,6 +24,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ("vacancies", "Vacancy figures out of date"),
     ("child-voice", "Child-voice feedback missing or over 12 months old"),
     ("list-status", "Suspended or under review"),
+    ("inspection", "A newer inspection published than the record holds"),
     ("contract", "Contracts ending"),
 ];
 
@@ -55,6 +56,8 @@ fn urgency(check: &str, tag: &Tag) -> u8 {
         "safeguarding" => 0,
         "list-status" => 1,
         "qa-visit" | "insurance" if matches!(tag.text.as_str(), "Overdue" | "Expired") => 2,
+        // A newer inspection may carry a worse judgement than the directory shows.
+        "inspection" => 2,
         _ => 3,
     }
 }
@@ -173,6 +176,12 @@ pub fn items(site: &Site) -> Vec<Item> {
             ListStatus::Suspended => out.push(item(site, name, id, "list-status", "Suspended from the list", qa.last_visit, tag("Suspended", "red"))),
             ListStatus::UnderReview => out.push(item(site, name, id, "list-status", "Under review", qa.last_visit, tag("Under review", "orange"))),
             _ => {}
+        }
+        if let Some(seen) = site.inspections_seen.by_urn.get(p.registration.urn.trim())
+            && rules::inspection_behind(p, seen.date)
+        {
+            let issue = format!("{} shows an inspection the record does not have: run `apdir inspections`", seen.extract);
+            out.push(item(site, name, id, "inspection", issue, Some(seen.date), tag("Out of date", "orange")));
         }
         if let Some(t) = &p.internal
             && let Ok(InternalNotes { contract_ends: Some(d), .. }) = InternalNotes::read(t)

@@ -32,6 +32,10 @@ pub struct Site {
     pub area_figures: Vec<AreaFigures>,
     /// Further boundary layers (`[[area_layers]]`), each analysed and drawn like `areas`.
     pub area_layers: Vec<crate::load::areas::AreaLayer>,
+    /// The newest inspection `apdir inspections` saw in an extract for each URN
+    /// (`data/inspections-seen.csv`): the build warns about a record behind it, and the QA
+    /// dashboard lists it.
+    pub inspections_seen: crate::validate::inspections_seen::InspectionsSeen,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Diagnostics,
 }
@@ -164,6 +168,7 @@ impl Site {
             postcodes: self.postcodes.clone(),
             area_figures: self.area_figures.clone(),
             area_layers: self.area_layers.clone(),
+            inspections_seen: self.inspections_seen.clone(),
             warnings: Diagnostics::default(),
         }
     }
@@ -205,8 +210,21 @@ impl Site {
             postcodes,
             area_figures,
             area_layers,
+            inspections_seen: seen,
             warnings: diagnostics,
         })
+    }
+
+    /// Indexes into `providers` in directory order: by name (case-insensitively), then id.
+    /// The listings and the exports both list providers in this order.
+    pub fn directory_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.providers.len()).collect();
+        // Each name lowered once, not twice per comparison.
+        order.sort_by_cached_key(|&i| {
+            let p = &self.providers[i].provider;
+            (p.name.to_lowercase(), p.id.as_str())
+        });
+        order
     }
 
     pub fn area(&self, code: &str) -> Option<&Area> {

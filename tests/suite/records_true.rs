@@ -109,11 +109,19 @@ fn a_record_older_than_the_extract_is_a_warning_at_its_line_until_it_is_updated(
     assert!(w.help.as_deref().unwrap_or_default().contains("apdir inspections independent_schools_inspections_mi.csv --write"), "{:?}", w.help);
     let build = site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
     assert_eq!(build.warnings.with_code("inspection-newer-in-extract").len(), 1);
+    // The AP lead's QA dashboard lists it too, with the extract's date, among the urgent rows.
+    let internal = apdir::site::Site::load(site.root(), &apdir::LoadOptions { profile: apdir::Profile::Internal, ..Default::default() }).unwrap();
+    let rows: Vec<_> = apdir::dashboard::items(&internal).into_iter().filter(|i| i.check == "inspection").collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].date_iso.as_str(), rows[0].urgency), ("2025-09-23", 2));
+    assert!(rows[0].issue.contains("independent_schools_inspections_mi.csv"), "{}", rows[0].issue);
 
     // With --write the record catches up, and the warning is gone.
     let written = inspections(&site, true);
     assert_eq!(written.behind, 0, "{}", written.text());
     assert!(check(&site).with_code("inspection-newer-in-extract").is_empty());
+    let internal = apdir::site::Site::load(site.root(), &apdir::LoadOptions { profile: apdir::Profile::Internal, ..Default::default() }).unwrap();
+    assert!(apdir::dashboard::items(&internal).iter().all(|i| i.check != "inspection"), "updated: off the dashboard");
 }
 
 #[test]
