@@ -122,6 +122,16 @@ pub fn provider_url(id: &str) -> String {
 /// Renders Markdown. `heading_offset` shifts heading levels (1 makes `#` an h2), used for
 /// provider descriptions that sit below the page's own headings.
 pub fn render(source: &str, heading_offset: u8) -> Rendered {
+    render_with(source, heading_offset, true)
+}
+
+/// [`render`] without the plain text (`Rendered::text` is left empty): for a provider's page,
+/// which shows only the HTML.
+pub fn render_html(source: &str, heading_offset: u8) -> String {
+    render_with(source, heading_offset, false).html
+}
+
+fn render_with(source: &str, heading_offset: u8, keep_text: bool) -> Rendered {
     let mut out = Rendered::default();
     let mut ids = HeadingIds::default();
     let mut events: Vec<Event> = Vec::new();
@@ -182,7 +192,9 @@ pub fn render(source: &str, heading_offset: u8) -> Rendered {
                 if let Some((_, _, h)) = in_heading.as_mut() {
                     h.push_str(&t);
                 }
-                out.text.push_str(&t);
+                if keep_text {
+                    out.text.push_str(&t);
+                }
                 events.push(Event::Text(t));
             }
             Event::SoftBreak | Event::HardBreak => {
@@ -199,7 +211,9 @@ pub fn render(source: &str, heading_offset: u8) -> Rendered {
     let mut html = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     out.html = sanitise(&html);
-    out.text = out.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if keep_text {
+        out.text = out.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
     out
 }
 

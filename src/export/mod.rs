@@ -406,9 +406,7 @@ impl<'a> ListWriter<'a> {
 
 /// Providers in directory order (by name, then id).
 fn directory_order(site: &Site) -> Vec<&crate::validate::ValidProvider> {
-    let mut order: Vec<&crate::validate::ValidProvider> = site.providers.iter().collect();
-    order.sort_by(|a, b| a.provider.name.to_lowercase().cmp(&b.provider.name.to_lowercase()).then(a.provider.id.cmp(&b.provider.id)));
-    order
+    site.directory_order().into_iter().map(|i| &site.providers[i]).collect()
 }
 
 /// Provider records in directory order (by name, then id).

@@ -30,7 +30,7 @@ pub(super) struct Directory {
 
 impl Directory {
     pub fn new(site: &Site) -> Directory {
-        let order = name_order(site);
+        let order = site.directory_order();
         // Index of listing memberships (positions in `order`).
         let mut by_district: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut by_tier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
@@ -79,16 +79,6 @@ impl Directory {
             ("key_stages", &self.key_stage_links),
         ])
     }
-}
-
-/// Providers sorted by name (case-insensitively), then id.
-fn name_order(site: &Site) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..site.providers.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&site.providers[a].provider, &site.providers[b].provider);
-        pa.name.to_lowercase().cmp(&pb.name.to_lowercase()).then(pa.id.cmp(&pb.id))
-    });
-    order
 }
 
 fn count<K: Ord>(listings: &BTreeMap<K, Vec<usize>>, key: &K) -> usize {

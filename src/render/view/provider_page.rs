@@ -12,7 +12,7 @@ pub fn provider_page(vp: &ValidProvider, site: &Site) -> ProviderPage {
     let o = &p.offer;
     let locations = locations(vp, site);
     ProviderPage {
-        description_html: markdown::render(&p.description, 2).html,
+        description_html: markdown::render_html(&p.description, 2),
         status: p.status.label().into(),
         closed: p.status != ServiceStatus::Active,
         notices: notices(p, &f),
