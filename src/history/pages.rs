@@ -11,26 +11,25 @@ use tera::Context;
 use super::change::{Difference, demand_total, differences};
 use super::{PeriodReport, Timeline};
 use crate::analyse::{AreaGaps, GapReport, GapRules};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::render::templates::Templates;
 use crate::render::{Body, OutputFile};
 use crate::site::Site;
 
 /// The index page's address.
 pub const URL: &str = "/history/";
+/// Every history page's description.
+const DESCRIPTION: &str = "Supply, demand and gaps per period (internal).";
 
 type Page = Result<OutputFile, Diagnostic>;
 
 /// The history pages of an internal build (none for the public one); a snapshot with any
 /// problem stops the build of either profile.
 pub fn pages(site: &Site, current: &GapReport, templates: &Templates) -> Vec<Page> {
-    let (snapshots, problems) = super::files::load(site);
-    if problems.has_errors() {
-        return problems.errors().cloned().map(Err).collect();
-    }
-    if !site.profile.is_internal() {
-        return Vec::new();
-    }
+    let snapshots = match internal_inputs(site, super::files::load(site)) {
+        Ok(s) => s,
+        Err(pages) => return pages,
+    };
     let timeline = Timeline::new(site, current, &snapshots);
     let rules = GapRules::of(&site.config);
     let steps = steps(&timeline);
@@ -38,6 +37,19 @@ pub fn pages(site: &Site, current: &GapReport, templates: &Templates) -> Vec<Pag
     let mut out: Vec<Page> = areas.iter().map(|a| area_page(templates, a)).collect();
     out.push(index_page(templates, &timeline, &areas));
     out
+}
+
+/// The checked files internal pages are made from (snapshots, scenarios), or the pages to
+/// return instead: the problems, which stop the build of either profile, or nothing for the
+/// public profile.
+pub(crate) fn internal_inputs<T>(site: &Site, (items, problems): (Vec<T>, Diagnostics)) -> Result<Vec<T>, Vec<Page>> {
+    if problems.has_errors() {
+        return Err(problems.errors().cloned().map(Err).collect());
+    }
+    if !site.profile.is_internal() {
+        return Err(Vec::new());
+    }
+    Ok(items)
 }
 
 /// One period of one area, as the table shows it.
@@ -137,9 +149,17 @@ fn summary(to: &str, d: &[Difference]) -> String {
     format!("In {to}: {closing} gap{} closed or closing, {widening} new or widening.", if closing == 1 { "" } else { "s" })
 }
 
-fn render(templates: &Templates, template: &str, url: &str, title: &str, crumbs: &[(&str, &str)], mut c: Context) -> Page {
+/// Renders one internal page at `url` (its `index.html`).
+pub(crate) fn render(
+    templates: &Templates,
+    template: &str,
+    url: &str,
+    (title, description): (&str, &str),
+    crumbs: &[(&str, &str)],
+    mut c: Context,
+) -> Page {
     c.insert("page_title", title);
-    c.insert("page_description", "Supply, demand and gaps per period (internal).");
+    c.insert("page_description", description);
     c.insert("current_url", url);
     let crumbs: Vec<_> = crumbs.iter().map(|(t, u)| json!({"title": t, "url": u})).collect();
     c.insert("breadcrumbs", &crumbs);
@@ -154,7 +174,7 @@ fn area_page(templates: &Templates, a: &AreaHistory) -> Page {
     c.insert("history_url", URL);
     let title = format!("{}: supply, demand and gaps over time", a.name);
     let area_url = format!("/areas/{}/", a.slug);
-    render(templates, "history_area.html", &a.url, &title, &[("Home", "/"), ("Areas", "/areas/"), (&a.name, &area_url)], c)
+    render(templates, "history_area.html", &a.url, (&title, DESCRIPTION), &[("Home", "/"), ("Areas", "/areas/"), (&a.name, &area_url)], c)
 }
 
 fn index_page(templates: &Templates, t: &Timeline, areas: &[AreaHistory]) -> Page {
@@ -163,7 +183,7 @@ fn index_page(templates: &Templates, t: &Timeline, areas: &[AreaHistory]) -> Pag
     let periods: Vec<_> = t.periods.iter().map(|p| json!({"period": p.period, "current": p.current, "borrowed": p.borrowed_demand.len()})).collect();
     c.insert("periods", &periods);
     c.insert("dir", super::DIR);
-    render(templates, "history_index.html", URL, "Supply, demand and gaps over time", &[("Home", "/"), ("Areas", "/areas/")], c)
+    render(templates, "history_index.html", URL, ("Supply, demand and gaps over time", DESCRIPTION), &[("Home", "/"), ("Areas", "/areas/")], c)
 }
 
 /// Okabe–Ito blue, vermilion and black: told apart with the common colour-vision deficiencies,
