@@ -332,7 +332,8 @@ pub(crate) fn main_layer_map(
     id: &str,
     value: &dyn Fn(&PublishedArea) -> Option<f64>,
     breaks: &[f64; 6],
-    (fmt, describe): (&dyn Fn(f64) -> String, &dyn Fn(&PublishedArea) -> String),
+    fmt: &dyn Fn(f64) -> String,
+    describe: &dyn Fn(&PublishedArea) -> String,
 ) -> (String, Vec<LegendItem>) {
     let layer = Layer { report, areas: &site.areas, base: "/areas/".into(), main: true };
     let published = report.publish(policy(site));

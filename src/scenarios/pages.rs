@@ -196,7 +196,7 @@ fn map_pair(site: &Site, o: &Outcome, changed: &[&str], m: Measure) -> MapPair {
     let breaks = maps::breaks(values, m.fixed_max);
     let describe = |a: &PublishedArea| (m.value)(a).map_or("no figures".into(), |v| format!("{} {}", (m.fmt)(v), m.unit));
     let draw = |report: &GapReport, side: &'static str| {
-        let (svg, legend) = areas::main_layer_map(site, report, &format!("{}-{side}", m.id), m.value, &breaks, (m.fmt, &describe));
+        let (svg, legend) = areas::main_layer_map(site, report, &format!("{}-{side}", m.id), m.value, &breaks, m.fmt, &describe);
         Drawn { side, svg, legend }
     };
     let rows = after
