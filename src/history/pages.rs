@@ -1,5 +1,5 @@
 //! The internal pages over time: `/history/` (every area's direction and the snapshots read)
-//! and `/areas/<slug>/over-time/` (a chart and a table of supply, demand and the gap per
+//! and `/areas/<slug>/over-time/`, `/areas/<layer>/<slug>/over-time/` (a chart and a table of supply, demand and the gap per
 //! period, and what changed in words). Never built for the public site.
 
 use std::fmt::Write as _;
@@ -32,11 +32,23 @@ pub fn pages(site: &Site, current: &GapReport, templates: &Templates) -> Vec<Pag
     };
     let timeline = Timeline::new(site, current, &snapshots);
     let rules = GapRules::of(&site.config);
-    let steps = steps(&timeline);
-    let areas: Vec<AreaHistory> = current.areas.iter().map(|a| area_history(&timeline, &steps, a, &rules)).collect();
+    let areas = layer_histories(&timeline, current, "/areas/", &rules);
     let mut out: Vec<Page> = areas.iter().map(|a| area_page(templates, a)).collect();
+    // Each further layer's areas (`/areas/<key>/<slug>/over-time/`), over the periods whose
+    // snapshot recorded that layer (the current period always has it).
+    for layer in &current.layers {
+        let base = format!("/areas/{}/", layer.layer.key);
+        let histories = layer_histories(&timeline.layer(&layer.layer.key), layer, &base, &rules);
+        out.extend(histories.iter().map(|a| area_page(templates, a)));
+    }
     out.push(index_page(templates, &timeline, &areas));
     out
+}
+
+/// The history of each area of one layer (`report`), whose pages live under `base`.
+fn layer_histories(t: &Timeline, report: &GapReport, base: &str, rules: &GapRules) -> Vec<AreaHistory> {
+    let steps = steps(t);
+    report.areas.iter().map(|a| area_history(t, &steps, a, rules, base)).collect()
 }
 
 /// The checked files internal pages are made from (snapshots, scenarios), or the pages to
@@ -78,6 +90,8 @@ struct AreaHistory {
     name: String,
     slug: String,
     url: String,
+    /// The area's own page.
+    area_url: String,
     rows: Vec<Row>,
     svg: String,
     /// From each period to the next, what changed in words.
@@ -86,7 +100,7 @@ struct AreaHistory {
     summary: String,
 }
 
-fn area_history(t: &Timeline, steps: &[Step], area: &AreaGaps, rules: &GapRules) -> AreaHistory {
+fn area_history(t: &Timeline, steps: &[Step], area: &AreaGaps, rules: &GapRules, base: &str) -> AreaHistory {
     let per_pupil = rules.places_per_pupil();
     let mut rows = Vec::new();
     let mut series: Vec<(String, Option<f64>, Option<f64>)> = Vec::new();
@@ -109,7 +123,8 @@ fn area_history(t: &Timeline, steps: &[Step], area: &AreaGaps, rules: &GapRules)
     AreaHistory {
         name: area.name.clone(),
         slug: area.slug.clone(),
-        url: format!("/areas/{}/over-time/", area.slug),
+        url: format!("{base}{}/over-time/", area.slug),
+        area_url: format!("{base}{}/", area.slug),
         svg: chart(&area.name, &series),
         rows,
         changes,
@@ -173,8 +188,7 @@ fn area_page(templates: &Templates, a: &AreaHistory) -> Page {
     c.insert("area", a);
     c.insert("history_url", URL);
     let title = format!("{}: supply, demand and gaps over time", a.name);
-    let area_url = format!("/areas/{}/", a.slug);
-    render(templates, "history_area.html", &a.url, (&title, DESCRIPTION), &[("Home", "/"), ("Areas", "/areas/"), (&a.name, &area_url)], c)
+    render(templates, "history_area.html", &a.url, (&title, DESCRIPTION), &[("Home", "/"), ("Areas", "/areas/"), (&a.name, &a.area_url)], c)
 }
 
 fn index_page(templates: &Templates, t: &Timeline, areas: &[AreaHistory]) -> Page {

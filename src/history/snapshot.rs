@@ -142,7 +142,7 @@ pub fn report(site: &Site, s: &Snapshot, current: &GapReport) -> PeriodReport {
         .iter()
         .filter_map(|now| {
             let recorded = s.layers.iter().find(|l| l.key == now.layer.key)?;
-            let areas = past_areas(&recorded.areas, now, &s.period, &gap_rules, &mut Vec::new());
+            let areas = past_areas(&recorded.areas, now, &s.period, &gap_rules, &mut borrowed);
             Some(GapReport { areas, layers: Vec::new(), need_keys: now.need_keys.clone(), layer: now.layer.clone() })
         })
         .collect();

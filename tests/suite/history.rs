@@ -234,6 +234,16 @@ fn a_snapshot_records_every_boundary_layer() {
     // An older snapshot has no ward figures: its period has the main layer only.
     assert!(snapshots[1].layers.is_empty());
     assert!(history::snapshot::report(&site, &snapshots[1], &current).report.layers.is_empty());
+    // Each ward has its page over time (the ward page's link goes there), with the periods
+    // that recorded wards: the new snapshot and today.
+    let out = tempfile::tempdir().unwrap();
+    build(tmp.path(), out.path(), Profile::Internal).unwrap();
+    let ward = &wards.areas[0];
+    let page = std::fs::read_to_string(out.path().join(format!("areas/wards/{}/over-time/index.html", ward.slug))).unwrap();
+    assert!(page.contains(&ward.name) && page.contains("2024/25") && page.contains("(current)") && !page.contains("2023/24"), "{page}");
+    assert!(page.contains(&format!("href=\"/areas/wards/{}/\"", ward.slug)), "the breadcrumb leads back to the ward");
+    let ward_page = std::fs::read_to_string(out.path().join(format!("areas/wards/{}/index.html", ward.slug))).unwrap();
+    assert!(ward_page.contains("href=\"over-time/\""));
 
     // A layer apdir.toml does not have, and a ward code not in the wards' boundaries.
     let at = text.find("[[layer]]").unwrap();
