@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::snapshot::{AreaSupply, ProviderShare, Snapshot};
+use super::snapshot::{AreaSupply, LayerSupply, ProviderShare, Snapshot};
 use super::{DIR, MAX_AREAS, MAX_PERIODS, MAX_PROVIDER_ROWS, normalise_period, period_stem};
 use crate::diagnostics::{Diagnostic, Diagnostics, SourceFile, display_path};
 use crate::error::Error;
@@ -65,21 +65,24 @@ pub fn read_doc<T: serde::de::DeserializeOwned>(
 }
 
 fn known_fields(p: &[Seg]) -> Option<&'static [&'static str]> {
-    fn key(s: &Seg) -> Option<&str> {
-        match s {
-            Seg::Key(k) => Some(k.as_str()),
-            Seg::Index(_) => None,
-        }
-    }
     match p {
         [] => Some(fields_of::<Snapshot>()),
-        [a, Seg::Index(_)] if key(a) == Some("area") => Some(fields_of::<AreaSupply>()),
-        [a, Seg::Index(_), b] if key(a) == Some("area") => match key(b)? {
+        [l, Seg::Index(_)] if l.as_key() == Some("layer") => Some(fields_of::<LayerSupply>()),
+        [l, Seg::Index(_), rest @ ..] if l.as_key() == Some("layer") => area_fields(rest),
+        rest => area_fields(rest),
+    }
+}
+
+/// The fields below `[[area]]` (of the main layer or of a `[[layer]]`).
+fn area_fields(p: &[Seg]) -> Option<&'static [&'static str]> {
+    match p {
+        [a, Seg::Index(_)] if a.as_key() == Some("area") => Some(fields_of::<AreaSupply>()),
+        [a, Seg::Index(_), b] if a.as_key() == Some("area") => match b.as_key()? {
             "pupils" => Some(fields_of::<Pupils>()),
             "demand" => Some(fields_of::<Demand>()),
             _ => None,
         },
-        [a, Seg::Index(_), b, Seg::Index(_)] if key(a) == Some("area") && key(b) == Some("provider") => Some(fields_of::<ProviderShare>()),
+        [a, Seg::Index(_), b, Seg::Index(_)] if a.as_key() == Some("area") && b.as_key() == Some("provider") => Some(fields_of::<ProviderShare>()),
         _ => None,
     }
 }
@@ -137,33 +140,85 @@ fn check(site: &Site, path: &Path, doc: &TomlDoc, file: &Arc<SourceFile>, s: &Sn
             &help,
         ));
     }
-    if s.areas.len() > MAX_AREAS {
+    let every_area = || s.areas.iter().chain(s.layers.iter().flat_map(|l| &l.areas));
+    if every_area().count() > MAX_AREAS {
         out.push(error(
             file,
             doc.span(&path!["area"]),
             "too-many-areas",
-            format!("{} areas (at most {MAX_AREAS})", s.areas.len()),
+            format!("{} areas in all layers (at most {MAX_AREAS})", every_area().count()),
             "split the boundaries",
         ));
         return;
     }
-    let rows: usize = s.areas.iter().map(|a| a.providers.len()).sum();
+    let rows: usize = every_area().map(|a| a.providers.len()).sum();
     if rows > MAX_PROVIDER_ROWS {
         out.push(error(file, None, "too-many-rows", format!("{rows} provider rows (at most {MAX_PROVIDER_ROWS})"), "take the snapshot again"));
         return;
     }
+    let at = Place { doc, file, prefix: Vec::new() };
     for (i, a) in s.areas.iter().enumerate() {
-        check_area(site, doc, file, i, a, out);
+        check_area(&at, &site.areas, i, a, out);
+    }
+    for (li, l) in s.layers.iter().enumerate() {
+        let Some(layer) = known_layer(site, doc, file, s, li, out) else { continue };
+        let at = Place { doc, file, prefix: path!["layer", li].to_vec() };
+        for (i, a) in l.areas.iter().enumerate() {
+            check_area(&at, &layer.areas, i, a, out);
+        }
     }
 }
 
-fn check_area(site: &Site, doc: &TomlDoc, file: &Arc<SourceFile>, i: usize, a: &AreaSupply, out: &mut Vec<Diagnostic>) {
-    if !site.areas.iter().any(|b| b.code == a.code) {
-        let help = match crate::diagnostics::did_you_mean(&a.code, site.areas.iter().map(|b| b.code.as_str())) {
+/// The `[[area_layers]]` entry `[[layer]]` number `li` records, or an error at its key (also
+/// when an earlier `[[layer]]` has the same key).
+fn known_layer<'a>(
+    site: &'a Site,
+    doc: &TomlDoc,
+    file: &Arc<SourceFile>,
+    s: &Snapshot,
+    li: usize,
+    out: &mut Vec<Diagnostic>,
+) -> Option<&'a crate::load::areas::AreaLayer> {
+    let key = &s.layers[li].key;
+    let span = doc.span(&path!["layer", li, "key"]);
+    if s.layers[..li].iter().any(|l| &l.key == key) {
+        out.push(error(file, span, "duplicate-layer", format!("layer `{key}` is recorded twice"), "keep one"));
+        return None;
+    }
+    let found = site.area_layers.iter().find(|l| &l.key == key);
+    if found.is_none() {
+        let help = match crate::diagnostics::did_you_mean(key, site.area_layers.iter().map(|l| l.key.as_str())) {
+            Some(s) => format!("did you mean `{s}`? The key must be one of the `[[area_layers]]` in apdir.toml"),
+            None => "the key must be one of the `[[area_layers]]` in apdir.toml".into(),
+        };
+        out.push(error(file, span, "unknown-layer", format!("layer `{key}` is not in apdir.toml"), &help));
+    }
+    found
+}
+
+/// Where one layer's `[[area]]` tables are in a snapshot.
+struct Place<'a> {
+    doc: &'a TomlDoc,
+    file: &'a Arc<SourceFile>,
+    /// `[]` for the main layer, `["layer", n]` for a further one.
+    prefix: Vec<Seg>,
+}
+
+impl Place<'_> {
+    /// The span of `rest` below the layer.
+    fn span(&self, rest: &[Seg]) -> Option<std::ops::Range<usize>> {
+        self.doc.span(&[self.prefix.as_slice(), rest].concat())
+    }
+}
+
+fn check_area(at: &Place, areas: &[crate::geo::Area], i: usize, a: &AreaSupply, out: &mut Vec<Diagnostic>) {
+    let file = at.file;
+    if !areas.iter().any(|b| b.code == a.code) {
+        let help = match crate::diagnostics::did_you_mean(&a.code, areas.iter().map(|b| b.code.as_str())) {
             Some(s) => format!("did you mean `{s}`? The code must be in the boundary file"),
             None => "the code must be one of the `code` properties in the boundary file".into(),
         };
-        out.push(error(file, doc.span(&path!["area", i, "code"]), "unknown-area", format!("area `{}` is not in the boundary file", a.code), &help));
+        out.push(error(file, at.span(&path!["area", i, "code"]), "unknown-area", format!("area `{}` is not in the boundary file", a.code), &help));
     }
     let numbers = [a.places]
         .into_iter()
@@ -174,7 +229,7 @@ fn check_area(site: &Site, doc: &TomlDoc, file: &Arc<SourceFile>, i: usize, a: &
     if numbers.chain(a.providers.iter().map(|p| p.share)).any(|v| !v.is_finite() || v < 0.0) {
         out.push(error(
             file,
-            doc.span(&path!["area", i]),
+            at.span(&path!["area", i]),
             "bad-number",
             format!("{}: a figure is negative or not a number", a.name),
             "places are 0 or more",
@@ -183,7 +238,7 @@ fn check_area(site: &Site, doc: &TomlDoc, file: &Arc<SourceFile>, i: usize, a: &
     if a.access.iter().flatten().any(|v| !(0.0..=1.0).contains(v)) {
         out.push(error(
             file,
-            doc.span(&path!["area", i, "access"]),
+            at.span(&path!["area", i, "access"]),
             "bad-share",
             format!("{}: an access share is outside 0 to 1", a.name),
             "a share is 0 to 1",
@@ -194,7 +249,7 @@ fn check_area(site: &Site, doc: &TomlDoc, file: &Arc<SourceFile>, i: usize, a: &
         let msg = format!("{}: the providers' shares add up to {shares:.1}, not the area's {:.1} places", a.name, a.places);
         out.push(error(
             file,
-            doc.span(&path!["area", i, "places"]),
+            at.span(&path!["area", i, "places"]),
             "shares-do-not-add-up",
             msg,
             "every place must trace back to a provider: take the snapshot again",

@@ -77,6 +77,19 @@ impl Timeline {
         periods.push(PeriodReport { period: now, current: true, borrowed_demand: Vec::new(), report: current.clone() });
         Timeline { periods }
     }
+
+    /// The same periods for the further boundary layer `key`: those whose snapshot recorded it.
+    pub fn layer(&self, key: &str) -> Timeline {
+        let periods = self
+            .periods
+            .iter()
+            .filter_map(|p| {
+                let report = p.report.layers.iter().find(|l| l.layer.key == key)?.clone();
+                Some(PeriodReport { period: p.period.clone(), current: p.current, borrowed_demand: p.borrowed_demand.clone(), report })
+            })
+            .collect();
+        Timeline { periods }
+    }
 }
 
 /// `apdir gaps --period P`: the gap report for period `P` — from its snapshot, or from the

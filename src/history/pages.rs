@@ -1,5 +1,5 @@
 //! The internal pages over time: `/history/` (every area's direction and the snapshots read)
-//! and `/areas/<slug>/over-time/` (a chart and a table of supply, demand and the gap per
+//! and `/areas/<slug>/over-time/`, `/areas/<layer>/<slug>/over-time/` (a chart and a table of supply, demand and the gap per
 //! period, and what changed in words). Never built for the public site.
 
 use std::fmt::Write as _;
@@ -11,33 +11,57 @@ use tera::Context;
 use super::change::{Difference, demand_total, differences};
 use super::{PeriodReport, Timeline};
 use crate::analyse::{AreaGaps, GapReport, GapRules};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::render::templates::Templates;
 use crate::render::{Body, OutputFile};
 use crate::site::Site;
 
 /// The index page's address.
 pub const URL: &str = "/history/";
+/// Every history page's description.
+const DESCRIPTION: &str = "Supply, demand and gaps per period (internal).";
 
 type Page = Result<OutputFile, Diagnostic>;
 
 /// The history pages of an internal build (none for the public one); a snapshot with any
 /// problem stops the build of either profile.
 pub fn pages(site: &Site, current: &GapReport, templates: &Templates) -> Vec<Page> {
-    let (snapshots, problems) = super::files::load(site);
-    if problems.has_errors() {
-        return problems.errors().cloned().map(Err).collect();
-    }
-    if !site.profile.is_internal() {
-        return Vec::new();
-    }
+    let snapshots = match internal_inputs(site, super::files::load(site)) {
+        Ok(s) => s,
+        Err(pages) => return pages,
+    };
     let timeline = Timeline::new(site, current, &snapshots);
     let rules = GapRules::of(&site.config);
-    let steps = steps(&timeline);
-    let areas: Vec<AreaHistory> = current.areas.iter().map(|a| area_history(&timeline, &steps, a, &rules)).collect();
+    let areas = layer_histories(&timeline, current, "/areas/", &rules);
     let mut out: Vec<Page> = areas.iter().map(|a| area_page(templates, a)).collect();
+    // Each further layer's areas (`/areas/<key>/<slug>/over-time/`), over the periods whose
+    // snapshot recorded that layer (the current period always has it).
+    for layer in &current.layers {
+        let base = format!("/areas/{}/", layer.layer.key);
+        let histories = layer_histories(&timeline.layer(&layer.layer.key), layer, &base, &rules);
+        out.extend(histories.iter().map(|a| area_page(templates, a)));
+    }
     out.push(index_page(templates, &timeline, &areas));
     out
+}
+
+/// The history of each area of one layer (`report`), whose pages live under `base`.
+fn layer_histories(t: &Timeline, report: &GapReport, base: &str, rules: &GapRules) -> Vec<AreaHistory> {
+    let steps = steps(t);
+    report.areas.iter().map(|a| area_history(t, &steps, a, rules, base)).collect()
+}
+
+/// The checked files internal pages are made from (snapshots, scenarios), or the pages to
+/// return instead: the problems, which stop the build of either profile, or nothing for the
+/// public profile.
+pub(crate) fn internal_inputs<T>(site: &Site, (items, problems): (Vec<T>, Diagnostics)) -> Result<Vec<T>, Vec<Page>> {
+    if problems.has_errors() {
+        return Err(problems.errors().cloned().map(Err).collect());
+    }
+    if !site.profile.is_internal() {
+        return Err(Vec::new());
+    }
+    Ok(items)
 }
 
 /// One period of one area, as the table shows it.
@@ -66,6 +90,8 @@ struct AreaHistory {
     name: String,
     slug: String,
     url: String,
+    /// The area's own page.
+    area_url: String,
     rows: Vec<Row>,
     svg: String,
     /// From each period to the next, what changed in words.
@@ -74,7 +100,7 @@ struct AreaHistory {
     summary: String,
 }
 
-fn area_history(t: &Timeline, steps: &[Step], area: &AreaGaps, rules: &GapRules) -> AreaHistory {
+fn area_history(t: &Timeline, steps: &[Step], area: &AreaGaps, rules: &GapRules, base: &str) -> AreaHistory {
     let per_pupil = rules.places_per_pupil();
     let mut rows = Vec::new();
     let mut series: Vec<(String, Option<f64>, Option<f64>)> = Vec::new();
@@ -97,7 +123,8 @@ fn area_history(t: &Timeline, steps: &[Step], area: &AreaGaps, rules: &GapRules)
     AreaHistory {
         name: area.name.clone(),
         slug: area.slug.clone(),
-        url: format!("/areas/{}/over-time/", area.slug),
+        url: format!("{base}{}/over-time/", area.slug),
+        area_url: format!("{base}{}/", area.slug),
         svg: chart(&area.name, &series),
         rows,
         changes,
@@ -137,9 +164,17 @@ fn summary(to: &str, d: &[Difference]) -> String {
     format!("In {to}: {closing} gap{} closed or closing, {widening} new or widening.", if closing == 1 { "" } else { "s" })
 }
 
-fn render(templates: &Templates, template: &str, url: &str, title: &str, crumbs: &[(&str, &str)], mut c: Context) -> Page {
+/// Renders one internal page at `url` (its `index.html`).
+pub(crate) fn render(
+    templates: &Templates,
+    template: &str,
+    url: &str,
+    (title, description): (&str, &str),
+    crumbs: &[(&str, &str)],
+    mut c: Context,
+) -> Page {
     c.insert("page_title", title);
-    c.insert("page_description", "Supply, demand and gaps per period (internal).");
+    c.insert("page_description", description);
     c.insert("current_url", url);
     let crumbs: Vec<_> = crumbs.iter().map(|(t, u)| json!({"title": t, "url": u})).collect();
     c.insert("breadcrumbs", &crumbs);
@@ -153,8 +188,7 @@ fn area_page(templates: &Templates, a: &AreaHistory) -> Page {
     c.insert("area", a);
     c.insert("history_url", URL);
     let title = format!("{}: supply, demand and gaps over time", a.name);
-    let area_url = format!("/areas/{}/", a.slug);
-    render(templates, "history_area.html", &a.url, &title, &[("Home", "/"), ("Areas", "/areas/"), (&a.name, &area_url)], c)
+    render(templates, "history_area.html", &a.url, (&title, DESCRIPTION), &[("Home", "/"), ("Areas", "/areas/"), (&a.name, &a.area_url)], c)
 }
 
 fn index_page(templates: &Templates, t: &Timeline, areas: &[AreaHistory]) -> Page {
@@ -163,7 +197,7 @@ fn index_page(templates: &Templates, t: &Timeline, areas: &[AreaHistory]) -> Pag
     let periods: Vec<_> = t.periods.iter().map(|p| json!({"period": p.period, "current": p.current, "borrowed": p.borrowed_demand.len()})).collect();
     c.insert("periods", &periods);
     c.insert("dir", super::DIR);
-    render(templates, "history_index.html", URL, "Supply, demand and gaps over time", &[("Home", "/"), ("Areas", "/areas/")], c)
+    render(templates, "history_index.html", URL, ("Supply, demand and gaps over time", DESCRIPTION), &[("Home", "/"), ("Areas", "/areas/")], c)
 }
 
 /// Okabe–Ito blue, vermilion and black: told apart with the common colour-vision deficiencies,

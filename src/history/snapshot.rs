@@ -19,6 +19,19 @@ pub struct Snapshot {
     pub taken: Date,
     #[serde(default, rename = "area")]
     pub areas: Vec<AreaSupply>,
+    /// Each further boundary layer's areas (`[[area_layers]]`), by key. Snapshots taken
+    /// before 7 December 2026, or of a site with one layer, have none.
+    #[serde(default, rename = "layer", skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerSupply>,
+}
+
+/// One further boundary layer's areas in the period (`[[layer]]`, its `key` as in
+/// `[[area_layers]]`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct LayerSupply {
+    pub key: String,
+    #[serde(default, rename = "area")]
+    pub areas: Vec<AreaSupply>,
 }
 
 /// One area's supply in the period (and its demand, when recorded).
@@ -63,13 +76,19 @@ pub struct ProviderShare {
 }
 
 /// The snapshot of `site` for `period` from its gap `report` (`apdir snapshot`).
+/// Every layer is recorded: the main one as `[[area]]`, each further one as `[[layer]]`.
 pub fn take(site: &Site, report: &GapReport, period: &str) -> Snapshot {
+    let layers = report.layers.iter().map(|r| LayerSupply { key: r.layer.key.clone(), areas: layer_supply(site, r, period) }).collect();
+    Snapshot { period: period.to_string(), taken: site.today, areas: layer_supply(site, report, period), layers }
+}
+
+/// One layer's areas: a provider's places are split between the areas of that layer it serves.
+fn layer_supply(site: &Site, report: &GapReport, period: &str) -> Vec<AreaSupply> {
     let mut served = vec![0usize; site.providers.len()];
     for &i in report.areas.iter().flat_map(|a| &a.providers) {
         served[i] += 1;
     }
-    let areas = report.areas.iter().map(|a| area_supply(site, a, period, &served)).collect();
-    Snapshot { period: period.to_string(), taken: site.today, areas }
+    report.areas.iter().map(|a| area_supply(site, a, period, &served)).collect()
 }
 
 fn area_supply(site: &Site, a: &AreaGaps, period: &str, served: &[usize]) -> AreaSupply {
@@ -112,27 +131,42 @@ fn round(v: f64) -> f64 {
 }
 
 /// The gap report of a past period: each area of `current` with the snapshot's supply and,
-/// when it recorded them, the period's pupils and demand; then the same gap rules.
+/// when it recorded them, the period's pupils and demand; then the same gap rules. A further
+/// layer is in it only when the snapshot recorded that layer.
 pub fn report(site: &Site, s: &Snapshot, current: &GapReport) -> PeriodReport {
+    let gap_rules = GapRules::of(&site.config);
     let mut borrowed = Vec::new();
+    let areas = past_areas(&s.areas, current, &s.period, &gap_rules, &mut borrowed);
+    let layers = current
+        .layers
+        .iter()
+        .filter_map(|now| {
+            let recorded = s.layers.iter().find(|l| l.key == now.layer.key)?;
+            let areas = past_areas(&recorded.areas, now, &s.period, &gap_rules, &mut borrowed);
+            Some(GapReport { areas, layers: Vec::new(), need_keys: now.need_keys.clone(), layer: now.layer.clone() })
+        })
+        .collect();
+    let report = GapReport { areas, layers, need_keys: current.need_keys.clone(), layer: current.layer.clone() };
+    PeriodReport { period: s.period.clone(), current: false, borrowed_demand: borrowed, report }
+}
+
+/// One layer's areas as recorded, with the gap rules run again; the names of those whose
+/// demand is the current period's go into `borrowed`.
+fn past_areas(supplies: &[AreaSupply], current: &GapReport, period: &str, gap_rules: &GapRules, borrowed: &mut Vec<String>) -> Vec<AreaGaps> {
     let mut areas = Vec::new();
-    for supply in &s.areas {
+    for supply in supplies {
         let Some(now) = current.areas.iter().find(|a| a.code == supply.code) else { continue };
         let mut a = now.clone();
         apply_supply(&mut a, supply);
-        if !apply_demand(&mut a, supply, &s.period) {
+        if !apply_demand(&mut a, supply, period) {
             borrowed.push(a.name.clone());
         }
-        areas.push(a);
-    }
-    let gap_rules = GapRules::of(&site.config);
-    for a in &mut areas {
-        let found = rules::check(a, &gap_rules);
+        let found = rules::check(&a, gap_rules);
         a.gaps = found.gaps;
         a.compared = found.compared;
+        areas.push(a);
     }
-    let report = GapReport { areas, ..current.clone() };
-    PeriodReport { period: s.period.clone(), current: false, borrowed_demand: borrowed, report }
+    areas
 }
 
 fn apply_supply(a: &mut AreaGaps, s: &AreaSupply) {

@@ -25,6 +25,16 @@ pub enum Seg {
     Index(usize),
 }
 
+impl Seg {
+    /// The key this step names, if it names one (not an array index).
+    pub fn as_key(&self) -> Option<&str> {
+        match self {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        }
+    }
+}
+
 impl From<&str> for Seg {
     fn from(s: &str) -> Self {
         Seg::Key(s.to_string())

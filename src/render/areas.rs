@@ -101,7 +101,7 @@ fn layer_links(layers: &[Layer], current: usize) -> Vec<LayerLink> {
 }
 
 #[derive(Serialize)]
-struct LegendItem {
+pub(crate) struct LegendItem {
     colour: &'static str,
     label: String,
     outline: bool,
@@ -321,6 +321,24 @@ fn choropleth(
     labels_svg(&mut out, &layer.areas.iter().filter(|a| by_code.contains_key(a.code.as_str())).collect::<Vec<_>>(), &proj);
     out.push_str("</svg>");
     out
+}
+
+/// The main layer's map of one measure of `report`, with its key, for the internal pages
+/// that draw other reports the same way (a scenario's before and after). `breaks` come from
+/// the caller, so that two maps drawn with the same breaks compare.
+pub(crate) fn main_layer_map(
+    site: &Site,
+    report: &GapReport,
+    id: &str,
+    value: &dyn Fn(&PublishedArea) -> Option<f64>,
+    breaks: &[f64; 6],
+    fmt: &dyn Fn(f64) -> String,
+    describe: &dyn Fn(&PublishedArea) -> String,
+) -> (String, Vec<LegendItem>) {
+    let layer = Layer { report, areas: &site.areas, base: "/areas/".into(), main: true };
+    let published = report.publish(policy(site));
+    let has_context = site.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
+    (choropleth(&layer, &published, id, value, breaks, describe), legend(breaks, fmt, has_context))
 }
 
 fn legend(breaks: &[f64; 6], fmt: &dyn Fn(f64) -> String, has_context: bool) -> Vec<LegendItem> {

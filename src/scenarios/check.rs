@@ -15,15 +15,9 @@ use crate::path;
 use crate::site::Site;
 
 fn known_fields(p: &[Seg]) -> Option<&'static [&'static str]> {
-    fn key(s: &Seg) -> Option<&str> {
-        match s {
-            Seg::Key(k) => Some(k.as_str()),
-            Seg::Index(_) => None,
-        }
-    }
     match p {
         [] => Some(fields_of::<Scenario>()),
-        [a, Seg::Index(_)] => match key(a)? {
+        [a, Seg::Index(_)] => match a.as_key()? {
             "add" => Some(fields_of::<NewSite>()),
             "close" => Some(fields_of::<super::Closure>()),
             "change" => Some(fields_of::<super::PlacesChange>()),

@@ -375,7 +375,10 @@ impl Watcher {
     fn refresh(&mut self, preview: &Preview) {
         use notify::Watcher as _;
         let root = preview.root();
-        let mut dirs: Vec<PathBuf> = ["providers", "content", "areas", "data", "templates", "static"].iter().map(|d| root.join(d)).collect();
+        let mut dirs: Vec<PathBuf> = ["providers", "content", "areas", "data", "templates", "static", "history", "scenarios", "tracking"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
         if let Some(t) = preview.theme_dir() {
             dirs.push(t);
         }

@@ -31,7 +31,7 @@ const TRACKING = [
   '/dashboard/tracking/strategy/',
 ];
 // Issue 20: supply, demand and gaps over time, and the what-if scenarios.
-const OVER_TIME = ['/history/', '/areas/pendle/over-time/', '/scenarios/', '/scenarios/nelson-tier-2/'];
+const OVER_TIME = ['/history/', '/areas/pendle/over-time/', '/areas/wards/altham/over-time/', '/scenarios/', '/scenarios/nelson-tier-2/'];
 const PAGES = ['/dashboard/', '/dashboard/exclusions/', ...TRACKING, ...OVER_TIME, '/providers/barnoldswick-canal-crafts/', '/providers/ribbleside-short-stay-school/', '/'];
 
 let site;

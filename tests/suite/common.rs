@@ -47,6 +47,19 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Copies the file or folder `from` (with everything below it) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    if !from.is_dir() {
+        std::fs::copy(from, to).unwrap();
+        return;
+    }
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        copy_dir(&e.path(), &to.join(e.file_name()));
+    }
+}
+
 pub fn page(files: &BTreeMap<String, Vec<u8>>, path: &str) -> String {
     let bytes = files.get(path).unwrap_or_else(|| panic!("{path} was not built"));
     String::from_utf8(bytes.clone()).unwrap()

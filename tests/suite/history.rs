@@ -8,7 +8,7 @@ use apdir::analyse::{DEMAND_TOTAL, Shown, Suppression};
 use apdir::history::{self, change::differences};
 use apdir::{BuildOptions, Date, Error, LoadOptions, Profile, Site};
 
-use crate::common::located;
+use crate::common::{copy_dir, located};
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gaps")
@@ -16,19 +16,6 @@ fn fixture() -> PathBuf {
 
 fn options(profile: Profile) -> LoadOptions {
     LoadOptions { today: Date::parse("2026-11-25"), profile, ..Default::default() }
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 /// The gap fixture in a temporary folder (its theme found from there), with `files` added.
@@ -213,4 +200,63 @@ fn snapshots_are_checked_like_records_with_every_problem_at_its_place() {
     let out = tempfile::tempdir().unwrap();
     let Err(Error::Content(d)) = build(tmp.path(), &out.path().join("public"), Profile::Public) else { panic!("the build should fail") };
     assert!(!d.with_code("unknown-area").is_empty());
+}
+
+/// Every boundary layer is recorded (the sample's districts and wards), checked against its
+/// own boundaries and read back as that layer's report for the period; the sample's older
+/// snapshots, written before layers were recorded, stay valid and have no ward figures.
+#[test]
+fn a_snapshot_records_every_boundary_layer() {
+    let tmp = tempfile::tempdir().unwrap();
+    for d in ["apdir.toml", "providers", "content", "data", "areas", "themes", "history"] {
+        copy_dir(&crate::common::repo().join(d), &tmp.path().join(d));
+    }
+    let site = load(tmp.path());
+    let current = apdir::analyse::analyse(&site, None);
+    let wards = &current.layers[0];
+    assert_eq!(wards.layer.key, "wards");
+    let path = history::files::write(&site, "2024/25", false).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("[[layer]]\nkey = \"wards\"") && text.contains("[[layer.area]]") && text.contains("[[layer.area.provider]]"), "{text}");
+
+    let (snapshots, problems) = history::files::load(&site);
+    assert!(!problems.has_errors(), "{}", problems.render(false));
+    assert_eq!(snapshots.iter().map(|s| s.period.as_str()).collect::<Vec<_>>(), ["2022/23", "2023/24", "2024/25"]);
+    let s = &snapshots[2];
+    assert_eq!(s.layers[0].areas.len(), wards.areas.len());
+    // Read back, each ward has today's places, and the gap rules find the same gaps.
+    let back = history::snapshot::report(&site, s, &current).report;
+    assert_eq!(back.layers[0].areas.len(), wards.areas.len());
+    for (a, b) in back.layers[0].areas.iter().zip(&wards.areas) {
+        assert!((a.places - b.places).abs() < 0.001, "{}: {} against {}", a.name, a.places, b.places);
+        assert_eq!(a.gaps.len(), b.gaps.len(), "{}", a.name);
+    }
+    // An older snapshot has no ward figures: its period has the main layer only.
+    assert!(snapshots[1].layers.is_empty());
+    assert!(history::snapshot::report(&site, &snapshots[1], &current).report.layers.is_empty());
+    // Each ward has its page over time (the ward page's link goes there), with the periods
+    // that recorded wards: the new snapshot and today.
+    let out = tempfile::tempdir().unwrap();
+    build(tmp.path(), out.path(), Profile::Internal).unwrap();
+    let ward = &wards.areas[0];
+    let page = std::fs::read_to_string(out.path().join(format!("areas/wards/{}/over-time/index.html", ward.slug))).unwrap();
+    assert!(page.contains(&ward.name) && page.contains("2024/25") && page.contains("(current)") && !page.contains("2023/24"), "{page}");
+    assert!(page.contains(&format!("href=\"/areas/wards/{}/\"", ward.slug)), "the breadcrumb leads back to the ward");
+    let ward_page = std::fs::read_to_string(out.path().join(format!("areas/wards/{}/index.html", ward.slug))).unwrap();
+    assert!(ward_page.contains("href=\"over-time/\""));
+
+    // A layer apdir.toml does not have, and a ward code not in the wards' boundaries.
+    let at = text.find("[[layer]]").unwrap();
+    let bad = format!("{}{}", &text[..at], text[at..].replacen("key = \"wards\"", "key = \"ward\"", 1));
+    std::fs::write(&path, &bad).unwrap();
+    let (_, d) = history::files::load(&site);
+    let line = bad[..bad.find("key = \"ward\"").unwrap()].lines().count() + 1;
+    assert_eq!(located(&d, "unknown-layer"), format!("history/2024-25.toml:{line}:7"));
+    assert!(d.render(false).contains("did you mean `wards`?"));
+    let code_at = at + text[at..].find("code = \"").unwrap() + 8;
+    let bad = format!("{}X{}", &text[..code_at], &text[code_at + 1..]);
+    std::fs::write(&path, &bad).unwrap();
+    let (_, d) = history::files::load(&site);
+    let line = bad[..code_at].lines().count();
+    assert_eq!(located(&d, "unknown-area"), format!("history/2024-25.toml:{line}:8"));
 }

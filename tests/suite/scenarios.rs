@@ -90,6 +90,24 @@ fn scenarios_are_internal_only_and_never_reach_the_public_site() {
     let page = std::fs::read_to_string(internal.join("scenarios/alpha-north/index.html")).unwrap();
     assert!(page.contains("Scenariocanary-Zq81") && page.contains("Places before") && page.contains("Places after"));
     assert!(page.contains("Beta tier 1 KS2 access 100% → 0%: new gap"));
+    // Each measure drawn before and after, side by side, each map labelled, keyed and linked,
+    // with a table of the same figures (Beta's tier 1 access: 100% before, 0% after).
+    for id in ["map-places", "map-access-tier1", "map-access-tier2", "map-access-tier3"] {
+        for side in ["before", "after"] {
+            assert!(
+                page.contains(&format!("aria-labelledby=\"{id}-{side}-title\"")) && page.contains(&format!("id=\"{id}-{side}-title\"")),
+                "{id} {side}"
+            );
+        }
+    }
+    assert_eq!(page.matches("<div class=\"before-after\">").count(), 4 + 2, "four map pairs and two areas' gaps");
+    assert_eq!(page.matches("<ul class=\"map-legend\"").count(), 8);
+    // Beta's tier 1 access over key stages 1 to 4 (KS2 only was within reach): 25% → 0%.
+    let beta = |v: &str| format!("aria-label=\"Beta: {v} of pupils within reach of a tier 1 place\"");
+    assert!(page.contains(&beta("25%")) && page.contains(&beta("0%")), "tier 1 access before and after");
+    assert!(page.contains("<th scope=\"col\" class=\"table__header--numeric\">Access before</th>"));
+    assert!(page.contains("<a href=\"/areas/beta/\">Beta</a> <strong class=\"tag\">Changed</strong></th><td class=\"table__cell--numeric\">25%</td><td class=\"table__cell--numeric\">0%</td>"));
+    assert!(!page.contains("src=\"http") && !page.contains("<script"), "nothing from another host, no script needed");
     let index = std::fs::read_to_string(internal.join("scenarios/index.html")).unwrap();
     assert!(index.contains("href=\"/scenarios/alpha-north/\""));
 }

@@ -17,21 +17,9 @@ use common::*;
 fn sample_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for entry in ["apdir.toml", "providers", "content", "data", "areas", "themes"] {
-        copy(&repo().join(entry), &dir.path().join(entry));
+        copy_dir(&repo().join(entry), &dir.path().join(entry));
     }
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            copy(&e.path(), &to.join(e.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap();
-    }
 }
 
 fn load_options() -> LoadOptions {
@@ -347,6 +335,43 @@ fn server_serves_reloads_reports_and_stays_inside_the_site() {
     assert!(!get(port, "/providers/barnoldswick-canal-crafts/").1.contains("Save 39 arts"));
     drop(server);
     let _ = PathBuf::new();
+}
+
+/// The internal preview watches `scenarios/` and `history/`: a saved scenario, a new one and a
+/// removed snapshot each reach the served pages without a restart.
+#[test]
+fn the_internal_preview_rebuilds_when_a_scenario_or_a_snapshot_changes() {
+    let site = sample_copy();
+    for d in ["history", "scenarios"] {
+        copy_dir(&repo().join(d), &site.path().join(d));
+    }
+    let server = start_server_with(site.path(), &["--profile", "internal"]);
+    let port = server.port;
+    let (code, page) = get(port, "/scenarios/nelson-tier-2/");
+    assert_eq!(code, 200);
+    assert!(page.contains("What if: A tier 2 site in Nelson") && page.contains("id=\"map-places-after-title\""), "{page}");
+
+    edit(&site.path().join("scenarios/nelson-tier-2.toml"), "places = 30", "places = 12");
+    eventually("the edited scenario to be served", || get(port, "/scenarios/nelson-tier-2/").1.contains("12 places"));
+    std::fs::write(
+        site.path().join("scenarios/no-canal-crafts.toml"),
+        "title = \"Canal crafts closes\"\n\n[[close]]\nprovider = \"barnoldswick-canal-crafts\"\n",
+    )
+    .unwrap();
+    eventually("a new scenario to be served", || get(port, "/scenarios/no-canal-crafts/").0 == 200);
+    assert!(get(port, "/scenarios/").1.contains("Canal crafts closes"));
+
+    // A broken scenario: the status names its place and the last good page stays.
+    edit(&site.path().join("scenarios/no-canal-crafts.toml"), "provider = \"barnoldswick-canal-crafts\"", "provider = \"no-such-provider\"");
+    eventually("the status to report the scenario", || get(port, "/__apdir/status").1.contains("scenarios/no-canal-crafts.toml:4:"));
+    assert_eq!(get(port, "/scenarios/no-canal-crafts/").0, 200);
+    std::fs::remove_file(site.path().join("scenarios/no-canal-crafts.toml")).unwrap();
+    eventually("the removed scenario to go", || get(port, "/scenarios/no-canal-crafts/").0 == 404);
+    assert!(get(port, "/__apdir/status").1.contains("\"ok\":true"));
+
+    assert!(get(port, "/history/").1.contains("2022/23 (snapshot)"));
+    std::fs::remove_file(site.path().join("history/2022-23.toml")).unwrap();
+    eventually("the removed snapshot to leave the history page", || !get(port, "/history/").1.contains("2022/23"));
 }
 
 #[test]
