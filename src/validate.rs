@@ -80,6 +80,19 @@ impl Check<'_> {
             self.error(code, p, format!("`{bad}` is not a known {field}"), "not in the vocabulary", help);
         }
     }
+    /// An error at the key `key` of a keyed table (at `p`) that is not one of `keys`: `what` it
+    /// should be ("one of the national standards"), the label, and the plural the help lists.
+    fn unknown_key(&mut self, p: &[Seg], key: &str, what: &str, (label, plural): (&str, &str), keys: &[&str]) {
+        let help = match did_you_mean(key, keys.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the {plural} are: {}", keys.join(", ")),
+        };
+        let d = Diagnostic::error("unknown-value", format!("`{key}` is not {what}"))
+            .in_file(&self.doc.file, self.doc.key_span(p))
+            .label(label)
+            .help(help);
+        self.out.push(d);
+    }
     fn url(&mut self, url: &Option<String>, p: &[Seg], field: &str) {
         if let Some(u) = url
             && !u.is_empty()
@@ -404,15 +417,8 @@ fn inspection(c: &mut Check, p: &Provider) {
     }
     for (area, grade) in &ins.grades {
         if !EvaluationArea::from_key(area).is_known() {
-            let help = match did_you_mean(area, EvaluationArea::KEYS.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the areas are: {}", EvaluationArea::KEYS.join(", ")),
-            };
-            let d = Diagnostic::error("unknown-value", format!("`{area}` is not a report card evaluation area"))
-                .in_file(&c.doc.file, c.doc.key_span(&path!["inspection", "grades", area.as_str()]))
-                .label("unknown area")
-                .help(help);
-            c.out.push(d);
+            let at = path!["inspection", "grades", area.as_str()];
+            c.unknown_key(&at, area, "a report card evaluation area", ("unknown area", "areas"), EvaluationArea::KEYS);
         }
         c.vocab(grade, &path!["inspection", "grades", area.as_str()], "report card grade");
     }
@@ -450,11 +456,8 @@ fn quality_assurance(c: &mut Check, p: &Provider, env: &Env) {
     }
     for (standard, result) in &qa.standards {
         if !Standard::from_key(standard).is_known() {
-            let d = Diagnostic::error("unknown-value", format!("`{standard}` is not one of the national standards"))
-                .in_file(&c.doc.file, c.doc.key_span(&path!["quality_assurance", "standards", standard.as_str()]))
-                .label("unknown standard")
-                .help(format!("the standards are: {}", Standard::KEYS.join(", ")));
-            c.out.push(d);
+            let at = path!["quality_assurance", "standards", standard.as_str()];
+            c.unknown_key(&at, standard, "one of the national standards", ("unknown standard", "standards"), Standard::KEYS);
         }
         c.vocab(result, &path!["quality_assurance", "standards", standard.as_str()], "standard result");
     }
