@@ -25,7 +25,10 @@ pub const DOCS_PER_FILE: usize = 16;
 pub const SHARD_BYTES: usize = 12 * 1024;
 /// Target size of one pairs shard before compression (the number of shards is the total
 /// divided by this).
-pub const PAIR_SHARD_BYTES: usize = 8 * 1024;
+/// 4 KB rather than 8 KB since 7 December 2026: a three-word query fetches two pairs shards,
+/// and at 8 KB "preston tier 2" went 1.3 KB over the 100 KB first-query budget at 10,000
+/// providers (docs/search.md).
+pub const PAIR_SHARD_BYTES: usize = 4 * 1024;
 
 /// 32-bit FNV-1a of a pair's UTF-8 bytes: which pairs shard holds it (`search-core.js` has
 /// the same function).

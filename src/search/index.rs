@@ -221,17 +221,14 @@ pub(super) fn pair_key(a: u32, b: u32) -> u64 {
 }
 
 impl PairPostings {
-    /// The pairs from every (pair, document) of the site, sorted (pairs in order, each
-    /// pair's documents ascending), naming terms by their place in `terms`
-    /// (`postings::build` makes them).
-    pub fn from_sorted(terms: Vec<String>, all: Vec<(u64, u32)>) -> PairPostings {
+    /// The pairs from each pair's documents (pairs sorted, documents ascending), naming terms
+    /// by their place in `terms` (`postings::build` makes them).
+    pub fn from_groups(terms: Vec<String>, groups: Vec<(u64, Vec<u32>)>) -> PairPostings {
         let mut p = PairPostings { terms, ..Default::default() };
-        for (k, d) in all {
-            if p.keys.last() != Some(&k) {
-                p.keys.push(k);
-                p.starts.push(p.docs.len() as u32);
-            }
-            p.docs.push(d);
+        for (k, docs) in groups {
+            p.keys.push(k);
+            p.starts.push(p.docs.len() as u32);
+            p.docs.extend(docs);
         }
         p.starts.push(p.docs.len() as u32);
         p

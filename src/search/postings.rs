@@ -64,21 +64,55 @@ pub fn build(docs: &[SearchDoc], vocab: &BTreeMap<String, String>) -> (Postings,
             *t += n;
         }
     }
+    // Each (term, field)'s documents and each pair's documents, gathered on every core over
+    // runs of documents (a hash map per run, joined in document order) rather than by
+    // sorting every (key, document): a few thousand keys against millions of entries.
     let (postings, pairs) = rayon::join(
         || {
-            let mut hits: Vec<(u64, u32)> = parts.par_iter().flat_map_iter(|p| p.hits.iter().copied()).collect();
-            hits.par_sort_unstable_by_key(|h| h.0);
-            encode(hits, terms.len())
+            let groups = grouped(&parts, |_, p, put| {
+                for &(k, v) in &p.hits {
+                    put(k >> 32, ((k & 0xffff_ffff) as u32, v));
+                }
+            });
+            encode(&groups, terms.len())
         },
         || {
-            let mut all: Vec<(u64, u32)> = parts.par_iter().enumerate().flat_map_iter(|(d, p)| p.pairs.iter().map(move |&k| (k, d as u32))).collect();
-            all.par_sort_unstable();
-            all
+            grouped(&parts, |d, p, put| {
+                for &k in &p.pairs {
+                    put(k, d);
+                }
+            })
         },
     );
     let (starts, bytes) = postings;
-    let pairs = PairPostings::from_sorted(terms.clone(), pairs);
+    let pairs = PairPostings::from_groups(terms.clone(), pairs);
     (Postings { docs: docs.len(), terms, starts, bytes, tokens }, pairs)
+}
+
+/// Key → values, of the values `each` puts for every document (with its number), keys
+/// sorted, each key's values in document order.
+fn grouped<T: Send + Ord + Copy>(parts: &[DocPart], each: impl Fn(u32, &DocPart, &mut dyn FnMut(u64, T)) + Sync) -> Vec<(u64, Vec<T>)> {
+    type Groups<T> = rustc_hash::FxHashMap<u64, Vec<T>>;
+    let map: Groups<T> = parts
+        .par_iter()
+        .enumerate()
+        .fold(Groups::default, |mut m, (d, p)| {
+            each(d as u32, p, &mut |k, v| m.entry(k).or_default().push(v));
+            m
+        })
+        // Runs are joined in order (rayon keeps the order of an indexed iterator's pieces).
+        .reduce(Groups::default, |mut a, b| {
+            for (k, mut v) in b {
+                a.entry(k).or_default().append(&mut v);
+            }
+            a
+        });
+    let mut groups: Vec<(u64, Vec<T>)> = map.into_iter().collect();
+    groups.par_sort_unstable_by_key(|g| g.0);
+    // Already in document order; sorting an ordered list is one pass, and keeps the lists
+    // right whatever order the runs were joined in.
+    groups.par_iter_mut().for_each(|g| g.1.sort_unstable());
+    groups
 }
 
 /// One document's postings entries, distinct pairs and field lengths.
@@ -122,31 +156,31 @@ fn doc_part(d: u32, doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, 
     part
 }
 
-/// The postings bytes of sorted `hits`, and where each of `n_terms` terms starts.
-fn encode(hits: Vec<(u64, u32)>, n_terms: usize) -> (Vec<u32>, Vec<u8>) {
+/// The postings bytes of the (term, field) groups (sorted, key `term << 3 | field`, each
+/// holding (document, tf << 8 | norm id) in document order), and where each of `n_terms`
+/// terms starts.
+fn encode(groups: &[(u64, Vec<(u32, u32)>)], n_terms: usize) -> (Vec<u32>, Vec<u8>) {
+    let total: usize = groups.iter().map(|g| g.1.len()).sum();
     let mut starts = Vec::with_capacity(n_terms + 1);
-    let mut bytes = Vec::with_capacity(hits.len() * 3 + n_terms * 4);
+    let mut bytes = Vec::with_capacity(total * 3 + n_terms * 4);
     let mut i = 0;
     for term in 0..n_terms as u64 {
         starts.push(bytes.len() as u32);
         let count_at = bytes.len();
         bytes.push(0);
         let mut fields = 0u8;
-        while i < hits.len() && hits[i].0 >> 35 == term {
-            let field = (hits[i].0 >> 32) & 0x7;
-            let run = hits[i..].iter().take_while(|h| h.0 >> 32 == hits[i].0 >> 32).count();
-            bytes.push(field as u8);
-            put_varint(&mut bytes, run as u64);
+        while let Some((key, docs)) = groups.get(i).filter(|g| g.0 >> 3 == term) {
+            bytes.push((key & 0x7) as u8);
+            put_varint(&mut bytes, docs.len() as u64);
             let mut last = 0u32;
-            for &(k, v) in &hits[i..i + run] {
-                let doc = (k & 0xffff_ffff) as u32;
+            for &(doc, v) in docs {
                 put_varint(&mut bytes, u64::from(doc - last));
                 put_varint(&mut bytes, u64::from(v >> 8));
                 bytes.push(v as u8);
                 last = doc;
             }
             fields += 1;
-            i += run;
+            i += 1;
         }
         bytes[count_at] = fields;
     }
