@@ -91,9 +91,10 @@ async function measure(name, setup, runQuery, preloaded = []) {
     p2.on('request', (r) => req.push(new URL(r.url()).pathname));
     await p2.evaluate(runQuery, q);
     cold.push([...preloaded, ...req].reduce((a, p) => a + gzBytes(p), 0) / 1024);
+    if (process.env.SHOW_REQUESTS) console.error(name, q, [...preloaded, ...req].map((p) => `${p} ${gzBytes(p)}`).join('\n  '));
     await p2.close();
   }
-  return { name, max_first_query_gzip_kb_with_scripts: +Math.max(...cold).toFixed(1), first_query_requests: firstRequests, data_gzip_kb: +(data / 1024).toFixed(1), with_scripts_gzip_kb: +(all / 1024).toFixed(1), first_query_ms: firstMs, median_keystroke_ms: +median(times).toFixed(1), keystrokes: times.length };
+  return { name, max_first_query_gzip_kb_with_scripts: +Math.max(...cold).toFixed(1), first_query_gzip_kb_by_query: Object.fromEntries(QUERIES.map((q, i) => [q, +cold[i].toFixed(1)])), first_query_requests: firstRequests, data_gzip_kb: +(data / 1024).toFixed(1), with_scripts_gzip_kb: +(all / 1024).toFixed(1), first_query_ms: firstMs, median_keystroke_ms: +median(times).toFixed(1), keystrokes: times.length };
 }
 
 const rows = [];

@@ -161,7 +161,7 @@ pub fn render_selected(site: &Site, run: &Run, sink: &dyn Sink, selection: &dyn 
     let lap = Lap::new();
     let templates = render::templates(site)?;
     // Pages, search and exports are independent: run them side by side, so that one's
-    // sequential parts (the pages' contexts, tantivy's commit, joining the export lists)
+    // sequential parts (the pages' contexts, joining the search and export lists)
     // overlap the others.
     let (pages, (search, exports)) = rayon::join(
         || pages(site, run, &templates, sink, selection, &lap),
@@ -222,7 +222,7 @@ fn pages(
     Ok((rendered.urls, report))
 }
 
-/// The tantivy index and its static export (and the finder's files). A build stages a freshly
+/// The search index and its static export (and the finder's files). A build stages a freshly
 /// made index for `apdir search`: written beside `.apdir/index` now, while the pages and
 /// exports are still being made, and put in place after the site is published.
 fn search_files(site: &Site, run: &Run, sink: &dyn Sink, lap: &Lap) -> Result<(), Error> {

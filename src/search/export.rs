@@ -1,4 +1,4 @@
-//! The static export of the tantivy index for the browser (format in `docs/search.md`).
+//! The static export of the search index for the browser (format in `docs/search.md`).
 //!
 //! - `search/meta.json`: document count, guide count, fields (name, boost, total tokens),
 //!   BM25 constants, tantivy's field-norm table, the first term of every postings shard and
@@ -13,10 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::postings::Postings;
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocSet, TERMINATED};
-
 use super::index::{FIELDS, Kind, SearchIndex};
 use super::query::letter_of;
 use crate::render::{Body, OutputFile};
@@ -29,7 +25,10 @@ pub const DOCS_PER_FILE: usize = 16;
 pub const SHARD_BYTES: usize = 12 * 1024;
 /// Target size of one pairs shard before compression (the number of shards is the total
 /// divided by this).
-pub const PAIR_SHARD_BYTES: usize = 8 * 1024;
+/// 4 KB rather than 8 KB since 7 December 2026: a three-word query fetches two pairs shards,
+/// and at 8 KB "preston tier 2" went 1.3 KB over the 100 KB first-query budget at 10,000
+/// providers (docs/search.md).
+pub const PAIR_SHARD_BYTES: usize = 4 * 1024;
 
 /// 32-bit FNV-1a of a pair's UTF-8 bytes: which pairs shard holds it (`search-core.js` has
 /// the same function).
@@ -62,102 +61,17 @@ fn file(path: String, bytes: Vec<u8>) -> OutputFile {
     OutputFile { path, body: Body::Bytes(bytes) }
 }
 
-/// Per-term postings of every field, encoded.
-struct TermEntry {
-    /// (field index, encoded postings: df, then (doc delta, tf, norm id) per doc)
-    fields: Vec<(u8, Vec<u8>)>,
-}
-
 /// The postings shards, the first term of each, and each field's metadata.
 type ShardFiles = (Vec<OutputFile>, Vec<String>, Vec<serde_json::Value>);
 
 pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     use rayon::prelude::*;
     let e = |e: &dyn std::fmt::Display| e.to_string();
-    let reader = ix.index.reader().map_err(|x| e(&x))?;
-    let searcher = reader.searcher();
-    let segments = searcher.segment_readers();
-    if segments.len() > 1 {
-        return Err(format!("the index has {} segments; the export needs one", segments.len()));
-    }
     let n_docs = ix.docs.len();
-    // The postings (each field read on its own core), the vocabulary and the documents are
-    // independent: they are made side by side, and put together in this order.
+    // The postings shards, the vocabulary, the documents and the pairs are independent: they
+    // are made side by side, and put together in this order.
     let (postings, ((letters, doc_files), pairs)) = rayon::join(
-        || -> Result<ShardFiles, String> {
-            // Each field's terms with their encoded postings, in term order.
-            type FieldTerms = (u64, Vec<(Vec<u8>, Vec<u8>)>);
-            let per_field: Vec<FieldTerms> = ix
-                .fields
-                .par_iter()
-                .map(|field| -> Result<FieldTerms, String> {
-                    let Some(seg) = segments.first() else { return Ok((0, Vec::new())) };
-                    let inverted = seg.inverted_index(*field).map_err(|x| e(&x))?;
-                    let norms = seg.get_fieldnorms_reader(*field).map_err(|x| e(&x))?;
-                    let mut stream = inverted.terms().stream().map_err(|x| e(&x))?;
-                    let mut list = Vec::new();
-                    while stream.advance() {
-                        let key = stream.key().to_vec();
-                        let info = stream.value().clone();
-                        let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).map_err(|x| e(&x))?;
-                        let mut buf = Vec::with_capacity(info.doc_freq as usize * 3 + 4);
-                        put_varint(&mut buf, info.doc_freq as u64);
-                        let mut last = 0u32;
-                        let mut doc = postings.doc();
-                        while doc != TERMINATED {
-                            put_varint(&mut buf, (doc - last) as u64);
-                            put_varint(&mut buf, postings.term_freq() as u64);
-                            buf.push(norms.fieldnorm_id(doc));
-                            last = doc;
-                            doc = postings.advance();
-                        }
-                        list.push((key, buf));
-                    }
-                    Ok((inverted.total_num_tokens(), list))
-                })
-                .collect::<Result<_, String>>()?;
-            let mut terms: BTreeMap<Vec<u8>, TermEntry> = BTreeMap::new();
-            let mut field_meta = Vec::new();
-            for (fi, ((total_tokens, list), (name, boost))) in per_field.into_iter().zip(FIELDS.iter()).enumerate() {
-                for (key, buf) in list {
-                    terms.entry(key).or_insert_with(|| TermEntry { fields: Vec::new() }).fields.push((fi as u8, buf));
-                }
-                field_meta.push(serde_json::json!({ "name": name, "boost": boost, "tokens": total_tokens }));
-            }
-
-            // Postings shards.
-            let mut out = Vec::new();
-            let mut shard_starts: Vec<String> = Vec::new();
-            let mut shard: Vec<u8> = Vec::new();
-            let mut count = 0u64;
-            let flush = |shard: &mut Vec<u8>, count: &mut u64, out: &mut Vec<OutputFile>, n: usize| {
-                let mut body = Vec::with_capacity(shard.len() + 4);
-                put_varint(&mut body, *count);
-                body.append(shard);
-                out.push(file(format!("search/t/{n}.bin"), body));
-                *count = 0;
-            };
-            for (key, entry) in &terms {
-                if count == 0 {
-                    shard_starts.push(String::from_utf8_lossy(key).into_owned());
-                }
-                put_varint(&mut shard, key.len() as u64);
-                shard.extend_from_slice(key);
-                shard.push(entry.fields.len() as u8);
-                for (fi, buf) in &entry.fields {
-                    shard.push(*fi);
-                    shard.extend_from_slice(buf);
-                }
-                count += 1;
-                if shard.len() >= SHARD_BYTES {
-                    flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
-                }
-            }
-            if count > 0 {
-                flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
-            }
-            Ok((out, shard_starts, field_meta))
-        },
+        || -> Result<ShardFiles, String> { Ok(term_files(&ix.postings)) },
         || {
             rayon::join(
                 || {
@@ -228,6 +142,44 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     });
     out.push(file("search/meta.json".into(), serde_json::to_vec(&meta).map_err(|x| e(&x))?));
     Ok(out)
+}
+
+/// The postings shards (`search/t/<n>.bin`: varint term count, then per term in byte order
+/// varint length, UTF-8 term and the term's entry, see [`super::postings::Postings`]), cut
+/// once they pass [`SHARD_BYTES`], the first term of each, and each field's metadata.
+fn term_files(postings: &super::postings::Postings) -> ShardFiles {
+    let field_meta = FIELDS
+        .iter()
+        .zip(postings.tokens)
+        .map(|((name, boost), tokens)| serde_json::json!({ "name": name, "boost": boost, "tokens": tokens }))
+        .collect();
+    let mut out = Vec::new();
+    let mut shard_starts: Vec<String> = Vec::new();
+    let mut shard: Vec<u8> = Vec::new();
+    let mut count = 0u64;
+    let flush = |shard: &mut Vec<u8>, count: &mut u64, out: &mut Vec<OutputFile>, n: usize| {
+        let mut body = Vec::with_capacity(shard.len() + 4);
+        put_varint(&mut body, *count);
+        body.append(shard);
+        out.push(file(format!("search/t/{n}.bin"), body));
+        *count = 0;
+    };
+    for (i, term) in postings.terms.iter().enumerate() {
+        if count == 0 {
+            shard_starts.push(term.clone());
+        }
+        put_varint(&mut shard, term.len() as u64);
+        shard.extend_from_slice(term.as_bytes());
+        shard.extend_from_slice(postings.entry(i));
+        count += 1;
+        if shard.len() >= SHARD_BYTES {
+            flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
+        }
+    }
+    if count > 0 {
+        flush(&mut shard, &mut count, &mut out, shard_starts.len() - 1);
+    }
+    (out, shard_starts, field_meta)
 }
 
 /// The pairs shards (`search/p/<n>.bin`: varint pair count, then per pair in byte order:

@@ -2,15 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use rayon::prelude::*;
-use tantivy::directory::{MmapDirectory, RamDirectory};
-use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
-};
-use tantivy::{Index, IndexBuilder, TantivyDocument};
+use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream};
+
+use super::postings::Postings;
 
 use crate::model::guide::GuidePage;
 use crate::render::view;
@@ -25,7 +21,9 @@ pub const MAX_WORD: usize = 40;
 /// The text fields, in export order, with their query boosts: titles and names first.
 pub const FIELDS: [(&str, f32); 5] = [("title", 4.0), ("headings", 2.0), ("summary", 1.5), ("profile", 1.5), ("body", 1.0)];
 
-/// The file beside the saved index holding the word pairs ([`PairPostings`]).
+/// The file of the saved index holding the postings ([`Postings`]).
+pub const POSTINGS_FILE: &str = "apdir-postings.bin";
+/// The file of the saved index holding the word pairs ([`PairPostings`]).
 pub const PAIRS_FILE: &str = "apdir-pairs.bin";
 
 /// What a search document is.
@@ -76,42 +74,22 @@ pub struct DocInfo {
     pub url: String,
 }
 
-/// The tantivy index plus what the planner and the export need.
+/// The index (apdir's own postings, ranked with tantivy's BM25) plus what the planner and
+/// the export need.
 pub struct SearchIndex {
-    pub index: Index,
-    pub fields: [Field; 5],
-    /// The word pairs (phrases) and the documents holding each, made outside tantivy.
+    /// Every term's documents, per field, with frequencies and field lengths.
+    pub postings: Postings,
+    /// The word pairs (phrases) and the documents holding each.
     pub pairs: PairPostings,
     pub docs: Vec<DocInfo>,
     /// Snippet text per document (only held after a build, for the export).
     pub snippets: Vec<String>,
     /// Every surface word (lower-cased) → its indexed term (stemmed).
     pub vocab: BTreeMap<String, String>,
-    /// The in-memory directory of a freshly built index.
-    ram: Option<RamDirectory>,
     /// The build cache's key of the documents this index was made from, saved with it.
     pub cache_key: Option<u128>,
     /// Synonyms applied when a query is planned (read from the site, not saved with the index).
     pub synonyms: super::synonyms::Synonyms,
-}
-
-/// The schema's fields: the text fields, then kind, title and URL (stored).
-struct SchemaFields {
-    text: [Field; 5],
-    kind: Field,
-    title: Field,
-    url: Field,
-}
-
-fn schema() -> (Schema, SchemaFields) {
-    let mut b = Schema::builder();
-    let indexing = TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
-    let text = TextOptions::default().set_indexing_options(indexing);
-    let fields = FIELDS.map(|(name, _)| b.add_text_field(name, text.clone()));
-    let kind = b.add_text_field("kind", STRING | STORED);
-    let title = b.add_text_field("stored_title", STORED);
-    let url = b.add_text_field("url", STORED);
-    (b.build(), SchemaFields { text: fields, kind, title, url })
 }
 
 /// The indexing analyzer: words split on anything not alphanumeric, long words dropped,
@@ -129,75 +107,6 @@ pub fn surface_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(MAX_WORD)).filter(LowerCaser).build()
 }
 
-fn tokenizers() -> TokenizerManager {
-    let m = TokenizerManager::default();
-    m.register(ANALYZER, analyzer());
-    m
-}
-
-/// The indexing analyzer with the stems already known: the same tokens as [`analyzer`], but
-/// each word's stem comes from the vocabulary computed once per distinct word, instead of
-/// running the stemmer on every occurrence.
-fn known_stems_analyzer(stems: Arc<Stems>) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(MAX_WORD)).filter(LowerCaser).filter(KnownStems(stems)).build()
-}
-
-/// Surface word to stem. Looked up once per indexed word, so hashed with FxHash, which is
-/// several times cheaper than the standard library's SipHash on short words (the words are
-/// the site's own text: no one gains from making them collide).
-type Stems = rustc_hash::FxHashMap<String, String>;
-
-#[derive(Clone)]
-struct KnownStems(Arc<Stems>);
-
-#[derive(Clone)]
-struct KnownStemsFilter<T> {
-    stems: Arc<Stems>,
-    inner: T,
-}
-
-struct KnownStemsStream<'a, S> {
-    stems: &'a Stems,
-    tail: S,
-}
-
-impl TokenFilter for KnownStems {
-    type Tokenizer<T: Tokenizer> = KnownStemsFilter<T>;
-    fn transform<T: Tokenizer>(self, inner: T) -> KnownStemsFilter<T> {
-        KnownStemsFilter { stems: self.0, inner }
-    }
-}
-
-impl<T: Tokenizer> Tokenizer for KnownStemsFilter<T> {
-    type TokenStream<'a> = KnownStemsStream<'a, T::TokenStream<'a>>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        KnownStemsStream { stems: &self.stems, tail: self.inner.token_stream(text) }
-    }
-}
-
-impl<S: TokenStream> TokenStream for KnownStemsStream<'_, S> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        match self.stems.get(&token.text) {
-            Some(t) => {
-                token.text.clear();
-                token.text.push_str(t);
-            }
-            None => token.text = stem(&token.text),
-        }
-        true
-    }
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
-}
-
 /// Characters that end a sentence or a line: no pair spans them.
 fn is_break(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | ';' | ':' | '\n')
@@ -211,15 +120,14 @@ pub enum PairWord {
     Skip,
 }
 
-/// Calls `f` with each pair of neighbouring words of `text`: the words as [`for_each_word`]
-/// finds them (a word of [`MAX_WORD`] bytes or more breaks the chain), question words skipped,
-/// never across a sentence or line end ([`is_break`]). `word` gives each lower-cased word's
-/// term number; a word it does not know breaks the chain.
-pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>, mut f: impl FnMut(u32, u32)) {
-    let mut prev: Option<u32> = None;
+/// Calls `f` with each word of `text` as [`for_each_word`] finds it, lower-cased (`None` for
+/// a word of [`MAX_WORD`] bytes or more, which the index drops), and whether a sentence or
+/// line ended ([`is_break`]) since the word before: one pass over the characters, for the
+/// postings and the pairs alike.
+pub fn scan_words(text: &str, mut f: impl FnMut(Option<&str>, bool)) {
     let mut buf = String::new();
-    // One pass over the characters: `start` is where the current word began, `broke` whether
-    // a sentence or line ended since the last word.
+    // `start` is where the current word began, `broke` whether a sentence or line ended since
+    // the last word.
     let mut start: Option<usize> = None;
     let mut broke = false;
     for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
@@ -228,9 +136,6 @@ pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>,
             continue;
         }
         if let Some(from) = start.take() {
-            if std::mem::take(&mut broke) {
-                prev = None;
-            }
             let raw = &text[from..i];
             let lower = if raw.len() >= MAX_WORD {
                 None
@@ -243,19 +148,34 @@ pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>,
                 }
                 Some(buf.as_str())
             };
-            match lower.and_then(&mut word) {
-                Some(PairWord::Skip) => {}
-                Some(PairWord::Term(t)) => {
-                    if let Some(p) = prev {
-                        f(p, t);
-                    }
-                    prev = Some(t);
-                }
-                None => prev = None,
-            }
+            f(lower, std::mem::take(&mut broke));
         }
         broke |= is_break(c);
     }
+}
+
+/// Calls `f` with each pair of neighbouring words of `text`: the words as [`for_each_word`]
+/// finds them (a word of [`MAX_WORD`] bytes or more breaks the chain), question words skipped,
+/// never across a sentence or line end ([`is_break`]). `word` gives each lower-cased word's
+/// term number; a word it does not know breaks the chain. (The index makes its pairs in
+/// `postings::build`, the same way.)
+pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>, mut f: impl FnMut(u32, u32)) {
+    let mut prev: Option<u32> = None;
+    scan_words(text, |lower, broke| {
+        if broke {
+            prev = None;
+        }
+        match lower.and_then(&mut word) {
+            Some(PairWord::Skip) => {}
+            Some(PairWord::Term(t)) => {
+                if let Some(p) = prev {
+                    f(p, t);
+                }
+                prev = Some(t);
+            }
+            None => prev = None,
+        }
+    });
 }
 
 /// The pairs of `text` as the index keeps them ("term term"), in order (for tests and docs).
@@ -273,9 +193,8 @@ pub fn pairs_of(text: &str) -> Vec<String> {
 }
 
 /// The word pairs (phrases) of every document: each two neighbouring words of a field
-/// ([`for_each_pair`]) as their two terms, and the documents holding it. Made outside tantivy,
-/// each document's pairs on its own core, since tantivy's single indexing thread was the
-/// build's slowest step with the pairs as a field (docs/search.md). Exported as the
+/// ([`for_each_pair`]) as their two terms, and the documents holding it, made with the
+/// postings in one pass over each document (`postings::build`). Exported as the
 /// `search/p/` shards and saved beside the index as [`PAIRS_FILE`] for `apdir search`.
 #[derive(Default)]
 pub struct PairPostings {
@@ -297,44 +216,19 @@ fn vocab_terms(vocab: &BTreeMap<String, String>) -> Vec<String> {
     terms
 }
 
-fn pair_key(a: u32, b: u32) -> u64 {
+pub(super) fn pair_key(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
 }
 
 impl PairPostings {
-    /// The pairs of `docs`, whose every word is in `vocab`.
-    pub fn build(docs: &[SearchDoc], vocab: &BTreeMap<String, String>) -> PairPostings {
-        let terms = vocab_terms(vocab);
-        let number: rustc_hash::FxHashMap<&str, PairWord> = vocab
-            .par_iter()
-            .map(|(w, t)| {
-                let n = if super::query::is_stop_word(w) { PairWord::Skip } else { PairWord::Term(terms.binary_search(t).unwrap_or(0) as u32) };
-                (w.as_str(), n)
-            })
-            .collect();
-        // Each document's distinct pairs, then (pair, document) sorted: pairs in order, each
-        // pair's documents ascending.
-        let mut all: Vec<(u64, u32)> = docs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(d, doc)| {
-                let mut keys = Vec::new();
-                for f in &doc.fields {
-                    for_each_pair(f, |w| number.get(w).copied(), |a, b| keys.push(pair_key(a, b)));
-                }
-                keys.sort_unstable();
-                keys.dedup();
-                keys.into_iter().map(move |k| (k, d as u32))
-            })
-            .collect();
-        all.par_sort_unstable();
+    /// The pairs from each pair's documents (pairs sorted, documents ascending), naming terms
+    /// by their place in `terms` (`postings::build` makes them).
+    pub fn from_groups(terms: Vec<String>, groups: Vec<(u64, Vec<u32>)>) -> PairPostings {
         let mut p = PairPostings { terms, ..Default::default() };
-        for (k, d) in all {
-            if p.keys.last() != Some(&k) {
-                p.keys.push(k);
-                p.starts.push(p.docs.len() as u32);
-            }
-            p.docs.push(d);
+        for (k, docs) in groups {
+            p.keys.push(k);
+            p.starts.push(p.docs.len() as u32);
+            p.docs.extend(docs);
         }
         p.starts.push(p.docs.len() as u32);
         p
@@ -528,7 +422,7 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
 }
 
 impl SearchIndex {
-    /// Indexes the site in memory (one segment).
+    /// Indexes the site in memory.
     pub fn build(site: &Site) -> Result<SearchIndex, String> {
         let t = std::time::Instant::now();
         let docs = documents(site);
@@ -539,9 +433,6 @@ impl SearchIndex {
     }
 
     pub fn from_documents(docs: Vec<SearchDoc>) -> Result<SearchIndex, String> {
-        let e = |e: tantivy::TantivyError| e.to_string();
-        let (schema, f) = schema();
-        let fields = f.text;
         let tv = std::time::Instant::now();
         // The vocabulary: every surface word of every indexed field, and its term.
         let words: rustc_hash::FxHashSet<String> = docs
@@ -580,55 +471,18 @@ impl SearchIndex {
             eprintln!("search: vocabulary {:?}", tv.elapsed());
         }
 
-        // Tantivy indexes on this thread while the pairs are made on the others.
-        let timings = std::env::var_os("APDIR_SEARCH_TIMINGS").is_some();
-        let (index, pairs) = rayon::join(
-            || -> Result<(Index, RamDirectory), String> {
-                let t = std::time::Instant::now();
-                let indexing = TokenizerManager::default();
-                let stems: Arc<Stems> = Arc::new(vocab.iter().map(|(a, b)| (a.clone(), b.clone())).collect());
-                indexing.register(ANALYZER, known_stems_analyzer(stems));
-                let ram = RamDirectory::create();
-                let mut writer = IndexBuilder::new()
-                    .schema(schema)
-                    .tokenizers(indexing)
-                    .single_segment_index_writer::<TantivyDocument>(ram.clone(), 200_000_000)
-                    .map_err(e)?;
-                for d in &docs {
-                    let mut doc = TantivyDocument::default();
-                    for (field, text) in fields.iter().zip(&d.fields) {
-                        doc.add_text(*field, text);
-                    }
-                    doc.add_text(f.kind, d.kind.key());
-                    doc.add_text(f.title, &d.title);
-                    doc.add_text(f.url, &d.url);
-                    writer.add_document(doc).map_err(e)?;
-                }
-                let mut index = writer.finalize().map_err(e)?;
-                // Anything that analyses text later (none of our queries do) gets the real stemmer.
-                index.set_tokenizers(tokenizers());
-                if timings {
-                    eprintln!("search: tantivy {:?}", t.elapsed());
-                }
-                Ok((index, ram))
-            },
-            || {
-                let t = std::time::Instant::now();
-                let pairs = PairPostings::build(&docs, &vocab);
-                if timings {
-                    eprintln!("search: pairs {:?} ({} pairs)", t.elapsed(), pairs.len());
-                }
-                pairs
-            },
-        );
-        let (index, ram) = index?;
+        let t = std::time::Instant::now();
+        let (postings, pairs) = super::postings::build(&docs, &vocab);
+        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
+            eprintln!("search: postings and pairs {:?} ({} terms, {} pairs)", t.elapsed(), postings.terms.len(), pairs.len());
+        }
         let mut infos = Vec::with_capacity(docs.len());
         let mut snippets = Vec::with_capacity(docs.len());
         for d in docs {
             infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
             snippets.push(d.snippet_text);
         }
-        Ok(SearchIndex { index, fields, pairs, docs: infos, snippets, vocab, ram: Some(ram), cache_key: None, synonyms: Default::default() })
+        Ok(SearchIndex { postings, pairs, docs: infos, snippets, vocab, cache_key: None, synonyms: Default::default() })
     }
 
     /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
@@ -655,9 +509,7 @@ impl SearchIndex {
         std::fs::create_dir_all(&fresh).map_err(|e| format!("cannot create {}: {e}", fresh.display()))?;
         // From here on, dropping the staged index removes what was written.
         let staged = StagedIndex { dir: dir.to_path_buf(), fresh, old, committed: false };
-        let target = MmapDirectory::open(&staged.fresh).map_err(|e| e.to_string())?;
-        let ram = self.ram.as_ref().ok_or("only a freshly built index can be saved")?;
-        ram.persist(&target).map_err(|e| e.to_string())?;
+        std::fs::write(staged.fresh.join(POSTINGS_FILE), self.postings.encode()).map_err(|e| format!("cannot write the search postings: {e}"))?;
         // Streamed, not built as a JSON tree first: the build stages the index while its pages
         // are still in memory.
         #[derive(serde::Serialize)]
@@ -687,24 +539,10 @@ impl SearchIndex {
         .map_err(|e| e.to_string())?;
         let docs: Vec<DocInfo> = serde_json::from_value(side["docs"].clone()).map_err(|e| e.to_string())?;
         let vocab: BTreeMap<String, String> = serde_json::from_value(side["vocab"].clone()).map_err(|e| e.to_string())?;
-        let mut index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
-        index.set_tokenizers(tokenizers());
-        let schema = index.schema();
-        let mut fields = [Field::from_field_id(0); 5];
-        for (i, (name, _)) in FIELDS.iter().enumerate() {
-            fields[i] = schema.get_field(name).map_err(|e| e.to_string())?;
-        }
         let older = || format!("{} was saved by an older apdir: run `apdir build`", dir.display());
+        let postings = Postings::decode(&std::fs::read(dir.join(POSTINGS_FILE)).map_err(|_| older())?).ok_or_else(older)?;
         let pairs = PairPostings::decode(&std::fs::read(dir.join(PAIRS_FILE)).map_err(|_| older())?, &vocab).ok_or_else(older)?;
-        Ok(SearchIndex { index, fields, pairs, docs, snippets: Vec::new(), vocab, ram: None, cache_key: None, synonyms: Default::default() })
-    }
-
-    /// The stored URL of a tantivy document (used to check doc ids line up).
-    pub fn stored_url(&self, doc: u32) -> Option<String> {
-        let searcher = self.index.reader().ok()?.searcher();
-        let d: TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, doc)).ok()?;
-        let f = self.index.schema().get_field("url").ok()?;
-        d.get_first(f).and_then(|v| v.as_str().map(str::to_string))
+        Ok(SearchIndex { postings, pairs, docs, snippets: Vec::new(), vocab, cache_key: None, synonyms: Default::default() })
     }
 }
 
@@ -787,13 +625,5 @@ mod tests {
     fn pairs_skip_question_words_and_stop_at_sentence_ends() {
         assert_eq!(pairs_of("Part-time timetables. A child is Looked After"), vec!["part time", "time timet", "child look", "look after"]);
         assert_eq!(pairs_of("key stage 3\nSEMH; anxiety"), vec!["key stage", "stage 3"]);
-    }
-
-    #[test]
-    fn known_stems_match_the_stemmer() {
-        let stems: super::Stems = surface_words(TEXT).into_iter().map(|w| (w.clone(), stem(&w))).collect();
-        assert_eq!(tokens(known_stems_analyzer(Arc::new(stems)), TEXT), tokens(analyzer(), TEXT));
-        // A word missing from the map is still stemmed.
-        assert_eq!(tokens(known_stems_analyzer(Arc::new(super::Stems::default())), "excluded"), vec!["exclud".to_string()]);
     }
 }

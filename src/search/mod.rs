@@ -1,14 +1,15 @@
-//! Search: tantivy is the index of record; the browser gets a static export of the same index.
+//! Search: one index of record (apdir's own postings, ranked with tantivy's BM25); the
+//! browser gets a static, sharded copy of the same bytes.
 //!
 //! One analysis pipeline, two consumers:
-//! - [`index::build`] turns the validated site into search documents (guide pages first, then
-//!   providers) and indexes them with tantivy in one segment, so tantivy's doc ids are our
-//!   document numbers.
+//! - [`index`] turns the validated site into search documents (guide pages first, then
+//!   providers; the order is the document number) and the vocabulary; [`postings`] makes
+//!   every term's postings and the word pairs in one pass over each document, on every core.
 //! - [`query`] plans a query against the surface-word vocabulary (exact word, prefix of the
-//!   last word, one typo) and runs it with tantivy (`apdir search`).
+//!   last word, one typo) and ranks it from the postings (`apdir search`).
 //! - [`export`] writes the terms, postings (with frequencies and field lengths) and the
 //!   vocabulary as sharded static files for `/js/search-core.js`, which plans and ranks the
-//!   same way (BM25, same boosts), so both agree.
+//!   same way (BM25, same boosts, same rounding), so both agree.
 //! - [`finder`] writes the provider finder's facet table and the postcode shards.
 //!
 //! See `docs/search.md` for the file formats and the reasons behind them.
@@ -17,6 +18,7 @@ pub mod cache;
 pub mod export;
 pub mod finder;
 pub mod index;
+pub mod postings;
 pub mod query;
 pub mod synonyms;
 

@@ -1,4 +1,4 @@
-//! Query planning and search with tantivy (`apdir search`).
+//! Query planning and search (`apdir search`).
 //!
 //! The planner works on the surface-word vocabulary, exactly as `/js/search-core.js` does on
 //! the exported copy, so the terminal and the browser search for the same terms:
@@ -26,12 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Term};
-
-use super::index::{FIELDS, Kind, SearchIndex, stem, surface_words};
+use super::index::{Kind, SearchIndex, stem, surface_words};
 use super::synonyms::Synonyms;
 
 /// Most vocabulary words one prefix expands to.
@@ -395,28 +390,14 @@ pub fn unit_weight(matching_docs: usize, docs: usize) -> f64 {
 }
 
 impl SearchIndex {
-    /// One term's query: the term in any field, boosted by field.
-    fn term_query(&self, t: &str) -> Box<dyn Query> {
-        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (f, (_, boost)) in self.fields.iter().zip(FIELDS.iter()) {
-            let q = TermQuery::new(Term::from_field_text(*f, t), IndexRecordOption::WithFreqs);
-            shoulds.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), *boost))));
-        }
-        Box::new(BooleanQuery::new(shoulds))
-    }
-
-    /// The index's evidence for planned units: each term's scores (tantivy's BM25) and each
-    /// pair's documents.
+    /// The index's evidence for planned units: each term's scores (tantivy's BM25, as the
+    /// browser computes it) and each pair's documents.
     pub fn evidence(&self, units: &[PlannedWord]) -> Result<Evidence, String> {
-        let reader = self.index.reader().map_err(|e| e.to_string())?;
-        let searcher = reader.searcher();
-        let all = self.docs.len().max(1);
         let (terms, pairs) = needs(units);
         let mut ev = Evidence::default();
         for t in terms {
-            let top: Vec<(f32, DocAddress)> =
-                searcher.search(&*self.term_query(&t), &TopDocs::with_limit(all).order_by_score()).map_err(|e| e.to_string())?;
-            ev.terms.insert(t, top.into_iter().map(|(s, a)| (a.doc_id, s)).collect());
+            let scores = self.postings.scores(&t);
+            ev.terms.insert(t, scores);
         }
         for p in pairs {
             let holders = self.pairs.docs_of(&p).iter().copied().collect();
@@ -425,7 +406,7 @@ impl SearchIndex {
         Ok(ev)
     }
 
-    /// Searches with tantivy, ranked by [`rank`]; a hit missing some unit is `partial`.
+    /// Searches the index, ranked by [`rank`]; a hit missing some unit is `partial`.
     pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>, String> {
         let planned = plan_with(&self.vocab, &self.synonyms, query, options.prefix);
         let ranked = rank(&planned, &self.evidence(&planned)?, self.docs.len());

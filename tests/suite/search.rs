@@ -1,4 +1,5 @@
-//! Search: the tantivy index, the static export the browser ranks from, and the finder files.
+//! Search: the index `apdir search` ranks from, the static export the browser ranks from (the
+//! same bytes), both checked against tantivy's own BM25, and the finder files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -44,8 +45,10 @@ fn documents_are_guides_then_providers_and_doc_ids_line_up() {
     assert_eq!(ix.docs.len(), guides + s.providers.len());
     assert!(ix.docs[..guides].iter().all(|d| d.kind == Kind::Guide));
     assert!(ix.docs[guides..].iter().all(|d| d.kind == Kind::Provider));
+    // Document n's postings are document n's: its title's first word finds it.
     for n in [0, guides as u32, ix.docs.len() as u32 - 1] {
-        assert_eq!(ix.stored_url(n).as_deref(), Some(ix.docs[n as usize].url.as_str()));
+        let word = search::index::surface_words(&ix.docs[n as usize].title).remove(0);
+        assert!(ix.postings.scores(&search::index::stem(&word)).contains_key(&n), "{word}");
     }
 }
 
@@ -247,6 +250,70 @@ fn rank_from_export(
     search::query::rank(&planned, &ev, n as usize).into_iter().map(|r| (r.doc, r.score)).collect()
 }
 
+/// Tantivy's BM25 over the same documents, as `apdir search` used it until 7 December 2026
+/// (one segment, the same analyzer, each field's term query boosted): the reference our own
+/// postings must agree with.
+struct Tantivy {
+    searcher: tantivy::Searcher,
+    fields: Vec<tantivy::schema::Field>,
+}
+
+impl Tantivy {
+    fn new() -> Tantivy {
+        use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+        let mut b = Schema::builder();
+        let text = TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer("apdir_en").set_index_option(IndexRecordOption::WithFreqs));
+        let fields: Vec<_> = search::index::FIELDS.iter().map(|(name, _)| b.add_text_field(name, text.clone())).collect();
+        let index = tantivy::Index::create_in_ram(b.build());
+        index.tokenizers().register("apdir_en", search::index::analyzer());
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for d in search::index::documents(site()) {
+            let mut doc = tantivy::TantivyDocument::default();
+            for (f, t) in fields.iter().zip(&d.fields) {
+                doc.add_text(*f, t);
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 1, "one segment, so doc ids are document numbers");
+        Tantivy { searcher, fields }
+    }
+
+    /// doc → the term's boosted BM25, summed over the fields.
+    fn scores(&self, t: &str) -> BTreeMap<u32, f32> {
+        use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+        let shoulds: Vec<(Occur, Box<dyn Query>)> = self
+            .fields
+            .iter()
+            .zip(search::index::FIELDS.iter())
+            .map(|(f, (_, boost))| {
+                let q = TermQuery::new(tantivy::Term::from_field_text(*f, t), tantivy::schema::IndexRecordOption::WithFreqs);
+                (Occur::Should, Box::new(BoostQuery::new(Box::new(q), *boost)) as Box<dyn Query>)
+            })
+            .collect();
+        let top = self.searcher.search(&BooleanQuery::new(shoulds), &tantivy::collector::TopDocs::with_limit(100_000).order_by_score()).unwrap();
+        top.into_iter().map(|(s, a)| (a.doc_id, s)).collect()
+    }
+}
+
+#[test]
+fn search_scores_are_tantivys_bm25() {
+    let (ix, _) = built();
+    let reference = Tantivy::new();
+    // Every term of the site: the same documents, the same scores to f32 rounding.
+    for t in ix.vocab.values().collect::<std::collections::BTreeSet<_>>() {
+        let ours = ix.postings.scores(t);
+        let theirs = reference.scores(t);
+        assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>(), "{t}: documents differ");
+        for (d, s) in &ours {
+            let r = theirs[d];
+            assert!((s - r).abs() <= 1e-5 * r.max(1.0), "{t}: doc {d} scores {s} against tantivy's {r}");
+        }
+    }
+}
+
 #[test]
 fn the_export_ranks_like_tantivy() {
     let (ix, files) = built();
@@ -283,7 +350,7 @@ fn the_export_ranks_like_tantivy() {
         "kids with EHCP and SEMH",
         "short stay school",
     ] {
-        let tantivy = ix.search(q, &opts(None, 10)).unwrap();
+        let tantivy = ix.search(q, &opts(None, 10)).unwrap(); // (scores checked against tantivy above)
         let ours = rank_from_export(&meta, &postings, &pairs, &vocab, &syn, q);
         assert!(!tantivy.is_empty(), "{q}: no results");
         assert_eq!(tantivy.len(), ours.len().min(10), "{q}: result counts differ");
