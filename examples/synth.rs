@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example synth -- --providers 10000 --guides 1000 --out target/synth
+//! cargo run --release --example synth -- --providers 10000 --guides 100 --wards --out target/synth-wards
 //! ```
 //!
 //! Writes a complete site folder at OUT: `apdir.toml`, the postcode table and boundary file
@@ -55,19 +56,24 @@ struct Args {
     guides: usize,
     out: PathBuf,
     repo: PathBuf,
+    /// Add the sample's 253 wards as a second boundary layer (`[[area_layers]]`).
+    wards: bool,
 }
 
 fn usage() -> &'static str {
-    "usage: synth [--providers N] [--guides M] [--out DIR] [--repo DIR]\n\
+    "usage: synth [--providers N] [--guides M] [--out DIR] [--repo DIR] [--wards]\n\
      \n\
      --providers N   provider records to write (default 10000)\n\
      --guides M      guide pages to write (default 1000)\n\
      --out DIR       site folder to create; replaced if it holds an apdir.toml (default target/synth)\n\
-     --repo DIR      repository root holding data/ and themes/ (default: this crate's folder)"
+     --repo DIR      repository root holding data/ and themes/ (default: this crate's folder)\n\
+     --wards         add the sample's 253 wards (areas/wards.geojson, areas/wards/) as a second\n\
+     \x20               boundary layer, as the sample's apdir.toml does"
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { providers: 10_000, guides: 1_000, out: PathBuf::from("target/synth"), repo: PathBuf::from(env!("CARGO_MANIFEST_DIR")) };
+    let mut args =
+        Args { providers: 10_000, guides: 1_000, out: PathBuf::from("target/synth"), repo: PathBuf::from(env!("CARGO_MANIFEST_DIR")), wards: false };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
@@ -81,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
             "--guides" => args.guides = value("--guides")?.parse().map_err(|_| "--guides needs a whole number".to_string())?,
             "--out" => args.out = PathBuf::from(value("--out")?),
             "--repo" => args.repo = PathBuf::from(value("--repo")?),
+            "--wards" if inline.is_none() => args.wards = true,
             "-h" | "--help" => {
                 println!("{}", usage());
                 std::process::exit(0);
@@ -120,7 +127,7 @@ fn run(args: &Args) -> Result<(), String> {
 
     prepare_out(&args.out)?;
     let out = &args.out;
-    write_settings(out, &repo)?;
+    write_settings(out, &repo, args.wards)?;
 
     // Providers.
     let pdir = out.join("providers");
@@ -150,8 +157,9 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// `apdir.toml`, the postcode table, and the sample's boundary file and area figures.
-fn write_settings(out: &Path, repo: &Path) -> Result<(), String> {
+/// `apdir.toml`, the postcode table, and the sample's boundary file and area figures (and,
+/// with `wards`, its ward layer).
+fn write_settings(out: &Path, repo: &Path, wards: bool) -> Result<(), String> {
     let io_err = |p: &Path, e: io::Error| format!("{}: {e}", p.display());
     let themes = repo.join("themes");
     let themes = fs::canonicalize(&themes).unwrap_or(themes).to_string_lossy().into_owned();
@@ -168,6 +176,14 @@ fn write_settings(out: &Path, repo: &Path) -> Result<(), String> {
     ] {
         config.insert(key.into(), value.into());
     }
+    if wards {
+        copy_wards(out, repo)?;
+        let mut layer = toml::Table::new();
+        for (key, value) in [("key", "wards"), ("name", "Wards"), ("boundaries", "areas/wards.geojson"), ("area_figures", "areas/wards")] {
+            layer.insert(key.into(), value.into());
+        }
+        config.insert("area_layers".into(), toml::Value::Array(vec![toml::Value::Table(layer)]));
+    }
     write(&out.join("apdir.toml"), &toml::to_string(&config).map_err(|e| e.to_string())?)?;
 
     let postcodes_src = repo.join("data/postcodes.csv");
@@ -183,6 +199,20 @@ fn write_settings(out: &Path, repo: &Path) -> Result<(), String> {
             if e.path().extension().is_some_and(|x| x == "toml") {
                 fs::copy(e.path(), out.join("areas").join(e.file_name())).map_err(|err| io_err(&e.path(), err))?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// The sample's ward boundaries and ward figures, for the second boundary layer.
+fn copy_wards(out: &Path, repo: &Path) -> Result<(), String> {
+    let io_err = |p: &Path, e: io::Error| format!("{}: {e}", p.display());
+    let (boundaries, figures) = (repo.join("areas/wards.geojson"), repo.join("areas/wards"));
+    fs::create_dir_all(out.join("areas/wards")).map_err(|e| io_err(out, e))?;
+    fs::copy(&boundaries, out.join("areas/wards.geojson")).map_err(|e| io_err(&boundaries, e))?;
+    for e in fs::read_dir(&figures).map_err(|e| io_err(&figures, e))?.flatten() {
+        if e.path().extension().is_some_and(|x| x == "toml") {
+            fs::copy(e.path(), out.join("areas/wards").join(e.file_name())).map_err(|err| io_err(&e.path(), err))?;
         }
     }
     Ok(())

@@ -203,6 +203,7 @@ fn pages(
     lap: &Lap,
 ) -> Result<(Vec<String>, analyse::GapReport), Error> {
     let report = analyse::analyse(site, run.access_memo.as_deref());
+    lap.mark("gap analysis");
     let outcomes = crate::tracking::provider_outcomes(site);
     let mut rendered = render::pages(site, &report, &outcomes, templates, sink, selection, lap)?;
     let over_time = history::pages::pages(site, &report, templates).into_iter().chain(scenarios::pages::pages(site, &report, templates));

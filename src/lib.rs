@@ -86,12 +86,13 @@ pub fn gaps_report_of(
     selection.check().map_err(Error::Usage)?;
     let site = Site::load(&options.root, &options.load).map_err(Error::Content)?;
     let policy = if raw { analyse::Suppression::Off } else { analyse::Suppression::public(&site) };
-    let (head, report) = match of {
+    let (head, whole) = match of {
         GapsOf::Now => (String::new(), analyse::analyse(&site, None)),
         GapsOf::Period(p) => history::gaps_of_period(&site, p)?,
         GapsOf::Scenario(name) => scenarios::gaps_of_scenario(&site, name)?,
     };
-    let report = &report;
+    let report = selection.pick(&whole).map_err(Error::Usage)?;
+    let head = format!("{head}{}", analyse::report::layer_heading(&whole, report));
     let public = report.publish(policy);
     let text = match format {
         GapsFormat::Table => analyse::report::table(report, &public, selection),

@@ -133,6 +133,10 @@ enum Command {
         /// Only this key stage (KS1 to KS4).
         #[arg(long)]
         key_stage: Option<String>,
+        /// The boundary layer: `main` (`boundaries` in apdir.toml, the default) or the key of
+        /// one of `[[area_layers]]` (`wards`).
+        #[arg(long)]
+        layer: Option<String>,
         #[arg(long, value_enum, default_value_t = GapsFormat::Table)]
         format: GapsFormat,
         /// Show raw counts (no suppression): for the commissioning team only, never to publish.
@@ -323,14 +327,14 @@ fn run(cli: &Cli, color: bool) -> Result<(), Error> {
             println!("Wrote {}.", path.display());
             Ok(())
         }
-        Command::Gaps { tier, key_stage, format, raw, period, scenario, date } => {
+        Command::Gaps { tier, key_stage, layer, format, raw, period, scenario, date } => {
             let options = BuildOptions {
                 no_cache: false,
                 root: cli.root.clone(),
                 output: None,
                 load: LoadOptions { today: date.today, base_url: None, profile: Profile::Public },
             };
-            let selection = apdir::analyse::report::Selection { tier: *tier, key_stage: key_stage.clone() };
+            let selection = apdir::analyse::report::Selection { tier: *tier, key_stage: key_stage.clone(), layer: layer.clone() };
             let format = match format {
                 GapsFormat::Table => apdir::GapsFormat::Table,
                 GapsFormat::Csv => apdir::GapsFormat::Csv,

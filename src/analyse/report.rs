@@ -6,11 +6,24 @@ use serde_json::json;
 
 use super::{GapReport, KEY_STAGES, PublishedReport, TIERS, fmt_num, fmt_rate};
 
-/// Narrows the report to one tier and/or key stage (`apdir gaps --tier 2 --key-stage KS3`).
+/// Narrows the report to one tier and/or key stage (`apdir gaps --tier 2 --key-stage KS3`),
+/// on one boundary layer (`--layer wards`).
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
     pub tier: Option<i64>,
     pub key_stage: Option<String>,
+    /// The boundary layer's key (an `[[area_layers]]` key, or [`MAIN_LAYER`]); the main
+    /// layer when `None`.
+    pub layer: Option<String>,
+}
+
+/// What `--layer` calls the main boundary layer (`boundaries` in apdir.toml), which has no
+/// key of its own. A further layer keyed `main` wins over it.
+pub const MAIN_LAYER: &str = "main";
+
+/// The key `--layer` takes for a layer's report.
+pub fn layer_key(r: &GapReport) -> &str {
+    if r.layer.key.is_empty() { MAIN_LAYER } else { &r.layer.key }
 }
 
 impl Selection {
@@ -33,6 +46,20 @@ impl Selection {
             return Err(format!("`{k}` is not a key stage the gap report covers; use KS1, KS2, KS3 or KS4"));
         }
         Ok(())
+    }
+    /// The report of the layer the selection names, out of the whole report (the main
+    /// layer's, holding the others); an unknown key is an error listing the keys.
+    pub fn pick<'r>(&self, report: &'r GapReport) -> Result<&'r GapReport, String> {
+        let Some(key) = self.layer.as_deref() else { return Ok(report) };
+        if let Some(r) = report.layers.iter().find(|r| r.layer.key == key) {
+            return Ok(r);
+        }
+        if key == MAIN_LAYER {
+            return Ok(report);
+        }
+        let keys: Vec<String> = report.all_layers().map(|r| format!("{} ({})", layer_key(r), r.layer.name)).collect();
+        let only_main = if report.layers.is_empty() { "; this report has the main layer only" } else { "" };
+        Err(format!("there is no boundary layer `{key}`{only_main}: use --layer with one of {} (the first is the default)", keys.join(", ")))
     }
     /// Places and access for the selection in area `i`.
     fn places_and_access(&self, raw: &GapReport, i: usize) -> (f64, Option<f64>) {
@@ -168,7 +195,22 @@ pub fn json(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> serde
             })
         })
         .collect();
-    json!({ "suppressed": public.suppressed, "suppression_threshold": public.threshold, "areas": areas })
+    json!({
+        "layer": {"key": layer_key(raw), "name": raw.layer.name},
+        "suppressed": public.suppressed,
+        "suppression_threshold": public.threshold,
+        "areas": areas,
+    })
+}
+
+/// For a site with several boundary layers, the line above the table saying which one it
+/// shows and how to choose another; empty with one layer.
+pub fn layer_heading(report: &GapReport, shown: &GapReport) -> String {
+    if report.layers.is_empty() {
+        return String::new();
+    }
+    let others: Vec<String> = report.all_layers().filter(|r| !std::ptr::eq(*r, shown)).map(|r| format!("--layer {}", layer_key(r))).collect();
+    format!("Boundary layer: {} ({}); the others: {}.\n", shown.layer.name, layer_key(shown), others.join(", "))
 }
 
 fn round1(v: f64) -> f64 {

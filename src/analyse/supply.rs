@@ -20,12 +20,17 @@ use crate::validate::ValidProvider;
 /// each of `[[area_layers]]` (`report.layers`, in the configuration's order).
 pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
     let main = LayerInput { key: "", name: &site.config.area_layer_name, areas: &site.areas, figures: &site.area_figures, main: true };
-    let mut report = analyse_layer(site, &main, memo);
-    report.layers = site
-        .area_layers
-        .par_iter()
-        .map(|l| analyse_layer(site, &LayerInput { key: &l.key, name: &l.name, areas: &l.areas, figures: &l.figures, main: false }, memo))
-        .collect();
+    // The layers are independent: all of them side by side.
+    let (mut report, layers) = rayon::join(
+        || analyse_layer(site, &main, memo),
+        || {
+            site.area_layers
+                .par_iter()
+                .map(|l| analyse_layer(site, &LayerInput { key: &l.key, name: &l.name, areas: &l.areas, figures: &l.figures, main: false }, memo))
+                .collect()
+        },
+    );
+    report.layers = layers;
     report
 }
 
@@ -158,6 +163,7 @@ fn empty_area(a: &Area, figures: &HashMap<&str, &AreaFigures>) -> AreaGaps {
 /// Supply: each provider is listed in every area it serves, and one that counts towards
 /// supply shares its places equally between them.
 fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>, elsewhere: Option<&[Area]>, out: &mut [AreaGaps]) {
+    let mut by_need: Vec<NeedCells> = vec![Vec::new(); out.len()];
     for (pi, vp) in site.providers.iter().enumerate() {
         let served = served_areas(vp, areas, children, elsewhere);
         if served.is_empty() {
@@ -173,10 +179,26 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
         let share = vp.provider.capacity.places.unwrap_or(0) as f64 / served.len() as f64;
         let fractions = cells::apportion_places(o, &vp.provider.capacity);
         for &p in &served {
-            add_share(&mut out[p], o, share, &fractions);
+            add_share(&mut out[p], &mut by_need[p], o, share, &fractions);
+        }
+    }
+    for (a, needs) in out.iter_mut().zip(by_need) {
+        for (n, cells) in needs {
+            for (t, row) in cells.iter().enumerate() {
+                for (k, v) in row.iter().enumerate() {
+                    if let Some(v) = v {
+                        a.supply.insert((TIERS[t], KEY_STAGES[k], n.to_string()), *v);
+                    }
+                }
+            }
         }
     }
 }
+
+/// One area's places by need key, then tier × key stage (`None`: no provider offers the
+/// cell): gathered in a short list while the providers are added, then moved into
+/// [`AreaGaps::supply`] once, so adding a provider makes no key strings.
+type NeedCells<'s> = Vec<(&'s str, [[Option<f64>; 4]; 3])>;
 
 /// The areas (positions) a provider serves: those its sites are in, then those of its
 /// service area (a district stands for the areas nested in it; a code only `elsewhere` knows
@@ -208,9 +230,11 @@ fn served_areas(vp: &ValidProvider, areas: &InScope, children: &HashMap<&str, Ve
 /// Adds one provider's share of places to an area: in total, per counted cell, per tier,
 /// key stage and need.
 #[allow(clippy::needless_range_loop)] // tiers and key stages index several arrays at once
-fn add_share(a: &mut AreaGaps, o: &Offer, share: f64, fractions: &[[f64; 4]; 3]) {
-    let offers_ks = |k: usize| o.key_stages.iter().any(|x| x.key() == KEY_STAGES[k]);
-    let offers_tier = |t: usize| o.tiers.contains(&TIERS[t]);
+fn add_share<'s>(a: &mut AreaGaps, by_need: &mut NeedCells<'s>, o: &'s Offer, share: f64, fractions: &[[f64; 4]; 3]) {
+    let ks: [bool; 4] = std::array::from_fn(|k| o.key_stages.iter().any(|x| x.key() == KEY_STAGES[k]));
+    let tiers: [bool; 3] = std::array::from_fn(|t| o.tiers.contains(&TIERS[t]));
+    let offers_ks = |k: usize| ks[k];
+    let offers_tier = |t: usize| tiers[t];
     a.places += share;
     for (row, fr) in a.places_cell.iter_mut().zip(fractions) {
         for (cell, f) in row.iter_mut().zip(fr) {
@@ -225,7 +249,7 @@ fn add_share(a: &mut AreaGaps, o: &Offer, share: f64, fractions: &[[f64; 4]; 3])
             if offers_tier(t) && offers_ks(k) {
                 a.places_tier_ks[t][k] += share;
                 for n in &o.needs {
-                    *a.supply.entry((TIERS[t], KEY_STAGES[k], n.key().to_string())).or_insert(0.0) += share;
+                    *need_cells(by_need, n.key())[t][k].get_or_insert(0.0) += share;
                 }
             }
         }
@@ -239,8 +263,25 @@ fn add_share(a: &mut AreaGaps, o: &Offer, share: f64, fractions: &[[f64; 4]; 3])
     needs.sort_unstable();
     needs.dedup();
     for n in needs {
-        *a.places_need.entry(n.to_string()).or_insert(0.0) += share;
+        match a.places_need.get_mut(n) {
+            Some(v) => *v += share,
+            None => {
+                a.places_need.insert(n.to_string(), 0.0 + share);
+            }
+        }
     }
+}
+
+/// The cells of need `key` in an area's list, added when new.
+fn need_cells<'l, 's>(by_need: &'l mut NeedCells<'s>, key: &'s str) -> &'l mut [[Option<f64>; 4]; 3] {
+    let i = match by_need.iter().position(|(n, _)| *n == key) {
+        Some(i) => i,
+        None => {
+            by_need.push((key, [[None; 4]; 3]));
+            by_need.len() - 1
+        }
+    };
+    &mut by_need[i].1
 }
 
 /// Access: postcodes within reach of a site offering each tier × key stage.

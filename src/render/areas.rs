@@ -8,9 +8,10 @@
 //! shapes; split apart, each part would need the layer, the shapes and the table rows exported
 //! to the others. Each function is short and does one page part.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
@@ -46,24 +47,44 @@ struct Layer<'a> {
     areas: &'a [Area],
     base: String,
     main: bool,
+    /// Position in `areas` by code, so finding an area is one lookup, not a scan.
+    index: HashMap<&'a str, usize>,
+    /// Each area's bounding box, in `areas` order (for the neighbours on an area's map).
+    boxes: Vec<(f64, f64, f64, f64)>,
 }
 
 impl<'a> Layer<'a> {
     /// Every layer of the site, the main one first.
     fn all(site: &'a Site, report: &'a GapReport) -> Vec<Layer<'a>> {
-        let mut out = vec![Layer { report, areas: &site.areas, base: "/areas/".into(), main: true }];
+        let mut out = vec![Layer::new(report, &site.areas, "/areas/".into(), true)];
         for r in &report.layers {
             if let Some(l) = site.area_layers.iter().find(|l| l.key == r.layer.key) {
-                out.push(Layer { report: r, areas: &l.areas, base: format!("/areas/{}/", r.layer.key), main: false });
+                out.push(Layer::new(r, &l.areas, format!("/areas/{}/", r.layer.key), false));
             }
         }
         out
+    }
+    fn new(report: &'a GapReport, areas: &'a [Area], base: String, main: bool) -> Layer<'a> {
+        let mut index = HashMap::with_capacity(areas.len());
+        for (i, a) in areas.iter().enumerate() {
+            index.entry(a.code.as_str()).or_insert(i); // the first of a code, as a scan would find
+        }
+        let boxes = areas.iter().map(|a| maps::bbox([a])).collect();
+        Layer { report, areas, base, main, index, boxes }
     }
     fn url(&self, slug: &str) -> String {
         format!("{}{slug}/", self.base)
     }
     fn area(&self, code: &str) -> Option<&'a Area> {
-        self.areas.iter().find(|a| a.code == code)
+        self.index.get(code).map(|&i| &self.areas[i])
+    }
+    fn has(&self, code: &str) -> bool {
+        self.index.contains_key(code)
+    }
+    /// For each provider, each site: whether the layer knows neither its district nor its
+    /// ward code (so the site is placed by location).
+    fn by_location(&self, site: &Site) -> Vec<Vec<bool>> {
+        site.providers.iter().map(|vp| vp.sites.iter().map(|p| !self.has(&p.district) && !self.has(&p.ward)).collect()).collect()
     }
     /// Where a context area (outside the authority) links: its listing for the main layer,
     /// the layer's own index for the others.
@@ -202,12 +223,36 @@ struct MapView {
 }
 
 #[derive(Serialize)]
-struct ProviderLink {
+struct ProviderLink<'a> {
+    name: &'a str,
+    url: &'a str,
+    how: &'static str,
+    /// How its places are counted: as declared per tier in the record, or split equally.
+    places: &'a str,
+}
+
+/// What every area page says of one provider, made once per build (a provider is listed on
+/// the page of every area it serves, in every layer).
+struct ProviderText {
     name: String,
     url: String,
-    how: String,
-    /// How its places are counted: as declared per tier in the record, or split equally.
     places: String,
+    /// The name in lower case: area pages list providers in this order.
+    sort_key: String,
+}
+
+impl ProviderText {
+    fn all(site: &Site) -> Vec<ProviderText> {
+        site.providers
+            .par_iter()
+            .map(|vp| ProviderText {
+                name: vp.provider.name.clone(),
+                url: crate::markdown::provider_url(&vp.provider.id),
+                places: places_split(vp),
+                sort_key: vp.provider.name.to_lowercase(),
+            })
+            .collect()
+    }
 }
 
 /// How a provider's places are counted in the cells, in words a reader can check against the
@@ -377,15 +422,18 @@ fn demand_text(a: &PublishedArea, v: Option<f64>, f: fn(f64) -> String) -> Strin
 /// `/areas/<key>/<slug>/` for each further layer, as (url, template, context) jobs.
 pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Context)> {
     let layers = Layer::all(site, report);
-    (0..layers.len()).flat_map(|i| layer_pages(site, &layers, i)).collect()
+    let providers = ProviderText::all(site);
+    let per_layer: Vec<Vec<_>> = (0..layers.len()).into_par_iter().map(|i| layer_pages(site, &layers, i, &providers)).collect();
+    per_layer.into_iter().flatten().collect()
 }
 
 /// One layer's index and area pages.
-fn layer_pages(site: &Site, layers: &[Layer], current: usize) -> Vec<(String, &'static str, Context)> {
+fn layer_pages(site: &Site, layers: &[Layer], current: usize, providers: &[ProviderText]) -> Vec<(String, &'static str, Context)> {
     let layer = &layers[current];
     let report = layer.report;
     let published = report.publish(policy(site));
-    let has_context = layer.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
+    let listed: HashSet<&str> = published.areas.iter().map(|a| a.code.as_str()).collect();
+    let has_context = layer.areas.iter().any(|a| !listed.contains(a.code.as_str()));
     let rows = |f: &dyn Fn(&PublishedArea) -> Vec<String>| -> Vec<TableRow> {
         published.areas.iter().map(|a| TableRow { name: a.name.clone(), url: layer.url(&a.slug), values: f(a), code: a.code.clone() }).collect()
     };
@@ -488,10 +536,21 @@ fn layer_pages(site: &Site, layers: &[Layer], current: usize) -> Vec<(String, &'
     c.insert("county", &county_rows(&published));
     jobs.push((layer.base.clone(), "areas.html", c));
 
-    for (i, a) in published.areas.iter().enumerate() {
-        jobs.push(area_page(site, layer, &published, i, a));
-    }
+    let by_location = layer.by_location(site);
+    let view = LayerView { layer, published: &published, listed: &listed, providers, by_location };
+    jobs.par_extend(published.areas.par_iter().enumerate().map(|(i, a)| area_page(site, &view, i, a)));
     jobs
+}
+
+/// What every area page of one layer draws on: the layer, its published report, the codes
+/// of its listed (in-scope) areas and the providers' texts.
+struct LayerView<'a> {
+    layer: &'a Layer<'a>,
+    published: &'a PublishedReport,
+    listed: &'a HashSet<&'a str>,
+    /// [`Layer::by_location`], worked out once for all the layer's pages.
+    by_location: Vec<Vec<bool>>,
+    providers: &'a [ProviderText],
 }
 
 fn county_rows(p: &PublishedReport) -> Vec<Row> {
@@ -503,7 +562,8 @@ fn county_rows(p: &PublishedReport) -> Vec<Row> {
         .collect()
 }
 
-fn area_page(site: &Site, layer: &Layer, published: &PublishedReport, i: usize, a: &PublishedArea) -> (String, &'static str, Context) {
+fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (String, &'static str, Context) {
+    let (layer, published) = (view.layer, view.published);
     let raw = &layer.report.areas[i];
     let url = layer.url(&a.slug);
     let area = layer.area(&a.code).expect("published areas come from the boundary file");
@@ -530,16 +590,16 @@ fn area_page(site: &Site, layer: &Layer, published: &PublishedReport, i: usize, 
     c.insert("source", &source);
 
     // Map: zoomed to the area, neighbours for context, markers for sites with public addresses.
-    let view = maps::bbox([area]);
-    let (w, h) = (view.2 - view.0, view.3 - view.1);
-    let view = (view.0 - w * 0.15, view.1 - h * 0.15, view.2 + w * 0.15, view.3 + h * 0.15);
-    let proj = Projection::fit(view, 500.0, 4.0);
-    let neighbours: Vec<&Area> = layer.areas.iter().filter(|x| maps::intersects(maps::bbox([*x]), view)).collect();
+    let b = maps::bbox([area]);
+    let (w, h) = (b.2 - b.0, b.3 - b.1);
+    let frame = (b.0 - w * 0.15, b.1 - h * 0.15, b.2 + w * 0.15, b.3 + h * 0.15);
+    let proj = Projection::fit(frame, 500.0, 4.0);
+    let neighbours: Vec<&Area> = layer.areas.iter().zip(&layer.boxes).filter(|(_, b)| maps::intersects(**b, frame)).map(|(x, _)| x).collect();
     let shapes: Vec<Shape> = neighbours
         .iter()
         .map(|x| {
             let current = x.code == a.code;
-            let listed = published.areas.iter().any(|p| p.code == x.code);
+            let listed = view.listed.contains(x.code.as_str());
             Shape {
                 area: x,
                 fill: if current { maps::PALETTE[1] } else { "#f3f2f1" },
@@ -557,13 +617,17 @@ fn area_page(site: &Site, layer: &Layer, published: &PublishedReport, i: usize, 
     svg.push_str(r#"<g class="map-markers">"#);
     for &pi in &raw.providers {
         let vp = &site.providers[pi];
-        let here: Vec<usize> = (0..vp.sites.len()).filter(|&s| site_in(layer, vp, s, area)).collect();
-        providers.push(ProviderLink {
-            name: vp.provider.name.clone(),
-            url: crate::markdown::provider_url(&vp.provider.id),
-            how: if here.is_empty() { "Serves this area from elsewhere".into() } else { "Has a site here".into() },
-            places: places_split(vp),
-        });
+        let here: Vec<usize> = (0..vp.sites.len()).filter(|&s| site_in(vp, s, view.by_location[pi][s], area)).collect();
+        let text = &view.providers[pi];
+        providers.push((
+            text.sort_key.as_str(),
+            ProviderLink {
+                name: &text.name,
+                url: &text.url,
+                how: if here.is_empty() { "Serves this area from elsewhere" } else { "Has a site here" },
+                places: &text.places,
+            },
+        ));
         for s in here {
             let loc = &vp.provider.locations[s];
             if loc.mask_exact_address {
@@ -574,7 +638,7 @@ fn area_page(site: &Site, layer: &Layer, published: &PublishedReport, i: usize, 
             let _ = write!(
                 svg,
                 r#"<a href="{}" aria-label="{}"><circle class="map-marker" cx="{x:.1}" cy="{y:.1}" r="6"/></a>"#,
-                crate::markdown::provider_url(&vp.provider.id),
+                text.url,
                 esc(&format!("{}{}", vp.provider.name, if loc.name.is_empty() { String::new() } else { format!(", {}", loc.name) }))
             );
         }
@@ -582,7 +646,9 @@ fn area_page(site: &Site, layer: &Layer, published: &PublishedReport, i: usize, 
     svg.push_str("</g>");
     labels_svg(&mut svg, &neighbours, &proj);
     svg.push_str("</svg>");
-    providers.sort_by_key(|x| x.name.to_lowercase());
+    // Stable, like sorting by the lower-cased name, with each name lower-cased once.
+    providers.sort_by(|x, y| x.0.cmp(y.0));
+    let providers: Vec<ProviderLink> = providers.into_iter().map(|(_, p)| p).collect();
     c.insert("map_svg", &svg);
     c.insert("masked_sites", &masked);
     c.insert("providers", &providers);
@@ -647,12 +713,11 @@ fn area_page(site: &Site, layer: &Layer, published: &PublishedReport, i: usize, 
     (url, "area.html", c)
 }
 
-/// Whether site `s` of a provider lies in `area` of `layer` (by district, ward or shape).
-fn site_in(layer: &Layer, vp: &ValidProvider, s: usize, area: &Area) -> bool {
+/// Whether site `s` of a provider lies in `area` (by district, ward or, when the layer knows
+/// neither code, `by_location`, by shape).
+fn site_in(vp: &ValidProvider, s: usize, by_location: bool, area: &Area) -> bool {
     let p = &vp.sites[s];
-    p.district == area.code
-        || p.ward == area.code
-        || (layer.area(&p.district).is_none() && layer.area(&p.ward).is_none() && area.contains(p.lon, p.lat))
+    p.district == area.code || p.ward == area.code || (by_location && area.contains(p.lon, p.lat))
 }
 
 /// The downloads and the shared locator image.

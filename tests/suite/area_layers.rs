@@ -270,3 +270,49 @@ fn the_sample_shows_districts_and_wards() {
     let total = |r: &apdir::analyse::GapReport| r.areas.iter().map(|a| a.places).sum::<f64>();
     assert!((total(&report) - total(wards)).abs() < 1e-6, "{} against {}", total(&report), total(wards));
 }
+
+#[test]
+fn apdir_gaps_reports_the_layer_chosen_with_layer_and_names_the_keys_of_an_unknown_one() {
+    use apdir::analyse::report::Selection;
+    use apdir::{GapsFormat, GapsOf};
+    let tmp = with_layers("area_layer_name = \"Districts\"", DIVISIONS);
+    let o = BuildOptions { no_cache: true, root: tmp.path().to_path_buf(), output: None, load: options(tmp.path()) };
+    let gaps = |layer: Option<&str>, format: GapsFormat| {
+        let sel = Selection { layer: layer.map(str::to_string), ..Default::default() };
+        apdir::gaps_report_of(&o, &sel, format, true, &GapsOf::Now).map(|(text, _)| text)
+    };
+    // The first layer by default, saying so and how to choose the other.
+    let main = gaps(None, GapsFormat::Table).unwrap();
+    assert!(main.starts_with("Boundary layer: Districts (main); the others: --layer divisions.\n\nArea "), "{main}");
+    assert!(main.contains("\nAlpha ") && !main.contains("North Division"), "{main}");
+    assert_eq!(gaps(Some("main"), GapsFormat::Table).unwrap(), main);
+    // `--layer divisions`: the divisions' table, their gaps in words.
+    let divisions = gaps(Some("divisions"), GapsFormat::Table).unwrap();
+    assert!(divisions.starts_with("Boundary layer: Electoral divisions (divisions); the others: --layer main.\n"), "{divisions}");
+    assert!(divisions.contains("\nNorth Division ") && divisions.contains("\nSouth Division ") && !divisions.contains("\nAlpha "), "{divisions}");
+    assert!(divisions.contains("- North Division: no tier 3 place for KS4 within 10 miles"), "{divisions}");
+    let csv = gaps(Some("divisions"), GapsFormat::Csv).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().contains("North Division"), "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&gaps(Some("divisions"), GapsFormat::Json).unwrap()).unwrap();
+    assert_eq!(json["layer"], serde_json::json!({"key": "divisions", "name": "Electoral divisions"}));
+    assert_eq!(json["areas"].as_array().unwrap().len(), 2);
+    // An unknown key is a usage error naming every key, the default first.
+    let e = gaps(Some("wards"), GapsFormat::Table).unwrap_err();
+    assert!(matches!(e, apdir::Error::Usage(_)), "{e:?}");
+    let message = e.to_string();
+    assert!(message.contains("no boundary layer `wards`") && message.contains("main (Districts), divisions (Electoral divisions)"), "{message}");
+}
+
+#[test]
+fn apdir_gaps_on_a_site_with_one_layer_prints_no_layer_line_and_knows_only_main() {
+    use apdir::analyse::report::Selection;
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), tmp.path());
+    let o = BuildOptions { no_cache: true, root: tmp.path().to_path_buf(), output: None, load: options(tmp.path()) };
+    let (text, _) = apdir::gaps_report(&o, &Selection::default(), apdir::GapsFormat::Table, false).unwrap();
+    assert!(text.starts_with("Area "), "{text}");
+    let sel = Selection { layer: Some("divisions".into()), ..Default::default() };
+    let e = apdir::gaps_report(&o, &sel, apdir::GapsFormat::Table, false).unwrap_err().to_string();
+    assert!(e.contains("no boundary layer `divisions`; this report has the main layer only") && e.contains("main (Areas)"), "{e}");
+}
