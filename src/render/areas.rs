@@ -380,7 +380,7 @@ pub(crate) fn main_layer_map(
     fmt: &dyn Fn(f64) -> String,
     describe: &dyn Fn(&PublishedArea) -> String,
 ) -> (String, Vec<LegendItem>) {
-    let layer = Layer { report, areas: &site.areas, base: "/areas/".into(), main: true };
+    let layer = Layer::new(report, &site.areas, "/areas/".into(), true);
     let published = report.publish(policy(site));
     let has_context = site.areas.iter().any(|a| !published.areas.iter().any(|p| p.code == a.code));
     (choropleth(&layer, &published, id, value, breaks, describe), legend(breaks, fmt, has_context))
