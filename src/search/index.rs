@@ -1,5 +1,6 @@
 //! The tantivy index: schema, analysis, the search documents, and building/opening the index.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -56,14 +57,33 @@ impl Kind {
     }
 }
 
-/// One search document, before indexing. `fields` follows [`FIELDS`].
-pub struct SearchDoc {
+/// One search document, before indexing. `fields` follows [`FIELDS`]; a guide page's text is
+/// borrowed from the site, not copied (10,000 pages' text is tens of megabytes).
+pub struct SearchDoc<'a> {
     pub kind: Kind,
     pub title: String,
     pub url: String,
-    pub fields: [String; 5],
-    /// Plain text the browser cuts snippets from.
+    pub fields: [Cow<'a, str>; 5],
+    /// Plain text the browser cuts snippets from: only its first
+    /// [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters are kept.
     pub snippet_text: String,
+}
+
+/// The snippet text of a document: `parts` a line each, at most
+/// [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters in all (all a snippet uses).
+fn snippet_text(parts: &[&str]) -> String {
+    let mut left = super::export::SNIPPET_CHARS;
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>().min(left * 4));
+    for (i, part) in parts.iter().enumerate() {
+        for piece in [if i == 0 { "" } else { "\n" }, part] {
+            // The byte where the characters still allowed end (the whole piece if it fits).
+            let end = piece.char_indices().nth(left).map_or(piece.len(), |(at, _)| at);
+            out.push_str(&piece[..end]);
+            left -= piece[..end].chars().count();
+        }
+    }
+    out.shrink_to_fit();
+    out
 }
 
 /// A document's public facts, kept beside the index.
@@ -358,21 +378,20 @@ pub fn stem(word: &str) -> String {
     if stream.advance() { stream.token().text.clone() } else { String::new() }
 }
 
-fn guide_doc(p: &GuidePage) -> SearchDoc {
+fn guide_doc(p: &GuidePage) -> SearchDoc<'_> {
     let headings = p.headings.iter().map(|h| h.text.as_str()).collect::<Vec<_>>().join("\n");
     let mut profile: Vec<String> = p.front.tags.clone();
     profile.extend(p.front.audience.iter().map(|a| a.label().to_string()));
-    let snippet_text = if p.front.summary.is_empty() { p.text.clone() } else { format!("{}\n{}", p.front.summary, p.text) };
     SearchDoc {
         kind: Kind::Guide,
         title: p.front.title.clone(),
         url: p.url.clone(),
-        fields: [p.front.title.clone(), headings, p.front.summary.clone(), profile.join("\n"), p.text.clone()],
-        snippet_text,
+        fields: [Cow::Borrowed(&p.front.title), headings.into(), Cow::Borrowed(&p.front.summary), profile.join("\n").into(), Cow::Borrowed(&p.text)],
+        snippet_text: if p.front.summary.is_empty() { snippet_text(&[&p.text]) } else { snippet_text(&[&p.front.summary, &p.text]) },
     }
 }
 
-fn provider_doc(vp: &ValidProvider, site: &Site) -> SearchDoc {
+fn provider_doc<'a>(vp: &'a ValidProvider, site: &Site) -> SearchDoc<'a> {
     let p = &vp.provider;
     let o = &p.offer;
     let mut profile: Vec<String> = vec![p.registration.kind.label().to_string()];
@@ -382,12 +401,12 @@ fn provider_doc(vp: &ValidProvider, site: &Site) -> SearchDoc {
     profile.extend(o.key_stages.iter().map(|k| k.label().to_string()));
     profile.extend(o.qualifications.iter().cloned());
     let body = plain_text(&p.description);
-    let snippet_text = format!("{}\n{}", p.summary, body);
+    let snippet_text = snippet_text(&[&p.summary, &body]);
     SearchDoc {
         kind: Kind::Provider,
         title: p.name.clone(),
         url: crate::markdown::provider_url(&p.id),
-        fields: [p.name.clone(), String::new(), p.summary.clone(), profile.join("\n"), body],
+        fields: [Cow::Borrowed(&p.name), Cow::Borrowed(""), Cow::Borrowed(&p.summary), profile.join("\n").into(), body.into()],
         snippet_text,
     }
 }
@@ -411,12 +430,12 @@ pub fn plain_text(markdown: &str) -> String {
 }
 
 /// The site's search documents in index order: guide pages by URL, then providers by id.
-pub fn documents(site: &Site) -> Vec<SearchDoc> {
+pub fn documents(site: &Site) -> Vec<SearchDoc<'_>> {
     let mut pages: Vec<&GuidePage> = site.pages.iter().filter(|p| p.url != "/").collect();
     pages.sort_by(|a, b| a.url.cmp(&b.url));
     let mut providers: Vec<&ValidProvider> = site.providers.iter().collect();
     providers.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
-    let mut docs: Vec<SearchDoc> = pages.par_iter().map(|p| guide_doc(p)).collect();
+    let mut docs: Vec<SearchDoc<'_>> = pages.par_iter().map(|p| guide_doc(p)).collect();
     docs.par_extend(providers.par_iter().map(|vp| provider_doc(vp, site)));
     docs
 }
@@ -432,7 +451,7 @@ impl SearchIndex {
         Self::from_documents(docs)
     }
 
-    pub fn from_documents(docs: Vec<SearchDoc>) -> Result<SearchIndex, String> {
+    pub fn from_documents(docs: Vec<SearchDoc<'_>>) -> Result<SearchIndex, String> {
         let tv = std::time::Instant::now();
         // The vocabulary: every surface word of every indexed field, and its term.
         let words: rustc_hash::FxHashSet<String> = docs

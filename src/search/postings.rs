@@ -153,6 +153,9 @@ fn doc_part(d: u32, doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, 
     }
     part.pairs.sort_unstable();
     part.pairs.dedup();
+    // Every document's part is held until all are grouped: give back what growing left spare.
+    part.hits.shrink_to_fit();
+    part.pairs.shrink_to_fit();
     part
 }
 
