@@ -96,6 +96,14 @@ pub fn left_out_by_default(p: &Provider) -> bool {
 }
 
 /// Whether the provider takes new placements at all (temporarily closed ones do not).
+/// Whether a school may read the provider as having places free now: it is taking
+/// placements (not suspended or removed), its vacancy figures are dated and not out of date,
+/// and they count more than none. The card, its "places free" filter and the finder's flag.
+pub fn places_free(p: &Provider, f: &view::Freshness) -> bool {
+    let fresh = p.capacity.vacancies_as_of.is_some() && !f.vacancies_stale;
+    taking_placements(p) && fresh && p.capacity.vacancies.is_some_and(|v| v > 0)
+}
+
 pub fn taking_placements(p: &Provider) -> bool {
     !matches!(status_note(p), Some(s) if s.key != "under_review")
 }
@@ -223,7 +231,6 @@ pub fn build(vp: &ValidProvider, site: &Site) -> ResultCard {
     let f = view::freshness(p, site);
     let o = &p.offer;
     let status = status_note(p);
-    let fresh = p.capacity.vacancies_as_of.is_some() && !f.vacancies_stale;
     let mut contact = Vec::new();
     if !p.contact.role.is_empty() {
         contact.push(fact("Contact", p.contact.role.clone()));
@@ -254,7 +261,7 @@ pub fn build(vp: &ValidProvider, site: &Site) -> ResultCard {
         hours: hours_text(p),
         weeks: o.max_weeks.map(|w| format!("Up to {w} weeks")),
         vacancies: vacancies_text(p, f.vacancies_stale),
-        places_free: taking_placements(p) && fresh && p.capacity.vacancies.is_some_and(|v| v > 0),
+        places_free: places_free(p, &f),
         vacancies_stale: f.vacancies_stale,
         warning: warning(&f),
         insurance_expired: f.insurance_expired,

@@ -163,7 +163,8 @@ pub fn providers_json(site: &Site) -> Value {
         .map(|vp| {
             let p = &vp.provider;
             let o = &p.offer;
-            let card = result_card::build(vp, site);
+            // Only the card's "places free" is needed here, not the whole card.
+            let places_free = result_card::places_free(p, &view::freshness(p, site));
             let districts: Vec<usize> = view::districts_served(vp).iter().map(|c| district.index(c, c)).collect();
             let tiers: Vec<usize> = o.tiers.iter().map(|t| tier.index(&t.to_string(), view::tier_label(*t))).collect();
             let kss: Vec<usize> = o.key_stages.iter().map(|k| ks.index(k.key(), k.label())).collect();
@@ -175,7 +176,7 @@ pub fn providers_json(site: &Site) -> Value {
                 (o.accepts_permanently_excluded == Some(true), PEX),
                 (o.accepts_ehcp == Some(true), EHCP),
                 (o.accepts_looked_after == Some(true), LAC),
-                (card.places_free, FREE),
+                (places_free, FREE),
             ] {
                 if on {
                     flags |= bit;
