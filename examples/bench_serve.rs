@@ -40,7 +40,11 @@ fn main() -> ExitCode {
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(root.join("providers")).expect("a providers/ folder").filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
-    let record = files[files.len() / 2].clone();
+    // The first record from the middle on whose provider is open and on the list: a closed or
+    // suspended provider's page shows no vacancy figures at all (so `--field vacancies` would
+    // wait for an edit it can never see).
+    let open = |f: &PathBuf| std::fs::read_to_string(f).is_ok_and(|t| t.contains("status = \"active\"") && t.contains("list_status = \"approved\""));
+    let record = files[files.len() / 2..].iter().find(|f| open(f)).unwrap_or(&files[files.len() / 2]).clone();
     let original = std::fs::read_to_string(&record).unwrap();
     let id = original.lines().find_map(|l| l.strip_prefix("id = \"")).and_then(|l| l.strip_suffix('"')).expect("an id line").to_string();
     let url = format!("/providers/{id}/");
