@@ -481,6 +481,15 @@ impl<'de> Deserializer<'de> for FieldProbe<'_> {
 /// `None` when `path` is not a scalar written in `text` (callers then use the full tree).
 fn find_scalar(text: &str, path: &[Seg]) -> Option<Range<usize>> {
     use toml_parser::Source;
+    // Most warnings name a value in a `[table]`: lex and parse only that table's lines.
+    if let [Seg::Key(table), _, ..] = path
+        && let Some(lines) = table_lines(text, table)
+    {
+        let source = Source::new(&text[lines.clone()]);
+        if let Some(found) = scalar_in_tokens(source, &source.lex().into_vec(), path) {
+            return Some(lines.start + found.start..lines.start + found.end);
+        }
+    }
     let source = Source::new(text);
     let tokens = source.lex().into_vec();
     if let Some(table) = table_tokens(source, &tokens, path)
@@ -489,6 +498,78 @@ fn find_scalar(text: &str, path: &[Seg]) -> Option<Range<usize>> {
         return Some(found);
     }
     scalar_in_tokens(source, &tokens, path)
+}
+
+/// The bytes of `text` from the line `[table]` (written exactly so, at the start of a line,
+/// spaces before it allowed) to the next line that starts with `[`, found by reading the
+/// text once for where its strings and comments are, without lexing it: a `[` inside a string
+/// or a comment never starts or ends a table. `None` when there is no such header (the
+/// caller then lexes the whole text); where the table's lines hold something the parser
+/// cannot read alone (a nested array's `[` at the start of a line), the caller's parse fails
+/// and it falls back to the whole text too.
+fn table_lines(text: &str, table: &str) -> Option<Range<usize>> {
+    let b = text.as_bytes();
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    let mut line_start = true;
+    while i < b.len() {
+        if line_start {
+            line_start = false;
+            let first = i + b[i..].iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+            if b.get(first) == Some(&b'[') {
+                if start.is_some() {
+                    return start.map(|s| s..i);
+                }
+                let header = &b[first + 1..];
+                if header.starts_with(table.as_bytes()) && header.get(table.len()) == Some(&b']') && header.get(table.len() + 1) != Some(&b']') {
+                    start = Some(i);
+                }
+            }
+        }
+        match b[i] {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+            }
+            b'#' => i += b[i..].iter().position(|&c| c == b'\n').unwrap_or(b.len() - i),
+            q @ (b'"' | b'\'') => i = after_string(b, i, q),
+            _ => i += 1,
+        }
+    }
+    start.map(|s| s..b.len())
+}
+
+/// The index just past the string that opens at `b[at]` (quote `q`: `"` basic, `'` literal;
+/// tripled, multi-line). An unterminated one-line string ends at its line's end.
+fn after_string(b: &[u8], at: usize, q: u8) -> usize {
+    let escapes = q == b'"';
+    if b[at..].starts_with(&[q, q, q]) {
+        let mut i = at + 3;
+        while i < b.len() {
+            if escapes && b[i] == b'\\' {
+                i += 2;
+            } else if b[i..].starts_with(&[q, q, q]) {
+                // A closing delimiter may have up to two more quotes before it (`""""`).
+                let run = b[i..].iter().take_while(|&&c| c == q).count().min(5);
+                return i + run;
+            } else {
+                i += 1;
+            }
+        }
+        return b.len();
+    }
+    let mut i = at + 1;
+    while i < b.len() && b[i] != b'\n' {
+        if escapes && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q {
+            return i + 1;
+        }
+        i += 1;
+    }
+    i.min(b.len())
 }
 
 /// The tokens of the `[table]` that `path` starts in (such as `[quality_assurance]` for
@@ -744,6 +825,25 @@ mod finder_tests {
         // The header inside the multi-line string is not taken for the table's.
         assert_eq!(in_table(text, &crate::path!["capacity", "places"]).map(|r| &text[r]), Some("10"));
         agrees(text);
+        // The table's lines found without lexing: not inside a string, a literal string or a
+        // comment; an escaped quote does not end a string.
+        let tricky = r#"a = '''
+[t]
+'''
+b = "x\" [t]" # [t]
+c = """\"""
+[t]
+"""
+[t]
+k = 5
+[u]
+k = 6
+"#;
+        let header = tricky.rfind("\n[t]").unwrap() + 1;
+        assert_eq!(table_lines(tricky, "t"), Some(header..tricky.find("[u]").unwrap()), "{tricky}");
+        assert_eq!(find_scalar(tricky, &crate::path!["t", "k"]).map(|r| &tricky[r]), Some("5"));
+        assert_eq!(table_lines(tricky, "v"), None);
+        agrees(tricky);
         // Not certain: the whole text is parsed instead, and agrees.
         for uncertain in [
             // a nested array's line starting with `[` inside the table
