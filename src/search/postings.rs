@@ -38,14 +38,17 @@ pub struct Postings {
 
 /// One document's part: its (term, field, tf, norm) entries, its pairs, its fields' lengths.
 struct DocPart {
-    hits: Vec<(u64, u32)>,
+    /// (term << 3 | field, tf << 8 | norm id): eight bytes an entry, the document being the
+    /// part's own (a part is held for every document at once).
+    hits: Vec<(u32, u32)>,
     pairs: Vec<u64>,
     tokens: [u64; FIELDS.len()],
 }
 
-/// Key of a posting while sorting: term, then field, then document.
-fn hit_key(term: u32, field: usize, doc: u32) -> u64 {
-    (u64::from(term) << 35) | ((field as u64) << 32) | u64::from(doc)
+/// Key of a posting while grouping: term, then field. Terms are numbered below 2^29 (the
+/// postings' own format keeps `term << 3 | field`).
+fn hit_key(term: u32, field: usize) -> u32 {
+    (term << 3) | field as u32
 }
 
 /// The postings and the word pairs of `docs`, whose every word is in `vocab`, each document
@@ -57,7 +60,7 @@ pub fn build(docs: &[SearchDoc], vocab: &BTreeMap<String, String>) -> (Postings,
     // Surface word → (term number, whether pairs skip it).
     let number: rustc_hash::FxHashMap<&str, (u32, bool)> =
         vocab.par_iter().map(|(w, t)| (w.as_str(), (terms.binary_search(t).unwrap_or(0) as u32, super::query::is_stop_word(w)))).collect();
-    let parts: Vec<DocPart> = docs.par_iter().enumerate().map(|(d, doc)| doc_part(d as u32, doc, &number)).collect();
+    let parts: Vec<DocPart> = docs.par_iter().map(|doc| doc_part(doc, &number)).collect();
     let mut tokens = [0u64; FIELDS.len()];
     for p in &parts {
         for (t, n) in tokens.iter_mut().zip(p.tokens) {
@@ -69,9 +72,9 @@ pub fn build(docs: &[SearchDoc], vocab: &BTreeMap<String, String>) -> (Postings,
     // sorting every (key, document): a few thousand keys against millions of entries.
     let (postings, pairs) = rayon::join(
         || {
-            let groups = grouped(&parts, |_, p, put| {
+            let groups = grouped(&parts, |d, p, put| {
                 for &(k, v) in &p.hits {
-                    put(k >> 32, ((k & 0xffff_ffff) as u32, v));
+                    put(u64::from(k), (d, v));
                 }
             });
             encode(&groups, terms.len())
@@ -116,7 +119,7 @@ fn grouped<T: Send + Ord + Copy>(parts: &[DocPart], each: impl Fn(u32, &DocPart,
 }
 
 /// One document's postings entries, distinct pairs and field lengths.
-fn doc_part(d: u32, doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, bool)>) -> DocPart {
+fn doc_part(doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, bool)>) -> DocPart {
     let mut part = DocPart { hits: Vec::new(), pairs: Vec::new(), tokens: [0; FIELDS.len()] };
     let mut field_terms: Vec<u32> = Vec::new();
     for (fi, text) in doc.fields.iter().enumerate() {
@@ -147,7 +150,7 @@ fn doc_part(d: u32, doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, 
         while i < field_terms.len() {
             let t = field_terms[i];
             let run = field_terms[i..].iter().take_while(|&&x| x == t).count();
-            part.hits.push((hit_key(t, fi, d), ((run as u32).min(0x00ff_ffff) << 8) | u32::from(norm)));
+            part.hits.push((hit_key(t, fi), ((run as u32).min(0x00ff_ffff) << 8) | u32::from(norm)));
             i += run;
         }
     }
