@@ -421,7 +421,7 @@ impl GapReport {
             count_keys.extend(cells::cell_columns());
         }
         count_keys.extend(columns.need_cells.iter().map(|&(t, k, n)| {
-            (format!("tier{}_ks{}_{n}", t + 1, k + 1), format!("Tier {} placements in {} with {}", t + 1, KEY_STAGES[k], rules::need_words(n)))
+            (format!("tier{}_ks{}_{n}", t + 1, k + 1), format!("Tier {} placements in {} (need: {})", t + 1, KEY_STAGES[k], rules::need_words(n)))
         }));
         PublishedReport {
             suppressed: policy != Suppression::Off,

@@ -68,9 +68,15 @@ impl Basis {
             Basis::Tier(t) => format!("tier {} placements", t + 1),
             Basis::KeyStage(k) => format!("{} placements", KEY_STAGES[k]),
             Basis::Cell(t, k) => format!("tier {} placements in {}", t + 1, KEY_STAGES[k]),
-            Basis::NeedCell(t, k, n) => format!("tier {} placements in {} with {}", t + 1, KEY_STAGES[k], need_words(n)),
+            Basis::NeedCell(t, k, n) => format!("tier {} placements in {} (need: {})", t + 1, KEY_STAGES[k], need_words(n)),
         }
     }
+}
+
+/// A need's label as a heading: the vocabulary's, or for `medical` (either medical need)
+/// "Medical needs (physical or mental health)".
+pub fn need_title(key: &str) -> String {
+    if key == crate::model::area::MEDICAL { "Medical needs (physical or mental health)".into() } else { super::need_label(key) }
 }
 
 /// A need's label as it reads inside a sentence: "social, emotional and mental health

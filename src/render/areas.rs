@@ -319,7 +319,7 @@ fn need_rows(
     needs
         .into_iter()
         .map(|n| NeedRow {
-            label: format!("Tier {} with {}", t + 1, crate::analyse::rules::need_words(n)),
+            label: format!("Tier {}: {}", t + 1, crate::analyse::rules::need_title(n)),
             cells: (0..4)
                 .map(|k| NeedCell {
                     demand: match published.need_cell(a, t, k, n) {

@@ -121,8 +121,7 @@ fn a_small_need_count_is_hidden_on_the_public_site_and_raw_inside() {
     apdir::build(&o).unwrap_or_else(|e| panic!("internal build failed: {e:?}"));
     // Tier 1 KS2, medical: 2 placements (0 places open).
     let row = |html: &str| {
-        let at =
-            html.find("<th scope=\"row\">Tier 1 with medical needs (physical or mental health)</th>").expect("the need row inside the cell table");
+        let at = html.find("<th scope=\"row\">Tier 1: Medical needs (physical or mental health)</th>").expect("the need row inside the cell table");
         let end = html[at..].find("</tr>").unwrap() + at;
         html[at..end].to_string()
     };
@@ -134,7 +133,7 @@ fn a_small_need_count_is_hidden_on_the_public_site_and_raw_inside() {
     // The gap's numbers would give the 2 away: withheld in public, shown inside.
     assert!(!public.contains("(physical or mental health): 0 places open to this need for 2"));
     assert!(
-        public.contains("Beta: tier 1 placements in KS2 with medical needs (physical or mental health) are too few to publish (c)"),
+        public.contains("Beta: tier 1 placements in KS2 (need: medical needs (physical or mental health)) are too few to publish (c)"),
         "withheld, never silent"
     );
     assert!(internal.contains("Beta, tier 1, KS2, medical needs (physical or mental health): 0 places open to this need for 2 placements"));
