@@ -96,3 +96,14 @@ pub fn cell_counts(f: Option<&AreaFigures>) -> [Option<Count>; 12] {
     }
     out
 }
+
+/// The need cells any area file gives (`demand.by_tier_key_stage_need`), as (tier, key stage,
+/// need key) in that order: the published columns after the cells. At most 3 × 4 × the needs
+/// allowed.
+pub fn need_cell_columns<'a>(figures: impl IntoIterator<Item = Option<&'a AreaFigures>>) -> Vec<(usize, usize, &'static str)> {
+    let mut out: Vec<(usize, usize, &'static str)> =
+        figures.into_iter().flatten().flat_map(|f| f.demand.need_cells().into_iter().map(|(t, k, n, _)| (t, k, n))).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}

@@ -79,7 +79,10 @@ pub struct AreaGaps {
     pub places_tier: [f64; 3],
     /// Places offered to each need (need key), whatever the tier and key stage.
     pub places_need: BTreeMap<String, f64>,
-    /// Places by tier × key stage × need key (only cells with places).
+    /// Places *open* by tier × key stage × need key: cells with places, `medical` for a
+    /// provider meeting either medical need (counted once), and every need cell the area's
+    /// figures give (0 when nobody offers it). Empty when supply by need is not known (a past
+    /// period's area: its snapshot keeps none), so its need cells are not compared.
     #[serde(skip)]
     pub supply: BTreeMap<(i64, &'static str, String), f64>,
     /// Postcodes in the area (the weights of the access measure).
@@ -167,6 +170,16 @@ impl AreaGaps {
     pub fn raw_cells(&self) -> Vec<Shown> {
         cells::cell_counts(self.figures.as_ref()).iter().map(|c| count_cell(*c)).collect()
     }
+    /// The placements of each need cell in `columns` (tier, key stage, need), `Missing` where
+    /// the area's figures do not give it.
+    pub fn raw_need_cells(&self, columns: &[(usize, usize, &'static str)]) -> Vec<Shown> {
+        columns.iter().map(|&(t, k, n)| count_cell(self.figures.as_ref().and_then(|f| f.demand.need_cell(t, k, n)))).collect()
+    }
+    /// The places open to need `need` in tier `t` × key stage `k` (0-based), when the area's
+    /// supply by need is known (see [`AreaGaps::supply`]).
+    pub fn places_open_to_need(&self, t: usize, k: usize, need: &str) -> Option<f64> {
+        self.supply.get(&(TIERS[t], KEY_STAGES[k], need.to_string())).copied()
+    }
 }
 
 /// The counts published per area, in order: (key, label).
@@ -221,8 +234,12 @@ pub fn fmt_rate(v: f64) -> String {
 pub struct PublishedReport {
     pub suppressed: bool,
     pub threshold: u64,
-    /// Labels of the count columns, in order (layout, then needs).
+    /// Labels of the count columns, in order (layout, then needs, then the cells and the
+    /// need cells when any area gives them).
     pub count_keys: Vec<(String, String)>,
+    /// The first need cell column (`count_keys.len()` when no area gives need cells).
+    #[serde(skip)]
+    pub need_cells_at: usize,
     pub areas: Vec<PublishedArea>,
     /// In-scope areas with figures, added up (suppressed the same way).
     pub county: Vec<Shown>,
@@ -258,40 +275,60 @@ pub struct PublishedGap {
     pub rule: &'static str,
     pub tier: Option<i64>,
     pub key_stage: Option<&'static str>,
+    /// The need (its key) of a gap in a need cell (`places-for-need`).
+    pub need: Option<&'static str>,
     pub text: String,
 }
 
-/// The published column holding the count a gap is worked out from.
-fn basis_column(b: Basis, cells_at: Option<usize>) -> Option<usize> {
-    match b {
-        Basis::Public => None,
-        Basis::DemandTotal => Some(DEMAND_TOTAL),
-        Basis::KeyStage(k) => Some(9 + k),
-        Basis::Tier(t) => Some(13 + t),
-        Basis::Cell(t, k) => cells_at.map(|c| c + t * 4 + k),
+/// Where the optional columns sit among the published counts: the 12 tier × key stage cells
+/// (when any area gives them), then the need cells any area gives.
+#[derive(Clone, Debug, Default)]
+struct Columns {
+    cells_at: Option<usize>,
+    need_cells_at: usize,
+    /// (tier, key stage, need key) of each need cell column, in that order.
+    need_cells: Vec<(usize, usize, &'static str)>,
+}
+
+impl Columns {
+    /// The published column holding the count a gap is worked out from.
+    fn of(&self, b: Basis) -> Option<usize> {
+        match b {
+            Basis::Public => None,
+            Basis::DemandTotal => Some(DEMAND_TOTAL),
+            Basis::KeyStage(k) => Some(9 + k),
+            Basis::Tier(t) => Some(13 + t),
+            Basis::Cell(t, k) => self.cells_at.map(|c| c + t * 4 + k),
+            Basis::NeedCell(t, k, n) => self.need_cells.iter().position(|&x| x == (t, k, n)).map(|i| self.need_cells_at + i),
+        }
     }
 }
 
 /// The gaps of area `a` as they may be shown beside `counts` (its published counts).
-fn publish_gaps(a: &AreaGaps, counts: &[Shown], cells_at: Option<usize>) -> Vec<PublishedGap> {
-    let shown = |b: Basis| basis_column(b, cells_at).is_none_or(|c| counts.get(c).is_some_and(|v| v.is_shown()));
+fn publish_gaps(a: &AreaGaps, counts: &[Shown], columns: &Columns) -> Vec<PublishedGap> {
+    let shown = |b: Basis| columns.of(b).is_none_or(|c| counts.get(c).is_some_and(|v| v.is_shown()));
+    let need = |b: Basis| match b {
+        Basis::NeedCell(_, _, n) => Some(n),
+        _ => None,
+    };
     let mut out: Vec<PublishedGap> = a
         .gaps
         .iter()
         .filter(|g| shown(g.basis))
-        .map(|g| PublishedGap { rule: g.rule, tier: g.tier, key_stage: g.key_stage, text: g.text.clone() })
+        .map(|g| PublishedGap { rule: g.rule, tier: g.tier, key_stage: g.key_stage, need: need(g.basis), text: g.text.clone() })
         .collect();
     for &b in a.compared.iter().filter(|&&b| !shown(b)) {
         let (tier, key_stage) = match b {
             Basis::Tier(t) => (Some(TIERS[t]), None),
             Basis::KeyStage(k) => (None, Some(KEY_STAGES[k])),
-            Basis::Cell(t, k) => (Some(TIERS[t]), Some(KEY_STAGES[k])),
+            Basis::Cell(t, k) | Basis::NeedCell(t, k, _) => (Some(TIERS[t]), Some(KEY_STAGES[k])),
             _ => (None, None),
         };
         out.push(PublishedGap {
             rule: "withheld",
             tier,
             key_stage,
+            need: need(b),
             text: format!(
                 "{}: {} are too few to publish (c), so the places cannot be compared with them here — a gap may be hidden",
                 a.name,
@@ -307,7 +344,10 @@ impl GapReport {
     pub fn publish(&self, policy: Suppression) -> PublishedReport {
         let with_cells = cells::any_cells(self.areas.iter().map(|a| a.figures.as_ref()));
         let cells_at = with_cells.then_some(COUNT_LAYOUT.len() + self.need_keys.len());
-        let width = COUNT_LAYOUT.len() + self.need_keys.len() + if with_cells { 12 } else { 0 };
+        let need_cells = cells::need_cell_columns(self.areas.iter().map(|a| a.figures.as_ref()));
+        let need_cells_at = COUNT_LAYOUT.len() + self.need_keys.len() + if with_cells { 12 } else { 0 };
+        let width = need_cells_at + need_cells.len();
+        let columns = Columns { cells_at, need_cells_at, need_cells };
         let with_figures: Vec<usize> = (0..self.areas.len()).filter(|&i| self.areas[i].figures.is_some()).collect();
         let mut cells: Vec<Shown> = Vec::with_capacity((self.areas.len() + 1) * width);
         for a in &self.areas {
@@ -315,6 +355,7 @@ impl GapReport {
             if with_cells {
                 cells.extend(a.raw_cells());
             }
+            cells.extend(a.raw_need_cells(&columns.need_cells));
         }
         // The county row: the sum of the areas with figures.
         let county_base = cells.len();
@@ -339,7 +380,10 @@ impl GapReport {
         for k in 0..width {
             sums.push(Sum { members: with_figures.iter().map(|&i| i * width + k).collect(), total: county_base + k });
         }
-        let shown = suppress::apply(&cells, &sums, policy);
+        let mut shown = suppress::apply(&cells, &sums, policy);
+        if policy != Suppression::Off && with_cells {
+            hide_needs_of_hidden_cells(&mut shown, &sums, policy, width, &columns);
+        }
         let areas = self
             .areas
             .iter()
@@ -364,7 +408,7 @@ impl GapReport {
                     places_to_demand: demand.filter(|&d| d > 0).map(|d| a.places / d as f64),
                     demand_hidden: counts[DEMAND_TOTAL] == Shown::Hidden,
                     access_tier: [a.access_to_tier(0), a.access_to_tier(1), a.access_to_tier(2)],
-                    gaps: publish_gaps(a, &counts, cells_at),
+                    gaps: publish_gaps(a, &counts, &columns),
                     counts,
                 }
             })
@@ -376,6 +420,9 @@ impl GapReport {
         if with_cells {
             count_keys.extend(cells::cell_columns());
         }
+        count_keys.extend(columns.need_cells.iter().map(|&(t, k, n)| {
+            (format!("tier{}_ks{}_{n}", t + 1, k + 1), format!("Tier {} placements in {} (need: {})", t + 1, KEY_STAGES[k], rules::need_words(n)))
+        }));
         PublishedReport {
             suppressed: policy != Suppression::Off,
             threshold: match policy {
@@ -383,9 +430,35 @@ impl GapReport {
                 Suppression::Public { threshold } => threshold,
             },
             count_keys,
+            need_cells_at: columns.need_cells_at,
             areas,
             county: shown[county_base..county_base + width].to_vec(),
         }
+    }
+}
+
+/// On top of the suppression of `shown` (every row: the areas, then the county): a need cell
+/// is hidden when its tier × key stage cell is (one need's count is a lower bound on its
+/// cell, so it could narrow a hidden cell down), then the secondary suppression runs again
+/// on the result, until nothing changes. True zeros stay 0. Each round hides at least one
+/// more count, so it ends.
+fn hide_needs_of_hidden_cells(shown: &mut Vec<Shown>, sums: &[Sum], policy: Suppression, width: usize, columns: &Columns) {
+    let Some(cells_at) = columns.cells_at else { return };
+    loop {
+        let mut changed = false;
+        for row in shown.chunks_mut(width) {
+            for (j, &(t, k, _)) in columns.need_cells.iter().enumerate() {
+                let need = columns.need_cells_at + j;
+                if row[cells_at + t * 4 + k] == Shown::Hidden && matches!(row[need], Shown::Value(v) if v > 0) {
+                    row[need] = Shown::Hidden;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
+        *shown = suppress::apply(shown, sums, policy);
     }
 }
 
@@ -395,6 +468,13 @@ impl PublishedReport {
     /// file gives cells.
     pub fn cell(&self, area: &PublishedArea, t: usize, k: usize) -> Shown {
         let key = format!("tier{}_ks{}", t + 1, k + 1);
+        self.count_keys.iter().position(|(c, _)| *c == key).and_then(|i| area.counts.get(i).copied()).unwrap_or(Shown::Missing)
+    }
+
+    /// The published placements with need `need` in tier `t` × key stage `k` (0-based) in
+    /// `area`; `Missing` when no area file gives that need cell.
+    pub fn need_cell(&self, area: &PublishedArea, t: usize, k: usize, need: &str) -> Shown {
+        let key = format!("tier{}_ks{}_{need}", t + 1, k + 1);
         self.count_keys.iter().position(|(c, _)| *c == key).and_then(|i| area.counts.get(i).copied()).unwrap_or(Shown::Missing)
     }
 }

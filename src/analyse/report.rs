@@ -191,7 +191,7 @@ pub fn json(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> serde
                 "access_by_tier": a.access_tier.iter().map(|x| x.map(|v| (v * 1000.0).round() / 1000.0)).collect::<Vec<_>>(),
                 "selection": if sel.is_all() { serde_json::Value::Null } else { json!({"label": sel.label(), "places": round1(p), "access": acc.map(|v| (v * 1000.0).round() / 1000.0)}) },
                 "counts": counts,
-                "gaps": a.gaps.iter().filter(|g| sel.keeps(g)).map(|g| json!({"rule": g.rule, "tier": g.tier, "key_stage": g.key_stage, "text": g.text})).collect::<Vec<_>>(),
+                "gaps": a.gaps.iter().filter(|g| sel.keeps(g)).map(gap_json).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -201,6 +201,15 @@ pub fn json(raw: &GapReport, public: &PublishedReport, sel: &Selection) -> serde
         "suppression_threshold": public.threshold,
         "areas": areas,
     })
+}
+
+/// A gap in JSON: its rule, tier, key stage and text, and its need when it is about one.
+fn gap_json(g: &super::PublishedGap) -> serde_json::Value {
+    let mut v = json!({"rule": g.rule, "tier": g.tier, "key_stage": g.key_stage, "text": g.text});
+    if let Some(n) = g.need {
+        v["need"] = json!(n);
+    }
+    v
 }
 
 /// For a site with several boundary layers, the line above the table saying which one it

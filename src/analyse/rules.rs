@@ -8,6 +8,7 @@
 //! | `places-per-1000` | the area's places per 1,000 pupils are below its target |
 //! | `places-for-demand` | the area's places are fewer than (1 + headroom) × its total demand |
 //! | `places-for-placements` | in a tier × key stage cell (or, without cells, a tier or a key stage), the places counted are fewer than (1 + headroom) × the placements |
+//! | `places-for-need` | in a tier × key stage cell, the places open to a need are fewer than (1 + headroom) × the placements with that need (`demand.by_tier_key_stage_need`) |
 //! | `access` | in a tier × key stage cell not known to be empty of demand, fewer than `min_access_share` of the pupils live within the travel target of a place |
 
 use serde::Serialize;
@@ -54,6 +55,8 @@ pub enum Basis {
     Tier(usize),
     KeyStage(usize),
     Cell(usize, usize),
+    /// Placements with a need (its key) in a tier × key stage cell.
+    NeedCell(usize, usize, &'static str),
 }
 
 impl Basis {
@@ -65,13 +68,35 @@ impl Basis {
             Basis::Tier(t) => format!("tier {} placements", t + 1),
             Basis::KeyStage(k) => format!("{} placements", KEY_STAGES[k]),
             Basis::Cell(t, k) => format!("tier {} placements in {}", t + 1, KEY_STAGES[k]),
+            Basis::NeedCell(t, k, n) => format!("tier {} placements in {} (need: {})", t + 1, KEY_STAGES[k], need_words(n)),
         }
+    }
+}
+
+/// A need's label as a heading: the vocabulary's, or for `medical` (either medical need)
+/// "Medical needs (physical or mental health)".
+pub fn need_title(key: &str) -> String {
+    if key == crate::model::area::MEDICAL { "Medical needs (physical or mental health)".into() } else { super::need_label(key) }
+}
+
+/// A need's label as it reads inside a sentence: "social, emotional and mental health
+/// (SEMH)", "autism", but "SEND with …" kept in capitals.
+pub fn need_words(key: &str) -> String {
+    if key == crate::model::area::MEDICAL {
+        return "medical needs (physical or mental health)".into();
+    }
+    let label = super::need_label(key);
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => first.to_lowercase().chain(label.chars().skip(1)).collect(),
+        _ => label,
     }
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Gap {
-    /// The rule that fired (`places-per-1000`, `places-for-demand`, `places-for-placements`, `access`).
+    /// The rule that fired (`places-per-1000`, `places-for-demand`, `places-for-placements`,
+    /// `places-for-need`, `access`).
     pub rule: &'static str,
     pub tier: Option<i64>,
     pub key_stage: Option<&'static str>,
@@ -192,6 +217,7 @@ pub fn check(a: &AreaGaps, rules: &GapRules) -> Findings {
             }
         }
     }
+    need_cells(a, per_pupil, &mut gaps, &mut compared);
 
     // Access, except in cells the figures say nobody needs.
     let zero = |c: Option<Count>| c == Some(Count::Value(0));
@@ -204,6 +230,39 @@ pub fn check(a: &AreaGaps, rules: &GapRules) -> Findings {
     };
     access(a, rules, &no_demand, &mut gaps);
     Findings { gaps, compared }
+}
+
+/// Places open to each need against its placements, in every tier × key stage × need cell
+/// the figures give, when the area's supply by need is known (not for a past period, whose
+/// snapshot keeps none): "Burnley, tier 3, KS4, social, emotional and mental health (SEMH):
+/// 4 places open to this need for 11 placements (target 1.0 for each) — short by 7 places".
+fn need_cells(a: &AreaGaps, per_pupil: f64, gaps: &mut Vec<Gap>, compared: &mut Vec<Basis>) {
+    let Some(f) = &a.figures else { return };
+    for (t, k, need, count) in f.demand.need_cells() {
+        let Some(have) = a.places_open_to_need(t, k, need) else { continue };
+        let basis = Basis::NeedCell(t, k, need);
+        compared.push(basis);
+        let Count::Value(n) = count else { continue };
+        if n > 0 && have < n as f64 * per_pupil {
+            gaps.push(Gap {
+                rule: "places-for-need",
+                tier: Some(t as i64 + 1),
+                key_stage: Some(KEY_STAGES[k]),
+                basis,
+                text: format!(
+                    "{}, tier {}, {}, {}: {} open to this need for {n} placement{} (target {:.1} for each) — {}",
+                    a.name,
+                    t + 1,
+                    KEY_STAGES[k],
+                    need_words(need),
+                    places(have),
+                    if n == 1 { "" } else { "s" },
+                    per_pupil,
+                    short_by(n as f64 * per_pupil, have)
+                ),
+            });
+        }
+    }
 }
 
 /// "Pendle: no tier 2 place for KS2 within 10 miles", "only 40% of pupils …".

@@ -10,9 +10,10 @@ use rayon::prelude::*;
 use super::{AreaGaps, GapReport, GapRules, KEY_STAGES, LayerInfo, TIERS, cells, counts_towards_supply, rules};
 use crate::geo::Area;
 use crate::geo::assign::AreaIndex;
-use crate::model::area::AreaFigures;
+use crate::model::area::{AreaFigures, MEDICAL};
 use crate::model::lock::LockExt;
 use crate::model::provider::Offer;
+use crate::model::vocab::Need;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -192,6 +193,11 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
                 }
             }
         }
+        // A need cell of the figures that no provider offers has no places: 0, not unknown.
+        let given = a.figures.as_ref().map(|f| f.demand.need_cells()).unwrap_or_default();
+        for (t, k, n, _) in given {
+            a.supply.entry((TIERS[t], KEY_STAGES[k], n.to_string())).or_insert(0.0);
+        }
     }
 }
 
@@ -235,6 +241,9 @@ fn add_share<'s>(a: &mut AreaGaps, by_need: &mut NeedCells<'s>, o: &'s Offer, sh
     let tiers: [bool; 3] = std::array::from_fn(|t| o.tiers.contains(&TIERS[t]));
     let offers_ks = |k: usize| ks[k];
     let offers_tier = |t: usize| tiers[t];
+    // `medical` in area figures stands for either medical need: a provider meeting both
+    // counts once.
+    let medical = o.needs.iter().any(|n| matches!(n, Need::MedicalPhysical | Need::MedicalMentalHealth));
     a.places += share;
     for (row, fr) in a.places_cell.iter_mut().zip(fractions) {
         for (cell, f) in row.iter_mut().zip(fr) {
@@ -250,6 +259,9 @@ fn add_share<'s>(a: &mut AreaGaps, by_need: &mut NeedCells<'s>, o: &'s Offer, sh
                 a.places_tier_ks[t][k] += share;
                 for n in &o.needs {
                     *need_cells(by_need, n.key())[t][k].get_or_insert(0.0) += share;
+                }
+                if medical {
+                    *need_cells(by_need, MEDICAL)[t][k].get_or_insert(0.0) += share;
                 }
             }
         }

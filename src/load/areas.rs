@@ -98,8 +98,8 @@ pub fn load_layers(
     (layers, diags)
 }
 
-const KEY_STAGE_KEYS: &[&str] = &["ks1", "ks2", "ks3", "ks4"];
-const TIER_KEYS: &[&str] = &["tier1", "tier2", "tier3"];
+const KEY_STAGE_KEYS: &[&str] = &crate::model::area::KEY_STAGE_KEYS;
+const TIER_KEYS: &[&str] = &crate::model::area::TIER_KEYS;
 
 /// Reads every `*.toml` directly in `dir` (sorted). A missing folder means no figures.
 /// Checks each file against `areas` (the boundary file): its code must exist there and match
@@ -175,6 +175,7 @@ pub fn load(root: &Path, dir: &Path, areas: &[Area]) -> (Vec<AreaFigures>, Vec<D
                 }
             }
             check_cells(&figures.demand, &file, &at, &mut diags);
+            check_need_cells(&figures.demand, &file, &at, &mut diags);
             if figures.targets.max_travel_miles <= 0.0 || figures.targets.places_per_1000_target < 0.0 {
                 diags.push(
                     Diagnostic::error("invalid-target", "targets must be positive numbers").in_file(&file, at(&path!["targets"])).label("here"),
@@ -280,6 +281,88 @@ fn check_cells(
                 .in_file(file, at(&path!["demand", table]))
                 .label("does not add up")
                 .help("the cells split the AP placements; check the figures against the source"),
+            );
+        }
+    }
+}
+
+/// `demand.by_tier_key_stage_need`: tier keys, then key stage keys, then need keys, each
+/// unknown one an error with a did-you-mean. Needs overlap, so a cell's needs may add up to
+/// more than the cell; but one need cannot outnumber the placements of its cell (or of its
+/// need in `by_need`): a warning, like the other totals that do not agree (the rules still
+/// compare the need's figure as given).
+fn check_need_cells(
+    demand: &Demand,
+    file: &std::sync::Arc<SourceFile>,
+    at: &dyn Fn(&[Seg]) -> Option<std::ops::Range<usize>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let table = "by_tier_key_stage_need";
+    let unknown = |what: &str, key: &str, allowed: &[&str], path: &[Seg], example: &str| {
+        let help = match crate::diagnostics::did_you_mean(key, allowed.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? The keys allowed are: {}{example}", allowed.join(", ")),
+            None => format!("the keys allowed are: {}{example}", allowed.join(", ")),
+        };
+        Diagnostic::error("unknown-breakdown", format!("`{key}` is not {what} of `demand.{table}`"))
+            .in_file(file, at(path))
+            .label("not allowed here")
+            .help(help)
+    };
+    let mut needs: Vec<&str> = crate::model::vocab::Need::KEYS.to_vec();
+    needs.push(MEDICAL);
+    for (tier, row) in &demand.by_tier_key_stage_need {
+        if !TIER_KEYS.contains(&tier.as_str()) {
+            let p = path!["demand", table, tier.as_str()];
+            diags.push(unknown("a tier", tier, TIER_KEYS, &p, " (each holding key stages, then needs: `tier3.ks4 = { semh = 11 }`)"));
+        }
+        for (ks, cell) in row {
+            if !KEY_STAGE_KEYS.contains(&ks.as_str()) {
+                diags.push(unknown("a key stage", ks, KEY_STAGE_KEYS, &path!["demand", table, tier.as_str(), ks.as_str()], ""));
+            }
+            for need in cell.keys() {
+                if demand_need_key(need).is_none() {
+                    let p = path!["demand", table, tier.as_str(), ks.as_str(), need.as_str()];
+                    diags.push(unknown("a need", need, &needs, &p, " (`medical` for either medical need)"));
+                }
+            }
+        }
+    }
+    let help = "pupils with one need cannot outnumber the placements they are part of; check the figures against the source";
+    // Per need, the sum of its cells (at most one entry per need of the vocabulary).
+    let mut by_need: Vec<(&str, u64)> = Vec::new();
+    for (t, k, need, count) in demand.need_cells() {
+        let Count::Value(n) = count else { continue };
+        match by_need.iter_mut().find(|(x, _)| *x == need) {
+            Some((_, sum)) => *sum += n,
+            None => by_need.push((need, n)),
+        }
+        let (tier, ks) = (TIER_KEYS[t], KEY_STAGE_KEYS[k]);
+        if let Some(Count::Value(cell)) = demand.cell(t, k)
+            && n > cell
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "need-cell-total",
+                    format!("`demand.{table}.{tier}.{ks}.{need}` is {n}, more than the {cell} placements of its cell (`demand.by_tier_key_stage.{tier}.{ks}`)"),
+                )
+                .in_file(file, at(&path!["demand", table, tier, ks, need]))
+                .label("more than its cell")
+                .help(help),
+            );
+        }
+    }
+    for (need, sum) in by_need {
+        if let Some(Count::Value(all)) = demand.by_need.get(need)
+            && sum > *all
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "need-cell-total",
+                    format!("the cells of `{need}` in `demand.{table}` add up to {sum}, more than `demand.by_need.{need}` ({all})"),
+                )
+                .in_file(file, at(&path!["demand", "by_need", need]))
+                .label("fewer than its cells")
+                .help(help),
             );
         }
     }

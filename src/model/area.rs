@@ -150,6 +150,15 @@ pub struct Demand {
     /// the gap rules compare supply with demand cell by cell (docs/areas.md).
     #[serde(default)]
     pub by_tier_key_stage: BTreeMap<String, BTreeMap<String, Count>>,
+    /// Placements per cell *and need*: tier key, key stage key, then need key (the needs
+    /// vocabulary, plus `medical` for either medical need), e.g.
+    /// `[demand.by_tier_key_stage_need] tier3.ks4 = { semh = 11, ebsa_anxiety = 3 }`.
+    /// Optional, and only where the need is known; needs overlap, so a cell's needs need not
+    /// add up to anything. The gap rules compare each with the places open to that need in
+    /// that cell (docs/areas.md). Left out of a snapshot when empty, so files written
+    /// before it existed stay the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_tier_key_stage_need: BTreeMap<String, BTreeMap<String, BTreeMap<String, Count>>>,
 }
 
 impl Demand {
@@ -157,6 +166,43 @@ impl Demand {
     pub fn cell(&self, t: usize, k: usize) -> Option<Count> {
         self.by_tier_key_stage.get(&format!("tier{}", t + 1))?.get(&format!("ks{}", k + 1)).copied()
     }
+
+    /// The placements with need `need` in tier `t` × key stage `k` (0-based), when given.
+    pub fn need_cell(&self, t: usize, k: usize, need: &str) -> Option<Count> {
+        self.by_tier_key_stage_need.get(&format!("tier{}", t + 1))?.get(&format!("ks{}", k + 1))?.get(need).copied()
+    }
+
+    /// Every need cell the file gives, as (tier, key stage, need key, count) with tier and key
+    /// stage 0-based, in tier, key stage, need order; keys outside the allowed ones (errors at
+    /// load) are left out.
+    pub fn need_cells(&self) -> Vec<(usize, usize, &'static str, Count)> {
+        let mut out = Vec::new();
+        for (tier, row) in &self.by_tier_key_stage_need {
+            let Some(t) = TIER_KEYS.iter().position(|x| x == tier) else { continue };
+            for (ks, needs) in row {
+                let Some(k) = KEY_STAGE_KEYS.iter().position(|x| x == ks) else { continue };
+                out.extend(needs.iter().filter_map(|(n, c)| Some((t, k, demand_need_key(n)?, *c))));
+            }
+        }
+        out.sort_by_key(|&(t, k, n, _)| (t, k, n));
+        out
+    }
+}
+
+/// The tier keys of the demand tables (`by_tier`, `by_tier_key_stage`).
+pub const TIER_KEYS: [&str; 3] = ["tier1", "tier2", "tier3"];
+/// The key stage keys of the demand tables (`by_key_stage`, the cells).
+pub const KEY_STAGE_KEYS: [&str; 4] = ["ks1", "ks2", "ks3", "ks4"];
+/// The need key that stands for either medical need in area figures.
+pub const MEDICAL: &str = "medical";
+
+/// A need key allowed in `demand.by_tier_key_stage_need`: a key of the needs vocabulary, or
+/// [`MEDICAL`]; as a `'static` key, or `None` when not allowed.
+pub fn demand_need_key(key: &str) -> Option<&'static str> {
+    if key == MEDICAL {
+        return Some(MEDICAL);
+    }
+    crate::model::vocab::Need::KEYS.iter().copied().find(|k| *k == key)
 }
 
 impl Demand {

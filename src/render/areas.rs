@@ -19,8 +19,9 @@ use super::maps::{self, Projection, esc};
 use super::view::{Row, district_url};
 use super::{Body, OutputFile, base_context, crumbs_with, link};
 use crate::analyse::report::{self, Selection};
-use crate::analyse::{GapReport, KEY_STAGES, PublishedArea, PublishedReport, Shown, fmt_num, fmt_rate};
+use crate::analyse::{AreaGaps, GapReport, KEY_STAGES, PublishedArea, PublishedReport, Shown, fmt_num, fmt_rate};
 use crate::geo::Area;
+use crate::model::area::Count;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -286,6 +287,53 @@ struct SupplyCell {
     open: String,
     access: String,
     gap: bool,
+}
+
+/// One need's row under a tier in an area's supply table: per key stage, the placements with
+/// the need (as the policy shows them; "not given" where the figures do not say), the places
+/// open to the need, and whether the `places-for-need` rule fired there (as published).
+#[derive(Serialize)]
+struct NeedRow {
+    label: String,
+    cells: Vec<NeedCell>,
+}
+
+#[derive(Serialize)]
+struct NeedCell {
+    demand: String,
+    open: String,
+    gap: bool,
+}
+
+/// The need rows of tier `t` (0-based): one per need the area's figures give in that tier.
+fn need_rows(
+    published: &PublishedReport,
+    a: &PublishedArea,
+    raw: &AreaGaps,
+    t: usize,
+    given: &[(usize, usize, &'static str, Count)],
+) -> Vec<NeedRow> {
+    let mut needs: Vec<&'static str> = given.iter().filter(|g| g.0 == t).map(|g| g.2).collect();
+    needs.sort_unstable();
+    needs.dedup();
+    needs
+        .into_iter()
+        .map(|n| NeedRow {
+            label: format!("Tier {}: {}", t + 1, crate::analyse::rules::need_title(n)),
+            cells: (0..4)
+                .map(|k| NeedCell {
+                    demand: match published.need_cell(a, t, k, n) {
+                        Shown::Missing => "not given".into(),
+                        v => v.text(),
+                    },
+                    open: fmt_places(raw.places_open_to_need(t, k, n).unwrap_or(0.0)),
+                    gap: a.gaps.iter().any(|g| {
+                        g.rule == "places-for-need" && g.need == Some(n) && g.tier == Some(t as i64 + 1) && g.key_stage == Some(KEY_STAGES[k])
+                    }),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// What one area looks like on a map.
@@ -675,9 +723,11 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
         summary.push(Row { key: "Journey time target".into(), value: format!("{m} minutes"), href: None, tag: None });
     }
     c.insert("summary", &summary);
-    // Supply: places and access by tier × key stage.
-    let gap_in =
-        |t: usize, k: usize| a.gaps.iter().any(|g| g.rule != "withheld" && g.tier == Some(t as i64 + 1) && g.key_stage == Some(KEY_STAGES[k]));
+    // Supply: places and access by tier × key stage, then the need cells of each tier.
+    let gap_in = |t: usize, k: usize| {
+        a.gaps.iter().any(|g| g.rule != "withheld" && g.need.is_none() && g.tier == Some(t as i64 + 1) && g.key_stage == Some(KEY_STAGES[k]))
+    };
+    let given = raw.figures.as_ref().map(|f| f.demand.need_cells()).unwrap_or_default();
     let supply: Vec<serde_json::Value> = (0..3)
         .map(|t| {
             let cells: Vec<SupplyCell> = (0..4)
@@ -692,19 +742,23 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
                     gap: gap_in(t, k),
                 })
                 .collect();
-            serde_json::json!({ "tier": format!("Tier {}", t + 1), "cells": cells })
+            serde_json::json!({ "tier": format!("Tier {}", t + 1), "cells": cells, "needs": need_rows(published, a, raw, t, &given) })
         })
         .collect();
+    c.insert("need_rows", &!given.is_empty());
     let by_need: Vec<Row> =
         raw.places_need.iter().map(|(n, v)| Row { key: crate::analyse::need_label(n), value: format!("{v:.0}"), href: None, tag: None }).collect();
     c.insert("places_by_need", &by_need);
     c.insert("key_stages", &KEY_STAGES);
     c.insert("supply", &supply);
+    // The need cells this area does not give are left out (they are another area's).
     let demand: Vec<Row> = published
         .count_keys
         .iter()
         .zip(&a.counts)
-        .map(|((_, label), v)| Row { key: label.clone(), value: v.text(), href: None, tag: None })
+        .enumerate()
+        .filter(|(i, (_, v))| *i < published.need_cells_at || **v != Shown::Missing)
+        .map(|(_, ((_, label), v))| Row { key: label.clone(), value: v.text(), href: None, tag: None })
         .collect();
     c.insert("demand", &demand);
     c.insert("gaps", &a.gaps.iter().map(|g| g.text.as_str()).collect::<Vec<_>>());

@@ -18,6 +18,7 @@ mod import_safety;
 mod inspections;
 mod killed_build;
 mod limits;
+mod need_cells;
 mod output;
 mod properties;
 mod published_site;

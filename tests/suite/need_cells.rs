@@ -1,0 +1,155 @@
+//! Demand by need inside the tier × key stage cells (`[demand.by_tier_key_stage_need]`):
+//! compared with the places open to that need in the cell, checked at file:line:col, and
+//! published like the other cells (small counts hidden on the public site, raw inside).
+//! Worked by hand on the gap fixture (tests/fixtures/gaps) with two providers added in Beta.
+
+use std::path::Path;
+
+use apdir::analyse::{Shown, Suppression};
+use apdir::{BuildOptions, LoadOptions, Profile, Site};
+
+use crate::gaps::{build_to, copy_dir, fixture, fixture_with_beta, load, options, texts};
+
+/// Beta's demand: 19 AP placements, by cell tier 1 KS2 3, tier 2 KS3 2, tier 3 KS4 14; within
+/// tier 3 KS4, 11 with SEMH, 6 with autism, 5 with a medical need; within tier 1 KS2, 2 with
+/// a medical need.
+const DEMAND: &str = "permanent_exclusions = 0\nsuspensions = 25\nla_arranged_ap = 10\nschool_arranged_ap = 9\nsection19_health = 0\nhome_tuition = 0\npart_time_timetables = 0\n[demand.by_tier_key_stage]\ntier1 = { ks2 = 3 }\ntier2 = { ks3 = 2 }\ntier3 = { ks4 = 14 }\n[demand.by_tier_key_stage_need]\ntier1.ks2 = { medical = 2 }\ntier3.ks4 = { semh = 11, asd = 6, medical = 5 }\n";
+
+/// Two providers with a site in Beta, both tier 3 KS4: 12 places for autism, and 4 places
+/// for SEMH and both medical needs.
+fn with_providers(root: &Path) {
+    let template = std::fs::read_to_string(root.join("providers/beta-primary.toml")).unwrap();
+    for (id, places, needs) in [("beta-autism", 12, r#"["asd"]"#), ("beta-semh", 4, r#"["semh", "medical_physical", "medical_mental_health"]"#)] {
+        let text = template
+            .replace("id = \"beta-primary\"", &format!("id = \"{id}\""))
+            .replace("name = \"Beta Primary Outreach\"", &format!("name = \"{id}\""))
+            .replace("tiers = [1] ", "tiers = [3] ")
+            .replace("key_stages = [\"KS2\"]", "key_stages = [\"KS4\"]")
+            .replace("needs = [\"semh\"]", &format!("needs = {needs}"))
+            .replace("places = 6", &format!("places = {places}"));
+        std::fs::write(root.join(format!("providers/{id}.toml")), text).unwrap();
+    }
+}
+
+fn site() -> tempfile::TempDir {
+    let tmp = fixture_with_beta(DEMAND, "");
+    with_providers(tmp.path());
+    // The fixture finds the theme relative to its own folder: point at it from the copy.
+    let config = tmp.path().join("apdir.toml");
+    let themes = crate::gaps::repo().join("themes");
+    let text = std::fs::read_to_string(&config).unwrap().replace("\"../../../themes\"", &format!("{:?}", themes.display().to_string()));
+    std::fs::write(&config, text).unwrap();
+    tmp
+}
+
+#[test]
+fn a_need_cell_short_of_places_is_a_gap_even_when_its_cell_is_not() {
+    let tmp = site();
+    let site = load(tmp.path());
+    assert!(site.warnings.with_code("breakdown-total").is_empty(), "the cells add up to 19");
+    assert!(site.warnings.with_code("need-cell-total").is_empty());
+    let report = apdir::analyse::analyse(&site, None);
+    let beta = &report.areas[1];
+    // Tier 3 KS4: 16 places counted (12 + 4) for 14 placements: no gap in the cell.
+    assert!((beta.places_cell[2][3] - 16.0).abs() < 1e-9);
+    let gaps = texts(beta);
+    assert!(!gaps.iter().any(|g| g.contains("tier 3 placements in KS4 (")), "{gaps:#?}");
+    // But only the 4 places of beta-semh are open to SEMH, for 11 placements.
+    assert!(
+        gaps.contains(&"Beta, tier 3, KS4, social, emotional and mental health (SEMH): 4 places open to this need for 11 placements (target 1.0 for each) — short by 7 places"),
+        "{gaps:#?}"
+    );
+    // Autism: 12 open for 6, no gap. Medical: beta-semh meets both medical needs and counts
+    // once (4 places, not 8) for 5 placements.
+    assert!(!gaps.iter().any(|g| g.contains("(autism)") || g.contains(", autism:")), "{gaps:#?}");
+    assert!(
+        gaps.iter()
+            .any(|g| g.starts_with("Beta, tier 3, KS4, medical needs (physical or mental health): 4 places open to this need for 5 placements")),
+        "{gaps:#?}"
+    );
+    let g = beta.gaps.iter().find(|g| g.text.contains("(SEMH)")).unwrap();
+    assert_eq!((g.rule, g.tier, g.key_stage), ("places-for-need", Some(3), Some("KS4")));
+    // The published report names the need, and `apdir gaps`'s table prints the gap.
+    let public = report.publish(Suppression::public(&site));
+    assert!(public.areas[1].gaps.iter().any(|g| g.rule == "places-for-need" && g.need == Some("semh")));
+    let table = apdir::analyse::report::table(&report, &public, &Default::default());
+    assert!(table.contains("Beta, tier 3, KS4, social, emotional and mental health (SEMH): 4 places"), "{table}");
+}
+
+#[test]
+fn a_bad_need_cell_key_is_reported_where_it_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), tmp.path());
+    let alpha = tmp.path().join("areas/E07000901.toml");
+    let text = std::fs::read_to_string(&alpha).unwrap();
+    let text = text.replace("[targets]", "[demand.by_tier_key_stage_need]\ntier3.ks4 = { smeh = 2 }\ntier4.ks3 = { semh = 1 }\n\n[targets]");
+    std::fs::write(&alpha, &text).unwrap();
+    let err = Site::load(tmp.path(), &options(tmp.path())).err().expect("an unknown need is an error");
+    let bad = err.with_code("unknown-breakdown");
+    assert_eq!(bad.len(), 2, "{}", err.render(false));
+    let line = text.lines().position(|l| l.starts_with("tier3.ks4")).unwrap() + 1;
+    let need = bad.iter().find(|d| d.render(false).contains("`smeh`")).expect("the need");
+    assert!(need.location().contains(&format!("areas/E07000901.toml:{line}:")), "{}", need.location());
+    assert!(need.render(false).contains("did you mean `semh`?"), "{}", need.render(false));
+    let tier = bad.iter().find(|d| d.render(false).contains("`tier4`")).expect("the tier");
+    assert!(tier.location().contains(&format!("areas/E07000901.toml:{}:", line + 1)), "{}", tier.location());
+
+    // A need that outnumbers its cell is a warning, at the need.
+    let text = std::fs::read_to_string(&alpha).unwrap().replace("tier3.ks4 = { smeh = 2 }\ntier4.ks3 = { semh = 1 }", "tier3.ks4 = { semh = 9 }");
+    let text = text.replace("[demand.by_tier_key_stage_need]", "[demand.by_tier_key_stage]\ntier3 = { ks4 = 2 }\n\n[demand.by_tier_key_stage_need]");
+    std::fs::write(&alpha, &text).unwrap();
+    let site = load(tmp.path());
+    let warn = site.warnings.with_code("need-cell-total");
+    assert_eq!(warn.len(), 1, "{}", site.warnings.render(false));
+    let line = text.lines().position(|l| l.starts_with("tier3.ks4 = { semh")).unwrap() + 1;
+    assert!(warn[0].location().contains(&format!("areas/E07000901.toml:{line}:")), "{}", warn[0].location());
+}
+
+#[test]
+fn a_small_need_count_is_hidden_on_the_public_site_and_raw_inside() {
+    let tmp = site();
+    let root = tmp.path();
+    let public_out = root.join("out-public");
+    build_to(root, &public_out);
+    let internal_out = root.join("out-internal");
+    let o = BuildOptions {
+        no_cache: true,
+        root: root.to_path_buf(),
+        output: Some(internal_out.clone()),
+        load: LoadOptions { profile: Profile::Internal, ..options(root) },
+    };
+    apdir::build(&o).unwrap_or_else(|e| panic!("internal build failed: {e:?}"));
+    // Tier 1 KS2, medical: 2 placements (0 places open).
+    let row = |html: &str| {
+        let at = html.find("<th scope=\"row\">Tier 1: Medical needs (physical or mental health)</th>").expect("the need row inside the cell table");
+        let end = html[at..].find("</tr>").unwrap() + at;
+        html[at..end].to_string()
+    };
+    let public = std::fs::read_to_string(public_out.join("areas/beta/index.html")).unwrap();
+    let internal = std::fs::read_to_string(internal_out.join("areas/beta/index.html")).unwrap();
+    assert!(row(&public).contains("Demand: c<br>"), "{}", row(&public));
+    assert!(row(&internal).contains("Demand: 2<br>"), "{}", row(&internal));
+    assert!(row(&internal).contains("<strong>Gap</strong>"), "{}", row(&internal));
+    // The gap's numbers would give the 2 away: withheld in public, shown inside.
+    assert!(!public.contains("(physical or mental health): 0 places open to this need for 2"));
+    assert!(
+        public.contains("Beta: tier 1 placements in KS2 (need: medical needs (physical or mental health)) are too few to publish (c)"),
+        "withheld, never silent"
+    );
+    assert!(internal.contains("Beta, tier 1, KS2, medical needs (physical or mental health): 0 places open to this need for 2 placements"));
+    // The SEMH gap (11) is public, and its row is marked.
+    assert!(public.contains("Beta, tier 3, KS4, social, emotional and mental health (SEMH): 4 places open to this need for 11 placements"));
+    // The downloads follow the page.
+    let cell = |csv: &str, code: &str| {
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let i = header.iter().position(|h| *h == "tier1_ks2_medical").expect("a column per need cell");
+        let line = csv.lines().find(|l| l.starts_with(code)).unwrap();
+        line.split(',').nth(i).unwrap().to_string()
+    };
+    assert_eq!(cell(&std::fs::read_to_string(public_out.join("data/gaps.csv")).unwrap(), "E07000902"), "c");
+    assert_eq!(cell(&std::fs::read_to_string(internal_out.join("data/gaps.csv")).unwrap(), "E07000902"), "2");
+    let site = load(root);
+    let published = apdir::analyse::analyse(&site, None).publish(Suppression::public(&site));
+    let at = published.count_keys.iter().position(|(k, _)| k == "tier3_ks4_semh").unwrap();
+    assert_eq!(published.areas[1].counts[at], Shown::Value(11));
+}
