@@ -137,11 +137,13 @@ fn render_with(source: &str, heading_offset: u8, keep_text: bool) -> Rendered {
     let mut events: Vec<Event> = Vec::new();
     let mut in_heading: Option<(u8, usize, String)> = None;
     let mut nesting = Nesting::default();
+    let mut plain = true;
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
         if !nesting.step(&event) {
             out.too_deep_at = Some(range.start);
             return out;
         }
+        plain = plain && writes_clean_html(&event);
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 let lvl = (heading_number(level) + heading_offset).min(6);
@@ -210,11 +212,47 @@ fn render_with(source: &str, heading_offset: u8, keep_text: bool) -> Rendered {
     }
     let mut html = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    out.html = sanitise(&html);
+    out.html = if plain { html } else { sanitise(&html) };
     if keep_text {
         out.text = out.text.split_whitespace().collect::<Vec<_>>().join(" ");
     }
     out
+}
+
+/// Whether pulldown-cmark's HTML for `event` is already exactly what the sanitiser would write
+/// back, so a text made only of such events skips the sanitiser (most records' descriptions:
+/// paragraphs, emphasis, lists, headings). Anything else (raw HTML, links, images, tables,
+/// footnotes, code blocks, rules, line breaks, a numbered list not starting at 1, text with a
+/// character the sanitiser writes another way) goes through ammonia as before; the test
+/// `the_fast_path_writes_what_the_sanitiser_writes` holds the two equal.
+fn writes_clean_html(event: &Event) -> bool {
+    match event {
+        Event::Text(t) | Event::Code(t) => !t.contains(['\u{a0}', '\r', '\0']),
+        Event::SoftBreak => true,
+        Event::Start(tag) => matches!(
+            tag,
+            Tag::Paragraph
+                | Tag::Heading { .. }
+                | Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Item
+                | Tag::List(None | Some(1))
+                | Tag::BlockQuote(None)
+        ),
+        Event::End(tag) => matches!(
+            tag,
+            TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Item
+                | TagEnd::List(_)
+                | TagEnd::BlockQuote(_)
+        ),
+        _ => false,
+    }
 }
 
 /// Heading ids, each unique in its page: a repeated heading gets `-1`, `-2`, … (the first
@@ -299,6 +337,62 @@ pub fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Renders `source` and, when the sanitiser was skipped, checks it would have changed nothing.
+    fn assert_fast_path_is_clean(source: &str) -> bool {
+        let plain = Parser::new_ext(source, options()).all(|e| writes_clean_html(&e));
+        let html = render_html(source, 1);
+        if plain {
+            assert_eq!(sanitise(&html), html, "the sanitiser would change the fast path's HTML for {source:?}");
+        }
+        plain
+    }
+
+    #[test]
+    fn the_fast_path_writes_what_the_sanitiser_writes() {
+        let samples = [
+            "Plain words & more <b>not</b> a tag? \"Quoted\" 'single' -- dashes... and > < signs.",
+            "# A heading\n\nSome *emphasis*, **strong**, ~~struck~~ and `code <x> & \"q\"`.\n\n## Again\n\n## Again",
+            "- one\n- two\n  - nested *item*\n\n1. first\n2. second\n\n> a quote\n> over lines\n\nsoft\nbreak",
+            "Tabs\tand unicode: caf\u{e9}, \u{2019}, \u{2014}, emoji \u{1f600}, RTL \u{5d0}, zero width \u{200b}.",
+            "3. starts at three\n4. four",
+            "Line  \nhard break\n\n---\n\n```\ncode\n```\n\n    indented code",
+            "[a link](https://example.org) and <https://auto.example> and ![img](x.png)",
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\nfootnote[^1]\n\n[^1]: note",
+            "Non\u{a0}breaking and \r\n CRLF",
+            "&amp; &lt; &#65; &copy; entities",
+            "",
+            "* * *",
+            "<!-- comment -->\n\n<div>raw</div>",
+        ];
+        let mut fast = 0;
+        for s in samples {
+            fast += usize::from(assert_fast_path_is_clean(s));
+        }
+        assert!(fast >= 5, "most of the plain samples take the fast path ({fast})");
+        // Every guide page and record of the sample site.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for dir in ["content", "providers"] {
+            for entry in walkdir::WalkDir::new(root.join(dir)).into_iter().flatten() {
+                if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                    assert_fast_path_is_clean(&text);
+                    for para in text.split("\n\n") {
+                        assert_fast_path_is_clean(para);
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_from_markdown_pieces_is_clean_on_the_fast_path(pieces in proptest::collection::vec(proptest::sample::select(vec![
+            "word", " ", "\n", "\n\n", "*", "**", "_", "~~", "`", "# ", "## ", "- ", "1. ", "2) ", "> ", "&", "<", ">", "\"", "'",
+            "\\", "caf\u{e9}", "\u{2019}", "--", "...", "\t", "    ", "#", "[", "]", "(", ")", "!", "|", "=", "+", "{", "}", "\u{1f600}",
+        ]), 0..40)) {
+            assert_fast_path_is_clean(&pieces.concat());
+        }
+    }
 
     #[test]
     fn headings_get_ids_and_links_are_rewritten() {
