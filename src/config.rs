@@ -245,8 +245,9 @@ pub struct Exports {
     #[serde(default = "yes")]
     pub data: bool,
     /// The Open Referral UK files under `/api/v3/`: the list bodies (`GET /services`, …) and
-    /// the taxonomies.
-    #[serde(default = "yes")]
+    /// the taxonomies. Off by default: the feed is for the aggregators an authority signs up
+    /// with, and a default build writes a tenth fewer bytes without it (docs/data.md).
+    #[serde(default)]
     pub oruk: bool,
     /// Also one file per service (`services/<id>.json`, `GET /services/{id}`) and per
     /// service at a location (`service_at_locations/<id>.json`). Off by default: they hold
@@ -263,7 +264,7 @@ pub struct Exports {
 
 impl Default for Exports {
     fn default() -> Self {
-        Exports { data: true, oruk: true, oruk_records: false, oruk_extras: false }
+        Exports { data: true, oruk: false, oruk_records: false, oruk_extras: false }
     }
 }
 

@@ -104,12 +104,12 @@ fn a_build_from_the_cache_equals_a_fresh_build_whatever_changed() {
         built.keys().filter(|p| p.starts_with(&format!("api/v3/{folder}/")) && !p.ends_with("/index.json")).count()
     };
     let config = std::fs::read_to_string(site.root().join("apdir.toml")).unwrap();
-    site.write("apdir.toml", &format!("{config}\n[exports]\noruk_extras = true\n"));
+    site.write("apdir.toml", &format!("{config}\n[exports]\noruk = true\noruk_extras = true\n"));
     let built = cached(&site);
     assert_same(&built, &fresh(&site), "oruk_extras turned on");
     assert_eq!(own(&built, "locations"), 2, "one file per site");
     assert_eq!(own(&built, "services"), 0, "no service files without oruk_records");
-    site.write("apdir.toml", &format!("{config}\n[exports]\noruk_records = true\n"));
+    site.write("apdir.toml", &format!("{config}\n[exports]\noruk = true\noruk_records = true\n"));
     let built = cached(&site);
     assert_same(&built, &fresh(&site), "oruk_records turned on");
     assert_eq!((own(&built, "services"), own(&built, "service_at_locations"), own(&built, "locations")), (2, 2, 0));

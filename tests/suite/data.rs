@@ -451,7 +451,7 @@ fn organisation_and_location_files_are_written_only_when_asked_for() {
 
     let dir = sample_copy(true);
     let config = std::fs::read_to_string(dir.path().join("apdir.toml")).unwrap();
-    std::fs::write(dir.path().join("apdir.toml"), format!("{config}\n[exports]\noruk_extras = true\n")).unwrap();
+    std::fs::write(dir.path().join("apdir.toml"), config.replace("[exports]\n", "[exports]\noruk_extras = true\n")).unwrap();
     let files = site_export_files(&Site::load(dir.path(), &load_options(Profile::Public)).unwrap(), Profile::Public, &[Format::Oruk]);
     let organization = validator(&schema("organization.json"));
     let sal_schema = schema("service_at_location.json");
@@ -478,6 +478,27 @@ fn organisation_and_location_files_are_written_only_when_asked_for() {
 }
 
 #[test]
+fn the_open_referral_feed_is_written_only_when_asked_for() {
+    // A default build publishes the open data downloads but not the ORUK feed; the sample
+    // asks for the feed with `[exports] oruk = true`.
+    let dir = sample_copy(true);
+    let config = std::fs::read_to_string(dir.path().join("apdir.toml")).unwrap();
+    assert!(config.contains("[exports]\noruk = true\n"), "the sample turns the feed on");
+    std::fs::write(dir.path().join("apdir.toml"), config.replace("[exports]\noruk = true\n", "")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    build(dir.path(), &out.path().join("default"), Profile::Public).unwrap();
+    let files = read_tree(&out.path().join("default"));
+    assert!(files.contains_key("data/providers.csv") && files.contains_key("data/providers.json"));
+    let feed: Vec<&String> = files.keys().filter(|p| p.starts_with("api/")).collect();
+    assert!(feed.is_empty(), "no ORUK file in a default build: {feed:?}");
+
+    std::fs::write(dir.path().join("apdir.toml"), &config).unwrap();
+    build(dir.path(), &out.path().join("asked"), Profile::Public).unwrap();
+    let files = read_tree(&out.path().join("asked"));
+    assert!(files.contains_key("api/v3/services/index.json") && files.contains_key("api/v3/index.json"));
+}
+
+#[test]
 fn a_build_writes_oruk_record_files_only_when_asked_for() {
     // By default the built site holds the ORUK list bodies, not a file per service: the
     // same information in fewer files. `oruk_records = true` adds `GET /services/{id}` and
@@ -494,7 +515,7 @@ fn a_build_writes_oruk_record_files_only_when_asked_for() {
     assert_eq!(own(&plain, "service_at_locations"), Vec::<String>::new());
 
     let config = std::fs::read_to_string(dir.path().join("apdir.toml")).unwrap();
-    std::fs::write(dir.path().join("apdir.toml"), format!("{config}\n[exports]\noruk_records = true\n")).unwrap();
+    std::fs::write(dir.path().join("apdir.toml"), config.replace("[exports]\n", "[exports]\noruk_records = true\n")).unwrap();
     build(dir.path(), &out.path().join("b"), Profile::Public).unwrap();
     let full = read_tree(&out.path().join("b"));
     let exported = export_files(Profile::Public, &[Format::Oruk]);
@@ -672,9 +693,8 @@ fn the_embedded_default_theme_lists_every_theme_file() {
 fn exports_can_be_turned_off_in_the_config() {
     let site = sample_copy(true);
     let config = site.path().join("apdir.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("\n[exports]\noruk = false\n");
-    std::fs::write(&config, text).unwrap();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("[exports]\noruk = true\n", "[exports]\noruk = false\n")).unwrap();
     let out = site.path().join("www");
     build(site.path(), &out, Profile::Public).unwrap();
     assert!(out.join("data/providers.csv").exists());
