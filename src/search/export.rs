@@ -96,8 +96,8 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
                                         .enumerate()
                                         .map(|(j, d)| {
                                             let i = n * DOCS_PER_FILE + j;
-                                            let text: String =
-                                                ix.snippets.get(i).map(|s| s.chars().take(SNIPPET_CHARS).collect()).unwrap_or_default();
+                                            // Already cut to SNIPPET_CHARS when the document was made.
+                                            let text = ix.snippets.get(i).map_or("", String::as_str);
                                             let k = match d.kind {
                                                 Kind::Guide => "g",
                                                 Kind::Provider => "p",
@@ -126,7 +126,7 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     let norms: Vec<u32> = (0..=255u8).map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm).collect();
     let guides = ix.docs.iter().take_while(|d| d.kind == Kind::Guide).count();
     let meta = serde_json::json!({
-        "format": 3,
+        "format": 4,
         "docs_per_file": DOCS_PER_FILE,
         "docs": n_docs,
         "guides": guides,

@@ -176,29 +176,43 @@ pub fn scan_words(text: &str, mut f: impl FnMut(Option<&str>, bool)) {
 
 /// Calls `f` with each pair of neighbouring words of `text`: the words as [`for_each_word`]
 /// finds them (a word of [`MAX_WORD`] bytes or more breaks the chain), question words skipped,
-/// never across a sentence or line end ([`is_break`]). `word` gives each lower-cased word's
-/// term number; a word it does not know breaks the chain. (The index makes its pairs in
-/// `postings::build`, the same way.)
-pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>, mut f: impl FnMut(u32, u32)) {
+/// never across a sentence or line end ([`is_break`]), and whether question words stood
+/// between the two (a *bridged* pair). `word` gives each lower-cased word's term number; a
+/// word it does not know breaks the chain. (The index makes its pairs in `postings::build`,
+/// the same way.)
+pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>, mut f: impl FnMut(u32, u32, bool)) {
     let mut prev: Option<u32> = None;
+    let mut bridged = false;
     scan_words(text, |lower, broke| {
         if broke {
             prev = None;
         }
         match lower.and_then(&mut word) {
-            Some(PairWord::Skip) => {}
+            Some(PairWord::Skip) => bridged = prev.is_some(),
             Some(PairWord::Term(t)) => {
                 if let Some(p) = prev {
-                    f(p, t);
+                    f(p, t, bridged);
                 }
                 prev = Some(t);
+                bridged = false;
             }
             None => prev = None,
         }
     });
 }
 
-/// The pairs of `text` as the index keeps them ("term term"), in order (for tests and docs).
+/// What joins the two terms of a bridged pair's text: "child _ look" is "child" and "looked"
+/// with only question words between them ("a child is looked after"); "child look" is the two
+/// side by side.
+pub const BRIDGE: &str = " _ ";
+
+/// The text of a pair: `a b`, or `a _ b` when bridged ([`BRIDGE`]).
+pub fn pair_text(a: &str, b: &str, bridged: bool) -> String {
+    format!("{a}{}{b}", if bridged { BRIDGE } else { " " })
+}
+
+/// The pairs of `text` as the index keeps them ("term term", "term _ term" when bridged), in
+/// order (for tests and docs).
 pub fn pairs_of(text: &str) -> Vec<String> {
     let words = surface_words(text);
     let terms: Vec<String> = words.iter().map(|w| stem(w)).collect();
@@ -207,21 +221,23 @@ pub fn pairs_of(text: &str) -> Vec<String> {
     for_each_pair(
         text,
         |w| if super::query::is_stop_word(w) { Some(PairWord::Skip) } else { number.get(w).map(|&i| PairWord::Term(i)) },
-        |a, b| out.push(format!("{} {}", terms[a as usize], terms[b as usize])),
+        |a, b, bridged| out.push(pair_text(&terms[a as usize], &terms[b as usize], bridged)),
     );
     out
 }
 
 /// The word pairs (phrases) of every document: each two neighbouring words of a field
-/// ([`for_each_pair`]) as their two terms, and the documents holding it, made with the
+/// ([`for_each_pair`]) as their two terms, side by side (`a b`) or bridged by question words
+/// (`a _ b`, only for a document that never has them side by side), and the documents
+/// holding it, made with the
 /// postings in one pass over each document (`postings::build`). Exported as the
 /// `search/p/` shards and saved beside the index as [`PAIRS_FILE`] for `apdir search`.
 #[derive(Default)]
 pub struct PairPostings {
     /// Every term of the vocabulary, sorted: a pair names its terms by their place here.
     terms: Vec<String>,
-    /// The pairs, first term's number in the high half, in order (which is also the byte
-    /// order of "first second", as terms hold no byte below a space).
+    /// The pairs, first term's number in the high half, the second's in the low half with
+    /// [`BRIDGED`] set for a bridged pair, in order.
     keys: Vec<u64>,
     /// The documents of `keys[i]` are `docs[starts[i]..starts[i + 1]]`, ascending.
     starts: Vec<u32>,
@@ -235,6 +251,9 @@ fn vocab_terms(vocab: &BTreeMap<String, String>) -> Vec<String> {
     terms.dedup();
     terms
 }
+
+/// The bit of a pair key's low half that marks a bridged pair (term numbers stay below it).
+pub(super) const BRIDGED: u32 = 1 << 31;
 
 pub(super) fn pair_key(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
@@ -263,29 +282,36 @@ impl PairPostings {
         self.keys.is_empty()
     }
 
-    /// The documents holding `pair` ("term term"), ascending.
+    /// The documents holding `pair` ("term term", or "term _ term" bridged), ascending.
     pub fn docs_of(&self, pair: &str) -> &[u32] {
-        let Some((a, b)) = pair.split_once(' ') else { return &[] };
+        let (text, flag) = match pair.split_once(BRIDGE) {
+            Some((a, b)) => ((a, b), BRIDGED),
+            None => match pair.split_once(' ') {
+                Some(ab) => (ab, 0),
+                None => return &[],
+            },
+        };
         let number = |t: &str| self.terms.binary_search_by(|x| x.as_str().cmp(t)).ok().map(|i| i as u32);
-        let (Some(a), Some(b)) = (number(a), number(b)) else { return &[] };
-        match self.keys.binary_search(&pair_key(a, b)) {
+        let (Some(a), Some(b)) = (number(text.0), number(text.1)) else { return &[] };
+        match self.keys.binary_search(&pair_key(a, b | flag)) {
             Ok(i) => &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize],
             Err(_) => &[],
         }
     }
 
-    /// Pair `i`: its text ("term term", written into `buf`) and its documents.
+    /// Pair `i`: its text ("term term" or "term _ term", written into `buf`) and its documents.
     pub fn get(&self, i: usize, buf: &mut String) -> &[u32] {
         let k = self.keys[i];
+        let b = (k & 0xffff_ffff) as u32;
         buf.clear();
         buf.push_str(&self.terms[(k >> 32) as usize]);
-        buf.push(' ');
-        buf.push_str(&self.terms[(k & 0xffff_ffff) as usize]);
+        buf.push_str(if b & BRIDGED != 0 { BRIDGE } else { " " });
+        buf.push_str(&self.terms[(b & !BRIDGED) as usize]);
         &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 
     /// The saved form: varint pair count, then per pair varint first term, varint second
-    /// term, varint document count, the documents as varint deltas. The terms are not saved:
+    /// term (with [`BRIDGED`] for a bridged pair), varint document count, the documents as varint deltas. The terms are not saved:
     /// they are the saved vocabulary's.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.keys.len() * 4 + self.docs.len() * 2);
@@ -323,7 +349,7 @@ impl PairPostings {
         let n = next()? as usize;
         for _ in 0..n {
             let (a, b) = (next()?, next()?);
-            if a >= p.terms.len() as u64 || b >= p.terms.len() as u64 {
+            if a >= p.terms.len() as u64 || (b & !u64::from(BRIDGED)) >= p.terms.len() as u64 || b > u64::from(u32::MAX) {
                 return None;
             }
             p.keys.push((a << 32) | b);
@@ -642,7 +668,7 @@ mod tests {
 
     #[test]
     fn pairs_skip_question_words_and_stop_at_sentence_ends() {
-        assert_eq!(pairs_of("Part-time timetables. A child is Looked After"), vec!["part time", "time timet", "child look", "look after"]);
+        assert_eq!(pairs_of("Part-time timetables. A child is Looked After"), vec!["part time", "time timet", "child _ look", "look after"]);
         assert_eq!(pairs_of("key stage 3\nSEMH; anxiety"), vec!["key stage", "stage 3"]);
     }
 }

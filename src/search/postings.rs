@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use tantivy::fieldnorm::FieldNormReader;
 
 use super::export::put_varint;
-use super::index::{FIELDS, PairPostings, SearchDoc, scan_words};
+use super::index::{BRIDGED, FIELDS, PairPostings, SearchDoc, pair_key, scan_words};
 
 /// BM25's constants (tantivy's).
 pub const K1: f32 = 1.2;
@@ -125,6 +125,7 @@ fn doc_part(doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, bool)>) 
     for (fi, text) in doc.fields.iter().enumerate() {
         field_terms.clear();
         let mut prev: Option<u32> = None;
+        let mut bridged = 0;
         scan_words(text, |word, broke| {
             if broke {
                 prev = None;
@@ -132,11 +133,14 @@ fn doc_part(doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, bool)>) 
             match word.and_then(|w| number.get(w)) {
                 Some(&(t, stop)) => {
                     field_terms.push(t);
-                    if !stop {
+                    if stop {
+                        bridged = BRIDGED;
+                    } else {
                         if let Some(p) = prev {
-                            part.pairs.push(super::index::pair_key(p, t));
+                            part.pairs.push(pair_key(p, t | bridged));
                         }
                         prev = Some(t);
+                        bridged = 0;
                     }
                 }
                 None => prev = None,
@@ -156,6 +160,12 @@ fn doc_part(doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, bool)>) 
     }
     part.pairs.sort_unstable();
     part.pairs.dedup();
+    // A bridged pair only where the document never has the two side by side.
+    let flag = u64::from(BRIDGED);
+    if part.pairs.iter().any(|&k| k & flag != 0) {
+        let side_by_side = part.pairs.clone();
+        part.pairs.retain(|&k| k & flag == 0 || side_by_side.binary_search(&(k & !flag)).is_err());
+    }
     // Every document's part is held until all are grouped: give back what growing left spare.
     part.hits.shrink_to_fit();
     part.pairs.shrink_to_fit();

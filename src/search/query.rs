@@ -52,9 +52,12 @@ pub struct PlannedWord {
     /// each other (an equivalent of the synonyms). A plain word's alternatives are its terms.
     pub alts: Vec<Vec<String>>,
     /// The term the typed word itself stands for (its own, or its stem when the site uses
-    /// it), which pairs with its neighbours' for phrases; `None` for a phrase of the synonyms
-    /// or a word the site does not use.
-    pub own: Option<String>,
+    /// it) and the site's terms of its [`family`], which pair with their neighbours' for
+    /// phrases; empty for a phrase of the synonyms or a word the site does not use.
+    pub own: Vec<String>,
+    /// Whether it was typed right after the unit before it, with no question word dropped
+    /// between them: then the two make a phrase only where a page has them side by side.
+    pub joined: bool,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -180,31 +183,41 @@ pub fn plan_with(vocab: &BTreeMap<String, String>, synonyms: &Synonyms, query: &
     }
     let n = words.len();
     let mut out: Vec<PlannedWord> = Vec::new();
+    // Where each unit stood among all of them, question words included.
+    let mut at: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < n {
         let (len, mut alts) = match synonyms.longest_at(&words[i..]) {
             Some((len, a)) => (len, a.clone()),
             None => (1, Vec::new()),
         };
-        let mut own = None;
+        let mut own = Vec::new();
         if len == 1 {
-            for t in plan_word(vocab, &words[i], prefix && i + 1 == n) {
+            own.extend(own_term(vocab, &words[i]));
+            if let Some(t) = own.first() {
+                own.extend(family(t).into_iter().filter(|f| has_term(vocab, f)));
+            }
+            for t in plan_word(vocab, &words[i], prefix && i + 1 == n).into_iter().chain(own.iter().cloned()) {
                 let alt = vec![t];
                 if !alts.contains(&alt) {
                     alts.push(alt);
                 }
             }
-            own = own_term(vocab, &words[i]);
         }
         let mut terms: Vec<String> = alts.iter().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
         terms.sort();
-        out.push(PlannedWord { word: words[i..i + len].join(" "), terms, alts, own });
+        at.push(out.len());
+        out.push(PlannedWord { word: words[i..i + len].join(" "), terms, alts, own, joined: true });
         i += len;
     }
     // Question words ("how do I …") say nothing about the page wanted; kept only when the
     // query has nothing else.
     if out.iter().any(|p| !STOP_WORDS.contains(&p.word.as_str())) {
-        out.retain(|p| !STOP_WORDS.contains(&p.word.as_str()));
+        at.retain(|&k| !STOP_WORDS.contains(&out[k].word.as_str()));
+        for w in at.windows(2) {
+            out[w[1]].joined = w[1] == w[0] + 1;
+        }
+        out = at.iter().map(|&k| out[k].clone()).collect();
     }
     out
 }
@@ -216,39 +229,89 @@ fn own_term(vocab: &BTreeMap<String, String>, w: &str) -> Option<String> {
         return Some(t.clone());
     }
     let st = stem(w);
-    starting(vocab, &letter_range(&st)).any(|(_, t)| *t == st).then_some(st)
+    has_term(vocab, &st).then_some(st)
 }
 
-/// The phrase of a plan: the pair of terms of every two neighbouring units that each stand
-/// for a word of their own (`"part time"`, `"time timet"` for "part time timetable"). A page
-/// holding every pair ranks above pages that match the same units without them all.
-pub fn phrase_pairs(units: &[PlannedWord]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// Whether some word of the site has the term `t` (stemming changes only a word's end, so
+/// only the words with its first character are looked at).
+fn has_term(vocab: &BTreeMap<String, String>, t: &str) -> bool {
+    starting(vocab, &letter_range(t)).any(|(_, x)| x == t)
+}
+
+/// Shortest term (in characters) with a [`family`].
+pub const FAMILY_MIN: usize = 5;
+
+/// The other terms of a term's family: a stem of [`FAMILY_MIN`]+ characters ending in `d` and
+/// the same stem ending in `s` instead, as English alternates them (exclude and exclusion,
+/// decide and decision, provide and provision, suspend and suspension: Snowball stems them
+/// `exclud` and `exclus`). A query word also finds the site's terms of its family, and pairs
+/// with its neighbours through them. The same in `/js/search-core.js`.
+pub fn family(t: &str) -> Vec<String> {
+    if t.chars().count() < FAMILY_MIN {
+        return Vec::new();
+    }
+    let base = &t[..t.len() - 1];
+    match t.as_bytes()[t.len() - 1] {
+        b'd' => vec![format!("{base}s")],
+        b's' if !base.ends_with('s') => vec![format!("{base}d")],
+        _ => Vec::new(),
+    }
+}
+
+/// One pair a phrase asks for: the texts ("a b") of which a page must hold one, and whether
+/// it may hold it bridged (only question words between the two: "a _ b").
+pub type PhrasePair = (Vec<String>, bool);
+
+/// The phrase of a plan: for every two neighbouring units that each stand for a word of their
+/// own, the pairs of their own terms (`"part time"`, `"time timet"` for "part time
+/// timetable"; one of `"perman exclud"`, `"perman exclus"` for "permanently excluding"),
+/// side by side when typed side by side ([`PlannedWord::joined`]), else possibly bridged. A
+/// page holding every pair ranks above pages that match the same units without them all.
+pub fn phrase_pairs(units: &[PlannedWord]) -> Vec<PhrasePair> {
+    let mut out: Vec<PhrasePair> = Vec::new();
     for w in units.windows(2) {
-        if let (Some(a), Some(b)) = (&w[0].own, &w[1].own) {
-            let p = format!("{a} {b}");
-            if !out.contains(&p) {
-                out.push(p);
-            }
+        if w[0].own.is_empty() || w[1].own.is_empty() {
+            continue;
+        }
+        let texts = w[0].own.iter().flat_map(|a| w[1].own.iter().map(move |b| format!("{a} {b}"))).collect();
+        let p = (texts, !w[1].joined);
+        if !out.contains(&p) {
+            out.push(p);
         }
     }
     out
 }
 
-/// The pairs that must all be in a document for it to hold `alt` as a phrase.
-pub fn alt_pairs(alt: &[String]) -> Vec<String> {
-    alt.windows(2).map(|w| format!("{} {}", w[0], w[1])).collect()
+/// The pairs that must all be in a document for it to hold `alt` as a phrase (possibly
+/// bridged: the synonyms' equivalents are planned without their question words).
+pub fn alt_pairs(alt: &[String]) -> Vec<PhrasePair> {
+    alt.windows(2).map(|w| (vec![format!("{} {}", w[0], w[1])], true)).collect()
+}
+
+/// The bridged form of a pair's text ("a b" → "a _ b").
+pub fn bridged(pair: &str) -> String {
+    pair.replacen(' ', super::index::BRIDGE, 1)
 }
 
 /// What a query needs from the index: every term of every alternative (for scores) and every
-/// pair (of multi-word alternatives and of the phrases).
+/// pair (of multi-word alternatives and of the phrases, and their bridged forms where they
+/// may be bridged).
 pub fn needs(units: &[PlannedWord]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut terms = BTreeSet::new();
-    let mut pairs: BTreeSet<String> = phrase_pairs(units).into_iter().collect();
+    let mut asked: Vec<PhrasePair> = phrase_pairs(units);
     for u in units {
         for alt in &u.alts {
             terms.extend(alt.iter().cloned());
-            pairs.extend(alt_pairs(alt));
+            asked.extend(alt_pairs(alt));
+        }
+    }
+    let mut pairs = BTreeSet::new();
+    for (texts, loose) in asked {
+        for p in texts {
+            if loose {
+                pairs.insert(bridged(&p));
+            }
+            pairs.insert(p);
         }
     }
     (terms, pairs)
@@ -284,6 +347,17 @@ pub fn rank(units: &[PlannedWord], ev: &Evidence, docs: usize) -> Vec<Ranked> {
     let no_docs = BTreeSet::new();
     let term = |t: &String| ev.terms.get(t).unwrap_or(&none);
     let pair = |p: &String| ev.pairs.get(p).unwrap_or(&no_docs);
+    let holds = |(texts, loose): &PhrasePair, d: &u32| texts.iter().any(|p| pair(p).contains(d) || (*loose && pair(&bridged(p)).contains(d)));
+    let holders = |(texts, loose): &PhrasePair| -> BTreeSet<u32> {
+        let mut docs = BTreeSet::new();
+        for p in texts {
+            docs.extend(pair(p));
+            if *loose {
+                docs.extend(pair(&bridged(p)));
+            }
+        }
+        docs
+    };
     let mut found: BTreeMap<u32, Ranked> = BTreeMap::new();
     for u in units {
         // doc → the alternatives it holds
@@ -294,7 +368,7 @@ pub fn rank(units: &[PlannedWord], ev: &Evidence, docs: usize) -> Vec<Ranked> {
                 [t] => term(t).keys().copied().collect(),
                 _ => {
                     let pairs = alt_pairs(alt);
-                    pair(&pairs[0]).iter().copied().filter(|d| pairs[1..].iter().all(|p| pair(p).contains(d))).collect()
+                    holders(&pairs[0]).into_iter().filter(|d| pairs[1..].iter().all(|p| holds(p, d))).collect()
                 }
             };
             for d in docs {
@@ -316,8 +390,8 @@ pub fn rank(units: &[PlannedWord], ev: &Evidence, docs: usize) -> Vec<Ranked> {
     }
     let phrase = phrase_pairs(units);
     if let Some((first, rest)) = phrase.split_first() {
-        for d in pair(first) {
-            if let Some(e) = found.get_mut(d).filter(|_| rest.iter().all(|p| pair(p).contains(d))) {
+        for d in holders(first) {
+            if let Some(e) = found.get_mut(&d).filter(|_| rest.iter().all(|p| holds(p, &d))) {
                 e.phrase = true;
             }
         }
@@ -558,26 +632,46 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
+        // A word also stands for its family's terms that the site uses (exclude, exclusion).
         let p = plan(&vocab, "Excluded", false);
         assert_eq!(
             p,
             vec![PlannedWord {
                 word: "excluded".into(),
-                terms: vec!["exclud".into()],
-                alts: vec![vec!["exclud".into()]],
-                own: Some("exclud".into())
+                terms: vec!["exclud".into(), "exclus".into()],
+                alts: vec![vec!["exclud".into()], vec!["exclus".into()]],
+                own: vec!["exclud".into(), "exclus".into()],
+                joined: true
             }]
         );
+        assert_eq!(plan(&vocab, "timetable", false)[0].own, vec!["timet".to_string()]);
         let p = plan(&vocab, "exclu", true);
         assert_eq!(p[0].terms, vec!["exclud".to_string(), "exclus".to_string()]);
         // Not the last word: no prefix, but its stem still begins words of the site.
         assert_eq!(plan(&vocab, "exclu timetable", true)[0].terms, vec!["exclud".to_string(), "exclus".to_string()]);
         // A form the site never uses is stemmed as the index stems.
-        assert_eq!(plan(&vocab, "excludes", false)[0].terms, vec!["exclud".to_string()]);
+        assert_eq!(plan(&vocab, "excludes", false)[0].terms, vec!["exclud".to_string(), "exclus".to_string()]);
         let p = plan(&vocab, "timetabel", false);
         assert_eq!(p[0].terms, vec!["timet".to_string()]);
         // Short words get no typo tolerance.
         assert!(plan(&vocab, "timx", false)[0].terms.is_empty());
+    }
+
+    #[test]
+    fn a_family_is_a_stem_ending_in_d_or_s() {
+        assert_eq!(family("exclud"), vec!["exclus".to_string()]);
+        assert_eq!(family("suspens"), vec!["suspend".to_string()]);
+        assert!(family("class").is_empty() && family("need").is_empty() && family("timet").is_empty());
+    }
+
+    #[test]
+    fn words_typed_apart_may_pair_across_question_words() {
+        let vocab: BTreeMap<String, String> =
+            [("child", "child"), ("is", "is"), ("looked", "look"), ("after", "after")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let units = plan(&vocab, "child is looked after", false);
+        assert_eq!(phrase_pairs(&units), vec![(vec!["child look".to_string()], true), (vec!["look after".to_string()], false)]);
+        let (_, pairs) = needs(&units);
+        assert_eq!(pairs.into_iter().collect::<Vec<_>>(), vec!["child _ look", "child look", "look after"]);
     }
 
     #[test]

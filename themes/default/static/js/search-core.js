@@ -249,6 +249,18 @@
     return terms;
   }
 
+  // The other terms of a term's family (query.rs `family`): a stem of 5+ characters ending in
+  // d and the same stem ending in s instead (exclud/exclus, decid/decis, provid/provis), as
+  // English alternates them (exclude, exclusion).
+  var FAMILY_MIN = 5;
+  function family(t) {
+    if (Array.from(t).length < FAMILY_MIN) return [];
+    var base = t.slice(0, -1), last = t.slice(-1);
+    if (last === 'd') return [base + 's'];
+    if (last === 's' && base.slice(-1) !== 's') return [base + 'd'];
+    return [];
+  }
+
   // The term a word stands for on its own (src/search/query.rs `own_term`).
   function ownTerm(v, vFirst, w) {
     if (Object.prototype.hasOwnProperty.call(v.map, w)) return v.map[w];
@@ -272,7 +284,7 @@
         var out = [];
         var i = 0;
         while (i < ws.length) {
-          var len = 1, alts = [], own = null;
+          var len = 1, alts = [], own = [];
           for (var n = Math.min(MAX_PHRASE_WORDS, ws.length - i); n >= 1; n--) {
             var phrase = ws.slice(i, i + n).join(' ');
             if (Object.prototype.hasOwnProperty.call(syn, phrase)) { len = n; alts = syn[phrase].map(function (a) { return a.slice(); }); break; }
@@ -283,38 +295,53 @@
             planWord(m, v, vFirst, w, prefix && i + 1 === ws.length).forEach(function (t) {
               if (!alts.some(function (a) { return a.length === 1 && a[0] === t; })) alts.push([t]);
             });
-            own = ownTerm(v, vFirst, w);
+            var ot = ownTerm(v, vFirst, w);
+            if (ot !== null) {
+              own = [ot].concat(family(ot).filter(function (t) { return vFirst.terms.has(t); }));
+              own.forEach(function (t) { if (!alts.some(function (a) { return a.length === 1 && a[0] === t; })) alts.push([t]); });
+            }
           }
           var terms = [];
           alts.forEach(function (a) { a.forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); }); });
           terms.sort(cmp);
-          out.push({ word: ws.slice(i, i + len).join(' '), terms: terms, alts: alts, own: own });
+          out.push({ word: ws.slice(i, i + len).join(' '), terms: terms, alts: alts, own: own, joined: true, at: out.length });
           i += len;
         }
-        // Question words are dropped when the query has anything else (STOP_WORDS in query.rs).
+        // Question words are dropped when the query has anything else (STOP_WORDS in query.rs);
+        // a unit typed right after the one before it is `joined` to it.
         var isStop = function (p) { return STOP_WORDS.indexOf(p.word) >= 0; };
-        if (out.some(function (p) { return !isStop(p); })) out = out.filter(function (p) { return !isStop(p); });
+        if (out.some(function (p) { return !isStop(p); })) {
+          out = out.filter(function (p) { return !isStop(p); });
+          for (var k = 1; k < out.length; k++) out[k].joined = out[k].at === out[k - 1].at + 1;
+        }
         return out;
       });
     });
   }
 
-  // Phrases: the pair of own terms of every two neighbouring units (query.rs `phrase_pairs`).
+  // Phrases: for every two neighbouring units with terms of their own, [the pairs of their
+  // own terms (any one will do), may be bridged] (query.rs `phrase_pairs`): side by side
+  // when typed side by side.
   function phrasePairs(units) {
     var out = [];
     for (var i = 0; i + 1 < units.length; i++) {
-      if (units[i].own !== null && units[i + 1].own !== null) {
-        var p = units[i].own + ' ' + units[i + 1].own;
-        if (out.indexOf(p) < 0) out.push(p);
+      var a = units[i].own, b = units[i + 1].own;
+      if (a.length && b.length) {
+        var ps = [];
+        a.forEach(function (x) { b.forEach(function (y) { ps.push(x + ' ' + y); }); });
+        var loose = !units[i + 1].joined, key = ps.join('|');
+        if (!out.some(function (x) { return x[0].join('|') === key && x[1] === loose; })) out.push([ps, loose]);
       }
     }
     return out;
   }
   function altPairs(alt) {
     var out = [];
-    for (var i = 0; i + 1 < alt.length; i++) out.push(alt[i] + ' ' + alt[i + 1]);
+    for (var i = 0; i + 1 < alt.length; i++) out.push([[alt[i] + ' ' + alt[i + 1]], true]);
     return out;
   }
+  // The bridged form of a pair's text: only question words between the two (query.rs `bridged`).
+  function bridged(p) { return p.replace(' ', ' _ '); }
 
   // Postings shards.
   var shards = new Map();
@@ -432,6 +459,15 @@
     var none = new Map();
     var term = function (t) { return ev.terms.get(t) || none; };
     var pair = function (p) { return ev.pairs.get(p) || EMPTY; };
+    var holds = function (pp, d) { return pp[0].some(function (p) { return pair(p).has(d) || (pp[1] && pair(bridged(p)).has(d)); }); };
+    var holders = function (pp) {
+      var docs = new Set();
+      pp[0].forEach(function (p) {
+        pair(p).forEach(function (d) { docs.add(d); });
+        if (pp[1]) pair(bridged(p)).forEach(function (d) { docs.add(d); });
+      });
+      return Array.from(docs).sort(function (a, b) { return a - b; });
+    };
     var found = new Map();
     units.forEach(function (u) {
       var held = new Map();
@@ -440,7 +476,7 @@
         if (alt.length === 1) docs = Array.from(term(alt[0]).keys());
         else if (alt.length > 1) {
           var ps = altPairs(alt);
-          pair(ps[0]).forEach(function (d) { if (ps.every(function (p) { return pair(p).has(d); })) docs.push(d); });
+          holders(ps[0]).forEach(function (d) { if (ps.every(function (p) { return holds(p, d); })) docs.push(d); });
         }
         docs.forEach(function (d) { var h = held.get(d); if (!h) { h = []; held.set(d, h); } h.push(ai); });
       });
@@ -460,9 +496,9 @@
     });
     var phrase = phrasePairs(units);
     if (phrase.length) {
-      pair(phrase[0]).forEach(function (d) {
+      holders(phrase[0]).forEach(function (d) {
         var e = found.get(d);
-        if (e && phrase.every(function (p) { return pair(p).has(d); })) e.phrase = 1;
+        if (e && phrase.every(function (p) { return holds(p, d); })) e.phrase = 1;
       });
     }
     var out = Array.from(found.values());
@@ -476,11 +512,18 @@
     opts = opts || {};
     return meta().then(function (m) {
       return plan(query, !!opts.prefix).then(function (planned) {
-        var terms = [], pairs = phrasePairs(planned);
+        var terms = [], pairs = [];
+        var ask = function (pp) {
+          pp[0].forEach(function (p) {
+            if (pairs.indexOf(p) < 0) pairs.push(p);
+            if (pp[1] && pairs.indexOf(bridged(p)) < 0) pairs.push(bridged(p));
+          });
+        };
+        phrasePairs(planned).forEach(ask);
         planned.forEach(function (u) {
           u.alts.forEach(function (a) {
             a.forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); });
-            altPairs(a).forEach(function (p) { if (pairs.indexOf(p) < 0) pairs.push(p); });
+            altPairs(a).forEach(ask);
           });
         });
         return Promise.all([
