@@ -128,7 +128,11 @@ fn main() -> ExitCode {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let p = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    println!("apdir serve: save → page served, {} edits of the {field} in {} ({} providers)", times.len(), record.display(), files.len());
+    let what = match field.as_str() {
+        "broken" => format!("save → error overlay's problems received, {} saves breaking the status of", times.len()),
+        _ => format!("save → page served, {} edits of the {field} in", times.len()),
+    };
+    println!("apdir serve: {what} {} ({} providers)", record.display(), files.len());
     println!("  median {:.0} ms, p90 {:.0} ms, fastest {:.0} ms, slowest {:.0} ms", ms(p(0.5)), ms(p(0.9)), ms(times[0]), ms(times[times.len() - 1]));
     if let Some(last) = rebuilds.iter().rev().find(|l| l.starts_with("Saved pages served")) {
         println!("  server's own account: {last}");
