@@ -97,6 +97,8 @@ pub struct Preview {
     search_memo: Arc<crate::search::cache::SearchMemo>,
     /// The gap analysis's access figures as the last render worked them out.
     access_memo: Arc<crate::analyse::AccessMemo>,
+    /// Each record's own checks as the last validation made them (new on every full read).
+    record_checks: crate::validate::RecordChecks,
     /// The paths the last search and export render wrote: pages are published without
     /// waiting for them, so a pages-only rebuild keeps them.
     late_paths: HashSet<String>,
@@ -249,6 +251,7 @@ impl Preview {
             export_memo: Arc::default(),
             search_memo: Arc::default(),
             access_memo: Arc::default(),
+            record_checks: Default::default(),
             late_paths: HashSet::new(),
             pending: None,
         }
@@ -337,7 +340,7 @@ impl Preview {
         let inputs = self.assemble(listed);
         timings.push(("assemble", stage.elapsed()));
         let stage = Instant::now();
-        let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
+        let site = Site::from_inputs_kept(&self.root, inputs, Some(&self.record_checks)).map_err(crate::Error::Content)?;
         timings.push(("validate", stage.elapsed()));
         Ok(Checked { site, changed_ids, reread, timings, started, template_keys: None, early: HashMap::new(), before_early: None })
     }
@@ -476,6 +479,8 @@ impl Preview {
         base.assets = Vec::new();
         self.providers.clear();
         self.pages.clear();
+        // The postcodes, areas or settings may have changed: every record is checked again.
+        self.record_checks = Default::default();
         self.base = Some(base);
         Ok(())
     }

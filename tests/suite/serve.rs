@@ -524,3 +524,59 @@ fn a_save_written_in_pieces_is_one_rebuild_of_the_finished_file() {
     assert!(get(port, "/__apdir/status").1.contains("\"ok\":true"));
     drop(server);
 }
+
+/// Every problem as the terminal and the overlay show it: severity, code, place, message, help.
+fn problem_lines(d: &apdir::diagnostics::Diagnostics) -> Vec<String> {
+    d.items.iter().map(|x| format!("{} {} {} {} {:?}", x.is_error(), x.code, x.location(), x.message, x.help)).collect()
+}
+
+/// Checks the preview's warnings (or errors) after a save are exactly a full validation's.
+fn assert_same_problems(outcome: Result<apdir::serve::Rebuild, apdir::Error>, root: &Path, step: &str) {
+    let full = apdir::site::Site::load(root, &load_options());
+    match (outcome, full) {
+        (Ok(r), Ok(site)) => assert_eq!(problem_lines(&r.warnings), problem_lines(&site.warnings), "{step}: the warnings differ"),
+        (Err(apdir::Error::Content(d)), Err(full)) => assert_eq!(problem_lines(&d), problem_lines(&full), "{step}: the errors differ"),
+        (Ok(_), Err(full)) => panic!("{step}: the preview passed, a full check found {:?}", problem_lines(&full)),
+        (Err(e), Ok(_)) => panic!("{step}: the preview failed, a full check passed: {}", render_err(&e)),
+        (Err(e), Err(_)) => panic!("{step}: {}", render_err(&e)),
+    }
+}
+
+/// The preview checks again only the records that changed (each record's own rules are kept
+/// between saves) and runs the checks across records over all of them: after every kind of
+/// save its problems are exactly those of a full validation of the same folder.
+#[test]
+fn the_previews_problems_are_a_full_checks_after_every_kind_of_save() {
+    let dir = sample_copy();
+    let root = dir.path();
+    let providers = root.join("providers");
+    let mut preview = Preview::new(root, load_options());
+    assert_same_problems(preview.rebuild(&[]), root, "first build");
+    let a = providers.join("barnoldswick-canal-crafts.toml");
+    let b = providers.join("bashall-brook-care-farm.toml");
+    let saves: Vec<(&str, &Path, &str, &str)> = vec![
+        ("a summary", &a, "summary = \"Arts", "summary = \"TODO arts"),
+        // Warned on the later record in file order, which was not saved.
+        ("a name another record has", &a, "name = \"Barnoldswick Canal Crafts\"", "name = \"Bashall Brook Care Farm\""),
+        ("the name back", &a, "name = \"Bashall Brook Care Farm\"", "name = \"Barnoldswick Canal Crafts\""),
+        ("an id another record has (an error on the record not saved)", &a, "id = \"barnoldswick-canal-crafts\"", "id = \"bashall-brook-care-farm\""),
+        ("the id back", &a, "id = \"bashall-brook-care-farm\"", "id = \"barnoldswick-canal-crafts\""),
+        ("a misspelt status (an error in one record)", &b, "status = \"active\"", "status = \"actve\""),
+        ("the status mended", &b, "status = \"actve\"", "status = \"active\""),
+        ("a broken line (a syntax error)", &a, "schema_version = 1", "schema_version = 1\nbroken = = 1"),
+        ("the line mended", &a, "schema_version = 1\nbroken = = 1", "schema_version = 1"),
+    ];
+    for (step, path, from, to) in saves {
+        edit(path, from, to);
+        assert_same_problems(preview.rebuild(&[path.to_path_buf()]), root, step);
+    }
+    // A record added as a copy (the same name: warned), then removed.
+    let added = providers.join("added-provider.toml");
+    std::fs::write(&added, std::fs::read_to_string(&b).unwrap().replace("id = \"bashall-brook-care-farm\"", "id = \"added-provider\"")).unwrap();
+    assert_same_problems(preview.rebuild(std::slice::from_ref(&added)), root, "a record added");
+    std::fs::remove_file(&added).unwrap();
+    assert_same_problems(preview.rebuild(std::slice::from_ref(&added)), root, "a record removed");
+    // A setting changed: every record is checked again against it.
+    edit(&root.join("apdir.toml"), "title = \"", "title = \"Preview ");
+    assert_same_problems(preview.rebuild(&[root.join("apdir.toml")]), root, "a setting changed");
+}
