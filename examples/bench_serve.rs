@@ -2,15 +2,18 @@
 //! served. Run it through `scripts/bench-serve`, which builds the binaries and the synthetic site.
 //!
 //! ```text
-//! bench_serve --apdir target/release/apdir --root target/synth-serve [--edits 30] [--field summary|vacancies]
+//! bench_serve --apdir target/release/apdir --root target/synth-serve [--edits 30] [--field summary|vacancies|broken]
 //! ```
 //!
 //! Starts `apdir serve --port 0` on the site, listens to its event stream, then for each edit:
 //! rewrites the `summary` of one provider record with a new token (or, with `--field
 //! vacancies`, its vacancies, which are not searchable text), waits for the `reload` event,
 //! fetches the provider's page and checks that it shows the edit. The time is taken from the
-//! moment the file is written to the moment the page with the token has been received. Prints
-//! the median, 90th percentile, fastest and slowest. The record is restored at the end.
+//! moment the file is written to the moment the page with the token has been received. With
+//! `--field broken` each edit breaks the record (a misspelt status, an error at its line and
+//! column) and the time runs to the moment the error overlay's problems (`/__apdir/status`,
+//! naming the record) have been received; the record is then mended, untimed. Prints the
+//! median, 90th percentile, fastest and slowest. The record is restored at the end.
 //! Standard library only; talks only to 127.0.0.1.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -30,9 +33,11 @@ fn main() -> ExitCode {
             "--apdir" => apdir = args.next().expect("--apdir PATH").into(),
             "--root" => root = args.next().expect("--root DIR").into(),
             "--edits" => edits = args.next().and_then(|n| n.parse().ok()).expect("--edits N"),
-            "--field" => field = args.next().filter(|f| f == "summary" || f == "vacancies").expect("--field summary|vacancies"),
+            "--field" => {
+                field = args.next().filter(|f| ["summary", "vacancies", "broken"].contains(&f.as_str())).expect("--field summary|vacancies|broken")
+            }
             other => {
-                eprintln!("unknown argument {other}\nusage: bench_serve [--apdir PATH] [--root DIR] [--edits N] [--field summary|vacancies]");
+                eprintln!("unknown argument {other}\nusage: bench_serve [--apdir PATH] [--root DIR] [--edits N] [--field summary|vacancies|broken]");
                 return ExitCode::from(2);
             }
         }
@@ -63,7 +68,9 @@ fn main() -> ExitCode {
             break rest.split('/').next().unwrap().parse().unwrap();
         }
     };
-    let log = std::thread::spawn(move || lines.map_while(Result::ok).filter(|l| l.starts_with("Rebuilt")).collect::<Vec<_>>());
+    let log = std::thread::spawn(move || {
+        lines.map_while(Result::ok).filter(|l| l.starts_with("Rebuilt") || l.starts_with("Saved pages served")).collect::<Vec<_>>()
+    });
 
     let mut events = BufReader::new(TcpStream::connect(("127.0.0.1", port)).unwrap());
     write!(events.get_mut(), "GET /__apdir/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
@@ -82,6 +89,22 @@ fn main() -> ExitCode {
                 let b = if a < places { a + 1 } else { a - 1 };
                 let n = if i % 2 == 0 { b } else { a };
                 (original.replacen(&format!("vacancies = {vacancies}\n"), &format!("vacancies = {n}\n"), 1), format!(">{n} place"))
+            }
+            "broken" => {
+                let file = record.file_name().unwrap().to_string_lossy().into_owned();
+                let edited = original.replacen("status = \"active\"", &format!("status = \"actve{i}\""), 1);
+                assert_ne!(edited, original, "the record needs a status line");
+                std::fs::write(&record, edited).unwrap();
+                let t = Instant::now();
+                wait_for_problem(&mut events, &file);
+                let status = get(port, "/__apdir/status");
+                let elapsed = t.elapsed();
+                assert!(status.contains(&format!("actve{i}")) && status.contains(&file), "edit {i}: the overlay does not name the error");
+                times.push(elapsed);
+                // Mended, untimed.
+                std::fs::write(&record, &original).unwrap();
+                wait_for(&mut events, "event: reload");
+                continue;
             }
             _ => {
                 let token = format!("Bench edit {i} ");
@@ -105,9 +128,16 @@ fn main() -> ExitCode {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let p = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    println!("apdir serve: save → page served, {} edits of the {field} in {} ({} providers)", times.len(), record.display(), files.len());
+    let what = match field.as_str() {
+        "broken" => format!("save → error overlay's problems received, {} saves breaking the status of", times.len()),
+        _ => format!("save → page served, {} edits of the {field} in", times.len()),
+    };
+    println!("apdir serve: {what} {} ({} providers)", record.display(), files.len());
     println!("  median {:.0} ms, p90 {:.0} ms, fastest {:.0} ms, slowest {:.0} ms", ms(p(0.5)), ms(p(0.9)), ms(times[0]), ms(times[times.len() - 1]));
-    if let Some(last) = rebuilds.iter().rev().nth(1) {
+    if let Some(last) = rebuilds.iter().rev().find(|l| l.starts_with("Saved pages served")) {
+        println!("  server's own account: {last}");
+    }
+    if let Some(last) = rebuilds.iter().rev().filter(|l| l.starts_with("Rebuilt")).nth(1) {
         println!("  server's own account of a rebuild: {last}");
     }
     ExitCode::SUCCESS
@@ -145,6 +175,27 @@ fn wait_for_change(events: &mut BufReader<TcpStream>, path: &str) {
                 return;
             }
             reload = false;
+        }
+    }
+}
+
+/// Waits for a `status` event (a failed rebuild) whose problems name `file`.
+fn wait_for_problem(events: &mut BufReader<TcpStream>, file: &str) {
+    let mut line = String::new();
+    let mut status = false;
+    loop {
+        line.clear();
+        if events.read_line(&mut line).unwrap() == 0 {
+            panic!("the event stream closed");
+        }
+        let l = line.trim_end();
+        if l == "event: status" {
+            status = true;
+        } else if status && l.starts_with("data:") {
+            if l.contains(file) {
+                return;
+            }
+            status = false;
         }
     }
 }

@@ -183,6 +183,15 @@ pub fn render_selected(site: &Site, run: &Run, sink: &dyn Sink, selection: &dyn 
     Ok(())
 }
 
+/// The pages of the providers `selection` picks, alone: what the preview serves first after a
+/// record is saved, before [`render_selected`] makes the rest.
+pub fn render_provider_pages(site: &Site, sink: &dyn Sink, selection: &dyn Selection) -> Result<(), Error> {
+    let templates = render::templates(site)?;
+    let outcomes = crate::tracking::provider_outcomes(site);
+    let rendered = render::provider_pages_alone(site, &outcomes, &templates, sink, selection)?;
+    if rendered.errors.is_empty() { Ok(()) } else { Err(Error::Content(Diagnostics { items: rendered.errors })) }
+}
+
 /// The search files and the open data exports alone, side by side: what the preview makes
 /// after it has published a rebuild's pages.
 pub fn render_search_and_exports(site: &Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {

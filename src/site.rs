@@ -180,11 +180,16 @@ impl Site {
 
     /// Validate: checks what [`Inputs::read`] read and builds the site, or returns every problem.
     pub fn from_inputs(root: &Path, inputs: Inputs) -> Result<Site, Diagnostics> {
+        Site::from_inputs_kept(root, inputs, None)
+    }
+
+    /// [`Site::from_inputs`], reusing the unchanged records' own checks (`apdir serve`).
+    pub fn from_inputs_kept(root: &Path, inputs: Inputs, kept: Option<&crate::validate::RecordChecks>) -> Result<Site, Diagnostics> {
         let Inputs { profile, config, today, postcodes, areas, area_figures, area_layers, providers: loaded, pages, assets, mut diagnostics } =
             inputs;
         let (seen, seen_diags) = crate::validate::inspections_seen::InspectionsSeen::read(root);
         diagnostics.items.extend(seen_diags);
-        let (providers, provider_diags) = crate::validate::providers_seen(loaded, &postcodes, &areas, &config, today, &seen);
+        let (providers, provider_diags) = crate::validate::providers_kept(loaded, &postcodes, &areas, &config, today, &seen, kept);
         diagnostics.items.extend(provider_diags);
         let ids: HashSet<&str> = providers.iter().map(|p| p.provider.id.as_str()).collect();
         diagnostics.items.extend(crate::validate::guide(&pages, &ids));

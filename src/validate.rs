@@ -130,6 +130,49 @@ pub fn providers_seen(
     today: Date,
     seen: &InspectionsSeen,
 ) -> (Vec<ValidProvider>, Vec<Diagnostic>) {
+    providers_kept(loaded, postcodes, areas, config, today, seen, None)
+}
+
+/// Each record's own checks as last made, kept between validations by `apdir serve`: a record
+/// whose parsed text is the very same (`Arc` of its source) and checked on the same day is
+/// not checked again. Valid only while the postcodes, areas and settings stay the same: the
+/// preview makes a new one whenever it reads those again. The checks across records always
+/// run over every record.
+#[derive(Default)]
+pub struct RecordChecks {
+    entries: std::sync::Mutex<HashMap<usize, RecordCheck>>,
+}
+
+struct RecordCheck {
+    file: std::sync::Arc<crate::diagnostics::SourceFile>,
+    today: Date,
+    provider: Provider,
+    out: Vec<Diagnostic>,
+    sites: Vec<PlacedSite>,
+}
+
+/// [`providers_seen`], reusing each unchanged record's own checks from `kept` when given.
+pub fn providers_kept(
+    loaded: Vec<LoadedProvider>,
+    postcodes: &Postcodes,
+    areas: &[Area],
+    config: &Config,
+    today: Date,
+    seen: &InspectionsSeen,
+    kept: Option<&RecordChecks>,
+) -> (Vec<ValidProvider>, Vec<Diagnostic>) {
+    use crate::model::lock::LockExt;
+    let key = |doc: &TomlDoc| std::sync::Arc::as_ptr(&doc.file) as usize;
+    if let Some(k) = kept {
+        // Forget the records no longer read (each save is a new parse).
+        let live: HashSet<usize> = loaded.iter().map(|l| key(&l.doc)).collect();
+        k.entries.lock_unpoisoned().retain(|p, _| live.contains(p));
+    }
+    let reuse = |doc: &TomlDoc| {
+        let entries = kept?.entries.lock_unpoisoned();
+        let e = entries.get(&key(doc)).filter(|e| std::sync::Arc::ptr_eq(&e.file, &doc.file) && e.today == today)?;
+        Some((e.provider.clone(), e.out.clone(), e.sites.clone()))
+    };
     // An area's code, or the code of a larger area the boundary file nests it in (a ward's
     // district), so district codes stay valid when the boundaries are wards.
     let mut area_codes: HashSet<&str> = areas.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
@@ -148,6 +191,9 @@ pub fn providers_seen(
     let checked: Vec<(Provider, TomlDoc, Vec<Diagnostic>, Vec<PlacedSite>)> = loaded
         .into_par_iter()
         .map(|LoadedProvider { mut provider, doc, stem }| {
+            if let Some((provider, out, sites)) = reuse(&doc) {
+                return (provider, doc, out, sites);
+            }
             let mut c = Check { doc: &doc, out: Vec::new() };
             let p = &mut provider;
 
@@ -164,6 +210,10 @@ pub fn providers_seen(
             c.out.extend(check_internal(p, &doc));
             c.out.extend(placeholders::check(&doc.file, p.draft, true));
             let out = c.out;
+            if let Some(k) = kept {
+                let check = RecordCheck { file: doc.file.clone(), today, provider: provider.clone(), out: out.clone(), sites: sites.clone() };
+                k.entries.lock_unpoisoned().insert(key(&doc), check);
+            }
             (provider, doc, out, sites)
         })
         .collect();

@@ -270,6 +270,20 @@ pub fn pages(
     Ok(out.finish())
 }
 
+/// The pages of the providers `selection` picks and nothing else (the preview serves a saved
+/// record's page before it renders the rest of the site).
+pub fn provider_pages_alone(
+    site: &Site,
+    outcomes: &ProviderOutcomes,
+    templates: &Templates,
+    sink: &dyn Sink,
+    selection: &dyn Selection,
+) -> Result<RenderedPages, crate::Error> {
+    let out = Renderer { templates, sink, selection, urls: Mutex::default(), errors: Mutex::default() };
+    provider_pages(site, outcomes, &out)?;
+    Ok(out.finish())
+}
+
 /// Renders the page of every provider the selection picks, in parallel.
 fn provider_pages(site: &Site, outcomes: &ProviderOutcomes, out: &Renderer) -> Result<(), OutputError> {
     let locator = locator::Locator::new(site);

@@ -97,6 +97,8 @@ pub struct Preview {
     search_memo: Arc<crate::search::cache::SearchMemo>,
     /// The gap analysis's access figures as the last render worked them out.
     access_memo: Arc<crate::analyse::AccessMemo>,
+    /// Each record's own checks as the last validation made them (new on every full read).
+    record_checks: crate::validate::RecordChecks,
     /// The paths the last search and export render wrote: pages are published without
     /// waiting for them, so a pages-only rebuild keeps them.
     late_paths: HashSet<String>,
@@ -132,6 +134,55 @@ struct Memo<'a> {
     seen: Mutex<Vec<String>>,
     /// Pages rendered this time, with what they were rendered from.
     fresh: Mutex<Vec<(String, u64, Context)>>,
+    /// Pages published before this render ([`Preview::publish_edited`]), with what they were
+    /// rendered from: not rendered again when this render would give them the same.
+    early: &'a HashMap<String, (u64, Context)>,
+}
+
+impl<'a> Memo<'a> {
+    fn new(
+        all: bool,
+        providers: Option<&'a HashSet<String>>,
+        previous: &'a HashMap<String, (u64, Context)>,
+        previous_listings: &'a HashMap<String, (u64, u64)>,
+        template_keys: &'a HashMap<String, u64>,
+        early: &'a HashMap<String, (u64, Context)>,
+    ) -> Memo<'a> {
+        Memo {
+            all,
+            providers,
+            previous,
+            previous_listings,
+            fresh_listings: Mutex::default(),
+            template_keys,
+            seen: Mutex::default(),
+            fresh: Mutex::default(),
+            early,
+        }
+    }
+}
+
+/// A rebuild read and validated ([`Preview::check`]), not yet rendered.
+pub struct Checked {
+    site: Site,
+    /// The ids of the providers whose records changed, were added or were removed.
+    changed_ids: HashSet<String>,
+    reread: usize,
+    timings: Vec<(&'static str, std::time::Duration)>,
+    started: Instant,
+    /// The template fingerprints, once worked out.
+    template_keys: Option<HashMap<String, u64>>,
+    /// The pages [`Preview::publish_edited`] published, with what they were rendered from.
+    early: HashMap<String, (u64, Context)>,
+    /// The site before that, brought back if the rest of the render fails.
+    before_early: Option<Arc<Files>>,
+}
+
+impl Checked {
+    /// How long reading and validating took so far.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
 }
 
 impl Selection for Memo<'_> {
@@ -164,6 +215,15 @@ impl Selection for Memo<'_> {
     fn page(&self, url: &str, template: &str, context: &Context) -> bool {
         // A template the scan did not find (a site override added since) is never skipped.
         let key = self.template_keys.get(template).copied();
+        if let Some((early_key, early_context)) = self.early.get(url)
+            && key == Some(*early_key)
+            && early_context == context
+        {
+            // Already published with these very bytes: remembered as rendered.
+            self.seen.lock_unpoisoned().push(url.to_string());
+            self.fresh.lock_unpoisoned().push((url.to_string(), *early_key, context.clone()));
+            return false;
+        }
         let unchanged = !self.all && key.is_some_and(|k| self.previous.get(url).is_some_and(|(pk, pc)| *pk == k && pc == context));
         if unchanged {
             self.seen.lock_unpoisoned().push(url.to_string());
@@ -191,6 +251,7 @@ impl Preview {
             export_memo: Arc::default(),
             search_memo: Arc::default(),
             access_memo: Arc::default(),
+            record_checks: Default::default(),
             late_paths: HashSet::new(),
             pending: None,
         }
@@ -249,8 +310,20 @@ impl Preview {
     /// the pages are ready to serve as soon as they are rendered, and [`Preview::finish`]
     /// makes the rest. A full rebuild makes everything, side by side.
     pub fn rebuild_pages(&mut self, changed: &[PathBuf]) -> Result<Rebuild, crate::Error> {
+        let mut checked = self.check(changed)?;
+        let early = self.publish_edited(&mut checked);
+        let mut r = self.render_rest(checked)?;
+        r.changed.extend(early);
+        r.changed.sort();
+        r.changed.dedup();
+        Ok(r)
+    }
+
+    /// The first step of a rebuild: reads what changed and validates the site. On error the
+    /// last good site stays as it was.
+    pub fn check(&mut self, changed: &[PathBuf]) -> Result<Checked, crate::Error> {
         self.pending = None;
-        let t = Instant::now();
+        let started = Instant::now();
         let changed: BTreeSet<PathBuf> = changed.iter().map(|p| absolute(p)).collect();
         if self.needs_full_read(&changed) {
             self.read_everything()?;
@@ -262,30 +335,84 @@ impl Preview {
         let (pages_reread, listed) = self.reread_pages(&changed);
         reread += pages_reread;
 
-        let mut timings = vec![("read", t.elapsed())];
+        let mut timings = vec![("read", started.elapsed())];
         let stage = Instant::now();
         let inputs = self.assemble(listed);
         timings.push(("assemble", stage.elapsed()));
         let stage = Instant::now();
-        let site = Site::from_inputs(&self.root, inputs).map_err(crate::Error::Content)?;
+        let site = Site::from_inputs_kept(&self.root, inputs, Some(&self.record_checks)).map_err(crate::Error::Content)?;
+        timings.push(("validate", stage.elapsed()));
+        Ok(Checked { site, changed_ids, reread, timings, started, template_keys: None, early: HashMap::new(), before_early: None })
+    }
+
+    /// The second, optional step: when records changed and nothing else did (no template, no
+    /// setting, not a new day), renders the changed providers' pages alone and publishes them
+    /// with the rest of the last good site. Returns the paths it changed (none: nothing was
+    /// published). [`Preview::render_rest`] then renders everything else; if that fails, the
+    /// last good site comes back whole.
+    pub fn publish_edited(&mut self, checked: &mut Checked) -> Vec<String> {
+        if self.render_all || checked.changed_ids.is_empty() {
+            return Vec::new();
+        }
+        let keys = template_keys(&checked.site);
+        let unchanged_templates = keys == self.template_keys;
+        checked.template_keys = Some(keys);
+        if !unchanged_templates {
+            return Vec::new();
+        }
+        let keys = checked.template_keys.as_ref().expect("set above");
+        let early = HashMap::new();
+        let memo = Memo::new(false, Some(&checked.changed_ids), &self.rendered, &self.listings, keys, &early);
+        let sink = Memory::default();
+        // A problem here is found again, and reported, by the render of the rest.
+        if crate::build::render_provider_pages(&checked.site, &sink, &memo).is_err() {
+            return Vec::new();
+        }
+        let written = sink.into_files();
+        if written.is_empty() {
+            return Vec::new();
+        }
+        checked.early = memo.fresh.into_inner_unpoisoned().into_iter().map(|(url, key, c)| (url, (key, c))).collect();
+        checked.before_early = Some(Arc::clone(&self.files));
+        let keep: HashSet<String> = self.files.keys().cloned().collect();
+        self.replace_files(keep, written)
+    }
+
+    /// The last step of [`Preview::rebuild_pages`]: renders every page that changed (but those
+    /// [`Preview::publish_edited`] published) and the files made beside them. The paths it
+    /// reports changed leave out those the pages published early changed (the browsers were
+    /// told), so a page does not reload twice.
+    pub fn render_rest(&mut self, checked: Checked) -> Result<Rebuild, crate::Error> {
+        let Checked { site, changed_ids, reread, mut timings, started, template_keys, early, before_early } = checked;
         let run = crate::build::Run {
             export_memo: Some(self.export_memo.clone()),
             search_memo: Some(self.search_memo.clone()),
             access_memo: Some(self.access_memo.clone()),
             ..Default::default()
         };
-
-        timings.push(("validate", stage.elapsed()));
         let stage = Instant::now();
         let full = self.render_all;
         let late = Memory::default();
-        let (render, late_done) = match full {
+        let rendered = match full {
             // Everything is made anyway: the search files and exports beside the pages.
             true => {
-                let (r, l) = rayon::join(|| self.render(&site, &run, &changed_ids), || crate::build::render_search_and_exports(&site, &run, &late));
-                (r?, l.map(|()| true)?)
+                let (r, l) = rayon::join(
+                    || self.render(&site, &run, &changed_ids, template_keys, &early),
+                    || crate::build::render_search_and_exports(&site, &run, &late),
+                );
+                r.and_then(|r| l.map(|()| (r, true)))
             }
-            false => (self.render(&site, &run, &changed_ids)?, false),
+            false => self.render(&site, &run, &changed_ids, template_keys, &early).map(|r| (r, false)),
+        };
+        let (render, late_done) = match rendered {
+            Ok(r) => r,
+            Err(e) => {
+                // The pages published early go too: the last good site comes back whole.
+                if let Some(before) = before_early {
+                    self.files = before;
+                }
+                return Err(e);
+            }
         };
         timings.push(("render", stage.elapsed()));
 
@@ -293,8 +420,9 @@ impl Preview {
         let mut changed_paths = self.update_files(&render.seen, render.written);
         if late_done {
             changed_paths.extend(self.update_late_files(late.into_files()));
-            changed_paths.sort();
         }
+        changed_paths.sort();
+        changed_paths.dedup();
         self.remember(full, render.seen, render.fresh, render.fresh_listings, render.template_keys);
         self.render_all = false;
         let used = run.cache_use.report();
@@ -310,7 +438,7 @@ impl Preview {
             search_reused: used.search_reused,
             changed: changed_paths,
             warnings,
-            elapsed: t.elapsed(),
+            elapsed: started.elapsed(),
             timings,
         })
     }
@@ -351,6 +479,8 @@ impl Preview {
         base.assets = Vec::new();
         self.providers.clear();
         self.pages.clear();
+        // The postcodes, areas or settings may have changed: every record is checked again.
+        self.record_checks = Default::default();
         self.base = Some(base);
         Ok(())
     }
@@ -455,20 +585,20 @@ impl Preview {
     }
 
     /// Renders only the pages that changed (and the files made beside them, not the search
-    /// files or exports), into memory.
-    fn render(&self, site: &Site, run: &crate::build::Run, changed_ids: &HashSet<String>) -> Result<Rendered, crate::Error> {
-        let template_keys = template_keys(site);
+    /// files or exports), into memory. `keys`: the template fingerprints, if already worked
+    /// out; `early`: pages already published, with what they were rendered from.
+    fn render(
+        &self,
+        site: &Site,
+        run: &crate::build::Run,
+        changed_ids: &HashSet<String>,
+        keys: Option<HashMap<String, u64>>,
+        early: &HashMap<String, (u64, Context)>,
+    ) -> Result<Rendered, crate::Error> {
+        let template_keys = keys.unwrap_or_else(|| template_keys(site));
         let templates_changed = template_keys != self.template_keys;
-        let memo = Memo {
-            all: self.render_all,
-            providers: if templates_changed { None } else { Some(changed_ids) },
-            previous: &self.rendered,
-            previous_listings: &self.listings,
-            fresh_listings: Mutex::default(),
-            template_keys: &template_keys,
-            seen: Mutex::default(),
-            fresh: Mutex::default(),
-        };
+        let providers = if templates_changed { None } else { Some(changed_ids) };
+        let memo = Memo::new(self.render_all, providers, &self.rendered, &self.listings, &template_keys, early);
         let sink = Memory::default();
         crate::build::render_selected(site, run, &sink, &memo)?;
         let seen = memo.seen.into_inner_unpoisoned();

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Detail, Diagnostic, Diagnostics, ProblemLog};
 use crate::site::LoadOptions;
-pub use incremental::{Files, Late, Preview, Rebuild};
+pub use incremental::{Checked, Files, Late, Preview, Rebuild};
 
 /// The script tag added to every served HTML page (never to `apdir build` output).
 pub const LIVE_SCRIPT_TAG: &str = "<script src=\"/__apdir/live.js\" defer></script>";
@@ -154,12 +154,25 @@ impl Shared {
         self.changed.notify_all();
     }
 
+    /// Swaps in the pages a rebuild published before rendering the rest (the saved records'
+    /// pages) and wakes the browsers.
+    pub fn publish_edited(&self, preview: &Preview, changed: Vec<String>) {
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        *self.files.lock().unwrap_or_else(|e| e.into_inner()) = preview.files();
+        status.ok = true;
+        status.problems = Vec::new();
+        status.next_version(changed);
+        drop(status);
+        self.changed.notify_all();
+    }
+
     /// Records the outcome of a rebuild and wakes the browsers.
     pub fn publish(&self, preview: &Preview, outcome: &Result<Rebuild, crate::Error>) {
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        // After a failure this is the last good site (pages published early are taken back).
+        *self.files.lock().unwrap_or_else(|e| e.into_inner()) = preview.files();
         match outcome {
             Ok(r) => {
-                *self.files.lock().unwrap_or_else(|e| e.into_inner()) = preview.files();
                 status.ok = true;
                 status.problems = Vec::new();
                 status.next_version(r.changed.clone());
@@ -190,7 +203,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), crate::Error> {
 
     // Watch before anything is served: a page that connects must never miss a save made
     // between the server starting and the watcher starting.
-    let (tx, rx) = mpsc::channel::<PathBuf>();
+    let (tx, rx) = mpsc::channel::<(PathBuf, Change)>();
     let watcher = Watcher::start(&preview, tx)?;
     let addr = SocketAddr::new(options.bind, options.port);
     let listener = std::net::TcpListener::bind(addr).map_err(|e| crate::Error::Usage(format!("cannot listen on {addr}: {e}")))?;
@@ -301,19 +314,25 @@ fn watch_loop(
     log: &mut ProblemLog,
     options: &ServeOptions,
     mut watcher: Watcher,
-    rx: mpsc::Receiver<PathBuf>,
+    rx: mpsc::Receiver<(PathBuf, Change)>,
 ) -> Result<(), crate::Error> {
     loop {
         let Ok(first) = rx.recv() else { return Ok(()) };
-        let mut changed = vec![first];
-        collect_burst(&rx, &mut changed, options.debounce);
+        let changed = collect_burst(&rx, first, options.debounce);
         if changed.iter().any(|p| p.parent() == Some(preview.root()) && p.is_dir()) {
             // A folder such as templates/ appeared: watch it too.
             watcher.refresh(preview);
         }
-        // The pages first: the page being edited is served again as soon as it is rendered,
-        // and the search files and exports follow.
-        let outcome = preview.rebuild_pages(&changed);
+        // The saved records' pages first, as soon as the site is valid; then the other pages;
+        // then the search files and exports.
+        let outcome = preview.check(&changed).and_then(|mut checked| {
+            let early = preview.publish_edited(&mut checked);
+            if !early.is_empty() {
+                shared.publish_edited(preview, early);
+                println!("Saved pages served in {:.0} ms", checked.elapsed().as_secs_f64() * 1000.0);
+            }
+            preview.render_rest(checked)
+        });
         shared.publish(preview, &outcome);
         report(&outcome, log, options);
         if let Some(late) = preview.finish() {
@@ -325,19 +344,73 @@ fn watch_loop(
     }
 }
 
-/// Adds to `changed` every path that arrives until none has for `quiet` (at most 2 s, so a
-/// steady stream of saves still rebuilds). Paths that arrive during the rebuild wait in the
-/// channel for the next one: no change is lost.
-pub fn collect_burst(rx: &mpsc::Receiver<PathBuf>, changed: &mut Vec<PathBuf>, quiet: Duration) {
+/// What a file-system event says about the file it names, for telling when a save is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Created, written to or moved away: more is coming.
+    Writing,
+    /// Written and closed, moved into place or removed: the file is complete.
+    Done,
+    /// Anything else (attributes, a folder made).
+    Other,
+}
+
+impl Change {
+    /// The change an event brings; None for events that change nothing (reads, opens).
+    pub fn of(kind: &notify::EventKind) -> Option<Change> {
+        use notify::EventKind::{Access, Create, Modify, Remove};
+        use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
+        Some(match kind {
+            Access(AccessKind::Close(AccessMode::Write)) => Change::Done,
+            Access(_) => return None,
+            Create(CreateKind::Folder) => Change::Other,
+            Create(_) | Modify(ModifyKind::Data(_)) | Modify(ModifyKind::Name(RenameMode::From)) => Change::Writing,
+            Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both)) | Remove(_) => Change::Done,
+            _ => Change::Other,
+        })
+    }
+}
+
+/// The quiet time that ends a burst once every file written in it is complete (closed after
+/// writing, moved into place or removed): an editor's save is over, and what follows is a new
+/// save, which starts the next rebuild.
+pub const SETTLE: Duration = Duration::from_millis(5);
+
+/// Collects a burst of changes that began with `first`: every path that arrives until none
+/// has for `quiet`, or for [`SETTLE`] once every file written in the burst is complete (at
+/// most 2 s, so a steady stream of saves still rebuilds). Paths that arrive during the
+/// rebuild wait in the channel for the next one: no change is lost, and since a rebuild reads
+/// the files when it runs, the last save wins.
+pub fn collect_burst(rx: &mpsc::Receiver<(PathBuf, Change)>, first: (PathBuf, Change), quiet: Duration) -> Vec<PathBuf> {
     let started = Instant::now();
+    let mut changed = Vec::new();
+    let mut writing: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut complete = false;
+    let mut note = |(path, change): (PathBuf, Change)| {
+        match change {
+            Change::Writing => {
+                writing.insert(path.clone());
+            }
+            Change::Done => {
+                writing.remove(&path);
+                complete = true;
+            }
+            Change::Other => {}
+        }
+        changed.push(path);
+        complete && writing.is_empty()
+    };
+    let mut settled = note(first);
     while started.elapsed() < Duration::from_secs(2) {
-        match rx.recv_timeout(quiet) {
-            Ok(p) => changed.push(p),
+        let wait = if settled { SETTLE.min(quiet) } else { quiet };
+        match rx.recv_timeout(wait) {
+            Ok(event) => settled = note(event),
             Err(_) => break,
         }
     }
     changed.sort();
     changed.dedup();
+    changed
 }
 
 /// The file-system watcher: the site folder itself (apdir.toml) and the input folders below it.
@@ -347,19 +420,17 @@ struct Watcher {
 }
 
 impl Watcher {
-    fn start(preview: &Preview, tx: mpsc::Sender<PathBuf>) -> Result<Watcher, crate::Error> {
+    fn start(preview: &Preview, tx: mpsc::Sender<(PathBuf, Change)>) -> Result<Watcher, crate::Error> {
         use notify::Watcher as _;
         let output = preview.output_dir().map(|p| p.canonicalize().unwrap_or(p));
         let handler = move |event: notify::Result<notify::Event>| {
             let Ok(event) = event else { return };
-            if matches!(event.kind, notify::EventKind::Access(_)) {
-                return;
-            }
+            let Some(change) = Change::of(&event.kind) else { return };
             for path in event.paths {
                 if ignored(&path, output.as_deref()) {
                     continue;
                 }
-                let _ = tx.send(path);
+                let _ = tx.send((path, change));
             }
         };
         let inner = notify::recommended_watcher(handler).map_err(|e| crate::Error::Usage(format!("cannot watch the site folder: {e}")))?;
@@ -485,10 +556,36 @@ mod tests {
     fn a_burst_is_collected_whole() {
         let (tx, rx) = mpsc::channel();
         for i in 0..50 {
-            tx.send(PathBuf::from(format!("/p/{}", i % 10))).unwrap();
+            tx.send((PathBuf::from(format!("/p/{}", i % 10)), Change::Other)).unwrap();
         }
-        let mut changed = vec![];
-        collect_burst(&rx, &mut changed, Duration::from_millis(20));
+        let changed = collect_burst(&rx, (PathBuf::from("/p/0"), Change::Other), Duration::from_millis(20));
         assert_eq!(changed.len(), 10);
+    }
+
+    #[test]
+    fn a_save_ends_when_its_files_are_complete_not_before() {
+        let quiet = Duration::from_secs(1);
+        let p = |n: &str| PathBuf::from(format!("/site/providers/{n}"));
+        // Written and closed: over after the short settle, not the long quiet time.
+        let (tx, rx) = mpsc::channel();
+        tx.send((p("a.toml"), Change::Done)).unwrap();
+        let t = Instant::now();
+        assert_eq!(collect_burst(&rx, (p("a.toml"), Change::Writing), quiet), [p("a.toml")]);
+        assert!(t.elapsed() < quiet / 2, "{:?}", t.elapsed());
+        drop(tx);
+        // A file still being written (another closed) waits for the quiet time.
+        let (tx, rx) = mpsc::channel();
+        tx.send((p("b.toml"), Change::Writing)).unwrap();
+        tx.send((p("a.toml"), Change::Done)).unwrap();
+        let t = Instant::now();
+        assert_eq!(collect_burst(&rx, (p("a.toml"), Change::Writing), Duration::from_millis(60)), [p("a.toml"), p("b.toml")]);
+        assert!(t.elapsed() >= Duration::from_millis(60), "{:?}", t.elapsed());
+        // A safe save (written beside, then renamed into place) is one burst.
+        let (tx, rx) = mpsc::channel();
+        for (path, change) in [("a.toml.tmp", Change::Done), ("a.toml", Change::Writing), ("a.toml.tmp", Change::Done), ("a.toml", Change::Done)] {
+            tx.send((p(path), change)).unwrap();
+        }
+        assert_eq!(collect_burst(&rx, (p("a.toml.tmp"), Change::Writing), quiet), [p("a.toml"), p("a.toml.tmp")]);
+        assert_eq!(Change::of(&notify::EventKind::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Read))), None);
     }
 }

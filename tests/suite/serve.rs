@@ -78,6 +78,22 @@ fn an_edited_page_is_served_before_the_search_files_and_exports_are_made_again()
     assert!(late.changed.iter().any(|c| c.starts_with("data/providers")), "{:?}", late.changed);
     assert!(preview.finish().is_none(), "made once");
     assert_same_as_clean_build(&preview, root, "pages, then search files and exports");
+
+    // The saved record's page alone goes first: the same bytes the whole rebuild gives it.
+    edit(&p, "summary = \"Boat-based arts", "summary = \"Narrowboat arts");
+    let before = preview.files();
+    let mut checked = preview.check(std::slice::from_ref(&p)).unwrap();
+    let early = preview.publish_edited(&mut checked);
+    assert_eq!(early, ["providers/barnoldswick-canal-crafts/index.html"], "only the saved record's page");
+    let first = preview.files();
+    for (path, bytes) in before.iter().filter(|(path, _)| !early.contains(path)) {
+        assert_eq!(first.get(path), Some(bytes), "{path}: the rest of the last good site is served meanwhile");
+    }
+    let r = preview.render_rest(checked).unwrap();
+    assert!(!r.changed.contains(&early[0]), "the browsers were told already: {:?}", r.changed);
+    preview.finish().unwrap().unwrap();
+    assert_eq!(preview.files()[&early[0]], first[&early[0]], "the page served first is the page the whole rebuild makes");
+    assert_same_as_clean_build(&preview, root, "the saved record's page first");
 }
 
 #[test]
@@ -458,4 +474,109 @@ fn open_pages_are_told_to_reload_after_a_save() {
     let p = site.path().join("providers/barnoldswick-canal-crafts.toml");
     edit(&p, "summary = \"Arts", "summary = \"Reloaded arts");
     assert_eq!(next_event().as_deref(), Some("reload"));
+}
+
+/// An editor's save can come in pieces; the preview rebuilds once, from the finished file, as
+/// soon as the file is closed (not after the whole quiet time).
+#[test]
+fn a_save_written_in_pieces_is_one_rebuild_of_the_finished_file() {
+    let site = sample_copy();
+    let root = site.path();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apdir"))
+        .args(["--root", &root.to_string_lossy(), "--color", "never", "serve", "--port", "0", "--today", "2026-11-25"])
+        .args(["--debounce-ms", "1500"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("the server stopped before serving").unwrap();
+        if let Some(rest) = line.strip_prefix("Serving the site at http://127.0.0.1:") {
+            break rest.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let server = Server { child, port };
+
+    let p = root.join("providers/barnoldswick-canal-crafts.toml");
+    let saved = std::fs::read_to_string(&p).unwrap().replacen("summary = \"Arts", "summary = \"Finished arts", 1);
+    let (head, tail) = saved.split_at(saved.find("Finished arts").unwrap() + 4);
+    {
+        // Cut inside a string: the first piece alone is not a valid record.
+        let mut f = std::fs::File::create(&p).unwrap();
+        f.write_all(head.as_bytes()).unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        f.write_all(tail.as_bytes()).unwrap();
+    }
+    let closed = Instant::now();
+    eventually("the finished save to be served", || get(port, "/providers/barnoldswick-canal-crafts/").1.contains("Finished arts"));
+    assert!(closed.elapsed() < Duration::from_millis(1200), "the closed file ended the burst: {:?}", closed.elapsed());
+    std::thread::sleep(Duration::from_millis(1600));
+    let said: Vec<String> = rx.try_iter().collect();
+    assert_eq!(said.iter().filter(|l| l.starts_with("Rebuilt in")).count(), 1, "{said:?}");
+    assert!(get(port, "/__apdir/status").1.contains("\"ok\":true"));
+    drop(server);
+}
+
+/// Every problem as the terminal and the overlay show it: severity, code, place, message, help.
+fn problem_lines(d: &apdir::diagnostics::Diagnostics) -> Vec<String> {
+    d.items.iter().map(|x| format!("{} {} {} {} {:?}", x.is_error(), x.code, x.location(), x.message, x.help)).collect()
+}
+
+/// Checks the preview's warnings (or errors) after a save are exactly a full validation's.
+fn assert_same_problems(outcome: Result<apdir::serve::Rebuild, apdir::Error>, root: &Path, step: &str) {
+    let full = apdir::site::Site::load(root, &load_options());
+    match (outcome, full) {
+        (Ok(r), Ok(site)) => assert_eq!(problem_lines(&r.warnings), problem_lines(&site.warnings), "{step}: the warnings differ"),
+        (Err(apdir::Error::Content(d)), Err(full)) => assert_eq!(problem_lines(&d), problem_lines(&full), "{step}: the errors differ"),
+        (Ok(_), Err(full)) => panic!("{step}: the preview passed, a full check found {:?}", problem_lines(&full)),
+        (Err(e), Ok(_)) => panic!("{step}: the preview failed, a full check passed: {}", render_err(&e)),
+        (Err(e), Err(_)) => panic!("{step}: {}", render_err(&e)),
+    }
+}
+
+/// The preview checks again only the records that changed (each record's own rules are kept
+/// between saves) and runs the checks across records over all of them: after every kind of
+/// save its problems are exactly those of a full validation of the same folder.
+#[test]
+fn the_previews_problems_are_a_full_checks_after_every_kind_of_save() {
+    let dir = sample_copy();
+    let root = dir.path();
+    let providers = root.join("providers");
+    let mut preview = Preview::new(root, load_options());
+    assert_same_problems(preview.rebuild(&[]), root, "first build");
+    let a = providers.join("barnoldswick-canal-crafts.toml");
+    let b = providers.join("bashall-brook-care-farm.toml");
+    let saves: Vec<(&str, &Path, &str, &str)> = vec![
+        ("a summary", &a, "summary = \"Arts", "summary = \"TODO arts"),
+        // Warned on the later record in file order, which was not saved.
+        ("a name another record has", &a, "name = \"Barnoldswick Canal Crafts\"", "name = \"Bashall Brook Care Farm\""),
+        ("the name back", &a, "name = \"Bashall Brook Care Farm\"", "name = \"Barnoldswick Canal Crafts\""),
+        ("an id another record has (an error on the record not saved)", &a, "id = \"barnoldswick-canal-crafts\"", "id = \"bashall-brook-care-farm\""),
+        ("the id back", &a, "id = \"bashall-brook-care-farm\"", "id = \"barnoldswick-canal-crafts\""),
+        ("a misspelt status (an error in one record)", &b, "status = \"active\"", "status = \"actve\""),
+        ("the status mended", &b, "status = \"actve\"", "status = \"active\""),
+        ("a broken line (a syntax error)", &a, "schema_version = 1", "schema_version = 1\nbroken = = 1"),
+        ("the line mended", &a, "schema_version = 1\nbroken = = 1", "schema_version = 1"),
+    ];
+    for (step, path, from, to) in saves {
+        edit(path, from, to);
+        assert_same_problems(preview.rebuild(&[path.to_path_buf()]), root, step);
+    }
+    // A record added as a copy (the same name: warned), then removed.
+    let added = providers.join("added-provider.toml");
+    std::fs::write(&added, std::fs::read_to_string(&b).unwrap().replace("id = \"bashall-brook-care-farm\"", "id = \"added-provider\"")).unwrap();
+    assert_same_problems(preview.rebuild(std::slice::from_ref(&added)), root, "a record added");
+    std::fs::remove_file(&added).unwrap();
+    assert_same_problems(preview.rebuild(std::slice::from_ref(&added)), root, "a record removed");
+    // A setting changed: every record is checked again against it.
+    edit(&root.join("apdir.toml"), "title = \"", "title = \"Preview ");
+    assert_same_problems(preview.rebuild(&[root.join("apdir.toml")]), root, "a setting changed");
 }
