@@ -182,7 +182,19 @@ fn empty_area(a: &Area, figures: &HashMap<&str, &AreaFigures>) -> AreaGaps {
 /// Supply: each provider is listed in every area it serves, and one that counts towards
 /// supply shares its places equally between them.
 fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>, elsewhere: Option<&[Area]>, out: &mut [AreaGaps]) {
-    let mut by_need: Vec<AreaNeeds> = vec![AreaNeeds::default(); out.len()];
+    let mut keys = NeedKeys::default();
+    // Places open to a need are worked out for the needs an area's figures give in their
+    // cells (the rule and the area page compare those, in every tier and key stage).
+    let mut by_need: Vec<AreaNeeds> = out
+        .iter()
+        .map(|a| {
+            let given = a.figures.as_ref().map(|f| f.demand.need_cells()).unwrap_or_default();
+            let mut wanted: Vec<usize> = given.iter().map(|&(_, _, n, _)| keys.number(n)).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            AreaNeeds { wanted, ..AreaNeeds::default() }
+        })
+        .collect();
     for (pi, vp) in site.providers.iter().enumerate() {
         let served = served_areas(vp, areas, children, elsewhere);
         if served.is_empty() {
@@ -194,7 +206,7 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
         if !counts_towards_supply(vp) {
             continue;
         }
-        let c = Contribution::of(vp, served.len());
+        let c = Contribution::of(vp, served.len(), &mut keys);
         for &p in &served {
             add_share(&mut out[p], &mut by_need[p], &c);
         }
@@ -204,12 +216,12 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
             for (t, row) in cells.iter().enumerate() {
                 for (k, v) in row.iter().enumerate() {
                     if let Some(v) = v {
-                        a.supply.insert((TIERS[t], KEY_STAGES[k], n.to_string()), *v);
+                        a.supply.insert((TIERS[t], KEY_STAGES[k], keys.names[n].to_string()), *v);
                     }
                 }
             }
         }
-        a.places_need = needs.places.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+        a.places_need = needs.places.into_iter().map(|(n, v)| (keys.names[n].to_string(), v)).collect();
         // A need cell of the figures that no provider offers has no places: 0, not unknown.
         let given = a.figures.as_ref().map(|f| f.demand.need_cells()).unwrap_or_default();
         for (t, k, n, _) in given {
@@ -218,47 +230,71 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
     }
 }
 
-/// One area's places by need key: per tier × key stage (`None`: no provider offers the
-/// cell), and in all. Gathered in short lists while the providers are added, then moved into
-/// [`AreaGaps::supply`] and [`AreaGaps::places_need`] once, so adding a provider makes no
-/// key strings.
+/// The need keys of one layer's figures and providers, numbered as first met, so adding a
+/// provider to an area compares numbers, not strings (a few dozen at most: the vocabulary).
+#[derive(Default)]
+struct NeedKeys<'s> {
+    names: Vec<&'s str>,
+}
+
+impl<'s> NeedKeys<'s> {
+    fn number(&mut self, key: &'s str) -> usize {
+        self.names.iter().position(|n| *n == key).unwrap_or_else(|| {
+            self.names.push(key);
+            self.names.len() - 1
+        })
+    }
+}
+
+/// One area's places by need (numbered by [`NeedKeys`]): per tier × key stage for the
+/// `wanted` needs (`None`: no provider offers the cell), and in all. Gathered in short lists
+/// while the providers are added, then moved into [`AreaGaps::supply`] and
+/// [`AreaGaps::places_need`] once, so adding a provider makes no key strings.
 #[derive(Clone, Default)]
-struct AreaNeeds<'s> {
-    cells: Vec<(&'s str, [[Option<f64>; 4]; 3])>,
-    places: Vec<(&'s str, f64)>,
+struct AreaNeeds {
+    /// The needs the area's figures give in their cells, sorted.
+    wanted: Vec<usize>,
+    cells: Vec<(usize, [[Option<f64>; 4]; 3])>,
+    places: Vec<(usize, f64)>,
 }
 
 /// What a provider counting towards supply adds to each area it serves, worked out once for
 /// all of them (a provider serving a district serves each of its wards).
-struct Contribution<'s> {
+struct Contribution {
     /// Its places divided by the number of areas it serves.
     share: f64,
     /// The share of its places counted in each tier × key stage ([`cells::apportion_places`]).
     fractions: [[f64; 4]; 3],
     tiers: [bool; 3],
     key_stages: [bool; 4],
-    /// The need keys of the cells it opens: the record's, then `medical` when it meets
-    /// either medical need (area figures' `medical` stands for both: counted once).
-    cell_needs: Vec<&'s str>,
-    /// The record's need keys, sorted, each once.
-    needs: Vec<&'s str>,
+    /// The tier × key stage cells it offers (tier, key stage), in that order.
+    open: Vec<(usize, usize)>,
+    /// The needs of the cells it opens: the record's, then `medical` when it meets either
+    /// medical need (area figures' `medical` stands for both: counted once).
+    cell_needs: Vec<usize>,
+    /// The record's needs, each once.
+    needs: Vec<usize>,
 }
 
-impl<'s> Contribution<'s> {
-    fn of(vp: &'s ValidProvider, served: usize) -> Contribution<'s> {
+impl Contribution {
+    fn of<'s>(vp: &'s ValidProvider, served: usize, keys: &mut NeedKeys<'s>) -> Contribution {
         let o = &vp.provider.offer;
-        let mut cell_needs: Vec<&str> = o.needs.iter().map(|n| n.key()).collect();
-        if o.needs.iter().any(|n| matches!(n, Need::MedicalPhysical | Need::MedicalMentalHealth)) {
-            cell_needs.push(MEDICAL);
-        }
-        let mut needs: Vec<&str> = o.needs.iter().map(|n| n.key()).collect();
+        let mut cell_needs: Vec<usize> = o.needs.iter().map(|n| keys.number(n.key())).collect();
+        let mut needs = cell_needs.clone();
         needs.sort_unstable();
         needs.dedup();
+        if o.needs.iter().any(|n| matches!(n, Need::MedicalPhysical | Need::MedicalMentalHealth)) {
+            cell_needs.push(keys.number(MEDICAL));
+        }
+        let tiers: [bool; 3] = std::array::from_fn(|t| o.tiers.contains(&TIERS[t]));
+        let key_stages: [bool; 4] = std::array::from_fn(|k| o.key_stages.iter().any(|x| x.key() == KEY_STAGES[k]));
+        let open = (0..3).flat_map(|t| (0..4).map(move |k| (t, k))).filter(|&(t, k)| tiers[t] && key_stages[k]).collect();
         Contribution {
             share: vp.provider.capacity.places.unwrap_or(0) as f64 / served as f64,
             fractions: cells::apportion_places(o, &vp.provider.capacity),
-            tiers: std::array::from_fn(|t| o.tiers.contains(&TIERS[t])),
-            key_stages: std::array::from_fn(|k| o.key_stages.iter().any(|x| x.key() == KEY_STAGES[k])),
+            tiers,
+            key_stages,
+            open,
             cell_needs,
             needs,
         }
@@ -267,42 +303,30 @@ impl<'s> Contribution<'s> {
 
 /// Adds one provider's share of places to an area: in total, per counted cell, per tier,
 /// key stage and need.
-#[allow(clippy::needless_range_loop)] // tiers and key stages index several arrays at once
-fn add_share<'s>(a: &mut AreaGaps, by_need: &mut AreaNeeds<'s>, c: &Contribution<'s>) {
+fn add_share(a: &mut AreaGaps, by_need: &mut AreaNeeds, c: &Contribution) {
     let share = c.share;
-    let offers = |t: usize, k: usize| c.tiers[t] && c.key_stages[k];
     a.places += share;
     for (row, fr) in a.places_cell.iter_mut().zip(&c.fractions) {
         for (cell, f) in row.iter_mut().zip(fr) {
             *cell += share * f;
         }
     }
-    for t in 0..3 {
-        if c.tiers[t] {
-            a.places_tier[t] += share;
-        }
-        for k in 0..4 {
-            if offers(t, k) {
-                a.places_tier_ks[t][k] += share;
-            }
-        }
+    for (places, _) in a.places_tier.iter_mut().zip(c.tiers).filter(|(_, offered)| *offered) {
+        *places += share;
     }
-    if (0..3).any(|t| (0..4).any(|k| offers(t, k))) {
-        for &n in &c.cell_needs {
+    for &(t, k) in &c.open {
+        a.places_tier_ks[t][k] += share;
+    }
+    if !c.open.is_empty() && !by_need.wanted.is_empty() {
+        for &n in c.cell_needs.iter().filter(|n| by_need.wanted.binary_search(n).is_ok()) {
             let cells = need_cells(&mut by_need.cells, n);
-            for t in 0..3 {
-                for k in 0..4 {
-                    if offers(t, k) {
-                        *cells[t][k].get_or_insert(0.0) += share;
-                    }
-                }
+            for &(t, k) in &c.open {
+                *cells[t][k].get_or_insert(0.0) += share;
             }
         }
     }
-    for k in 0..4 {
-        if c.key_stages[k] {
-            a.places_ks[k] += share;
-        }
+    for (places, _) in a.places_ks.iter_mut().zip(c.key_stages).filter(|(_, offered)| *offered) {
+        *places += share;
     }
     for &n in &c.needs {
         match by_need.places.iter_mut().find(|(x, _)| *x == n) {
@@ -312,12 +336,12 @@ fn add_share<'s>(a: &mut AreaGaps, by_need: &mut AreaNeeds<'s>, c: &Contribution
     }
 }
 
-/// The cells of need `key` in an area's list, added when new.
-fn need_cells<'l, 's>(cells: &'l mut Vec<(&'s str, [[Option<f64>; 4]; 3])>, key: &'s str) -> &'l mut [[Option<f64>; 4]; 3] {
-    let i = match cells.iter().position(|(n, _)| *n == key) {
+/// The cells of need `n` in an area's list, added when new.
+fn need_cells(cells: &mut Vec<(usize, [[Option<f64>; 4]; 3])>, n: usize) -> &mut [[Option<f64>; 4]; 3] {
+    let i = match cells.iter().position(|(x, _)| *x == n) {
         Some(i) => i,
         None => {
-            cells.push((key, [[None; 4]; 3]));
+            cells.push((n, [[None; 4]; 3]));
             cells.len() - 1
         }
     };
