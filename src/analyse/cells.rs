@@ -107,3 +107,20 @@ pub fn need_cell_columns<'a>(figures: impl IntoIterator<Item = Option<&'a AreaFi
     out.dedup();
     out
 }
+
+/// The name of a need cell's column (`tier3_ks4_semh`, tier and key stage 0-based here): in
+/// the downloads and in a snapshot's `places_for_need`.
+pub fn need_cell_key(t: usize, k: usize, need: &str) -> String {
+    format!("tier{}_ks{}_{need}", t + 1, k + 1)
+}
+
+/// The tier, key stage (0-based) and need of a [`need_cell_key`]; `None` unless the tier is
+/// 1 to 3, the key stage 1 to 4 and the need one allowed in area figures.
+pub fn parse_need_cell_key(key: &str) -> Option<(usize, usize, &'static str)> {
+    let rest = key.strip_prefix("tier")?;
+    let (tier, rest) = rest.split_once("_ks")?;
+    let (ks, need) = rest.split_once('_')?;
+    let t = crate::model::area::TIER_KEYS.iter().position(|x| x.strip_prefix("tier") == Some(tier))?;
+    let k = crate::model::area::KEY_STAGE_KEYS.iter().position(|x| x.strip_prefix("ks") == Some(ks))?;
+    Some((t, k, crate::model::area::demand_need_key(need)?))
+}

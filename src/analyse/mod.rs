@@ -79,10 +79,13 @@ pub struct AreaGaps {
     pub places_tier: [f64; 3],
     /// Places offered to each need (need key), whatever the tier and key stage.
     pub places_need: BTreeMap<String, f64>,
-    /// Places *open* by tier × key stage × need key: cells with places, `medical` for a
-    /// provider meeting either medical need (counted once), and every need cell the area's
-    /// figures give (0 when nobody offers it). Empty when supply by need is not known (a past
-    /// period's area: its snapshot keeps none), so its need cells are not compared.
+    /// Places *open* by tier × key stage × need key, for the needs the area's figures give in
+    /// their cells (`demand.by_tier_key_stage_need`; the rule and the area page read no
+    /// others): every tier × key stage with places, `medical` for a provider meeting either
+    /// medical need (counted once), and every need cell the figures give (0 when nobody
+    /// offers it). Empty for an area whose figures give no need cells. For a past period, the need cells its snapshot
+    /// recorded (`places_for_need`); empty when supply by need is not known (a snapshot older
+    /// than that field), so its need cells are not compared.
     #[serde(skip)]
     pub supply: BTreeMap<(i64, &'static str, String), f64>,
     /// Postcodes in the area (the weights of the access measure).
@@ -421,7 +424,7 @@ impl GapReport {
             count_keys.extend(cells::cell_columns());
         }
         count_keys.extend(columns.need_cells.iter().map(|&(t, k, n)| {
-            (format!("tier{}_ks{}_{n}", t + 1, k + 1), format!("Tier {} placements in {} (need: {})", t + 1, KEY_STAGES[k], rules::need_words(n)))
+            (cells::need_cell_key(t, k, n), format!("Tier {} placements in {} (need: {})", t + 1, KEY_STAGES[k], rules::need_words(n)))
         }));
         PublishedReport {
             suppressed: policy != Suppression::Off,
@@ -474,7 +477,7 @@ impl PublishedReport {
     /// The published placements with need `need` in tier `t` × key stage `k` (0-based) in
     /// `area`; `Missing` when no area file gives that need cell.
     pub fn need_cell(&self, area: &PublishedArea, t: usize, k: usize, need: &str) -> Shown {
-        let key = format!("tier{}_ks{}_{need}", t + 1, k + 1);
+        let key = cells::need_cell_key(t, k, need);
         self.count_keys.iter().position(|(c, _)| *c == key).and_then(|i| area.counts.get(i).copied()).unwrap_or(Shown::Missing)
     }
 }

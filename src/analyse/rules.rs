@@ -233,8 +233,8 @@ pub fn check(a: &AreaGaps, rules: &GapRules) -> Findings {
 }
 
 /// Places open to each need against its placements, in every tier × key stage × need cell
-/// the figures give, when the area's supply by need is known (not for a past period, whose
-/// snapshot keeps none): "Burnley, tier 3, KS4, social, emotional and mental health (SEMH):
+/// the figures give, when the area's supply by need is known (for a past period, the cells
+/// its snapshot recorded): "Burnley, tier 3, KS4, social, emotional and mental health (SEMH):
 /// 4 places open to this need for 11 placements (target 1.0 for each) — short by 7 places".
 fn need_cells(a: &AreaGaps, per_pupil: f64, gaps: &mut Vec<Gap>, compared: &mut Vec<Basis>) {
     let Some(f) = &a.figures else { return };

@@ -8,11 +8,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{AreaGaps, GapReport, GapRules, KEY_STAGES, LayerInfo, TIERS, cells, counts_towards_supply, rules};
-use crate::geo::Area;
 use crate::geo::assign::AreaIndex;
+use crate::geo::{Area, PostcodeEntry};
 use crate::model::area::{AreaFigures, MEDICAL};
 use crate::model::lock::LockExt;
-use crate::model::provider::Offer;
 use crate::model::vocab::Need;
 use crate::site::Site;
 use crate::validate::ValidProvider;
@@ -20,18 +19,21 @@ use crate::validate::ValidProvider;
 /// Runs the analysis over the validated site: the main boundary layer (`report.areas`), then
 /// each of `[[area_layers]]` (`report.layers`, in the configuration's order).
 pub fn analyse(site: &Site, memo: Option<&AccessMemo>) -> GapReport {
+    // Every postcode once, in one order, so the layers can share what is worked out per postcode.
+    let points: Vec<&PostcodeEntry> = site.postcodes.iter().map(|(_, e)| e).collect();
     let main = LayerInput { key: "", name: &site.config.area_layer_name, areas: &site.areas, figures: &site.area_figures, main: true };
-    // The layers are independent: all of them side by side.
-    let (mut report, layers) = rayon::join(
-        || analyse_layer(site, &main, memo),
-        || {
-            site.area_layers
-                .par_iter()
-                .map(|l| analyse_layer(site, &LayerInput { key: &l.key, name: &l.name, areas: &l.areas, figures: &l.figures, main: false }, memo))
-                .collect()
-        },
-    );
-    report.layers = layers;
+    let inputs: Vec<LayerInput> = std::iter::once(main)
+        .chain(site.area_layers.iter().map(|l| LayerInput { key: &l.key, name: &l.name, areas: &l.areas, figures: &l.figures, main: false }))
+        .collect();
+    // The layers are independent: their areas and supply side by side; then access, worked
+    // out once for every postcode and travel target any layer asks about (two layers over
+    // the same county ask about the same postcodes); then each layer's figures and rules.
+    let mut layers: Vec<LayerWork> = inputs.par_iter().map(|l| prepare_layer(site, &points, l)).collect();
+    let reach = Reach::of(site, &points, &layers, memo);
+    layers.par_iter_mut().for_each(|l| finish_layer(site, l, &reach));
+    let mut reports = layers.into_iter().map(|l| l.report);
+    let mut report = reports.next().expect("the main layer is always analysed");
+    report.layers = reports.collect();
     report
 }
 
@@ -45,28 +47,44 @@ struct LayerInput<'a> {
     main: bool,
 }
 
-/// The analysis of one layer.
-fn analyse_layer(site: &Site, layer: &LayerInput, memo: Option<&AccessMemo>) -> GapReport {
+/// One layer's report while it is made, and each of its areas' postcodes (indices into the
+/// analysis's list of every postcode), the weights of the access measure.
+struct LayerWork {
+    report: GapReport,
+    postcodes: Vec<Vec<u32>>,
+}
+
+/// One layer's areas, figures, targets and supply: everything but access and the rules.
+fn prepare_layer(site: &Site, points: &[&PostcodeEntry], layer: &LayerInput) -> LayerWork {
     let figures: HashMap<&str, &AreaFigures> = layer.figures.iter().map(|f| (f.code.as_str(), f)).collect();
     let areas = InScope::new(layer.areas, &figures);
-    let (postcodes, districts_of) = postcodes_by_area(site, &areas);
+    let (postcodes, districts_of) = postcodes_by_area(points, &areas);
     let children = nested_areas(layer.areas, &areas, &districts_of);
     let mut out: Vec<AreaGaps> = areas.in_scope.iter().map(|&i| empty_area(&layer.areas[i], &figures)).collect();
     // A service area the layer does not know (a ward code, seen from a district layer) is
     // placed by the main layer's area of that code, at its centre.
     let elsewhere = if layer.main { None } else { Some(site.areas.as_slice()) };
     add_supply(site, &areas, &children, elsewhere, &mut out);
-    add_access(site, &postcodes, memo, &mut out);
+    let mut need_keys: Vec<String> = layer.figures.iter().flat_map(|f| f.demand.by_need.keys().cloned()).collect();
+    need_keys.sort();
+    need_keys.dedup();
+    let layer = LayerInfo { key: layer.key.to_string(), name: layer.name.to_string() };
+    LayerWork { report: GapReport { areas: out, need_keys, layer, layers: Vec::new() }, postcodes }
+}
+
+/// Adds access to a prepared layer's areas, then runs the gap rules on each.
+fn finish_layer(site: &Site, layer: &mut LayerWork, reach: &Reach) {
+    let out = &mut layer.report.areas;
+    for (a, pcs) in out.iter_mut().zip(&layer.postcodes) {
+        a.postcodes = pcs.len();
+        a.access = reach.access(pcs, a.max_travel_miles);
+    }
     let rules = GapRules::of(&site.config);
-    for a in &mut out {
+    for a in out.iter_mut() {
         let found = rules::check(a, &rules);
         a.gaps = found.gaps;
         a.compared = found.compared;
     }
-    let mut need_keys: Vec<String> = layer.figures.iter().flat_map(|f| f.demand.by_need.keys().cloned()).collect();
-    need_keys.sort();
-    need_keys.dedup();
-    GapReport { areas: out, need_keys, layer: LayerInfo { key: layer.key.to_string(), name: layer.name.to_string() }, layers: Vec::new() }
 }
 
 /// The areas the report covers, and how to find which of them a point is in.
@@ -105,15 +123,15 @@ impl<'a> InScope<'a> {
     }
 }
 
-/// Each area's postcodes (the weights of the access measure), and the district codes the
-/// postcode file gives them.
+/// Each area's postcodes (indices into `points`: the weights of the access measure), and the
+/// district codes the postcode file gives them.
 #[allow(clippy::type_complexity)]
-fn postcodes_by_area<'s>(site: &'s Site, areas: &InScope) -> (Vec<Vec<(f64, f64)>>, Vec<HashMap<&'s str, usize>>) {
-    let mut postcodes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); areas.in_scope.len()];
+fn postcodes_by_area<'s>(points: &[&'s PostcodeEntry], areas: &InScope) -> (Vec<Vec<u32>>, Vec<HashMap<&'s str, usize>>) {
+    let mut postcodes: Vec<Vec<u32>> = vec![Vec::new(); areas.in_scope.len()];
     let mut districts_of: Vec<HashMap<&str, usize>> = vec![HashMap::new(); areas.in_scope.len()];
-    for (_, e) in site.postcodes.iter() {
+    for (i, e) in points.iter().enumerate() {
         if let Some(p) = areas.area_of_point(&e.district, &e.ward, e.lon, e.lat) {
-            postcodes[p].push((e.lat, e.lon));
+            postcodes[p].push(i as u32);
             *districts_of[p].entry(e.district.as_str()).or_default() += 1;
         }
     }
@@ -164,7 +182,19 @@ fn empty_area(a: &Area, figures: &HashMap<&str, &AreaFigures>) -> AreaGaps {
 /// Supply: each provider is listed in every area it serves, and one that counts towards
 /// supply shares its places equally between them.
 fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>, elsewhere: Option<&[Area]>, out: &mut [AreaGaps]) {
-    let mut by_need: Vec<NeedCells> = vec![Vec::new(); out.len()];
+    let mut keys = NeedKeys::default();
+    // Places open to a need are worked out for the needs an area's figures give in their
+    // cells (the rule and the area page compare those, in every tier and key stage).
+    let mut by_need: Vec<AreaNeeds> = out
+        .iter()
+        .map(|a| {
+            let given = a.figures.as_ref().map(|f| f.demand.need_cells()).unwrap_or_default();
+            let mut wanted: Vec<usize> = given.iter().map(|&(_, _, n, _)| keys.number(n)).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            AreaNeeds { wanted, ..AreaNeeds::default() }
+        })
+        .collect();
     for (pi, vp) in site.providers.iter().enumerate() {
         let served = served_areas(vp, areas, children, elsewhere);
         if served.is_empty() {
@@ -176,23 +206,22 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
         if !counts_towards_supply(vp) {
             continue;
         }
-        let o = &vp.provider.offer;
-        let share = vp.provider.capacity.places.unwrap_or(0) as f64 / served.len() as f64;
-        let fractions = cells::apportion_places(o, &vp.provider.capacity);
+        let c = Contribution::of(vp, served.len(), &mut keys);
         for &p in &served {
-            add_share(&mut out[p], &mut by_need[p], o, share, &fractions);
+            add_share(&mut out[p], &mut by_need[p], &c);
         }
     }
     for (a, needs) in out.iter_mut().zip(by_need) {
-        for (n, cells) in needs {
+        for (n, cells) in needs.cells {
             for (t, row) in cells.iter().enumerate() {
                 for (k, v) in row.iter().enumerate() {
                     if let Some(v) = v {
-                        a.supply.insert((TIERS[t], KEY_STAGES[k], n.to_string()), *v);
+                        a.supply.insert((TIERS[t], KEY_STAGES[k], keys.names[n].to_string()), *v);
                     }
                 }
             }
         }
+        a.places_need = needs.places.into_iter().map(|(n, v)| (keys.names[n].to_string(), v)).collect();
         // A need cell of the figures that no provider offers has no places: 0, not unknown.
         let given = a.figures.as_ref().map(|f| f.demand.need_cells()).unwrap_or_default();
         for (t, k, n, _) in given {
@@ -201,10 +230,123 @@ fn add_supply(site: &Site, areas: &InScope, children: &HashMap<&str, Vec<usize>>
     }
 }
 
-/// One area's places by need key, then tier × key stage (`None`: no provider offers the
-/// cell): gathered in a short list while the providers are added, then moved into
-/// [`AreaGaps::supply`] once, so adding a provider makes no key strings.
-type NeedCells<'s> = Vec<(&'s str, [[Option<f64>; 4]; 3])>;
+/// The need keys of one layer's figures and providers, numbered as first met, so adding a
+/// provider to an area compares numbers, not strings (a few dozen at most: the vocabulary).
+#[derive(Default)]
+struct NeedKeys<'s> {
+    names: Vec<&'s str>,
+}
+
+impl<'s> NeedKeys<'s> {
+    fn number(&mut self, key: &'s str) -> usize {
+        self.names.iter().position(|n| *n == key).unwrap_or_else(|| {
+            self.names.push(key);
+            self.names.len() - 1
+        })
+    }
+}
+
+/// One area's places by need (numbered by [`NeedKeys`]): per tier × key stage for the
+/// `wanted` needs (`None`: no provider offers the cell), and in all. Gathered in short lists
+/// while the providers are added, then moved into [`AreaGaps::supply`] and
+/// [`AreaGaps::places_need`] once, so adding a provider makes no key strings.
+#[derive(Clone, Default)]
+struct AreaNeeds {
+    /// The needs the area's figures give in their cells, sorted.
+    wanted: Vec<usize>,
+    cells: Vec<(usize, [[Option<f64>; 4]; 3])>,
+    places: Vec<(usize, f64)>,
+}
+
+/// What a provider counting towards supply adds to each area it serves, worked out once for
+/// all of them (a provider serving a district serves each of its wards).
+struct Contribution {
+    /// Its places divided by the number of areas it serves.
+    share: f64,
+    /// The share of its places counted in each tier × key stage ([`cells::apportion_places`]).
+    fractions: [[f64; 4]; 3],
+    tiers: [bool; 3],
+    key_stages: [bool; 4],
+    /// The tier × key stage cells it offers (tier, key stage), in that order.
+    open: Vec<(usize, usize)>,
+    /// The needs of the cells it opens: the record's, then `medical` when it meets either
+    /// medical need (area figures' `medical` stands for both: counted once).
+    cell_needs: Vec<usize>,
+    /// The record's needs, each once.
+    needs: Vec<usize>,
+}
+
+impl Contribution {
+    fn of<'s>(vp: &'s ValidProvider, served: usize, keys: &mut NeedKeys<'s>) -> Contribution {
+        let o = &vp.provider.offer;
+        let mut cell_needs: Vec<usize> = o.needs.iter().map(|n| keys.number(n.key())).collect();
+        let mut needs = cell_needs.clone();
+        needs.sort_unstable();
+        needs.dedup();
+        if o.needs.iter().any(|n| matches!(n, Need::MedicalPhysical | Need::MedicalMentalHealth)) {
+            cell_needs.push(keys.number(MEDICAL));
+        }
+        let tiers: [bool; 3] = std::array::from_fn(|t| o.tiers.contains(&TIERS[t]));
+        let key_stages: [bool; 4] = std::array::from_fn(|k| o.key_stages.iter().any(|x| x.key() == KEY_STAGES[k]));
+        let open = (0..3).flat_map(|t| (0..4).map(move |k| (t, k))).filter(|&(t, k)| tiers[t] && key_stages[k]).collect();
+        Contribution {
+            share: vp.provider.capacity.places.unwrap_or(0) as f64 / served as f64,
+            fractions: cells::apportion_places(o, &vp.provider.capacity),
+            tiers,
+            key_stages,
+            open,
+            cell_needs,
+            needs,
+        }
+    }
+}
+
+/// Adds one provider's share of places to an area: in total, per counted cell, per tier,
+/// key stage and need.
+fn add_share(a: &mut AreaGaps, by_need: &mut AreaNeeds, c: &Contribution) {
+    let share = c.share;
+    a.places += share;
+    for (row, fr) in a.places_cell.iter_mut().zip(&c.fractions) {
+        for (cell, f) in row.iter_mut().zip(fr) {
+            *cell += share * f;
+        }
+    }
+    for (places, _) in a.places_tier.iter_mut().zip(c.tiers).filter(|(_, offered)| *offered) {
+        *places += share;
+    }
+    for &(t, k) in &c.open {
+        a.places_tier_ks[t][k] += share;
+    }
+    if !c.open.is_empty() && !by_need.wanted.is_empty() {
+        for &n in c.cell_needs.iter().filter(|n| by_need.wanted.binary_search(n).is_ok()) {
+            let cells = need_cells(&mut by_need.cells, n);
+            for &(t, k) in &c.open {
+                *cells[t][k].get_or_insert(0.0) += share;
+            }
+        }
+    }
+    for (places, _) in a.places_ks.iter_mut().zip(c.key_stages).filter(|(_, offered)| *offered) {
+        *places += share;
+    }
+    for &n in &c.needs {
+        match by_need.places.iter_mut().find(|(x, _)| *x == n) {
+            Some((_, v)) => *v += share,
+            None => by_need.places.push((n, share)),
+        }
+    }
+}
+
+/// The cells of need `n` in an area's list, added when new.
+fn need_cells(cells: &mut Vec<(usize, [[Option<f64>; 4]; 3])>, n: usize) -> &mut [[Option<f64>; 4]; 3] {
+    let i = match cells.iter().position(|(x, _)| *x == n) {
+        Some(i) => i,
+        None => {
+            cells.push((n, [[None; 4]; 3]));
+            cells.len() - 1
+        }
+    };
+    &mut cells[i].1
+}
 
 /// The areas (positions) a provider serves: those its sites are in, then those of its
 /// service area (a district stands for the areas nested in it; a code only `elsewhere` knows
@@ -233,79 +375,12 @@ fn served_areas(vp: &ValidProvider, areas: &InScope, children: &HashMap<&str, Ve
     served
 }
 
-/// Adds one provider's share of places to an area: in total, per counted cell, per tier,
-/// key stage and need.
-#[allow(clippy::needless_range_loop)] // tiers and key stages index several arrays at once
-fn add_share<'s>(a: &mut AreaGaps, by_need: &mut NeedCells<'s>, o: &'s Offer, share: f64, fractions: &[[f64; 4]; 3]) {
-    let ks: [bool; 4] = std::array::from_fn(|k| o.key_stages.iter().any(|x| x.key() == KEY_STAGES[k]));
-    let tiers: [bool; 3] = std::array::from_fn(|t| o.tiers.contains(&TIERS[t]));
-    let offers_ks = |k: usize| ks[k];
-    let offers_tier = |t: usize| tiers[t];
-    // `medical` in area figures stands for either medical need: a provider meeting both
-    // counts once.
-    let medical = o.needs.iter().any(|n| matches!(n, Need::MedicalPhysical | Need::MedicalMentalHealth));
-    a.places += share;
-    for (row, fr) in a.places_cell.iter_mut().zip(fractions) {
-        for (cell, f) in row.iter_mut().zip(fr) {
-            *cell += share * f;
-        }
-    }
-    for t in 0..3 {
-        if offers_tier(t) {
-            a.places_tier[t] += share;
-        }
-        for k in 0..4 {
-            if offers_tier(t) && offers_ks(k) {
-                a.places_tier_ks[t][k] += share;
-                for n in &o.needs {
-                    *need_cells(by_need, n.key())[t][k].get_or_insert(0.0) += share;
-                }
-                if medical {
-                    *need_cells(by_need, MEDICAL)[t][k].get_or_insert(0.0) += share;
-                }
-            }
-        }
-    }
-    for k in 0..4 {
-        if offers_ks(k) {
-            a.places_ks[k] += share;
-        }
-    }
-    let mut needs: Vec<&str> = o.needs.iter().map(|n| n.key()).collect();
-    needs.sort_unstable();
-    needs.dedup();
-    for n in needs {
-        match a.places_need.get_mut(n) {
-            Some(v) => *v += share,
-            None => {
-                a.places_need.insert(n.to_string(), 0.0 + share);
-            }
-        }
-    }
-}
-
-/// The cells of need `key` in an area's list, added when new.
-fn need_cells<'l, 's>(by_need: &'l mut NeedCells<'s>, key: &'s str) -> &'l mut [[Option<f64>; 4]; 3] {
-    let i = match by_need.iter().position(|(n, _)| *n == key) {
-        Some(i) => i,
-        None => {
-            by_need.push((key, [[None; 4]; 3]));
-            by_need.len() - 1
-        }
-    };
-    &mut by_need[i].1
-}
-
-/// Access: postcodes within reach of a site offering each tier × key stage.
-fn add_access(site: &Site, postcodes: &[Vec<(f64, f64)>], memo: Option<&AccessMemo>, out: &mut [AreaGaps]) {
-    for (p, pcs) in postcodes.iter().enumerate() {
-        out[p].postcodes = pcs.len();
-    }
-    let combos: Vec<(usize, usize)> = (0..3).flat_map(|t| (0..4).map(move |k| (t, k))).collect();
-    // The sites offering each tier and key stage.
-    let combo_sites: Vec<Vec<(f64, f64)>> = combos
-        .iter()
-        .map(|&(t, k)| {
+/// The sites offering each tier × key stage (tier, then key stage: bit `t * 4 + k` of a
+/// [`Reach`] mask), of the providers counting towards supply.
+fn combo_sites(site: &Site) -> Vec<Vec<(f64, f64)>> {
+    let combos = (0..3).flat_map(|t| (0..4).map(move |k| (t, k)));
+    combos
+        .map(|(t, k)| {
             site.providers
                 .iter()
                 .filter(|vp| {
@@ -316,88 +391,126 @@ fn add_access(site: &Site, postcodes: &[Vec<(f64, f64)>], memo: Option<&AccessMe
                 .flat_map(|vp| vp.sites.iter().map(|s| (s.lat, s.lon)))
                 .collect()
         })
-        .collect();
-    let miles: Vec<f64> = out.iter().map(|a| a.max_travel_miles).collect();
-    let memo = memo.map(|m| (m, AccessKey::of(&combo_sites, postcodes, &miles)));
-    let results: Access = if let Some(r) = memo.and_then(|(m, key)| m.get(key)) {
-        r
-    } else if let Some(extent) = extent(postcodes) {
-        let r = access_figures(&combo_sites, postcodes, &miles, extent);
+        .collect()
+}
+
+/// Access, worked out once for all the layers: for each postcode an area of some layer
+/// holds, and each travel target asked of it, which tier × key stage cells have a site
+/// within that many miles (one bit per cell). Two layers over the same county with the same
+/// travel targets ask the same questions, so they are answered once.
+pub struct Reach {
+    /// The travel targets asked for (every area's `max_travel_miles`, once each).
+    miles: Vec<f64>,
+    /// (position in `miles`, postcode) of each question, sorted.
+    asked: Vec<(u32, u32)>,
+    /// The answer to each question of `asked`: bit `t * 4 + k` for a site offering tier `t`
+    /// × key stage `k` within reach.
+    masks: Vec<u16>,
+}
+
+impl Reach {
+    /// Every layer's questions, answered (or taken from `memo` when nothing they depend on
+    /// changed).
+    fn of(site: &Site, points: &[&PostcodeEntry], layers: &[LayerWork], memo: Option<&AccessMemo>) -> Arc<Reach> {
+        let mut miles: Vec<f64> = Vec::new();
+        let mut asked: Vec<(u32, u32)> = Vec::new();
+        for l in layers {
+            for (a, pcs) in l.report.areas.iter().zip(&l.postcodes) {
+                let m = a.max_travel_miles;
+                let j = miles.iter().position(|x| x.to_bits() == m.to_bits()).unwrap_or_else(|| {
+                    miles.push(m);
+                    miles.len() - 1
+                });
+                asked.extend(pcs.iter().map(|&p| (j as u32, p)));
+            }
+        }
+        asked.par_sort_unstable();
+        asked.dedup();
+        let combo_sites = combo_sites(site);
+        let memo = memo.map(|m| (m, AccessKey::of(&combo_sites, points, &miles, &asked)));
+        if let Some(r) = memo.and_then(|(m, key)| m.get(key)) {
+            return r;
+        }
+        let masks = answer(&combo_sites, points, &miles, &asked);
+        let r = Arc::new(Reach { miles, asked, masks });
         if let Some((m, key)) = memo {
             m.put(key, &r);
         }
         r
-    } else {
-        Arc::new(vec![vec![None; out.len()]; combos.len()])
-    };
-    for (c, &(t, k)) in combos.iter().enumerate() {
-        for (p, a) in out.iter_mut().enumerate() {
-            a.access[t][k] = results[c][p];
+    }
+
+    /// Per tier × key stage, the share of `postcodes` within `miles` of a site offering it;
+    /// `None` for an area without postcodes.
+    fn access(&self, postcodes: &[u32], miles: f64) -> [[Option<f64>; 4]; 3] {
+        let j = self.miles.iter().position(|x| x.to_bits() == miles.to_bits());
+        let (Some(j), false) = (j, postcodes.is_empty()) else { return [[None; 4]; 3] };
+        let mut near = [0usize; 12];
+        for &p in postcodes {
+            let mask = self.asked.binary_search(&(j as u32, p)).map_or(0, |i| self.masks[i]);
+            for (c, n) in near.iter_mut().enumerate() {
+                *n += usize::from(mask >> c & 1 == 1);
+            }
         }
+        let share = |c: usize| Some(near[c] as f64 / postcodes.len() as f64);
+        std::array::from_fn(|t| std::array::from_fn(|k| share(t * 4 + k)))
     }
 }
 
-/// (min_lat, min_lon, max_lat, max_lon) of all the postcodes; None when there are none.
-fn extent(postcodes: &[Vec<(f64, f64)>]) -> Option<(f64, f64, f64, f64)> {
+/// The answer to each question (travel target, postcode) of `asked`: one grid of sites per
+/// tier × key stage over the extent of the postcodes asked about.
+fn answer(combo_sites: &[Vec<(f64, f64)>], points: &[&PostcodeEntry], miles: &[f64], asked: &[(u32, u32)]) -> Vec<u16> {
+    let Some(extent) = extent(asked.iter().map(|&(_, p)| points[p as usize])) else { return Vec::new() };
+    let max_miles = miles.iter().copied().fold(0.0, f64::max);
+    let grids: Vec<Grid> = combo_sites.par_iter().map(|sites| Grid::new(sites, extent, max_miles)).collect();
+    // The occupancy dilated by each travel target's reach, per grid.
+    let reach: Vec<Vec<ReachMap>> = miles
+        .iter()
+        .map(|&m| {
+            let (ry, rx) = Grid::radius_cells(extent.2, m);
+            grids.iter().map(|g| g.reach_map(ry, rx)).collect()
+        })
+        .collect();
+    asked
+        .par_iter()
+        .map(|&(j, p)| {
+            let (e, m) = (points[p as usize], miles[j as usize]);
+            let within = |(c, g): (usize, &Grid)| u16::from(g.any_within(e.lat, e.lon, m, &reach[j as usize][c])) << c;
+            grids.iter().enumerate().map(within).fold(0, |mask, bit| mask | bit)
+        })
+        .collect()
+}
+
+/// (min_lat, min_lon, max_lat, max_lon) of `points`; None when there are none.
+fn extent<'p>(points: impl Iterator<Item = &'p PostcodeEntry>) -> Option<(f64, f64, f64, f64)> {
     let mut extent = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for &(lat, lon) in postcodes.iter().flatten() {
-        extent = (extent.0.min(lat), extent.1.min(lon), extent.2.max(lat), extent.3.max(lon));
+    for e in points {
+        extent = (extent.0.min(e.lat), extent.1.min(e.lon), extent.2.max(e.lat), extent.3.max(e.lon));
     }
     (extent.0 <= extent.2).then_some(extent)
 }
 
-/// For each set of sites (one per tier and key stage), per area: the share of the area's
-/// postcodes within the area's travel limit (`miles`) of a site; None for an area without
-/// postcodes.
-fn access_figures(combo_sites: &[Vec<(f64, f64)>], postcodes: &[Vec<(f64, f64)>], miles: &[f64], extent: (f64, f64, f64, f64)) -> Access {
-    let max_miles = miles.iter().copied().fold(0.0, f64::max);
-    let r: Vec<Vec<Option<f64>>> = combo_sites
-        .par_iter()
-        .map(|sites| {
-            let grid = Grid::new(sites, extent, max_miles);
-            postcodes
-                .iter()
-                .enumerate()
-                .map(|(p, pcs)| {
-                    if pcs.is_empty() {
-                        return None;
-                    }
-                    let miles = miles[p];
-                    let (ry, rx) = Grid::radius_cells(extent.2, miles);
-                    let reach = grid.reach_map(ry, rx);
-                    let near = pcs.iter().filter(|&&(lat, lon)| grid.any_within(lat, lon, miles, &reach)).count();
-                    Some(near as f64 / pcs.len() as f64)
-                })
-                .collect()
-        })
-        .collect();
-    Arc::new(r)
-}
-
 /// Everything the access figures are worked out from: the sites offering each tier and key
-/// stage, each area's postcodes and its travel limit.
+/// stage, the travel targets and the postcodes asked about.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct AccessKey(u128);
 
-/// Access figures: per tier and key stage, per area, the share of postcodes within reach.
-type Access = Arc<Vec<Vec<Option<f64>>>>;
-
 /// The access figures of the last analysis, kept by `apdir serve` between rebuilds (as
-/// the preview session's `build::Run::access_memo`): they take most of the analysis's time and seldom change when one
-/// record is saved, so they are reused while their [`AccessKey`] matches exactly.
+/// the preview session's `build::Run::access_memo`): they take most of the analysis's time
+/// and seldom change when one record is saved, so they are reused while their [`AccessKey`]
+/// matches exactly.
 #[derive(Default)]
-pub struct AccessMemo(std::sync::Mutex<Vec<(AccessKey, Access)>>);
+pub struct AccessMemo(std::sync::Mutex<Vec<(AccessKey, Arc<Reach>)>>);
 
-/// The memo keeps one set of figures per boundary layer, at most this many.
-const MEMO_ENTRIES: usize = crate::config::MAX_AREA_LAYERS + 1;
+/// The memo keeps the figures of this many analyses (one per build: every layer's together).
+const MEMO_ENTRIES: usize = 2;
 
 impl AccessMemo {
-    fn get(&self, key: AccessKey) -> Option<Access> {
+    fn get(&self, key: AccessKey) -> Option<Arc<Reach>> {
         let last = self.0.lock_unpoisoned();
         last.iter().find(|(k, _)| *k == key).map(|(_, r)| r.clone())
     }
 
-    fn put(&self, key: AccessKey, r: &Access) {
+    fn put(&self, key: AccessKey, r: &Arc<Reach>) {
         let mut kept = self.0.lock_unpoisoned();
         kept.retain(|(k, _)| *k != key);
         if kept.len() >= MEMO_ENTRIES {
@@ -408,13 +521,13 @@ impl AccessMemo {
 }
 
 impl AccessKey {
-    fn of(combo_sites: &[Vec<(f64, f64)>], postcodes: &[Vec<(f64, f64)>], miles: &[f64]) -> AccessKey {
+    fn of(combo_sites: &[Vec<(f64, f64)>], points: &[&PostcodeEntry], miles: &[f64], asked: &[(u32, u32)]) -> AccessKey {
         use siphasher::sip128::{Hasher128, SipHasher13 as KeyHasher};
         use std::hash::Hasher;
         let mut h = KeyHasher::new();
-        for points in combo_sites.iter().chain(postcodes) {
-            h.write_usize(points.len());
-            for &(lat, lon) in points {
+        for sites in combo_sites {
+            h.write_usize(sites.len());
+            for &(lat, lon) in sites {
                 h.write_u64(lat.to_bits());
                 h.write_u64(lon.to_bits());
             }
@@ -422,6 +535,13 @@ impl AccessKey {
         h.write_usize(miles.len());
         for m in miles {
             h.write_u64(m.to_bits());
+        }
+        h.write_usize(asked.len());
+        for &(j, p) in asked {
+            let e = points[p as usize];
+            h.write_u32(j);
+            h.write_u64(e.lat.to_bits());
+            h.write_u64(e.lon.to_bits());
         }
         AccessKey(h.finish128().as_u128())
     }

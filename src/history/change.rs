@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 
-use crate::analyse::{AreaGaps, GapReport, KEY_STAGES, fmt_rate};
+use crate::analyse::rules::need_words;
+use crate::analyse::{AreaGaps, Basis, Gap, GapReport, KEY_STAGES, fmt_rate};
 use crate::model::area::Count;
 
 /// One difference between two reports, in words.
@@ -14,18 +15,21 @@ pub struct Difference {
     /// The area's code and name.
     pub code: String,
     pub area: String,
-    /// `closed`, `new`, `narrowing`, `widening`, or `moved` (a measure moved with no gap
-    /// either side).
+    /// `closed`, `new`, `narrowing`, `widening`, `moved` (a measure moved with no gap either
+    /// side), or `uncompared` (a gap before whose count the later figures did not compare:
+    /// not known to be closed).
     pub kind: &'static str,
     pub text: String,
 }
 
-/// A gap's identity across reports: the rule and the tier and key stage it is about.
+/// A gap's identity across reports: the rule and the tier, key stage and need it is about
+/// (two needs of one cell are two gaps).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     rule: &'static str,
     tier: Option<i64>,
     key_stage: Option<&'static str>,
+    need: Option<&'static str>,
 }
 
 /// Every difference between `before` and `after`, area by area (areas matched by code).
@@ -38,8 +42,26 @@ pub fn differences(before: &GapReport, after: &GapReport) -> Vec<Difference> {
     out
 }
 
+fn key(g: &Gap) -> Key {
+    let need = match g.basis {
+        Basis::NeedCell(_, _, n) => Some(n),
+        _ => None,
+    };
+    Key { rule: g.rule, tier: g.tier, key_stage: g.key_stage, need }
+}
+
 fn keys(a: &AreaGaps) -> Vec<Key> {
-    a.gaps.iter().map(|g| Key { rule: g.rule, tier: g.tier, key_stage: g.key_stage }).collect()
+    a.gaps.iter().map(key).collect()
+}
+
+/// Whether `other` compared the count the gap `key` of `with_gap` was worked out from: a
+/// count the other report did not compare (a need cell a snapshot kept no supply for) leaves
+/// the gap neither closed nor new there, only unknown.
+fn compared_in(other: &AreaGaps, with_gap: &AreaGaps, k: Key) -> bool {
+    match with_gap.gaps.iter().find(|g| key(g) == k).map(|g| g.basis) {
+        Some(Basis::Public) | None => true,
+        Some(b) => other.compared.contains(&b),
+    }
 }
 
 fn area_differences(b: &AreaGaps, a: &AreaGaps) -> Vec<Difference> {
@@ -56,7 +78,9 @@ fn area_differences(b: &AreaGaps, a: &AreaGaps) -> Vec<Difference> {
             (x, y) => x.is_some() != y.is_some(),
         };
         let kind = match (was.contains(&key), now.contains(&key)) {
+            (true, false) if !compared_in(a, b, key) => "uncompared",
             (true, false) => "closed",
+            (false, true) if !compared_in(b, a, key) => "new-uncompared",
             (false, true) => "new",
             // Still open and unmoved: not a difference (each report lists its gaps).
             (true, true) if !moved => continue,
@@ -65,13 +89,16 @@ fn area_differences(b: &AreaGaps, a: &AreaGaps) -> Vec<Difference> {
             (false, false) if moved => "moved",
             (false, false) => continue,
         };
-        out.push(Difference { code: a.code.clone(), area: a.name.clone(), kind, text: sentence(&a.name, key, kind, m0, m1) });
+        let text = sentence(&a.name, key, kind, m0, m1);
+        // A gap where nothing was compared before is new to the reader all the same.
+        let kind = if kind == "new-uncompared" { "new" } else { kind };
+        out.push(Difference { code: a.code.clone(), area: a.name.clone(), kind, text });
     }
     out
 }
 
 fn access_keys() -> impl Iterator<Item = Key> {
-    (0..3).flat_map(|t| (0..4).map(move |k| Key { rule: "access", tier: Some(t as i64 + 1), key_stage: Some(KEY_STAGES[k]) }))
+    (0..3).flat_map(|t| (0..4).map(move |k| Key { rule: "access", tier: Some(t as i64 + 1), key_stage: Some(KEY_STAGES[k]), need: None }))
 }
 
 /// "Pendle tier 2 KS3 access 48% → 91%: gap closed".
@@ -82,6 +109,8 @@ fn sentence(area: &str, key: Key, kind: &str, m0: Option<f64>, m1: Option<f64>) 
         "new" => ": new gap",
         "narrowing" => ": gap still open, narrowing",
         "widening" => ": gap still open, widening",
+        "uncompared" => ": not compared in the later figures, so not known to be closed",
+        "new-uncompared" => ": gap (not compared before)",
         _ => "",
     };
     let figures = if m0.is_none() && m1.is_none() { String::new() } else { format!(" {} → {}", show(m0), show(m1)) };
@@ -98,13 +127,16 @@ fn label(key: Key) -> String {
         s.push_str(k);
         s.push(' ');
     }
-    s.push_str(match key.rule {
-        "places-per-1000" => "places per 1,000 pupils",
-        "places-for-demand" => "places for each pupil in demand",
-        "places-for-placements" => "places for each placement",
-        "access" => "access",
-        other => other,
-    });
+    match (key.rule, key.need) {
+        ("places-for-need", Some(n)) => s.push_str(&format!("places open to {} for each such placement", need_words(n))),
+        (rule, _) => s.push_str(match rule {
+            "places-per-1000" => "places per 1,000 pupils",
+            "places-for-demand" => "places for each pupil in demand",
+            "places-for-placements" => "places for each placement",
+            "access" => "access",
+            other => other,
+        }),
+    }
     s
 }
 
@@ -123,7 +155,8 @@ fn tier_ks(key: Key) -> (Option<usize>, Option<usize>) {
 }
 
 /// The figure the rule compares, higher being better: the access share, places per 1,000,
-/// or places for each pupil in demand (or each placement) in the gap's cell.
+/// or places for each pupil in demand (or each placement, or each placement with the need)
+/// in the gap's cell.
 fn measure(a: &AreaGaps, key: Key) -> Option<f64> {
     let (t, k) = tier_ks(key);
     match key.rule {
@@ -131,6 +164,11 @@ fn measure(a: &AreaGaps, key: Key) -> Option<f64> {
         "places-per-1000" => a.places_per_1000(),
         "places-for-demand" => demand_total(a).filter(|&d| d > 0).map(|d| a.places / d as f64),
         "places-for-placements" => placements(a, t, k).filter(|&n| n > 0).map(|n| places_in(a, t, k) / n as f64),
+        "places-for-need" => {
+            let (t, k, need) = (t?, k?, key.need?);
+            let n = a.figures.as_ref()?.demand.need_cell(t, k, need)?.value().filter(|&n| n > 0)?;
+            a.places_open_to_need(t, k, need).map(|open| open / n as f64)
+        }
         _ => None,
     }
 }

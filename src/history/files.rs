@@ -226,7 +226,7 @@ fn check_area(at: &Place, areas: &[crate::geo::Area], i: usize, a: &AreaSupply, 
         .chain(a.places_ks)
         .chain(a.places_offered.into_iter().flatten())
         .chain(a.places_cell.into_iter().flatten());
-    if numbers.chain(a.providers.iter().map(|p| p.share)).any(|v| !v.is_finite() || v < 0.0) {
+    if numbers.chain(a.providers.iter().map(|p| p.share)).chain(a.places_for_need.values().copied()).any(|v| !v.is_finite() || v < 0.0) {
         out.push(error(
             file,
             at.span(&path!["area", i]),
@@ -242,6 +242,15 @@ fn check_area(at: &Place, areas: &[crate::geo::Area], i: usize, a: &AreaSupply, 
             "bad-share",
             format!("{}: an access share is outside 0 to 1", a.name),
             "a share is 0 to 1",
+        ));
+    }
+    for key in a.places_for_need.keys().filter(|k| crate::analyse::cells::parse_need_cell_key(k).is_none()) {
+        out.push(error(
+            file,
+            at.span(&path!["area", i, "places_for_need", key.as_str()]),
+            "unknown-need-cell",
+            format!("{}: `{key}` is not a need cell", a.name),
+            "write tier1 to tier3, ks1 to ks4 and a need of the vocabulary (or `medical`), as `tier3_ks4_semh`",
         ));
     }
     let shares: f64 = a.providers.iter().map(|p| p.share).sum();

@@ -2,10 +2,12 @@
 //! worked it out at the period's end, the providers (id and share of places) that make it
 //! up, and the period's pupils and demand when the area files held them then.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::PeriodReport;
-use crate::analyse::{AreaGaps, GapReport, GapRules, rules};
+use crate::analyse::{AreaGaps, GapReport, GapRules, KEY_STAGES, TIERS, cells, rules};
 use crate::model::area::{Demand, Pupils};
 use crate::model::date::Date;
 use crate::site::Site;
@@ -60,6 +62,12 @@ pub struct AreaSupply {
     /// The period's demand, likewise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demand: Option<Demand>,
+    /// The places open to a need in each need cell the area's figures gave
+    /// (`demand.by_tier_key_stage_need`), by the cell's column name (`tier3_ks4_semh = 4.0`),
+    /// so the period's need cells are compared too. Snapshots taken before 8 December 2026
+    /// have none: their need cells are not compared.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub places_for_need: BTreeMap<String, f64>,
     /// The providers counted here, with their share of places.
     #[serde(default, rename = "provider")]
     pub providers: Vec<ProviderShare>,
@@ -105,8 +113,16 @@ fn area_supply(site: &Site, a: &AreaGaps, period: &str, served: &[usize]) -> Are
         access: a.access.map(|r| r.map(|v| v.map_or(0.0, |v| (v * 10_000.0).round() / 10_000.0))),
         pupils: own.map(|f| f.pupils.clone()),
         demand: own.map(|f| f.demand.clone()),
+        places_for_need: places_for_need(a),
         providers: a.providers.iter().filter_map(|&i| share(&site.providers[i], served[i])).collect(),
     }
+}
+
+/// The places open to each need cell the area's figures give (as the gap rule compares them).
+fn places_for_need(a: &AreaGaps) -> BTreeMap<String, f64> {
+    let Some(f) = &a.figures else { return BTreeMap::new() };
+    let open = |(t, k, n, _)| Some((cells::need_cell_key(t, k, n), round(a.places_open_to_need(t, k, n)?)));
+    f.demand.need_cells().into_iter().filter_map(open).collect()
 }
 
 /// A provider's row, when it counts towards supply: its places split the way the analysis
@@ -179,7 +195,12 @@ fn apply_supply(a: &mut AreaGaps, s: &AreaSupply) {
     a.access = s.access.map(|r| r.map(|v| (s.postcodes > 0).then_some(v)));
     a.providers.clear();
     a.places_need.clear();
-    a.supply.clear();
+    // The need cells recorded (none in snapshots older than the field: not compared).
+    a.supply = s
+        .places_for_need
+        .iter()
+        .filter_map(|(key, &v)| cells::parse_need_cell_key(key).map(|(t, k, n)| ((TIERS[t], KEY_STAGES[k], n.to_string()), v)))
+        .collect();
 }
 
 /// The period's own pupils and demand; false when the snapshot has none (the current

@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -233,26 +234,48 @@ struct ProviderLink<'a> {
 }
 
 /// What every area page says of one provider, made once per build (a provider is listed on
-/// the page of every area it serves, in every layer).
+/// the page of every area it serves, in every layer; a ward's page lists hundreds).
 struct ProviderText {
     name: String,
     url: String,
     places: String,
-    /// The name in lower case: area pages list providers in this order.
-    sort_key: String,
+    /// Its place in the order area pages list providers in: by the name in lower case, then
+    /// in the site's order (the pages sort by this number, not by comparing names).
+    rank: usize,
+    /// Its entry in an area page's list as a template value, made when first listed, for an
+    /// area it has a site in and one it serves from elsewhere: the pages share the values (a
+    /// template value is reference-counted) instead of each making its own.
+    here: OnceLock<tera::Value>,
+    elsewhere: OnceLock<tera::Value>,
 }
 
 impl ProviderText {
     fn all(site: &Site) -> Vec<ProviderText> {
+        let names: Vec<String> = site.providers.par_iter().map(|vp| vp.provider.name.to_lowercase()).collect();
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by(|&a, &b| names[a].cmp(&names[b])); // stable: the site's order among equal names
+        let mut rank = vec![0; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
+        }
         site.providers
             .par_iter()
-            .map(|vp| ProviderText {
+            .zip(rank)
+            .map(|(vp, rank)| ProviderText {
                 name: vp.provider.name.clone(),
                 url: crate::markdown::provider_url(&vp.provider.id),
                 places: places_split(vp),
-                sort_key: vp.provider.name.to_lowercase(),
+                rank,
+                here: OnceLock::new(),
+                elsewhere: OnceLock::new(),
             })
             .collect()
+    }
+
+    /// Its entry in the list of an area it has a site in (`here`), or serves from elsewhere.
+    fn link(&self, here: bool) -> tera::Value {
+        let (cell, how) = if here { (&self.here, "Has a site here") } else { (&self.elsewhere, "Serves this area from elsewhere") };
+        cell.get_or_init(|| tera::Value::from_serializable(&ProviderLink { name: &self.name, url: &self.url, how, places: &self.places })).clone()
     }
 }
 
@@ -665,18 +688,10 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
     svg.push_str(r#"<g class="map-markers">"#);
     for &pi in &raw.providers {
         let vp = &site.providers[pi];
-        let here: Vec<usize> = (0..vp.sites.len()).filter(|&s| site_in(vp, s, view.by_location[pi][s], area)).collect();
         let text = &view.providers[pi];
-        providers.push((
-            text.sort_key.as_str(),
-            ProviderLink {
-                name: &text.name,
-                url: &text.url,
-                how: if here.is_empty() { "Serves this area from elsewhere" } else { "Has a site here" },
-                places: &text.places,
-            },
-        ));
-        for s in here {
+        let mut has_site = false;
+        for s in (0..vp.sites.len()).filter(|&s| site_in(vp, s, view.by_location[pi][s], area)) {
+            has_site = true;
             let loc = &vp.provider.locations[s];
             if loc.mask_exact_address {
                 masked += 1;
@@ -690,16 +705,16 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
                 esc(&format!("{}{}", vp.provider.name, if loc.name.is_empty() { String::new() } else { format!(", {}", loc.name) }))
             );
         }
+        providers.push((text.rank, text.link(has_site)));
     }
     svg.push_str("</g>");
     labels_svg(&mut svg, &neighbours, &proj);
     svg.push_str("</svg>");
-    // Stable, like sorting by the lower-cased name, with each name lower-cased once.
-    providers.sort_by(|x, y| x.0.cmp(y.0));
-    let providers: Vec<ProviderLink> = providers.into_iter().map(|(_, p)| p).collect();
+    providers.sort_unstable_by_key(|&(rank, _)| rank);
+    let providers: Vec<tera::Value> = providers.into_iter().map(|(_, p)| p).collect();
     c.insert("map_svg", &svg);
     c.insert("masked_sites", &masked);
-    c.insert("providers", &providers);
+    c.insert_value("providers", tera::Value::from(providers));
 
     let mut summary = vec![
         Row { key: "Pupils aged 5 to 16".into(), value: a.pupils.map_or("no figures".into(), |p| format!("{p}")), href: None, tag: None },

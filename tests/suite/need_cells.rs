@@ -153,3 +153,82 @@ fn a_small_need_count_is_hidden_on_the_public_site_and_raw_inside() {
     let at = published.count_keys.iter().position(|(k, _)| k == "tier3_ks4_semh").unwrap();
     assert_eq!(published.areas[1].counts[at], Shown::Value(11));
 }
+
+/// Beta's need gaps in `r`, in words.
+fn need_gaps(r: &apdir::analyse::GapReport) -> Vec<String> {
+    r.areas[1].gaps.iter().filter(|g| g.rule == "places-for-need").map(|g| g.text.clone()).collect()
+}
+
+#[test]
+fn a_snapshot_keeps_the_places_open_to_each_need_so_a_past_periods_need_cells_are_compared() {
+    let tmp = site();
+    let site = load(tmp.path());
+    let period = apdir::history::current_period(&site).unwrap();
+    let path = apdir::history::files::write(&site, &period, false).unwrap();
+    let site = load(tmp.path());
+    let (snapshots, problems) = apdir::history::files::load(&site);
+    assert!(!problems.has_errors(), "{}", problems.render(false));
+    // Beta's need cells: 4 places open to SEMH (beta-semh) in tier 3 KS4, none to a medical
+    // need in tier 1 KS2.
+    let beta = &snapshots[0].areas[1];
+    assert_eq!(beta.places_for_need.get("tier3_ks4_semh"), Some(&4.0));
+    assert_eq!(beta.places_for_need.get("tier1_ks2_medical"), Some(&0.0));
+    assert!(snapshots[0].areas[0].places_for_need.is_empty(), "Alpha gives no need cells");
+    // Read back as a past period, the need gaps are today's.
+    let current = apdir::analyse::analyse(&site, None);
+    let back = apdir::history::snapshot::report(&site, &snapshots[0], &current);
+    assert!(!need_gaps(&current).is_empty());
+    assert_eq!(need_gaps(&back.report), need_gaps(&current));
+
+    // A bad need cell key is an error at its line.
+    let text = std::fs::read_to_string(&path).unwrap().replace("tier3_ks4_semh = ", "tier3_ks4_smeh = ");
+    std::fs::write(&path, &text).unwrap();
+    let (_, problems) = apdir::history::files::load(&site);
+    let bad = problems.with_code("unknown-need-cell");
+    assert_eq!(bad.len(), 1, "{}", problems.render(false));
+    let line = text.lines().position(|l| l.starts_with("tier3_ks4_smeh")).unwrap() + 1;
+    assert!(bad[0].location().contains(&format!("history/{}.toml:{line}:", apdir::history::period_stem(&period))), "{}", bad[0].location());
+}
+
+#[test]
+fn the_change_list_names_each_need_of_a_cell_and_never_closes_a_gap_it_could_not_compare() {
+    let tmp = site();
+    let mut site = load(tmp.path());
+    let before = apdir::analyse::analyse(&site, None);
+    // beta-semh grows from 4 places to 20: both its needs in tier 3 KS4 are met.
+    let semh = site.providers.iter().position(|vp| vp.provider.id == "beta-semh").unwrap();
+    site.providers[semh].provider.capacity.places = Some(20);
+    let after = apdir::analyse::analyse(&site, None);
+    let words: Vec<String> = apdir::history::change::differences(&before, &after).into_iter().map(|d| d.text).collect();
+    assert!(
+        words.contains(
+            &"Beta tier 3 KS4 places open to social, emotional and mental health (SEMH) for each such placement 0.36 → 1.82: gap closed".to_string()
+        ),
+        "{words:#?}"
+    );
+    assert!(
+        words.contains(
+            &"Beta tier 3 KS4 places open to medical needs (physical or mental health) for each such placement 0.80 → 4.00: gap closed".to_string()
+        ),
+        "{words:#?}"
+    );
+
+    // A snapshot from before need cells were recorded compared none: the gap is not new to
+    // it, nor closed after it.
+    let period = apdir::history::current_period(&site).unwrap();
+    let site = load(tmp.path());
+    apdir::history::files::write(&site, &period, false).unwrap();
+    let (mut snapshots, _) = apdir::history::files::load(&site);
+    snapshots[0].areas.iter_mut().for_each(|a| a.places_for_need.clear());
+    let current = apdir::analyse::analyse(&site, None);
+    let old = apdir::history::snapshot::report(&site, &snapshots[0], &current).report;
+    assert!(need_gaps(&old).is_empty(), "not compared");
+    let forward = apdir::history::change::differences(&old, &current);
+    let semh = forward.iter().find(|d| d.text.contains("(SEMH)")).expect("the SEMH gap");
+    assert_eq!(semh.kind, "new");
+    assert!(semh.text.ends_with("not known → 0.36: gap (not compared before)"), "{}", semh.text);
+    let backward = apdir::history::change::differences(&current, &old);
+    let semh = backward.iter().find(|d| d.text.contains("(SEMH)")).expect("the SEMH gap");
+    assert_eq!(semh.kind, "uncompared", "never closed: {}", semh.text);
+    assert!(semh.text.ends_with(": not compared in the later figures, so not known to be closed"), "{}", semh.text);
+}
