@@ -114,7 +114,7 @@ fn ordered(site: &Site) -> (Vec<&ValidProvider>, Vec<usize>) {
     let mut by_id: Vec<&ValidProvider> = site.providers.iter().collect();
     by_id.sort_by(|a, b| a.provider.id.cmp(&b.provider.id));
     let mut rows: Vec<usize> = (0..by_id.len()).collect();
-    rows.sort_by_key(|&i| (by_id[i].provider.name.to_lowercase(), i));
+    rows.sort_by_cached_key(|&i| (by_id[i].provider.name.to_lowercase(), i));
     (rows.iter().map(|&i| by_id[i]).collect(), rows)
 }
 
