@@ -17,6 +17,9 @@ pub struct SourceFile {
     pub name: String,
     pub path: PathBuf,
     pub text: String,
+    /// How many lines of the real file come before `text`: 0, except in the few lines a
+    /// [`Diagnostic::detached`] keeps of its file (line numbers stay the real file's).
+    first_line: usize,
     /// Where lines start and how many characters come before points of the text, made the
     /// first time a diagnostic needs a line or column: a file with thousands of problems (on
     /// one long line, even) is scanned once, not once per problem.
@@ -25,7 +28,16 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, path: impl Into<PathBuf>, text: String) -> Arc<Self> {
-        Arc::new(SourceFile { name: name.into(), path: path.into(), text, index: Default::default() })
+        Arc::new(SourceFile { name: name.into(), path: path.into(), text, first_line: 0, index: Default::default() })
+    }
+
+    /// Lines `lines` (0-based, whole) of this file, as a file of their own that still numbers
+    /// them as this one does.
+    fn lines(&self, lines: std::ops::RangeInclusive<usize>) -> (Arc<SourceFile>, usize) {
+        let bytes = self.line_range(*lines.start()).start..self.line_range(*lines.end()).end;
+        let text = self.text[bytes.clone()].to_string();
+        let first_line = self.first_line + lines.start();
+        (Arc::new(SourceFile { name: self.name.clone(), path: self.path.clone(), text, first_line, index: Default::default() }), bytes.start)
     }
 
     fn index(&self) -> &TextIndex {
@@ -61,7 +73,7 @@ impl SourceFile {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
         let col = self.chars_before(offset) - self.chars_before(self.line_range(line).start) + 1;
-        (line + 1, col)
+        (self.first_line + line + 1, col)
     }
 }
 
@@ -118,11 +130,13 @@ pub struct Diagnostic {
     pub label: String,
     /// How to fix it.
     pub help: Option<String>,
+    /// Bytes of the real file before `file`'s text (not 0 once [`Diagnostic::detached`]).
+    offset: usize,
 }
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), file: None, span: None, label: String::new(), help: None }
+        Diagnostic { severity: Severity::Error, code, message: message.into(), file: None, span: None, label: String::new(), help: None, offset: 0 }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
@@ -130,6 +144,7 @@ impl Diagnostic {
     pub fn in_file(mut self, file: &Arc<SourceFile>, span: Option<Range<usize>>) -> Self {
         self.file = Some(file.clone());
         self.span = span;
+        self.offset = 0;
         self
     }
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -142,6 +157,38 @@ impl Diagnostic {
     }
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// The same diagnostic holding only the lines of its file it quotes (at most
+    /// [`DETACHED_BYTES`] of them; a longer place keeps the whole file), so that a build's
+    /// warnings do not keep every record's text alive after the records are checked.
+    pub fn detached(mut self) -> Diagnostic {
+        let Some(file) = &self.file else { return self };
+        if Arc::strong_count(file) == 1 && file.text.len() <= DETACHED_BYTES {
+            // Already its own, and small (detached before, say).
+            return self;
+        }
+        let Some(span) = &self.span else {
+            self.file = Some(SourceFile::new(file.name.clone(), file.path.clone(), String::new()));
+            return self;
+        };
+        let start = floor_char_boundary(&file.text, span.start.min(file.text.len()));
+        let end = floor_char_boundary(&file.text, span.end.min(file.text.len())).max(start);
+        let lines = file.line_index(start)..=file.line_index(end);
+        let bytes = file.line_range(*lines.start()).start..file.line_range(*lines.end()).end;
+        if bytes.len() > DETACHED_BYTES {
+            return self;
+        }
+        let (kept, from) = file.lines(lines);
+        self.offset += from;
+        self.span = Some(start - from..end - from);
+        self.file = Some(kept);
+        self
+    }
+
+    /// Where in its file the diagnostic points (bytes), for sorting.
+    fn at(&self) -> Option<usize> {
+        self.span.as_ref().map(|s| self.offset + s.start)
     }
     /// `providers/x.toml:12:5`, or just the file, or nothing.
     pub fn location(&self) -> String {
@@ -194,6 +241,9 @@ impl Diagnostic {
         out
     }
 }
+
+/// [`Diagnostic::detached`] keeps at most this many bytes of a file.
+pub const DETACHED_BYTES: usize = 4096;
 
 /// At most this many characters of one source line are quoted under a diagnostic. A longer
 /// line (a 200 KB description written on one line) is cut around the place the diagnostic
@@ -273,7 +323,13 @@ impl<'a> Excerpt<'a> {
         if window.end < line.len() {
             self.text.push('…');
         }
-        self.lines.push(Quoted { real: Some(index), at: start..self.text.len(), from: range.start + window.start, lead, len: window.len() });
+        self.lines.push(Quoted {
+            real: Some(file.first_line + index),
+            at: start..self.text.len(),
+            from: range.start + window.start,
+            lead,
+            len: window.len(),
+        });
         self.text.push('\n');
     }
 
@@ -371,8 +427,8 @@ impl Diagnostics {
     /// Sorted by file, then position, errors before warnings at the same place.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            let ka = (a.file.as_ref().map(|f| f.name.as_str()), a.span.as_ref().map(|s| s.start));
-            let kb = (b.file.as_ref().map(|f| f.name.as_str()), b.span.as_ref().map(|s| s.start));
+            let ka = (a.file.as_ref().map(|f| f.name.as_str()), a.at());
+            let kb = (b.file.as_ref().map(|f| f.name.as_str()), b.at());
             ka.cmp(&kb).then(b.severity.cmp(&a.severity))
         });
     }
@@ -708,6 +764,26 @@ mod tests {
                 // (codespan shows a tab as four spaces.)
                 proptest::prop_assert!(line.chars().count() <= 4 * EXCERPT_CHARS + 40, "{}", line);
             }
+        }
+
+        /// A diagnostic that keeps only the lines it quotes says and shows exactly what it did
+        /// with the whole file, and keeps at most DETACHED_BYTES of it (or the whole file).
+        #[test]
+        fn a_detached_diagnostic_reads_the_same(
+            parts in proptest::collection::vec(proptest::prop_oneof!["[a-z ]{0,400}", "é{0,300}", "日{0,200}", "\n", "\n\n", "\t", "\r\n"], 0..16),
+            start in 0usize..4000,
+            len in 0usize..600,
+        ) {
+            let text: String = parts.concat();
+            let file = SourceFile::new("f.toml", "f", text.clone());
+            let d = Diagnostic::warning("w", "m").in_file(&file, Some(start..start + len)).label("x").help("h");
+            let kept = d.clone().detached();
+            proptest::prop_assert_eq!(kept.location(), d.location());
+            proptest::prop_assert_eq!(kept.render(false), d.render(false));
+            let held = kept.file.as_ref().map_or(0, |f| f.text.len());
+            proptest::prop_assert!(held <= DETACHED_BYTES || held == text.len());
+            // Detaching again changes nothing.
+            proptest::prop_assert_eq!(kept.clone().detached().render(false), d.render(false));
         }
     }
 }

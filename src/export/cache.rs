@@ -138,7 +138,7 @@ impl ExportCache {
     pub(super) fn key(&self, vp: &ValidProvider, site: &Site) -> u128 {
         let mut h = KeyHasher::new();
         h.write_u128(self.build);
-        hash_bytes(&mut h, vp.file.text.as_bytes());
+        h.write_u128(vp.source_digest);
         let mut codes: Vec<&str> = Vec::new();
         for s in &vp.sites {
             h.write_u64(s.lat.to_bits());

@@ -89,20 +89,19 @@ pub fn apply(site: &Site, s: &Scenario) -> Vec<ValidProvider> {
         .providers
         .iter()
         .filter(|vp| !closed(&vp.provider.id))
-        .map(|vp| ValidProvider { provider: vp.provider.clone(), file: vp.file.clone(), sites: vp.sites.clone() })
+        .map(|vp| ValidProvider { provider: vp.provider.clone(), source_digest: vp.source_digest, sites: vp.sites.clone() })
         .collect();
     for c in &s.change {
         for vp in out.iter_mut().filter(|vp| vp.provider.id == c.provider) {
             vp.provider.capacity.places = Some(c.places);
         }
     }
-    let file = site.providers.first().map(|vp| vp.file.clone()).unwrap_or_else(|| crate::diagnostics::SourceFile::new(DIR, DIR, String::new()));
-    out.extend(s.add.iter().enumerate().filter_map(|(i, n)| new_provider(site, &s.name, i, n, &file)));
+    out.extend(s.add.iter().enumerate().filter_map(|(i, n)| new_provider(site, &s.name, i, n)));
     out
 }
 
 /// The provider a new site stands for: active, on the list, at the postcode's place.
-fn new_provider(site: &Site, scenario: &str, i: usize, n: &NewSite, file: &std::sync::Arc<crate::diagnostics::SourceFile>) -> Option<ValidProvider> {
+fn new_provider(site: &Site, scenario: &str, i: usize, n: &NewSite) -> Option<ValidProvider> {
     let pc = crate::geo::normalise_postcode(&n.postcode)?;
     let e = site.postcodes.get(&pc)?;
     let mut provider = check::blank_provider(&n.name)?;
@@ -113,7 +112,7 @@ fn new_provider(site: &Site, scenario: &str, i: usize, n: &NewSite, file: &std::
     provider.capacity.places = Some(n.places);
     provider.service_area = n.service_area.clone();
     let placed = PlacedSite { lat: e.lat, lon: e.lon, district: e.district.clone(), ward: e.ward.clone() };
-    Some(ValidProvider { provider, file: file.clone(), sites: vec![placed] })
+    Some(ValidProvider { provider, source_digest: 0, sites: vec![placed] })
 }
 
 /// `apdir gaps --scenario NAME`: the plan and its differences in words, and the report after.
