@@ -31,6 +31,11 @@ impl SourceFile {
         Arc::new(SourceFile { name: name.into(), path: path.into(), text, first_line: 0, index: Default::default() })
     }
 
+    /// This file's name and path without its text: what a page keeps once it is checked.
+    pub fn name_only(&self) -> Arc<SourceFile> {
+        SourceFile::new(self.name.clone(), self.path.clone(), String::new())
+    }
+
     /// Lines `lines` (0-based, whole) of this file, as a file of their own that still numbers
     /// them as this one does.
     fn lines(&self, lines: std::ops::RangeInclusive<usize>) -> (Arc<SourceFile>, usize) {
@@ -169,7 +174,7 @@ impl Diagnostic {
             return self;
         }
         let Some(span) = &self.span else {
-            self.file = Some(SourceFile::new(file.name.clone(), file.path.clone(), String::new()));
+            self.file = Some(file.name_only());
             return self;
         };
         let start = floor_char_boundary(&file.text, span.start.min(file.text.len()));

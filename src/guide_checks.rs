@@ -14,7 +14,7 @@ use crate::diagnostics::Diagnostic;
 use crate::markdown::{LinkTarget, route_placeholder};
 use crate::model::date::Date;
 use crate::model::guide::GuidePage;
-use crate::model::readability::{self, Readability};
+use crate::model::readability::Readability;
 use crate::rules::{review_due, review_overdue};
 
 /// Each guide page's reading age: (file, age, words).
@@ -97,7 +97,7 @@ fn review(p: &GuidePage, config: &Config, today: Date, out: &mut Vec<Diagnostic>
 
 /// The readability of a page's Markdown prose (headings, tables and code left out).
 pub fn page_readability(p: &GuidePage) -> Option<Readability> {
-    readability::of_markdown(p.file.text.get(p.body_offset..).unwrap_or(""))
+    p.readability
 }
 
 fn reading_age(p: &GuidePage, config: &Config, out: &mut Vec<Diagnostic>) {

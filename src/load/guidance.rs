@@ -116,6 +116,7 @@ pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut V
         body_offset: body_start,
         text: rendered.text,
         word_count,
+        readability: crate::model::readability::of_markdown(body),
         file: Arc::clone(file),
     })
 }

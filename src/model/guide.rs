@@ -55,6 +55,9 @@ pub struct GuidePage {
     pub body_offset: usize,
     pub text: String,
     pub word_count: usize,
+    /// How hard the body is to read, worked out from its Markdown once (the source text is
+    /// not kept once the page is checked).
+    pub readability: Option<super::readability::Readability>,
 }
 
 impl GuidePage {
