@@ -23,6 +23,7 @@ use crate::analyse::report::{self, Selection};
 use crate::analyse::{AreaGaps, GapReport, KEY_STAGES, PublishedArea, PublishedReport, Shown, fmt_num, fmt_rate};
 use crate::geo::Area;
 use crate::model::area::Count;
+use crate::model::text::thousands;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -739,11 +740,13 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
     c.insert("masked_sites", &masked);
     c.insert_value("providers", tera::Value::from(providers));
     c.insert("unlisted_more", &unlisted);
+    c.insert("unlisted_more_text", &thousands(unlisted as u64));
     if let Some(l) = listing.filter(|_| on_listing > 0) {
         let total = view.listing_sizes.get(l.code.as_str()).copied().unwrap_or(0);
         c.insert(
             "elsewhere",
-            &serde_json::json!({"count": on_listing, "url": district_url(&l.slug), "name": l.name, "total": total, "own": layer.main}),
+            &serde_json::json!({"count": on_listing, "count_text": thousands(on_listing as u64), "url": district_url(&l.slug), "name": l.name,
+                "total": thousands(total as u64), "own": layer.main}),
         );
     }
 

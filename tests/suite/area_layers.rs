@@ -320,8 +320,9 @@ fn apdir_gaps_on_a_site_with_one_layer_prints_no_layer_line_and_knows_only_main(
     assert!(e.contains("no boundary layer `divisions`; this report has the main layer only") && e.contains("main (Areas)"), "{e}");
 }
 
-/// Four made-up wards over the gap fixture: Alpha's two (with their district's code), then
-/// Beta's West without a parent code (its district is found from where it lies) and East.
+/// Five made-up wards over the gap fixture: one over Gamma (outside the authority's
+/// districts, no parent code), Alpha's two (with their district's code), then Beta's West
+/// without a parent code (its district is found from where it lies) and East.
 fn with_wards() -> tempfile::TempDir {
     let ward = |code: &str, name: &str, lad: &str, west: f64, east: f64| {
         let parent = if lad.is_empty() { String::new() } else { format!(r#", "lad_code": "{lad}""#) };
@@ -330,6 +331,7 @@ fn with_wards() -> tempfile::TempDir {
         )
     };
     let features = [
+        ward("E05000905", "Gamma Ward", "", -2.8, -2.7),
         ward("E05000901", "Alpha West", "E07000901", -3.0, -2.97),
         ward("E05000902", "Alpha East", "E07000901", -2.97, -2.9),
         ward("E05000903", "Beta West", "", -2.9, -2.84),
@@ -388,4 +390,19 @@ fn a_ward_page_lists_the_providers_with_a_site_in_it_and_sends_readers_to_its_di
     let beta = page("areas/beta");
     assert!(beta.contains("Beta Primary Outreach") && !beta.contains("Alpha Hub"), "{beta}");
     assert!(beta.contains(r#"1 more provider serves Beta from sites elsewhere: see <a href="/districts/beta/">the providers in Beta</a>, the listing of all 2 with a site in Beta or serving it."#));
+}
+
+#[test]
+fn a_ward_in_no_district_of_the_authority_lists_every_provider_serving_it() {
+    // Alpha Hub also serves Gamma, outside the authority: no district listing of ours holds
+    // the providers serving Gamma Ward, so its page lists them in full.
+    let tmp = with_wards();
+    let record = tmp.path().join("providers/alpha-hub.toml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    std::fs::write(&record, text.replacen("service_area = [\"E07000902\"]", "service_area = [\"E07000902\", \"E06000901\"]", 1)).unwrap();
+    let out = tmp.path().join("site");
+    build_to(tmp.path(), &out);
+    let gamma = std::fs::read_to_string(out.join("areas/wards/gamma-ward/index.html")).unwrap();
+    assert!(gamma.contains(r#"<a href="/providers/alpha-hub/">Alpha Hub</a> <span class="body-s">(Serves this area from elsewhere;"#), "{gamma}");
+    assert!(!gamma.contains("from sites elsewhere: see"));
 }
