@@ -55,13 +55,30 @@ fn keys(a: &AreaGaps) -> Vec<Key> {
 }
 
 /// Whether `other` compared the count the gap `key` of `with_gap` was worked out from: a
-/// count the other report did not compare (a need cell a snapshot kept no supply for) leaves
-/// the gap neither closed nor new there, only unknown.
+/// count the other report did not compare (a need cell a snapshot kept no supply for), or
+/// whose figure was suppressed at source ("c": the rule saw no number), leaves the gap
+/// neither closed nor new there, only unknown.
 fn compared_in(other: &AreaGaps, with_gap: &AreaGaps, k: Key) -> bool {
     match with_gap.gaps.iter().find(|g| key(g) == k).map(|g| g.basis) {
         Some(Basis::Public) | None => true,
-        Some(b) => other.compared.contains(&b),
+        Some(b) => other.compared.contains(&b) && given(other, b),
     }
+}
+
+/// Whether `a`'s figures give the count `b` as a number (not "c", not left out). The rules
+/// list a count suppressed at source as compared, so that the published pages can say a
+/// gap may be hidden there; over time it is no comparison at all.
+fn given(a: &AreaGaps, b: Basis) -> bool {
+    let Some(d) = a.figures.as_ref().map(|f| &f.demand) else { return false };
+    let count = match b {
+        Basis::Public => return true,
+        Basis::DemandTotal => return demand_total(a).is_some(),
+        Basis::Tier(t) => d.by_tier.get(&format!("tier{}", t + 1)).copied(),
+        Basis::KeyStage(k) => d.by_key_stage.get(&format!("ks{}", k + 1)).copied(),
+        Basis::Cell(t, k) => d.cell(t, k),
+        Basis::NeedCell(t, k, n) => d.need_cell(t, k, n),
+    };
+    count.and_then(Count::value).is_some()
 }
 
 fn area_differences(b: &AreaGaps, a: &AreaGaps) -> Vec<Difference> {

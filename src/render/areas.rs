@@ -17,12 +17,13 @@ use serde::Serialize;
 use tera::Context;
 
 use super::maps::{self, Projection, esc};
-use super::view::{Row, district_url};
+use super::view::{Row, district_url, districts_served};
 use super::{Body, OutputFile, base_context, crumbs_with, link};
 use crate::analyse::report::{self, Selection};
 use crate::analyse::{AreaGaps, GapReport, KEY_STAGES, PublishedArea, PublishedReport, Shown, fmt_num, fmt_rate};
 use crate::geo::Area;
 use crate::model::area::Count;
+use crate::model::text::thousands;
 use crate::site::Site;
 use crate::validate::ValidProvider;
 
@@ -242,6 +243,10 @@ struct ProviderText {
     /// Its place in the order area pages list providers in: by the name in lower case, then
     /// in the site's order (the pages sort by this number, not by comparing names).
     rank: usize,
+    /// The district listings (`/districts/<slug>/`) it is on, by code: the one rule of the
+    /// listings ([`districts_served`]), so an area page that sends readers to a listing for
+    /// the providers serving it from elsewhere knows that the listing holds them.
+    listings: Vec<String>,
     /// Its entry in an area page's list as a template value, made when first listed, for an
     /// area it has a site in and one it serves from elsewhere: the pages share the values (a
     /// template value is reference-counted) instead of each making its own.
@@ -266,6 +271,7 @@ impl ProviderText {
                 url: crate::markdown::provider_url(&vp.provider.id),
                 places: places_split(vp),
                 rank,
+                listings: districts_served(vp),
                 here: OnceLock::new(),
                 elsewhere: OnceLock::new(),
             })
@@ -494,12 +500,22 @@ fn demand_text(a: &PublishedArea, v: Option<f64>, f: fn(f64) -> String) -> Strin
 pub fn pages(site: &Site, report: &GapReport) -> Vec<(String, &'static str, Context)> {
     let layers = Layer::all(site, report);
     let providers = ProviderText::all(site);
-    let per_layer: Vec<Vec<_>> = (0..layers.len()).into_par_iter().map(|i| layer_pages(site, &layers, i, &providers)).collect();
+    let mut listing_sizes: HashMap<&str, usize> = HashMap::new();
+    for code in providers.iter().flat_map(|p| &p.listings) {
+        *listing_sizes.entry(code.as_str()).or_default() += 1;
+    }
+    let per_layer: Vec<Vec<_>> = (0..layers.len()).into_par_iter().map(|i| layer_pages(site, &layers, i, &providers, &listing_sizes)).collect();
     per_layer.into_iter().flatten().collect()
 }
 
 /// One layer's index and area pages.
-fn layer_pages(site: &Site, layers: &[Layer], current: usize, providers: &[ProviderText]) -> Vec<(String, &'static str, Context)> {
+fn layer_pages(
+    site: &Site,
+    layers: &[Layer],
+    current: usize,
+    providers: &[ProviderText],
+    listing_sizes: &HashMap<&str, usize>,
+) -> Vec<(String, &'static str, Context)> {
     let layer = &layers[current];
     let report = layer.report;
     let published = report.publish(policy(site));
@@ -608,7 +624,7 @@ fn layer_pages(site: &Site, layers: &[Layer], current: usize, providers: &[Provi
     jobs.push((layer.base.clone(), "areas.html", c));
 
     let by_location = layer.by_location(site);
-    let view = LayerView { layer, published: &published, listed: &listed, providers, by_location };
+    let view = LayerView { layer, published: &published, listed: &listed, providers, by_location, listing_sizes };
     jobs.par_extend(published.areas.par_iter().enumerate().map(|(i, a)| area_page(site, &view, i, a)));
     jobs
 }
@@ -622,6 +638,8 @@ struct LayerView<'a> {
     /// [`Layer::by_location`], worked out once for all the layer's pages.
     by_location: Vec<Vec<bool>>,
     providers: &'a [ProviderText],
+    /// How many providers each district listing holds, by code.
+    listing_sizes: &'a HashMap<&'a str, usize>,
 }
 
 fn county_rows(p: &PublishedReport) -> Vec<Row> {
@@ -683,7 +701,9 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
     let mut svg = String::new();
     svg_open(&mut svg, &proj, "area-map-title", "map map--area");
     shapes_svg(&mut svg, &shapes, &proj, 1.0);
+    let listing = elsewhere_listing(site, layer, area);
     let mut providers = Vec::new();
+    let mut on_listing = 0;
     let mut masked = 0;
     svg.push_str(r#"<g class="map-markers">"#);
     for &pi in &raw.providers {
@@ -705,16 +725,30 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
                 esc(&format!("{}{}", vp.provider.name, if loc.name.is_empty() { String::new() } else { format!(", {}", loc.name) }))
             );
         }
-        providers.push((text.rank, text.link(has_site)));
+        if !has_site && listing.is_some_and(|l| text.listings.contains(&l.code)) {
+            on_listing += 1; // counted, and found on the listing the page links to
+            continue;
+        }
+        providers.push((text.rank, has_site, text.link(has_site)));
     }
     svg.push_str("</g>");
     labels_svg(&mut svg, &neighbours, &proj);
     svg.push_str("</svg>");
-    providers.sort_unstable_by_key(|&(rank, _)| rank);
-    let providers: Vec<tera::Value> = providers.into_iter().map(|(_, p)| p).collect();
+    providers.sort_unstable_by_key(|&(rank, ..)| rank);
+    let (providers, unlisted) = cap_elsewhere(providers);
     c.insert("map_svg", &svg);
     c.insert("masked_sites", &masked);
     c.insert_value("providers", tera::Value::from(providers));
+    c.insert("unlisted_more", &unlisted);
+    c.insert("unlisted_more_text", &thousands(unlisted as u64));
+    if let Some(l) = listing.filter(|_| on_listing > 0) {
+        let total = view.listing_sizes.get(l.code.as_str()).copied().unwrap_or(0);
+        c.insert(
+            "elsewhere",
+            &serde_json::json!({"count": on_listing, "count_text": thousands(on_listing as u64), "url": district_url(&l.slug), "name": l.name,
+                "total": thousands(total as u64), "own": layer.main}),
+        );
+    }
 
     let mut summary = vec![
         Row { key: "Pupils aged 5 to 16".into(), value: a.pupils.map_or("no figures".into(), |p| format!("{p}")), href: None, tag: None },
@@ -780,6 +814,39 @@ fn area_page(site: &Site, view: &LayerView, i: usize, a: &PublishedArea) -> (Str
     c.insert("threshold", &published.threshold);
     c.insert("attribution", ATTRIBUTION);
     (url, "area.html", c)
+}
+
+/// Providers serving an area from elsewhere that no listing linked from its page holds are
+/// listed on the page in full, up to this many (the rest are counted and the page links to
+/// the directory). Only areas with no district of the main layer around them get here.
+const ELSEWHERE_IN_FULL: usize = 100;
+
+/// The provider listing an area page links to for the providers serving the area from sites
+/// elsewhere: a district's own listing on its page; for an area of another layer, the
+/// listing of the district it lies in (its parent code, else the district holding its
+/// centre). None when the main layer has no such district.
+fn elsewhere_listing<'s>(site: &'s Site, layer: &Layer, area: &Area) -> Option<&'s Area> {
+    if layer.main {
+        return site.area(&area.code);
+    }
+    area.parent.as_deref().and_then(|p| site.area(p)).or_else(|| site.areas.iter().find(|d| d.in_scope && d.contains(area.centre.0, area.centre.1)))
+}
+
+/// An area page's list in order of `(rank, has a site here, entry)`: every provider with a
+/// site here, and those from elsewhere up to [`ELSEWHERE_IN_FULL`]; with how many were left out.
+fn cap_elsewhere(entries: Vec<(usize, bool, tera::Value)>) -> (Vec<tera::Value>, usize) {
+    let (mut out, mut elsewhere, mut left_out) = (Vec::with_capacity(entries.len()), 0, 0);
+    for (_, here, entry) in entries {
+        if !here {
+            elsewhere += 1;
+            if elsewhere > ELSEWHERE_IN_FULL {
+                left_out += 1;
+                continue;
+            }
+        }
+        out.push(entry);
+    }
+    (out, left_out)
 }
 
 /// Whether site `s` of a provider lies in `area` (by district, ward or, when the layer knows

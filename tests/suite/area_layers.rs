@@ -179,10 +179,13 @@ fn declared_places_per_tier_replace_the_equal_split() {
     build_to(declared.path(), &out);
     let page = std::fs::read_to_string(out.join("areas/alpha/index.html")).unwrap();
     assert!(page.contains("10 places: 2 in tier 2, 8 in tier 3 (declared per tier in its record)"), "declared");
+    // (Each provider is described on the page of an area it has a site in: Alpha Hub on
+    // Alpha's, Beta Primary Outreach on Beta's.)
     let out = equal.path().join("site");
     build_to(equal.path(), &out);
-    let page = std::fs::read_to_string(out.join("areas/beta/index.html")).unwrap();
+    let page = std::fs::read_to_string(out.join("areas/alpha/index.html")).unwrap();
     assert!(page.contains("10 places split equally between tiers 2 and 3 (not declared per tier in its record)"));
+    let page = std::fs::read_to_string(out.join("areas/beta/index.html")).unwrap();
     assert!(page.contains("6 places, all tier 1"));
 }
 
@@ -315,4 +318,91 @@ fn apdir_gaps_on_a_site_with_one_layer_prints_no_layer_line_and_knows_only_main(
     let sel = Selection { layer: Some("divisions".into()), ..Default::default() };
     let e = apdir::gaps_report(&o, &sel, apdir::GapsFormat::Table, false).unwrap_err().to_string();
     assert!(e.contains("no boundary layer `divisions`; this report has the main layer only") && e.contains("main (Areas)"), "{e}");
+}
+
+/// Five made-up wards over the gap fixture: one over Gamma (outside the authority's
+/// districts, no parent code), Alpha's two (with their district's code), then Beta's West
+/// without a parent code (its district is found from where it lies) and East.
+fn with_wards() -> tempfile::TempDir {
+    let ward = |code: &str, name: &str, lad: &str, west: f64, east: f64| {
+        let parent = if lad.is_empty() { String::new() } else { format!(r#", "lad_code": "{lad}""#) };
+        format!(
+            r#"{{"type": "Feature", "properties": {{"code": "{code}", "name": "{name}"{parent}}}, "geometry": {{"type": "Polygon", "coordinates": [[[{west}, 54.0], [{east}, 54.0], [{east}, 54.1], [{west}, 54.1], [{west}, 54.0]]]}}}}"#
+        )
+    };
+    let features = [
+        ward("E05000905", "Gamma Ward", "", -2.8, -2.7),
+        ward("E05000901", "Alpha West", "E07000901", -3.0, -2.97),
+        ward("E05000902", "Alpha East", "E07000901", -2.97, -2.9),
+        ward("E05000903", "Beta West", "", -2.9, -2.84),
+        ward("E05000904", "Beta East", "E07000902", -2.84, -2.8),
+    ];
+    let tmp = with_layers("", "[[area_layers]]\nkey = \"wards\"\nname = \"Wards\"\nboundaries = \"areas/wards.geojson\"\n");
+    let geojson = format!(r#"{{"type": "FeatureCollection", "features": [{}]}}"#, features.join(", "));
+    std::fs::write(tmp.path().join("areas/wards.geojson"), geojson).unwrap();
+    // The postcode file gives each postcode its ward, as the ONS file does.
+    let postcodes = tmp.path().join("data/postcodes.csv");
+    let mut text = String::new();
+    for line in std::fs::read_to_string(&postcodes).unwrap().lines() {
+        let ward = match &line[..line.find(',').unwrap()] {
+            "AA1 1AB" => "E05000901",
+            "AA1 1AA" | "AA1 1AC" | "AA1 1AD" => "E05000902",
+            "BB1 1AA" | "BB1 1AB" => "E05000903",
+            _ => "",
+        };
+        text.push_str(&format!("{line}{ward}\n"));
+    }
+    std::fs::write(postcodes, text).unwrap();
+    tmp
+}
+
+#[test]
+fn a_ward_page_lists_the_providers_with_a_site_in_it_and_sends_readers_to_its_district_for_the_others() {
+    // Alpha Hub (a site in Alpha East) serves Beta by its service area, so both of Beta's
+    // wards; Beta Primary Outreach has its site in Beta West.
+    let tmp = with_wards();
+    let out = tmp.path().join("site");
+    build_to(tmp.path(), &out);
+    let page = |path: &str| std::fs::read_to_string(out.join(path).join("index.html")).unwrap();
+    let beta_west = page("areas/wards/beta-west");
+    assert!(
+        beta_west.contains(r#"<a href="/providers/beta-primary/">Beta Primary Outreach</a> <span class="body-s">(Has a site here;"#),
+        "{beta_west}"
+    );
+    assert!(!beta_west.contains("Alpha Hub"), "a provider serving the ward from elsewhere is counted, not listed");
+    assert!(beta_west.contains(
+        r#"1 more provider serves Beta West from sites elsewhere: see <a href="/districts/beta/">the providers in Beta</a>, the listing of all 2 with a site in Beta or serving it (Beta West lies in Beta)."#
+    ));
+    // With no provider that has a site in it, the ward page says so in the same sentence.
+    let beta_east = page("areas/wards/beta-east");
+    assert!(beta_east.contains("1 provider serves Beta East from sites elsewhere: see <a href=\"/districts/beta/\">"), "{beta_east}");
+    assert!(!beta_east.contains("Alpha Hub") && !beta_east.contains("No provider on the directory serves this area"));
+    // The figures still count the provider from elsewhere: a third of Alpha Hub's 10 places.
+    assert!(beta_east.contains("<dt>Places counted here</dt><dd>3</dd>"), "{beta_east}");
+    // The link leads to a listing that holds the provider from elsewhere.
+    let listing = page("districts/beta");
+    assert!(listing.contains("Alpha Hub") && listing.contains("Beta Primary Outreach"));
+    // A ward every provider of which has a site in it lists them all and sends nobody away.
+    let alpha_east = page("areas/wards/alpha-east");
+    assert!(alpha_east.contains("Alpha Hub") && alpha_east.contains("Alpha Suspended"));
+    assert!(!alpha_east.contains("from sites elsewhere"));
+    // A district's own page does the same, pointing at its own listing.
+    let beta = page("areas/beta");
+    assert!(beta.contains("Beta Primary Outreach") && !beta.contains("Alpha Hub"), "{beta}");
+    assert!(beta.contains(r#"1 more provider serves Beta from sites elsewhere: see <a href="/districts/beta/">the providers in Beta</a>, the listing of all 2 with a site in Beta or serving it."#));
+}
+
+#[test]
+fn a_ward_in_no_district_of_the_authority_lists_every_provider_serving_it() {
+    // Alpha Hub also serves Gamma, outside the authority: no district listing of ours holds
+    // the providers serving Gamma Ward, so its page lists them in full.
+    let tmp = with_wards();
+    let record = tmp.path().join("providers/alpha-hub.toml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    std::fs::write(&record, text.replacen("service_area = [\"E07000902\"]", "service_area = [\"E07000902\", \"E06000901\"]", 1)).unwrap();
+    let out = tmp.path().join("site");
+    build_to(tmp.path(), &out);
+    let gamma = std::fs::read_to_string(out.join("areas/wards/gamma-ward/index.html")).unwrap();
+    assert!(gamma.contains(r#"<a href="/providers/alpha-hub/">Alpha Hub</a> <span class="body-s">(Serves this area from elsewhere;"#), "{gamma}");
+    assert!(!gamma.contains("from sites elsewhere: see"));
 }

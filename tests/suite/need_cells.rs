@@ -232,3 +232,25 @@ fn the_change_list_names_each_need_of_a_cell_and_never_closes_a_gap_it_could_not
     assert_eq!(semh.kind, "uncompared", "never closed: {}", semh.text);
     assert!(semh.text.ends_with(": not compared in the later figures, so not known to be closed"), "{}", semh.text);
 }
+
+#[test]
+fn a_need_cell_suppressed_at_source_in_either_period_is_uncompared_never_closed() {
+    let tmp = site();
+    let before = apdir::analyse::analyse(&load(tmp.path()), None);
+    // The later figures give Beta's tier 3 KS4 SEMH placements as "c": the rule saw no number.
+    let figures = tmp.path().join("areas/E07000902.toml");
+    let text = std::fs::read_to_string(&figures).unwrap();
+    std::fs::write(&figures, text.replace("semh = 11", "semh = \"c\"")).unwrap();
+    let after = apdir::analyse::analyse(&load(tmp.path()), None);
+    assert!(!texts(&after.areas[1]).iter().any(|g| g.contains("(SEMH)")), "no gap can be found against a hidden count");
+    let semh = |from: &apdir::analyse::GapReport, to: &apdir::analyse::GapReport| {
+        apdir::history::change::differences(from, to).into_iter().find(|d| d.text.contains("(SEMH)")).expect("the SEMH gap")
+    };
+    let forward = semh(&before, &after);
+    assert_eq!(forward.kind, "uncompared", "never closed: {}", forward.text);
+    assert!(forward.text.ends_with("0.36 → not known: not compared in the later figures, so not known to be closed"), "{}", forward.text);
+    // Hidden before and given now: the gap is new to the reader, and says it was not compared.
+    let backward = semh(&after, &before);
+    assert_eq!(backward.kind, "new");
+    assert!(backward.text.ends_with("not known → 0.36: gap (not compared before)"), "{}", backward.text);
+}
