@@ -94,20 +94,28 @@ struct InScope<'a> {
     /// Position in `in_scope` by area code.
     index_of: HashMap<&'a str, usize>,
     by_location: AreaIndex<'a>,
-    /// Every code the boundary file names (areas and their parents).
-    known: HashSet<&'a str>,
+    /// Codes that put a point outside the report: context areas, and parents that only
+    /// context areas name. (A parent of an area in scope, a ward's district, says only which
+    /// district a point is in: such a point is placed in its ward by location.)
+    outside: HashSet<&'a str>,
 }
 
 impl<'a> InScope<'a> {
     fn new(all: &'a [Area], figures: &HashMap<&str, &AreaFigures>) -> InScope<'a> {
         let in_scope: Vec<usize> =
             (0..all.len()).filter(|&i| all[i].in_scope && figures.get(all[i].code.as_str()).is_none_or(|f| f.in_scope)).collect();
-        let index_of = in_scope.iter().enumerate().map(|(pos, &i)| (all[i].code.as_str(), pos)).collect();
+        let index_of: HashMap<&str, usize> = in_scope.iter().enumerate().map(|(pos, &i)| (all[i].code.as_str(), pos)).collect();
         // By code when the boundary file is the postcode file's geography (districts, wards);
         // else by location (electoral divisions, planning areas: any polygons).
         let by_location = AreaIndex::new(in_scope.iter().map(|&i| &all[i]).collect());
-        let known = all.iter().flat_map(|a| std::iter::once(a.code.as_str()).chain(a.parent.as_deref())).collect();
-        InScope { in_scope, index_of, by_location, known }
+        let parents_in_scope: HashSet<&str> = in_scope.iter().filter_map(|&i| all[i].parent.as_deref()).collect();
+        let scoped: HashSet<usize> = in_scope.iter().copied().collect();
+        let outside = (0..all.len())
+            .filter(|i| !scoped.contains(i))
+            .flat_map(|i| std::iter::once(all[i].code.as_str()).chain(all[i].parent.as_deref()))
+            .filter(|code| !parents_in_scope.contains(code) && !index_of.contains_key(code))
+            .collect();
+        InScope { in_scope, index_of, by_location, outside }
     }
 
     /// The in-scope area (position) a postcode or site is in.
@@ -116,7 +124,7 @@ impl<'a> InScope<'a> {
             return Some(p);
         }
         // A code of the boundary file outside the figures (a context area) stays outside.
-        if self.known.contains(district) || self.known.contains(ward) {
+        if self.outside.contains(district) || self.outside.contains(ward) {
             return None;
         }
         self.by_location.locate(lon, lat)
@@ -640,5 +648,36 @@ impl Grid {
             }
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(code: &str, parent: &str, in_scope: bool, x: f64) -> Area {
+        let rings = vec![vec![(x, 0.0), (x + 1.0, 0.0), (x + 1.0, 1.0), (x, 1.0), (x, 0.0)]];
+        Area {
+            code: code.into(),
+            name: code.into(),
+            slug: code.to_lowercase(),
+            in_scope,
+            parent: Some(parent.into()),
+            parent_name: None,
+            centre: (x + 0.5, 0.5),
+            rings,
+        }
+    }
+
+    #[test]
+    fn a_postcode_without_a_ward_code_is_placed_in_its_ward_by_location_unless_its_district_is_outside() {
+        // Two wards of district D in scope, one ward of a neighbouring district N for context.
+        let all = vec![square("W1", "D", true, 0.0), square("W2", "D", true, 1.0), square("N1", "N", false, 2.0)];
+        let scope = InScope::new(&all, &HashMap::new());
+        assert_eq!(scope.area_of_point("D", "", 1.5, 0.5), Some(1), "district D names wards in scope: found by location");
+        assert_eq!(scope.area_of_point("D", "W1", 1.5, 0.5), Some(0), "a ward code wins over the location");
+        assert_eq!(scope.area_of_point("N", "", 1.5, 0.5), None, "district N only names context wards: outside");
+        assert_eq!(scope.area_of_point("X", "N1", 0.5, 0.5), None, "a context ward's code: outside");
+        assert_eq!(scope.area_of_point("X", "", 0.5, 0.5), Some(0), "an unknown code: by location");
     }
 }
