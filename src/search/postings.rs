@@ -75,7 +75,7 @@ pub fn build(docs: &[SearchDoc]) -> (BTreeMap<String, String>, Postings, PairPos
     terms.par_sort_unstable();
     terms.dedup();
     let number: rustc_hash::FxHashMap<&str, u32> = vocab.par_iter().map(|(w, t)| (w.as_str(), terms.binary_search(t).unwrap_or(0) as u32)).collect();
-    runs.par_iter_mut().for_each(|run| run.to_terms(&number));
+    runs.par_iter_mut().for_each(|run| run.name_terms(&number));
     let parts: Vec<DocPart> = runs.into_iter().flat_map(|r| r.parts).collect();
     let mut tokens = [0u64; FIELDS.len()];
     for p in &parts {
@@ -140,7 +140,7 @@ struct Run<'a> {
     words: Vec<Cow<'a, str>>,
     /// Word `i` is a question word (pairs skip it).
     stop: Vec<bool>,
-    /// Each document's part, naming words by the run's numbers until [`Run::to_terms`].
+    /// Each document's part, naming words by the run's numbers until [`Run::name_terms`].
     parts: Vec<DocPart>,
 }
 
@@ -233,7 +233,7 @@ impl Run<'_> {
     /// words: a term met as two words in a field is one posting, its frequencies added; a
     /// pair is kept once; a bridged pair only where the document never has the two side by
     /// side.
-    fn to_terms(&mut self, number: &rustc_hash::FxHashMap<&str, u32>) {
+    fn name_terms(&mut self, number: &rustc_hash::FxHashMap<&str, u32>) {
         let term: Vec<u32> = self.words.iter().map(|w| number.get(w.as_ref()).copied().unwrap_or(0)).collect();
         for part in &mut self.parts {
             for h in &mut part.hits {
