@@ -679,6 +679,23 @@ mod tests {
     }
 
     #[test]
+    fn the_one_pass_scanner_finds_the_same_words_and_borrows_lower_case_ones() {
+        let mut words = Vec::new();
+        let mut borrowed = Vec::new();
+        scan_words(TEXT, |w, _| {
+            if let Some(w) = w {
+                words.push(w.as_str().to_string());
+                if let Word::Text(t) = w {
+                    borrowed.push(t);
+                }
+            }
+        });
+        assert_eq!(words, surface_words(TEXT));
+        assert_eq!(borrowed[..2], ["6", "duty"]);
+        assert!(!borrowed.contains(&"café") && words.contains(&"café".to_string()));
+    }
+
+    #[test]
     fn pairs_skip_question_words_and_stop_at_sentence_ends() {
         assert_eq!(pairs_of("Part-time timetables. A child is Looked After"), vec!["part time", "time timet", "child _ look", "look after"]);
         assert_eq!(pairs_of("key stage 3\nSEMH; anxiety"), vec!["key stage", "stage 3"]);
