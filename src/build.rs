@@ -155,27 +155,33 @@ pub fn render(site: &Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {
 }
 
 /// [`render`], writing only the pages `selection` picks (the rest are known to be unchanged).
-/// The stages: the pages (with the gap analysis they show and the dashboard), the search
-/// index and the exports side by side, then the feeds, downloads and static files.
+/// The stages: the search index beside the gap analysis, then the pages (with the analysis
+/// they show and the dashboard) and the exports side by side, then the feeds, downloads and
+/// static files.
 pub fn render_selected(site: &Site, run: &Run, sink: &dyn Sink, selection: &dyn Selection) -> Result<(), Error> {
     let lap = Lap::new();
     let templates = render::templates(site)?;
-    // Pages, search and exports are independent: run them side by side, so that one's
-    // sequential parts (the pages' contexts, joining the search and export lists)
-    // overlap the others.
-    let (pages, (search, exports)) = rayon::join(
-        || pages(site, run, &templates, sink, selection, &lap),
-        || {
-            if !selection.search_and_exports() {
-                return (Ok(()), Ok(()));
-            }
-            rayon::join(|| search_files(site, run, sink, &lap), || export_files(site, run, sink, &lap))
-        },
+    let search_and_exports = selection.search_and_exports();
+    // The search index first, on every core: the gap analysis (one core, needed by the pages)
+    // runs beside it. Started beside the pages instead, it got one core of the two for its
+    // whole length (rayon has no priorities), and so took as long as its CPU time
+    // (docs/search.md, "Measurements"); the pages and exports, made next, keep both cores busy.
+    let (search, (report, outcomes)) = rayon::join(
+        || if search_and_exports { search_files(site, run, sink, &lap) } else { Ok(()) },
+        || (analyse::analyse(site, run.access_memo.as_deref()), crate::tracking::provider_outcomes(site)),
     );
-    let (page_urls, report) = pages?;
+    lap.mark("search, gap analysis");
+    // Pages and exports are independent: run them side by side, so that one's sequential
+    // parts (the pages' contexts, joining the export lists) overlap the other.
+    let (pages, exports) = rayon::join(
+        || pages(site, &report, &outcomes, &templates, sink, selection, &lap),
+        || if search_and_exports { export_files(site, run, sink, &lap) } else { Ok(()) },
+    );
+    // A template problem is told first, as before the search ran on its own.
+    let page_urls = pages?;
     search?;
     exports?;
-    lap.mark("pages, search, exports");
+    lap.mark("pages, exports");
     let files = render::other_files(site, &report, &page_urls);
     lap.mark("feeds and areas");
     files.into_par_iter().try_for_each(|f| sink.put(f))?;
@@ -201,21 +207,19 @@ pub fn render_search_and_exports(site: &Site, run: &Run, sink: &dyn Sink) -> Res
     exports
 }
 
-/// The gap analysis, then every page: the template pages, the QA dashboard (internal only)
-/// and the 404 page. Returns the pages' URLs and the analysis, or every template problem.
+/// Every page: the template pages, the QA dashboard (internal only) and the 404 page, showing
+/// the gap analysis `report`. Returns the pages' URLs, or every template problem.
 fn pages(
     site: &Site,
-    run: &Run,
+    report: &analyse::GapReport,
+    outcomes: &render::ProviderOutcomes,
     templates: &Templates,
     sink: &dyn Sink,
     selection: &dyn Selection,
     lap: &Lap,
-) -> Result<(Vec<String>, analyse::GapReport), Error> {
-    let report = analyse::analyse(site, run.access_memo.as_deref());
-    lap.mark("gap analysis");
-    let outcomes = crate::tracking::provider_outcomes(site);
-    let mut rendered = render::pages(site, &report, &outcomes, templates, sink, selection, lap)?;
-    let over_time = history::pages::pages(site, &report, templates).into_iter().chain(scenarios::pages::pages(site, &report, templates));
+) -> Result<Vec<String>, Error> {
+    let mut rendered = render::pages(site, report, outcomes, templates, sink, selection, lap)?;
+    let over_time = history::pages::pages(site, report, templates).into_iter().chain(scenarios::pages::pages(site, report, templates));
     for page in dashboard::pages(site, templates).into_iter().chain(over_time) {
         match page {
             Ok(f) => sink.put(f)?,
@@ -229,7 +233,7 @@ fn pages(
     if !rendered.errors.is_empty() {
         return Err(Error::Content(Diagnostics { items: rendered.errors }));
     }
-    Ok((rendered.urls, report))
+    Ok(rendered.urls)
 }
 
 /// The search index and its static export (and the finder's files). A build stages a freshly

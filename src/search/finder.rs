@@ -118,7 +118,8 @@ fn ordered(site: &Site) -> (Vec<&ValidProvider>, Vec<usize>) {
     (rows.iter().map(|&i| by_id[i]).collect(), rows)
 }
 
-pub fn providers_json(site: &Site) -> Value {
+/// The finder's table: `providers` are the rows, in name order ([`ordered`]).
+pub fn providers_json(site: &Site, providers: &[&ValidProvider]) -> Value {
     let mut district = Facet::default();
     for a in &site.areas {
         district.index(&a.code, &a.name);
@@ -157,7 +158,6 @@ pub fn providers_json(site: &Site) -> Value {
         ofsted.index(k, l);
     }
     // Districts a provider serves that are not areas are added while the rows are made.
-    let (providers, _) = ordered(site);
     let rows: Vec<[Value; 10]> = providers
         .iter()
         .map(|vp| {
@@ -242,12 +242,11 @@ pub fn providers_json(site: &Site) -> Value {
 /// `pts`, each `lat_q * m + lon_q` where `lat = lat0 + lat_q / scale` (and the same for lon).
 /// `masked` lists the indexes into `pts` of sites whose address is withheld: those points are
 /// their district's centre to 2 places, never the site's own position.
-pub fn sites_json(site: &Site) -> Value {
-    let (providers, _) = ordered(site);
+pub fn sites_json(site: &Site, providers: &[&ValidProvider]) -> Value {
     let mut counts = Vec::with_capacity(providers.len());
     let mut pts: Vec<(f64, f64)> = Vec::new();
     let mut masked: Vec<usize> = Vec::new();
-    for vp in &providers {
+    for vp in providers {
         counts.push(vp.sites.len());
         for (loc, s) in vp.provider.locations.iter().zip(&vp.sites) {
             pts.push(if loc.mask_exact_address {
@@ -271,9 +270,8 @@ pub fn sites_json(site: &Site) -> Value {
 /// The result cards, [`CARDS_PER_FILE`] rows to a file (`finder/c/<k>.json`, a JSON array);
 /// the id → row map (`finder/ids.json`: `{"per": …, "rows": {id: row}}`); and the row →
 /// search document map (`finder/docs.json`).
-fn card_files(site: &Site) -> Vec<OutputFile> {
+fn card_files(site: &Site, providers: &[&ValidProvider], docs: &[usize]) -> Vec<OutputFile> {
     use rayon::prelude::*;
-    let (providers, docs) = ordered(site);
     let rows: serde_json::Map<String, Value> = providers.iter().enumerate().map(|(r, vp)| (vp.provider.id.clone(), json!(r))).collect();
     let mut out: Vec<OutputFile> = providers
         .par_chunks(CARDS_PER_FILE)
@@ -347,14 +345,19 @@ pub fn postcode_shards(site: &Site) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Every finder file, the four kinds made side by side, the rows put in order once.
 pub fn files(site: &Site) -> Vec<OutputFile> {
     let bytes = |v: &Value| serde_json::to_vec(v).unwrap_or_default();
+    let (providers, docs) = ordered(site);
+    let ((table, sites), (cards, shards)) = rayon::join(
+        || rayon::join(|| bytes(&providers_json(site, &providers)), || bytes(&sites_json(site, &providers))),
+        || rayon::join(|| card_files(site, &providers, &docs), || postcode_shards(site)),
+    );
     let mut out = vec![
-        OutputFile { path: "finder/providers.json".into(), body: Body::Bytes(bytes(&providers_json(site))) },
-        OutputFile { path: "finder/sites.json".into(), body: Body::Bytes(bytes(&sites_json(site))) },
+        OutputFile { path: "finder/providers.json".into(), body: Body::Bytes(table) },
+        OutputFile { path: "finder/sites.json".into(), body: Body::Bytes(sites) },
     ];
-    out.extend(card_files(site));
-    let shards = postcode_shards(site);
+    out.extend(cards);
     let outcodes: Vec<&String> = shards.iter().map(|(o, _)| o).collect();
     out.push(OutputFile { path: "finder/outcodes.json".into(), body: Body::Bytes(bytes(&json!(outcodes))) });
     for (out_code, v) in shards {

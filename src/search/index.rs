@@ -140,37 +140,79 @@ pub enum PairWord {
     Skip,
 }
 
+/// A word as [`scan_words`] finds it, lower-cased.
+#[derive(Clone, Copy)]
+pub enum Word<'a, 'b> {
+    /// Already lower case: the text's own bytes.
+    Text(&'a str),
+    /// Lower-cased into a buffer that the next word reuses.
+    Lowered(&'b str),
+}
+
+impl<'a> Word<'a, '_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Word::Text(w) | Word::Lowered(w) => w,
+        }
+    }
+
+    /// The word for as long as the text lives (copied only if it was lower-cased).
+    pub fn to_cow(self) -> Cow<'a, str> {
+        match self {
+            Word::Text(w) => Cow::Borrowed(w),
+            Word::Lowered(w) => Cow::Owned(w.to_string()),
+        }
+    }
+}
+
 /// Calls `f` with each word of `text` as [`for_each_word`] finds it, lower-cased (`None` for
 /// a word of [`MAX_WORD`] bytes or more, which the index drops), and whether a sentence or
-/// line ended ([`is_break`]) since the word before: one pass over the characters, for the
-/// postings and the pairs alike.
-pub fn scan_words(text: &str, mut f: impl FnMut(Option<&str>, bool)) {
+/// line ended ([`is_break`]) since the word before: one pass over the bytes (ASCII decided
+/// byte by byte, other characters decoded), for the postings and the pairs alike.
+pub fn scan_words<'a>(text: &'a str, mut f: impl FnMut(Option<Word<'a, '_>>, bool)) {
     let mut buf = String::new();
-    // `start` is where the current word began, `broke` whether a sentence or line ended since
-    // the last word.
+    let bytes = text.as_bytes();
+    // `start` is where the current word began, `plain` whether it is ASCII without capitals
+    // so far, `broke` whether a sentence or line ended since the last word.
     let mut start: Option<usize> = None;
+    let mut plain = true;
     let mut broke = false;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        if c.is_alphanumeric() {
-            start.get_or_insert(i);
+    let mut i = 0;
+    while i <= bytes.len() {
+        let (alnum, width, brk) = match bytes.get(i) {
+            None => (false, 1, false),
+            Some(&b) if b < 0x80 => (b.is_ascii_alphanumeric(), 1, is_break(char::from(b))),
+            Some(_) => {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c.is_alphanumeric(), c.len_utf8(), is_break(c))
+            }
+        };
+        if alnum {
+            if start.is_none() {
+                start = Some(i);
+                plain = true;
+            }
+            plain &= bytes[i] < 0x80 && !bytes[i].is_ascii_uppercase();
+            i += width;
             continue;
         }
         if let Some(from) = start.take() {
             let raw = &text[from..i];
-            let lower = if raw.len() >= MAX_WORD {
+            let word = if raw.len() >= MAX_WORD {
                 None
-            } else if raw.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-                Some(raw)
+            } else if plain {
+                Some(Word::Text(raw))
             } else {
                 buf.clear();
                 for c in raw.chars() {
                     buf.extend(c.to_lowercase());
                 }
-                Some(buf.as_str())
+                Some(Word::Lowered(buf.as_str()))
             };
-            f(lower, std::mem::take(&mut broke));
+            f(word, std::mem::take(&mut broke));
         }
-        broke |= is_break(c);
+        broke |= brk;
+        i += width;
     }
 }
 
@@ -187,7 +229,7 @@ pub fn for_each_pair(text: &str, mut word: impl FnMut(&str) -> Option<PairWord>,
         if broke {
             prev = None;
         }
-        match lower.and_then(&mut word) {
+        match lower.and_then(|w| word(w.as_str())) {
             Some(PairWord::Skip) => bridged = prev.is_some(),
             Some(PairWord::Term(t)) => {
                 if let Some(p) = prev {
@@ -452,7 +494,15 @@ pub fn plain_text(markdown: &str) -> String {
             _ => {}
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Runs of white space become one space, none at either end.
+    let mut words = String::with_capacity(out.len());
+    for w in out.split_whitespace() {
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(w);
+    }
+    words
 }
 
 /// The site's search documents in index order: guide pages by URL, then providers by id.
@@ -478,48 +528,10 @@ impl SearchIndex {
     }
 
     pub fn from_documents(docs: Vec<SearchDoc<'_>>) -> Result<SearchIndex, String> {
-        let tv = std::time::Instant::now();
-        // The vocabulary: every surface word of every indexed field, and its term.
-        let words: rustc_hash::FxHashSet<String> = docs
-            .par_iter()
-            .fold(rustc_hash::FxHashSet::default, |mut set: rustc_hash::FxHashSet<String>, d| {
-                for f in &d.fields {
-                    for_each_word(f, |w| {
-                        if !set.contains(w) {
-                            set.insert(w.to_string());
-                        }
-                    });
-                }
-                set
-            })
-            .reduce(rustc_hash::FxHashSet::default, |a, b| {
-                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-                big.extend(small);
-                big
-            });
-        let words: Vec<String> = words.into_iter().collect();
-        let vocab: BTreeMap<String, String> = words
-            .par_chunks(512)
-            .flat_map_iter(|chunk| {
-                let mut a = analyzer();
-                chunk
-                    .iter()
-                    .map(|w| {
-                        let mut s = a.token_stream(w);
-                        let t = if s.advance() { s.token().text.clone() } else { w.clone() };
-                        (w.clone(), t)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
-            eprintln!("search: vocabulary {:?}", tv.elapsed());
-        }
-
         let t = std::time::Instant::now();
-        let (postings, pairs) = super::postings::build(&docs, &vocab);
+        let (vocab, postings, pairs) = super::postings::build(&docs);
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
-            eprintln!("search: postings and pairs {:?} ({} terms, {} pairs)", t.elapsed(), postings.terms.len(), pairs.len());
+            eprintln!("search: vocabulary, postings and pairs {:?} ({} terms, {} pairs)", t.elapsed(), postings.terms.len(), pairs.len());
         }
         let mut infos = Vec::with_capacity(docs.len());
         let mut snippets = Vec::with_capacity(docs.len());
@@ -664,6 +676,23 @@ mod tests {
     #[test]
     fn the_fast_word_splitter_matches_tantivys() {
         assert_eq!(surface_words(TEXT), tokens(surface_analyzer(), TEXT));
+    }
+
+    #[test]
+    fn the_one_pass_scanner_finds_the_same_words_and_borrows_lower_case_ones() {
+        let mut words = Vec::new();
+        let mut borrowed = Vec::new();
+        scan_words(TEXT, |w, _| {
+            if let Some(w) = w {
+                words.push(w.as_str().to_string());
+                if let Word::Text(t) = w {
+                    borrowed.push(t);
+                }
+            }
+        });
+        assert_eq!(words, surface_words(TEXT));
+        assert_eq!(borrowed[..2], ["6", "duty"]);
+        assert!(!borrowed.contains(&"café") && words.contains(&"café".to_string()));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! ([`super::index::PairPostings`]); until 7 December 2026 tantivy indexed the text on one
 //! thread and the export read the postings back from it (docs/search.md, "Measurements").
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -51,16 +52,31 @@ fn hit_key(term: u32, field: usize) -> u32 {
     (term << 3) | field as u32
 }
 
-/// The postings and the word pairs of `docs`, whose every word is in `vocab`, each document
-/// on its own core, its text read once.
-pub fn build(docs: &[SearchDoc], vocab: &BTreeMap<String, String>) -> (Postings, PairPostings) {
+/// Documents read together: a run numbers its words itself (see [`build`]).
+const RUN: usize = 64;
+
+/// The vocabulary (every surface word → its term), the postings and the word pairs of `docs`,
+/// each document's text read once, on every core.
+///
+/// Documents are read in runs of [`RUN`]: a run numbers the words it meets in the order it
+/// meets them, and its documents' parts name words by those numbers. Once every run is read,
+/// the runs' words make the vocabulary (each distinct word stemmed once), and each run's
+/// numbers become term numbers: two words with one stem in a field make one posting, their
+/// frequencies added, and their pairs one pair.
+pub fn build(docs: &[SearchDoc]) -> (BTreeMap<String, String>, Postings, PairPostings) {
+    let timings = std::env::var_os("APDIR_SEARCH_TIMINGS").is_some();
+    let t = std::time::Instant::now();
+    let mut runs: Vec<Run> = docs.par_chunks(RUN).map(read_run).collect();
+    let vocab = vocabulary(&runs);
+    if timings {
+        eprintln!("search: words read and stemmed {:?}", t.elapsed());
+    }
     let mut terms: Vec<String> = vocab.values().cloned().collect();
     terms.par_sort_unstable();
     terms.dedup();
-    // Surface word → (term number, whether pairs skip it).
-    let number: rustc_hash::FxHashMap<&str, (u32, bool)> =
-        vocab.par_iter().map(|(w, t)| (w.as_str(), (terms.binary_search(t).unwrap_or(0) as u32, super::query::is_stop_word(w)))).collect();
-    let parts: Vec<DocPart> = docs.par_iter().map(|doc| doc_part(doc, &number)).collect();
+    let number: rustc_hash::FxHashMap<&str, u32> = vocab.par_iter().map(|(w, t)| (w.as_str(), terms.binary_search(t).unwrap_or(0) as u32)).collect();
+    runs.par_iter_mut().for_each(|run| run.name_terms(&number));
+    let parts: Vec<DocPart> = runs.into_iter().flat_map(|r| r.parts).collect();
     let mut tokens = [0u64; FIELDS.len()];
     for p in &parts {
         for (t, n) in tokens.iter_mut().zip(p.tokens) {
@@ -89,7 +105,7 @@ pub fn build(docs: &[SearchDoc], vocab: &BTreeMap<String, String>) -> (Postings,
     );
     let (starts, bytes) = postings;
     let pairs = PairPostings::from_groups(terms.clone(), pairs);
-    (Postings { docs: docs.len(), terms, starts, bytes, tokens }, pairs)
+    (vocab, Postings { docs: docs.len(), terms, starts, bytes, tokens }, pairs)
 }
 
 /// Key → values, of the values `each` puts for every document (with its number), keys
@@ -118,58 +134,138 @@ fn grouped<T: Send + Ord + Copy>(parts: &[DocPart], each: impl Fn(u32, &DocPart,
     groups
 }
 
-/// One document's postings entries, distinct pairs and field lengths.
-fn doc_part(doc: &SearchDoc, number: &rustc_hash::FxHashMap<&str, (u32, bool)>) -> DocPart {
-    let mut part = DocPart { hits: Vec::new(), pairs: Vec::new(), tokens: [0; FIELDS.len()] };
-    let mut field_terms: Vec<u32> = Vec::new();
-    for (fi, text) in doc.fields.iter().enumerate() {
-        field_terms.clear();
-        let mut prev: Option<u32> = None;
-        let mut bridged = 0;
-        scan_words(text, |word, broke| {
-            if broke {
-                prev = None;
-            }
-            match word.and_then(|w| number.get(w)) {
-                Some(&(t, stop)) => {
-                    field_terms.push(t);
-                    if stop {
-                        bridged = BRIDGED;
-                    } else {
-                        if let Some(p) = prev {
-                            part.pairs.push(pair_key(p, t | bridged));
-                        }
-                        prev = Some(t);
-                        bridged = 0;
-                    }
+/// The documents of a run, their words numbered by the run ([`build`]).
+struct Run<'a> {
+    /// The run's word `i` (lower-cased), borrowed from the text where it is already lower case.
+    words: Vec<Cow<'a, str>>,
+    /// Word `i` is a question word (pairs skip it).
+    stop: Vec<bool>,
+    /// Each document's part, naming words by the run's numbers until [`Run::name_terms`].
+    parts: Vec<DocPart>,
+}
+
+/// Reads a run of documents: each document's words, counted per field, and its pairs.
+fn read_run<'a>(docs: &'a [SearchDoc]) -> Run<'a> {
+    let mut run = Run { words: Vec::new(), stop: Vec::new(), parts: Vec::with_capacity(docs.len()) };
+    let mut numbers: rustc_hash::FxHashMap<Cow<'a, str>, u32> = rustc_hash::FxHashMap::default();
+    // Per word of the run: its count in the field being read; `seen` lists the words counted.
+    let mut counts: Vec<u32> = Vec::new();
+    let mut seen: Vec<u32> = Vec::new();
+    for doc in docs {
+        let mut part = DocPart { hits: Vec::new(), pairs: Vec::new(), tokens: [0; FIELDS.len()] };
+        for (fi, text) in doc.fields.iter().enumerate() {
+            let text: &'a str = text;
+            let mut len = 0u32;
+            let mut prev: Option<u32> = None;
+            let mut bridged = 0;
+            scan_words(text, |word, broke| {
+                if broke {
+                    prev = None;
                 }
-                None => prev = None,
+                let Some(word) = word else {
+                    prev = None;
+                    return;
+                };
+                let w = match numbers.get(word.as_str()) {
+                    Some(&w) => w,
+                    None => {
+                        let w = run.words.len() as u32;
+                        let word = word.to_cow();
+                        run.stop.push(super::query::is_stop_word(&word));
+                        run.words.push(word.clone());
+                        numbers.insert(word, w);
+                        counts.push(0);
+                        w
+                    }
+                };
+                len += 1;
+                if counts[w as usize] == 0 {
+                    seen.push(w);
+                }
+                counts[w as usize] += 1;
+                if run.stop[w as usize] {
+                    bridged = BRIDGED;
+                } else {
+                    if let Some(p) = prev {
+                        part.pairs.push(pair_key(p, w | bridged));
+                    }
+                    prev = Some(w);
+                    bridged = 0;
+                }
+            });
+            part.tokens[fi] = u64::from(len);
+            let norm = FieldNormReader::fieldnorm_to_id(len);
+            for w in seen.drain(..) {
+                let n = std::mem::take(&mut counts[w as usize]);
+                part.hits.push((hit_key(w, fi), (n.min(0x00ff_ffff) << 8) | u32::from(norm)));
             }
-        });
-        let len = field_terms.len() as u32;
-        part.tokens[fi] = u64::from(len);
-        let norm = FieldNormReader::fieldnorm_to_id(len);
-        field_terms.sort_unstable();
-        let mut i = 0;
-        while i < field_terms.len() {
-            let t = field_terms[i];
-            let run = field_terms[i..].iter().take_while(|&&x| x == t).count();
-            part.hits.push((hit_key(t, fi), ((run as u32).min(0x00ff_ffff) << 8) | u32::from(norm)));
-            i += run;
+        }
+        run.parts.push(part);
+    }
+    run
+}
+
+/// Every distinct word of the runs and its term (each stemmed once, on every core).
+fn vocabulary(runs: &[Run]) -> BTreeMap<String, String> {
+    let mut distinct: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    for run in runs {
+        distinct.extend(run.words.iter().map(|w| w.as_ref()));
+    }
+    let words: Vec<&str> = distinct.into_iter().collect();
+    words
+        .par_chunks(512)
+        .flat_map_iter(|chunk| {
+            let mut a = super::index::analyzer();
+            chunk
+                .iter()
+                .map(|w| {
+                    let mut s = a.token_stream(w);
+                    let t = if s.advance() { s.token().text.clone() } else { w.to_string() };
+                    (w.to_string(), t)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+impl Run<'_> {
+    /// Names the terms of the vocabulary (`number`: word → term number) instead of the run's
+    /// words: a term met as two words in a field is one posting, its frequencies added; a
+    /// pair is kept once; a bridged pair only where the document never has the two side by
+    /// side.
+    fn name_terms(&mut self, number: &rustc_hash::FxHashMap<&str, u32>) {
+        let term: Vec<u32> = self.words.iter().map(|w| number.get(w.as_ref()).copied().unwrap_or(0)).collect();
+        for part in &mut self.parts {
+            for h in &mut part.hits {
+                h.0 = hit_key(term[(h.0 >> 3) as usize], (h.0 & 0x7) as usize);
+            }
+            part.hits.sort_unstable_by_key(|h| h.0);
+            part.hits.dedup_by(|b, a| {
+                let same = a.0 == b.0;
+                if same {
+                    // The same field, so the same length: add the frequencies.
+                    let tf = ((a.1 >> 8) + (b.1 >> 8)).min(0x00ff_ffff);
+                    a.1 = (tf << 8) | (a.1 & 0xff);
+                }
+                same
+            });
+            let flag = u64::from(BRIDGED);
+            for k in &mut part.pairs {
+                let (a, b) = ((*k >> 32) as u32, *k as u32);
+                *k = pair_key(term[a as usize], term[(b & !BRIDGED) as usize] | (b & BRIDGED));
+            }
+            part.pairs.sort_unstable();
+            part.pairs.dedup();
+            // A bridged pair only where the document never has the two side by side.
+            if part.pairs.iter().any(|&k| k & flag != 0) {
+                let side_by_side = part.pairs.clone();
+                part.pairs.retain(|&k| k & flag == 0 || side_by_side.binary_search(&(k & !flag)).is_err());
+            }
+            // Every document's part is held until all are grouped: give back what growing left spare.
+            part.hits.shrink_to_fit();
+            part.pairs.shrink_to_fit();
         }
     }
-    part.pairs.sort_unstable();
-    part.pairs.dedup();
-    // A bridged pair only where the document never has the two side by side.
-    let flag = u64::from(BRIDGED);
-    if part.pairs.iter().any(|&k| k & flag != 0) {
-        let side_by_side = part.pairs.clone();
-        part.pairs.retain(|&k| k & flag == 0 || side_by_side.binary_search(&(k & !flag)).is_err());
-    }
-    // Every document's part is held until all are grouped: give back what growing left spare.
-    part.hits.shrink_to_fit();
-    part.pairs.shrink_to_fit();
-    part
 }
 
 /// The postings bytes of the (term, field) groups (sorted, key `term << 3 | field`, each
