@@ -191,12 +191,12 @@ pub fn providers_kept(
 
     // Each record's own checks, on every core; then, in file order, the checks across records
     // (duplicate ids and names).
-    let checked: Vec<(Provider, TomlDoc, Vec<Diagnostic>, Vec<PlacedSite>, u128)> = loaded
+    let checked: Vec<CheckedRecord> = loaded
         .into_par_iter()
         .map(|LoadedProvider { mut provider, doc, stem }| {
             let digest = text_digest(&doc.file.text);
             if let Some((provider, out, sites)) = reuse(&doc) {
-                return (provider, doc, out, sites, digest);
+                return CheckedRecord { provider, doc, out, sites, digest };
             }
             let mut c = Check { doc: &doc, out: Vec::new() };
             let p = &mut provider;
@@ -218,10 +218,10 @@ pub fn providers_kept(
                 let check = RecordCheck { file: doc.file.clone(), today, provider: provider.clone(), out: out.clone(), sites: sites.clone() };
                 k.entries.lock_unpoisoned().insert(key(&doc), check);
             }
-            (provider, doc, out, sites, digest)
+            CheckedRecord { provider, doc, out, sites, digest }
         })
         .collect();
-    for (provider, doc, out, sites, source_digest) in checked {
+    for CheckedRecord { provider, doc, out, sites, digest: source_digest } in checked {
         let p = &provider;
         let mut c = Check { doc: &doc, out };
         if let Some(other_doc) = seen_ids.get(&p.id) {
@@ -259,6 +259,15 @@ pub fn providers_kept(
         }
     }
     (valid, diagnostics)
+}
+
+/// One record after its own checks, before the checks across records.
+struct CheckedRecord {
+    provider: Provider,
+    doc: TomlDoc,
+    out: Vec<Diagnostic>,
+    sites: Vec<PlacedSite>,
+    digest: u128,
 }
 
 /// A 128-bit digest of a record's text (SipHash-1-3): two texts with the same digest are,
