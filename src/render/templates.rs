@@ -77,6 +77,70 @@ impl Templates {
     pub fn has(&self, name: &str) -> bool {
         self.sources.contains_key(name)
     }
+
+    /// True when `template` uses the list `list` only as `{% for p in LIST %}{{ p.html | safe }}{% endfor %}`:
+    /// no other tag of it, or of a template it extends, includes or imports (at any depth),
+    /// names `list`. Then each item needs only its `html`. Anything else (a loop that reads
+    /// another field, an include inside the loop, a theme of one's own) says false.
+    pub fn uses_only_html_of(&self, template: &str, list: &str) -> bool {
+        let the_loop = format!("{{% for p in {list} %}}{{{{ p.html | safe }}}}{{% endfor %}}");
+        let Some(top) = self.sources.get(template) else { return false };
+        let Some(at) = top.text.find(&the_loop) else { return false };
+        let rest = format!("{}{}", &top.text[..at], &top.text[at + the_loop.len()..]);
+        let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        let mut queue: Vec<String> = vec![rest];
+        // A theme has a few dozen templates: each is read at most once.
+        while let Some(text) = queue.pop() {
+            for tag in tags(&text) {
+                if tag.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|word| word == list) {
+                    return false;
+                }
+                let Some(names) = named_templates(tag) else { return false };
+                for name in names {
+                    match self.sources.get_key_value(name) {
+                        Some((key, file)) if seen.insert(key.as_str()) => queue.push(file.text.clone()),
+                        Some(_) => {}
+                        None => return false,
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// The insides of a template's `{{ … }}` and `{% … %}` tags.
+fn tags(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        loop {
+            let open = rest.find('{')?;
+            let after = &rest[open + 1..];
+            let close = match after.chars().next() {
+                Some('{') => "}}",
+                Some('%') => "%}",
+                _ => {
+                    rest = after;
+                    continue;
+                }
+            };
+            let body = &after[1..];
+            let end = body.find(close).unwrap_or(body.len());
+            rest = &body[(end + close.len()).min(body.len())..];
+            return Some(&body[..end]);
+        }
+    })
+}
+
+/// The template names a tag extends, includes or imports (`{% include "x.html" %}`); `None`
+/// when it names them in a way this does not read (single quotes, a variable).
+fn named_templates(tag: &str) -> Option<Vec<&str>> {
+    let words = ["extends", "include", "import", "from"];
+    if !words.iter().any(|w| tag.trim_start().trim_start_matches('-').trim_start().starts_with(w)) {
+        return Some(Vec::new());
+    }
+    let names: Vec<&str> = tag.split('"').skip(1).step_by(2).collect();
+    (!names.is_empty() && !tag.contains('\'')).then_some(names)
 }
 
 fn template_error(e: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
@@ -92,5 +156,19 @@ fn template_error(e: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) 
             d
         }
         other => Diagnostic::error("template", format!("template: {other}")).help("check the theme's templates"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_the_insides_of_expressions_and_statements() {
+        let found: Vec<&str> = tags("a {{ x }} b {% if y %}{# note #}{ c } {{ z").collect();
+        assert_eq!(found, vec![" x ", " if y ", " z"]);
+        assert_eq!(named_templates(r#" include "partials/a.html" "#), Some(vec!["partials/a.html"]));
+        assert_eq!(named_templates(" include 'a.html' "), None);
+        assert_eq!(named_templates(" if x "), Some(vec![]));
     }
 }

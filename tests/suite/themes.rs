@@ -61,3 +61,28 @@ fn a_sites_provider_card_is_used_on_every_listing_page() {
     let d = site.errors();
     assert_eq!(d.with_code("template-render").len(), 1, "{}", d.render(false));
 }
+
+#[test]
+fn a_listing_template_that_reads_more_of_a_card_than_its_html_gets_every_field() {
+    // The default listing page reads only each card's HTML, so the cards keep only that; a
+    // template of the site's own that reads more must still find it.
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    let theme_listing =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/listing.html")).unwrap();
+    let the_loop = "{% for p in providers %}{{ p.html | safe }}{% endfor %}";
+    assert!(theme_listing.contains(the_loop), "the theme's listing loop changed: update this test");
+    let names = "{% for q in providers %}<span class=\"own-name\">{{ q.name }}</span>{% endfor %}";
+    site.write("templates/listing.html", &theme_listing.replace(the_loop, &format!("{the_loop}{names}")));
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let html = std::fs::read_to_string(site.output().join("providers/index.html")).unwrap();
+    assert!(html.contains("<span class=\"own-name\">Test Provider</span>"), "a second loop reads the card's name");
+    assert!(html.contains("class=\"card"), "the theme's cards are still written");
+
+    // The same through a partial the listing page includes.
+    site.write("templates/listing.html", &theme_listing);
+    site.write("templates/partials/pagination.html", &format!("<p class=\"own-pages\">{names}</p>"));
+    site.build().unwrap_or_else(|e| panic!("{}", render_err(&e)));
+    let html = std::fs::read_to_string(site.output().join("providers/index.html")).unwrap();
+    assert!(html.contains("<span class=\"own-name\">Test Provider</span>"), "an included partial reads the card's name");
+}
