@@ -36,13 +36,17 @@ impl SourceFile {
         SourceFile::new(self.name.clone(), self.path.clone(), String::new())
     }
 
-    /// Lines `lines` (0-based, whole) of this file, as a file of their own that still numbers
-    /// them as this one does.
-    fn lines(&self, lines: std::ops::RangeInclusive<usize>) -> (Arc<SourceFile>, usize) {
-        let bytes = self.line_range(*lines.start()).start..self.line_range(*lines.end()).end;
-        let text = self.text[bytes.clone()].to_string();
-        let first_line = self.first_line + lines.start();
-        (Arc::new(SourceFile { name: self.name.clone(), path: self.path.clone(), text, first_line, index: Default::default() }), bytes.start)
+    /// The bytes `bytes` of this file (whole lines, the first of them line `first`, 0-based)
+    /// as a file of their own that still numbers them as this one does.
+    fn part(&self, bytes: Range<usize>, first: usize) -> Arc<SourceFile> {
+        let text = self.text[bytes].to_string();
+        Arc::new(SourceFile {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            text,
+            first_line: self.first_line + first,
+            index: Default::default(),
+        })
     }
 
     fn index(&self) -> &TextIndex {
@@ -179,12 +183,13 @@ impl Diagnostic {
         };
         let start = floor_char_boundary(&file.text, span.start.min(file.text.len()));
         let end = floor_char_boundary(&file.text, span.end.min(file.text.len())).max(start);
-        let lines = file.line_index(start)..=file.line_index(end);
-        let bytes = file.line_range(*lines.start()).start..file.line_range(*lines.end()).end;
+        let first = file.line_index(start);
+        let bytes = file.line_range(first).start..file.line_range(file.line_index(end)).end;
         if bytes.len() > DETACHED_BYTES {
             return self;
         }
-        let (kept, from) = file.lines(lines);
+        let from = bytes.start;
+        let kept = file.part(bytes, first);
         self.offset += from;
         self.span = Some(start - from..end - from);
         self.file = Some(kept);
