@@ -221,10 +221,13 @@ const LISTING_TEMPLATE: &str = "listing.html";
 /// that redraws a few listing pages makes only their cards. Listing pages share the values (a
 /// template value is reference-counted) instead of converting 25 cards per page again. Each
 /// card's HTML is also rendered once (`partials/provider_card.html`, as `p.html`), though
-/// the card appears on about ten listing pages.
-struct Cards<'a> {
+/// the card appears on about ten listing pages. A provider page hands over the card it has
+/// already made and converted ([`Cards::offer`]), so a card is made once per build.
+pub(super) struct Cards<'a> {
     site: &'a Site,
     order: &'a [usize],
+    /// The directory position of each provider (`order` inverted).
+    position: Vec<usize>,
     values: Vec<OnceLock<tera::Value>>,
     /// The listing template reads only each card's `html` (the default theme's does): a card
     /// then keeps only that, about a third of the memory, since every card is kept until the
@@ -232,14 +235,40 @@ struct Cards<'a> {
     html_only: bool,
 }
 
-impl Cards<'_> {
+impl<'a> Cards<'a> {
+    pub(super) fn new(site: &'a Site, d: &'a Directory, templates: &super::templates::Templates) -> Cards<'a> {
+        let mut position = vec![0; d.order.len()];
+        for (pos, &i) in d.order.iter().enumerate() {
+            position[i] = pos;
+        }
+        Cards {
+            site,
+            order: &d.order,
+            position,
+            values: d.order.iter().map(|_| OnceLock::new()).collect(),
+            html_only: templates.uses_only_html_of(LISTING_TEMPLATE, "providers"),
+        }
+    }
+
     /// The card at position `pos` of the directory.
     fn value(&self, pos: usize, out: &Renderer) -> tera::Value {
         self.values[pos].get_or_init(|| self.make(pos, out)).clone()
     }
 
+    /// Takes the card of provider `index` (of `site.providers`) as its page made it, the same
+    /// `card` view already a template value, unless the card is made already.
+    pub(super) fn offer(&self, index: usize, card_value: &tera::Value, out: &Renderer) {
+        if let Some(slot) = self.position.get(index).and_then(|&pos| self.values.get(pos)) {
+            slot.get_or_init(|| self.finish(card_value.clone(), out));
+        }
+    }
+
     fn make(&self, pos: usize, out: &Renderer) -> tera::Value {
-        let value = tera::Value::from_serializable(&card(&self.site.providers[self.order[pos]], self.site));
+        self.finish(tera::Value::from_serializable(&card(&self.site.providers[self.order[pos]], self.site)), out)
+    }
+
+    /// A card's value with its HTML, or only its HTML (see `html_only`).
+    fn finish(&self, value: tera::Value, out: &Renderer) -> tera::Value {
         if !out.templates.has(CARD_TEMPLATE) {
             return value;
         }
@@ -277,16 +306,12 @@ struct Shared<'a> {
 }
 
 /// Renders the listing pages the selection picks, in parallel.
-pub(super) fn render(site: &Site, d: &Directory, jobs: &[ListingJob], page_size: usize, out: &Renderer) -> Result<(), OutputError> {
+pub(super) fn render<'a>(d: &'a Directory, cards: Cards<'a>, jobs: &[ListingJob], page_size: usize, out: &Renderer) -> Result<(), OutputError> {
+    let site = cards.site;
     let facets = d.facets();
     let no_facets: BTreeMap<&str, &Vec<CountedLink>> = BTreeMap::new();
     let shared = Shared {
-        cards: Cards {
-            site,
-            order: &d.order,
-            values: d.order.iter().map(|_| OnceLock::new()).collect(),
-            html_only: out.templates.uses_only_html_of(LISTING_TEMPLATE, "providers"),
-        },
+        cards,
         facets_value: tera::Value::from_serializable(&facets),
         no_facets_value: tera::Value::from_serializable(&no_facets),
         facets,

@@ -255,8 +255,9 @@ pub fn pages(
     jobs.extend(guide.jobs(&directory, templates));
     lap.mark("contexts");
 
+    let cards = listings::Cards::new(site, &directory, templates);
     let t = Instant::now();
-    provider_pages(site, outcomes, &out)?;
+    provider_pages(site, outcomes, &out, Some(&cards))?;
     lap.mark_from(&t, "provider pages");
     let t = Instant::now();
     guide.render_pages(&out)?;
@@ -265,7 +266,7 @@ pub fn pages(
     jobs.into_par_iter().try_for_each(|(url, template, c)| out.emit(&url, template, &c))?;
     lap.mark_from(&t, "other pages");
     let t = Instant::now();
-    listings::render(site, &directory, &listing_jobs, page_size, &out)?;
+    listings::render(&directory, cards, &listing_jobs, page_size, &out)?;
     lap.mark_from(&t, "listing pages");
     Ok(out.finish())
 }
@@ -280,14 +281,15 @@ pub fn provider_pages_alone(
     selection: &dyn Selection,
 ) -> Result<RenderedPages, crate::Error> {
     let out = Renderer { templates, sink, selection, urls: Mutex::default(), errors: Mutex::default() };
-    provider_pages(site, outcomes, &out)?;
+    provider_pages(site, outcomes, &out, None)?;
     Ok(out.finish())
 }
 
-/// Renders the page of every provider the selection picks, in parallel.
-fn provider_pages(site: &Site, outcomes: &ProviderOutcomes, out: &Renderer) -> Result<(), OutputError> {
+/// Renders the page of every provider the selection picks, in parallel, handing each page's
+/// card to the listings' `cards` when given.
+fn provider_pages(site: &Site, outcomes: &ProviderOutcomes, out: &Renderer, cards: Option<&listings::Cards>) -> Result<(), OutputError> {
     let locator = locator::Locator::new(site);
-    site.providers.par_iter().try_for_each(|vp| {
+    site.providers.par_iter().enumerate().try_for_each(|(index, vp)| {
         if !out.selection.provider_page(&vp.provider.id) {
             out.listed(crate::markdown::provider_url(&vp.provider.id));
             return Ok(());
@@ -295,7 +297,11 @@ fn provider_pages(site: &Site, outcomes: &ProviderOutcomes, out: &Renderer) -> R
         let pv = provider_page(vp, site);
         let crumbs = vec![link("Find a provider", "/providers/")];
         let mut c = base_context(&pv.card.name, &pv.card.summary, &pv.card.url, crumbs_with(&crumbs));
-        c.insert("provider", &pv);
+        let provider = tera::Value::from_serializable(&pv);
+        if let (Some(cards), Some(card)) = (cards, provider.get_from_path("card")) {
+            cards.offer(index, card, out);
+        }
+        c.insert_value("provider", provider);
         c.insert("locator_map", &locator.html(site, vp));
         if let Some(o) = outcomes.get(&vp.provider.id) {
             c.insert("outcomes", o);
