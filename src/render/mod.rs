@@ -10,6 +10,7 @@ mod listings;
 pub mod locator;
 pub mod maps;
 pub mod result_card;
+mod summary_list;
 pub mod templates;
 pub mod view;
 

@@ -62,6 +62,7 @@ impl Templates {
             return Err(diagnostics);
         }
         let mut tera = Tera::new();
+        super::summary_list::register(&mut tera);
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
         if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, f)| (n.as_str(), f.text.as_str()))) {
             diagnostics.push(template_error(&e, &sources));
