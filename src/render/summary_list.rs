@@ -39,15 +39,14 @@ fn html(rows: &[Value]) -> String {
 }
 
 fn row(r: &Value, out: &mut Vec<u8>) {
-    let field = |path: &'static str| r.get_from_path(path).filter(|v| v.is_truthy());
-    let (value, href, tag) = (text(r.get_from_path("value")), field("href"), field("tag"));
-    let tag_text = tag.map(|_| text(r.get_from_path("tag.text")));
-    let tag_only = tag_text.as_ref().is_some_and(|t| *t == value);
+    let field = |key: &'static str| get(r, key).filter(|v| v.is_truthy());
+    let (value, href, tag) = (text(get(r, "value")), field("href"), field("tag"));
+    let tag_only = tag.is_some_and(|t| text(get(t, "text")) == value);
     out.extend_from_slice(b"\n<div><dt>");
-    escape(&text(r.get_from_path("key")), out);
+    escape(&text(get(r, "key")), out);
     out.extend_from_slice(b"</dt><dd>");
-    if tag_only {
-        tag_html(r, out);
+    if let Some(tag) = tag.filter(|_| tag_only) {
+        tag_html(tag, out);
     } else if let Some(href) = href {
         let href = text(Some(href));
         out.extend_from_slice(b"<a href=\"");
@@ -62,19 +61,24 @@ fn row(r: &Value, out: &mut Vec<u8>) {
     } else {
         escape(&value, out);
     }
-    if tag.is_some() && !tag_only {
+    if let Some(tag) = tag.filter(|_| !tag_only) {
         out.push(b' ');
-        tag_html(r, out);
+        tag_html(tag, out);
     }
     out.extend_from_slice(b"</dd></div>");
 }
 
-fn tag_html(r: &Value, out: &mut Vec<u8>) {
+fn tag_html(tag: &Value, out: &mut Vec<u8>) {
     out.extend_from_slice(b"<strong class=\"tag tag--");
-    escape(&text(r.get_from_path("tag.colour")), out);
+    escape(&text(get(tag, "colour")), out);
     out.extend_from_slice(b"\">");
-    escape(&text(r.get_from_path("tag.text")), out);
+    escape(&text(get(tag, "text")), out);
     out.extend_from_slice(b"</strong>");
+}
+
+/// A field of a map value (`None` for anything else).
+fn get<'a>(v: &'a Value, key: &'static str) -> Option<&'a Value> {
+    v.as_map()?.get(&tera::value::Key::Str(key))
 }
 
 /// A value as `{{ }}` writes it before escaping (a missing one writes nothing).
