@@ -237,9 +237,13 @@ pub(super) struct Cards<'a> {
 
 impl<'a> Cards<'a> {
     pub(super) fn new(site: &'a Site, d: &'a Directory, templates: &super::templates::Templates) -> Cards<'a> {
-        let mut position = vec![0; d.order.len()];
+        // Every provider is in the directory (`Site::directory_order`); one that were not
+        // would keep `usize::MAX` and be offered to no card.
+        let mut position = vec![usize::MAX; site.providers.len()];
         for (pos, &i) in d.order.iter().enumerate() {
-            position[i] = pos;
+            if let Some(p) = position.get_mut(i) {
+                *p = pos;
+            }
         }
         Cards {
             site,
