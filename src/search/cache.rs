@@ -83,7 +83,12 @@ fn hash_docs(h: &mut crate::cache::KeyHasher, docs: &[SearchDoc]) {
         for f in &d.fields {
             hash_bytes(h, f.as_bytes());
         }
-        hash_bytes(h, d.snippet_text.as_bytes());
+        // As one length-prefixed string (the hasher streams, so pieces hash as their join).
+        let pieces = d.snippet_pieces();
+        h.write_usize(pieces.iter().map(|p| p.len()).sum());
+        for p in pieces {
+            h.write(p.as_bytes());
+        }
     }
 }
 

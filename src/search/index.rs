@@ -64,26 +64,36 @@ pub struct SearchDoc<'a> {
     pub title: String,
     pub url: String,
     pub fields: [Cow<'a, str>; 5],
-    /// Plain text the browser cuts snippets from: only its first
-    /// [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters are kept.
-    pub snippet_text: String,
+    /// Whether the snippet text starts with the summary field (else it is the body alone).
+    pub snippet_has_summary: bool,
 }
 
-/// The snippet text of a document: `parts` a line each, at most
-/// [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters in all (all a snippet uses).
-fn snippet_text(parts: &[&str]) -> String {
-    let mut left = super::export::SNIPPET_CHARS;
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>().min(left * 4));
-    for (i, part) in parts.iter().enumerate() {
-        for piece in [if i == 0 { "" } else { "\n" }, part] {
+/// The field a snippet starts with (when it has it) and the field it goes on with.
+const SUMMARY: usize = 2;
+const BODY: usize = 4;
+
+impl SearchDoc<'_> {
+    /// The pieces of the plain text the browser cuts snippets from, in order: the summary
+    /// (when the document has it in its snippet), a line break and the body, cut so that
+    /// together they are at most [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters
+    /// (all a snippet uses). Cut from the fields when asked for, not kept beside them: kept,
+    /// 10,000 guide pages' snippets were 25 MB of copies.
+    pub fn snippet_pieces(&self) -> [&str; 3] {
+        let (summary, body): (&str, &str) = (&self.fields[SUMMARY], &self.fields[BODY]);
+        let parts = if self.snippet_has_summary { [summary, "\n", body] } else { [body, "", ""] };
+        let mut left = super::export::SNIPPET_CHARS;
+        parts.map(|piece| {
             // The byte where the characters still allowed end (the whole piece if it fits).
             let end = piece.char_indices().nth(left).map_or(piece.len(), |(at, _)| at);
-            out.push_str(&piece[..end]);
             left -= piece[..end].chars().count();
-        }
+            &piece[..end]
+        })
     }
-    out.shrink_to_fit();
-    out
+
+    /// The snippet text ([`SearchDoc::snippet_pieces`] joined).
+    pub fn snippet_text(&self) -> String {
+        self.snippet_pieces().concat()
+    }
 }
 
 /// A document's public facts, kept beside the index.
@@ -102,8 +112,6 @@ pub struct SearchIndex {
     /// The word pairs (phrases) and the documents holding each.
     pub pairs: PairPostings,
     pub docs: Vec<DocInfo>,
-    /// Snippet text per document (only held after a build, for the export).
-    pub snippets: Vec<String>,
     /// Every surface word (lower-cased) → its indexed term (stemmed).
     pub vocab: BTreeMap<String, String>,
     /// The build cache's key of the documents this index was made from, saved with it.
@@ -302,17 +310,10 @@ pub(super) fn pair_key(a: u32, b: u32) -> u64 {
 }
 
 impl PairPostings {
-    /// The pairs from each pair's documents (pairs sorted, documents ascending), naming terms
-    /// by their place in `terms` (`postings::build` makes them).
-    pub fn from_groups(terms: Vec<String>, groups: Vec<(u64, Vec<u32>)>) -> PairPostings {
-        let mut p = PairPostings { terms, ..Default::default() };
-        for (k, docs) in groups {
-            p.keys.push(k);
-            p.starts.push(p.docs.len() as u32);
-            p.docs.extend(docs);
-        }
-        p.starts.push(p.docs.len() as u32);
-        p
+    /// The pairs `keys` (sorted) and their documents (`docs[starts[i]..starts[i + 1]]`,
+    /// ascending), naming terms by their place in `terms` (`postings::build` makes them).
+    pub(super) fn from_lists(terms: Vec<String>, keys: Vec<u64>, starts: Vec<u32>, docs: Vec<u32>) -> PairPostings {
+        PairPostings { terms, keys, starts, docs }
     }
 
     /// How many distinct pairs there are.
@@ -455,7 +456,7 @@ fn guide_doc(p: &GuidePage) -> SearchDoc<'_> {
         title: p.front.title.clone(),
         url: p.url.clone(),
         fields: [Cow::Borrowed(&p.front.title), headings.into(), Cow::Borrowed(&p.front.summary), profile.join("\n").into(), Cow::Borrowed(&p.text)],
-        snippet_text: if p.front.summary.is_empty() { snippet_text(&[&p.text]) } else { snippet_text(&[&p.front.summary, &p.text]) },
+        snippet_has_summary: !p.front.summary.is_empty(),
     }
 }
 
@@ -469,13 +470,13 @@ fn provider_doc<'a>(vp: &'a ValidProvider, site: &Site) -> SearchDoc<'a> {
     profile.extend(o.key_stages.iter().map(|k| k.label().to_string()));
     profile.extend(o.qualifications.iter().cloned());
     let body = plain_text(&p.description);
-    let snippet_text = snippet_text(&[&p.summary, &body]);
     SearchDoc {
         kind: Kind::Provider,
         title: p.name.clone(),
         url: crate::markdown::provider_url(&p.id),
         fields: [Cow::Borrowed(&p.name), Cow::Borrowed(""), Cow::Borrowed(&p.summary), profile.join("\n").into(), body.into()],
-        snippet_text,
+        // A provider's snippet always starts with its summary line, even an empty one.
+        snippet_has_summary: true,
     }
 }
 
@@ -524,22 +525,18 @@ impl SearchIndex {
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: documents {:?}", t.elapsed());
         }
-        Self::from_documents(docs)
+        Ok(Self::from_documents(&docs))
     }
 
-    pub fn from_documents(docs: Vec<SearchDoc<'_>>) -> Result<SearchIndex, String> {
+    /// The index of `docs` (their snippets are not kept: the export reads them from `docs`).
+    pub fn from_documents(docs: &[SearchDoc<'_>]) -> SearchIndex {
         let t = std::time::Instant::now();
-        let (vocab, postings, pairs) = super::postings::build(&docs);
+        let (vocab, postings, pairs) = super::postings::build(docs);
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: vocabulary, postings and pairs {:?} ({} terms, {} pairs)", t.elapsed(), postings.terms.len(), pairs.len());
         }
-        let mut infos = Vec::with_capacity(docs.len());
-        let mut snippets = Vec::with_capacity(docs.len());
-        for d in docs {
-            infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
-            snippets.push(d.snippet_text);
-        }
-        Ok(SearchIndex { postings, pairs, docs: infos, snippets, vocab, cache_key: None, synonyms: Default::default() })
+        let infos = docs.iter().map(|d| DocInfo { kind: d.kind, title: d.title.clone(), url: d.url.clone() }).collect();
+        SearchIndex { postings, pairs, docs: infos, vocab, cache_key: None, synonyms: Default::default() }
     }
 
     /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
@@ -599,7 +596,7 @@ impl SearchIndex {
         let older = || format!("{} was saved by an older apdir: run `apdir build`", dir.display());
         let postings = Postings::decode(&std::fs::read(dir.join(POSTINGS_FILE)).map_err(|_| older())?).ok_or_else(older)?;
         let pairs = PairPostings::decode(&std::fs::read(dir.join(PAIRS_FILE)).map_err(|_| older())?, &vocab).ok_or_else(older)?;
-        Ok(SearchIndex { postings, pairs, docs, snippets: Vec::new(), vocab, cache_key: None, synonyms: Default::default() })
+        Ok(SearchIndex { postings, pairs, docs, vocab, cache_key: None, synonyms: Default::default() })
     }
 }
 
