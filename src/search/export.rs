@@ -203,27 +203,18 @@ fn pair_files(ix: &SearchIndex) -> (Vec<OutputFile>, usize) {
     let mut buf = String::new();
     let mut total = 0usize;
     for i in 0..pairs.len() {
-        let docs = pairs.get(i, &mut buf);
-        let mut last = 0u32;
-        total += buf.len() + 1 + varint_len(docs.len() as u64);
-        for &d in docs {
-            total += varint_len(u64::from(d - last));
-            last = d;
-        }
+        let (count, gaps) = pairs.get(i, &mut buf);
+        total += buf.len() + 1 + varint_len(u64::from(count)) + gaps.len();
     }
     let n = total.div_ceil(PAIR_SHARD_BYTES).max(1);
     let mut shards: Vec<(u64, Vec<u8>)> = vec![(0, Vec::new()); n];
     for i in 0..pairs.len() {
-        let docs = pairs.get(i, &mut buf);
+        let (docs, gaps) = pairs.get(i, &mut buf);
         let (count, body) = &mut shards[fnv1a(&buf) as usize % n];
         put_varint(body, buf.len() as u64);
         body.extend_from_slice(buf.as_bytes());
-        put_varint(body, docs.len() as u64);
-        let mut last = 0u32;
-        for &d in docs {
-            put_varint(body, u64::from(d - last));
-            last = d;
-        }
+        put_varint(body, u64::from(docs));
+        body.extend_from_slice(gaps);
         *count += 1;
     }
     let files = shards

@@ -178,19 +178,17 @@ fn sorted<K: Ord + Copy + Send>(map: rustc_hash::FxHashMap<K, Group>) -> Vec<(K,
 /// The word pairs of the pair groups (keys sorted), each group freed once read.
 fn pair_postings(terms: Vec<String>, groups: Vec<(u64, Group)>) -> PairPostings {
     let mut keys = Vec::with_capacity(groups.len());
+    let mut counts = Vec::with_capacity(groups.len());
     let mut starts = Vec::with_capacity(groups.len() + 1);
-    let mut docs = Vec::with_capacity(groups.iter().map(|g| g.1.count as usize).sum());
+    let mut docs = Vec::with_capacity(groups.iter().map(|g| g.1.bytes.len()).sum());
     for (k, g) in groups {
         keys.push(k);
+        counts.push(g.count);
         starts.push(docs.len() as u32);
-        let (mut pos, mut last) = (0, 0u32);
-        for _ in 0..g.count {
-            last += varint(&g.bytes, &mut pos).unwrap_or(0) as u32;
-            docs.push(last);
-        }
+        docs.extend_from_slice(&g.bytes);
     }
     starts.push(docs.len() as u32);
-    PairPostings::from_lists(terms, keys, starts, docs)
+    PairPostings::from_lists(terms, keys, counts, starts, docs)
 }
 
 /// The documents of a run, their words numbered by the run ([`build`]).
@@ -359,7 +357,7 @@ fn encode(groups: Vec<(u32, Group)>, n_terms: usize) -> (Vec<u32>, Vec<u8>) {
     (starts, bytes)
 }
 
-fn varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+pub(super) fn varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *bytes.get(*pos)?;
@@ -468,5 +466,61 @@ impl Postings {
         }
         p.starts.push(p.bytes.len() as u32);
         (pos == b.len()).then_some(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each key's documents, in order, with each document's value: the grouping written out
+    /// one document at a time, on one thread.
+    fn one_by_one(parts: &[DocPart]) -> (BTreeMap<u32, Vec<(u32, u32)>>, BTreeMap<u64, Vec<u32>>) {
+        let (mut hits, mut pairs) = (BTreeMap::<u32, Vec<(u32, u32)>>::new(), BTreeMap::<u64, Vec<u32>>::new());
+        for (d, p) in parts.iter().enumerate() {
+            for &(k, v) in &p.hits {
+                hits.entry(k).or_default().push((d as u32, v));
+            }
+            for &k in &p.pairs {
+                pairs.entry(k).or_default().push(d as u32);
+            }
+        }
+        (hits, pairs)
+    }
+
+    /// A group read back: its documents, and the bytes after each document's gap.
+    fn read(g: &Group, value_bytes: bool) -> Vec<(u32, u32)> {
+        let (mut pos, mut last, mut out) = (0, 0u32, Vec::new());
+        for _ in 0..g.count {
+            last += varint(&g.bytes, &mut pos).unwrap() as u32;
+            let v = if value_bytes {
+                let tf = varint(&g.bytes, &mut pos).unwrap() as u32;
+                pos += 1;
+                (tf << 8) | u32::from(g.bytes[pos - 1])
+            } else {
+                0
+            };
+            out.push((last, v));
+        }
+        assert_eq!(pos, g.bytes.len());
+        out
+    }
+
+    #[test]
+    fn grouping_on_every_core_keeps_each_keys_documents_in_order() {
+        // Enough documents for rayon to cut them into pieces, with gaps past one varint byte.
+        let parts: Vec<DocPart> = (0..5000u32)
+            .map(|d| DocPart {
+                hits: (0..(d % 7)).map(|t| (hit_key(t * 3 + d % 2, (t % 5) as usize), ((d % 300 + 1) << 8) | (t % 200))).collect(),
+                pairs: (0..(d % 5)).filter(|p| d % (p + 2) == 0).map(|p| pair_key(p, p + 1)).collect(),
+                tokens: [1; FIELDS.len()],
+            })
+            .collect();
+        let (want_hits, want_pairs) = one_by_one(&parts);
+        let (hits, pairs) = grouped(parts);
+        let hits: BTreeMap<u32, Vec<(u32, u32)>> = hits.iter().map(|(k, g)| (*k, read(g, true))).collect();
+        let pairs: BTreeMap<u64, Vec<u32>> = pairs.iter().map(|(k, g)| (*k, read(g, false).into_iter().map(|d| d.0).collect())).collect();
+        assert_eq!(hits, want_hits);
+        assert_eq!(pairs, want_pairs);
     }
 }
