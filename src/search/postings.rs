@@ -135,9 +135,12 @@ struct Groups {
     pairs: rustc_hash::FxHashMap<u64, Group>,
 }
 
+/// Groups by key, keys sorted.
+type Sorted<K> = Vec<(K, Group)>;
+
 /// The (term, field) groups and the pair groups of `parts` (consumed, each freed once read),
 /// keys sorted.
-fn grouped(parts: Vec<DocPart>) -> (Vec<(u32, Group)>, Vec<(u64, Group)>) {
+fn grouped(parts: Vec<DocPart>) -> (Sorted<u32>, Sorted<u64>) {
     let map: Groups = parts
         .into_par_iter()
         .enumerate()
@@ -169,14 +172,14 @@ fn grouped(parts: Vec<DocPart>) -> (Vec<(u32, Group)>, Vec<(u64, Group)>) {
 }
 
 /// The groups of `map`, keys sorted.
-fn sorted<K: Ord + Copy + Send>(map: rustc_hash::FxHashMap<K, Group>) -> Vec<(K, Group)> {
+fn sorted<K: Ord + Copy + Send>(map: rustc_hash::FxHashMap<K, Group>) -> Sorted<K> {
     let mut groups: Vec<(K, Group)> = map.into_iter().collect();
     groups.par_sort_unstable_by_key(|g| g.0);
     groups
 }
 
 /// The word pairs of the pair groups (keys sorted), each group freed once read.
-fn pair_postings(terms: Vec<String>, groups: Vec<(u64, Group)>) -> PairPostings {
+fn pair_postings(terms: Vec<String>, groups: Sorted<u64>) -> PairPostings {
     let mut keys = Vec::with_capacity(groups.len());
     let mut counts = Vec::with_capacity(groups.len());
     let mut starts = Vec::with_capacity(groups.len() + 1);
@@ -335,7 +338,7 @@ impl Run<'_> {
 /// The postings bytes of the (term, field) groups (sorted, key `term << 3 | field`), and
 /// where each of `n_terms` terms starts. Made at its exact size; each group is freed once
 /// written.
-fn encode(groups: Vec<(u32, Group)>, n_terms: usize) -> (Vec<u32>, Vec<u8>) {
+fn encode(groups: Sorted<u32>, n_terms: usize) -> (Vec<u32>, Vec<u8>) {
     let size = n_terms + groups.iter().map(|(_, g)| 1 + super::export::varint_len(u64::from(g.count)) + g.bytes.len()).sum::<usize>();
     let mut starts = Vec::with_capacity(n_terms + 1);
     let mut bytes = Vec::with_capacity(size);
@@ -473,9 +476,11 @@ impl Postings {
 mod tests {
     use super::*;
 
+    type Lists<K, T> = BTreeMap<K, Vec<T>>;
+
     /// Each key's documents, in order, with each document's value: the grouping written out
     /// one document at a time, on one thread.
-    fn one_by_one(parts: &[DocPart]) -> (BTreeMap<u32, Vec<(u32, u32)>>, BTreeMap<u64, Vec<u32>>) {
+    fn one_by_one(parts: &[DocPart]) -> (Lists<u32, (u32, u32)>, Lists<u64, u32>) {
         let (mut hits, mut pairs) = (BTreeMap::<u32, Vec<(u32, u32)>>::new(), BTreeMap::<u64, Vec<u32>>::new());
         for (d, p) in parts.iter().enumerate() {
             for &(k, v) in &p.hits {
