@@ -90,6 +90,18 @@ impl SearchDoc<'_> {
         })
     }
 
+    /// Drops what the export does not read of an indexed document (it reads only the
+    /// snippet's fields; the title and URL are the index's [`DocInfo`]).
+    pub fn keep_only_snippet(&mut self) {
+        self.title = String::new();
+        self.url = String::new();
+        for (i, f) in self.fields.iter_mut().enumerate() {
+            if i != SUMMARY && i != BODY {
+                *f = Cow::Borrowed("");
+            }
+        }
+    }
+
     /// The snippet text ([`SearchDoc::snippet_pieces`] joined).
     pub fn snippet_text(&self) -> String {
         self.snippet_pieces().concat()
