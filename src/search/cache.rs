@@ -83,7 +83,12 @@ fn hash_docs(h: &mut crate::cache::KeyHasher, docs: &[SearchDoc]) {
         for f in &d.fields {
             hash_bytes(h, f.as_bytes());
         }
-        hash_bytes(h, d.snippet_text.as_bytes());
+        // As one length-prefixed string (the hasher streams, so pieces hash as their join).
+        let pieces = d.snippet_pieces();
+        h.write_usize(pieces.iter().map(|p| p.len()).sum());
+        for p in pieces {
+            h.write(p.as_bytes());
+        }
     }
 }
 
@@ -129,4 +134,23 @@ impl SearchMemo {
 /// How a key is written in the saved index folder.
 pub fn key_text(key: u128) -> String {
     format!("{key:032x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_hashed_in_pieces_hashes_as_its_join() {
+        // `hash_docs` hashes a snippet's pieces one after another: the key must be the one of
+        // the whole text, as when the snippet was kept as one string.
+        let mut whole = crate::cache::KeyHasher::new();
+        hash_bytes(&mut whole, "A summary\nand the body".as_bytes());
+        let mut pieces = crate::cache::KeyHasher::new();
+        pieces.write_usize("A summary\nand the body".len());
+        for p in ["A summary", "\n", "and the body"] {
+            pieces.write(p.as_bytes());
+        }
+        assert_eq!(whole.finish128().as_u128(), pieces.finish128().as_u128());
+    }
 }

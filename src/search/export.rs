@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use super::index::{FIELDS, Kind, SearchIndex};
+use super::index::{FIELDS, Kind, SearchDoc, SearchIndex};
 use super::query::letter_of;
 use crate::render::{Body, OutputFile};
 
@@ -53,18 +53,23 @@ pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// How many bytes [`put_varint`] writes for `v`.
-fn varint_len(v: u64) -> usize {
+pub fn varint_len(v: u64) -> usize {
     (64 - v.max(1).leading_zeros() as usize).div_ceil(7)
 }
 
-fn file(path: String, bytes: Vec<u8>) -> OutputFile {
+/// A file of `bytes`, trimmed to their length: serialising grows a buffer by doubling, and
+/// the search files are all held until written (10,000 guide pages' `search/d/` files held
+/// 37 MB for 25 MB of JSON).
+pub(super) fn file(path: String, mut bytes: Vec<u8>) -> OutputFile {
+    bytes.shrink_to_fit();
     OutputFile { path, body: Body::Bytes(bytes) }
 }
 
 /// The postings shards, the first term of each, and each field's metadata.
 type ShardFiles = (Vec<OutputFile>, Vec<String>, Vec<serde_json::Value>);
 
-pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
+/// The static files of `ix`, made from `docs` (the snippets are cut from them here).
+pub fn files(ix: &SearchIndex, docs: &[SearchDoc]) -> Result<Vec<OutputFile>, String> {
     use rayon::prelude::*;
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let n_docs = ix.docs.len();
@@ -77,11 +82,12 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
                 || {
                     rayon::join(
                         || {
-                            // Vocabulary by first letter.
-                            let mut letters: BTreeMap<char, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+                            // Vocabulary by first letter, borrowed (in order: the JSON object's
+                            // keys are written sorted, as a map of them would be).
+                            let mut letters: BTreeMap<char, Vec<(&str, &str)>> = BTreeMap::new();
                             for (surface, term) in &ix.vocab {
-                                let v = if surface == term { String::new() } else { term.clone() };
-                                letters.entry(letter_of(surface)).or_default().insert(surface.clone(), v.into());
+                                let v = if surface == term { "" } else { term.as_str() };
+                                letters.entry(letter_of(surface)).or_default().push((surface, v));
                             }
                             letters
                         },
@@ -96,8 +102,7 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
                                         .enumerate()
                                         .map(|(j, d)| {
                                             let i = n * DOCS_PER_FILE + j;
-                                            // Already cut to SNIPPET_CHARS when the document was made.
-                                            let text = ix.snippets.get(i).map_or("", String::as_str);
+                                            let text = docs.get(i).map(SearchDoc::snippet_text).unwrap_or_default();
                                             let k = match d.kind {
                                                 Kind::Guide => "g",
                                                 Kind::Provider => "p",
@@ -118,8 +123,8 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     let (mut out, shard_starts, field_meta) = postings?;
     let (pair_files, pair_shards) = pairs;
     out.extend(pair_files);
-    for (letter, map) in &letters {
-        out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(map).map_err(|x| e(&x))?));
+    for (letter, words) in &letters {
+        out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(&WordMap(words)).map_err(|x| e(&x))?));
     }
     out.extend(doc_files?);
 
@@ -142,6 +147,15 @@ pub fn files(ix: &SearchIndex) -> Result<Vec<OutputFile>, String> {
     });
     out.push(file("search/meta.json".into(), serde_json::to_vec(&meta).map_err(|x| e(&x))?));
     Ok(out)
+}
+
+/// A letter's surface words → terms, written as a JSON object (in the order given).
+struct WordMap<'a>(&'a [(&'a str, &'a str)]);
+
+impl serde::Serialize for WordMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().copied())
+    }
 }
 
 /// The postings shards (`search/t/<n>.bin`: varint term count, then per term in byte order
@@ -189,27 +203,18 @@ fn pair_files(ix: &SearchIndex) -> (Vec<OutputFile>, usize) {
     let mut buf = String::new();
     let mut total = 0usize;
     for i in 0..pairs.len() {
-        let docs = pairs.get(i, &mut buf);
-        let mut last = 0u32;
-        total += buf.len() + 1 + varint_len(docs.len() as u64);
-        for &d in docs {
-            total += varint_len(u64::from(d - last));
-            last = d;
-        }
+        let (count, gaps) = pairs.get(i, &mut buf);
+        total += buf.len() + 1 + varint_len(u64::from(count)) + gaps.len();
     }
     let n = total.div_ceil(PAIR_SHARD_BYTES).max(1);
     let mut shards: Vec<(u64, Vec<u8>)> = vec![(0, Vec::new()); n];
     for i in 0..pairs.len() {
-        let docs = pairs.get(i, &mut buf);
+        let (docs, gaps) = pairs.get(i, &mut buf);
         let (count, body) = &mut shards[fnv1a(&buf) as usize % n];
         put_varint(body, buf.len() as u64);
         body.extend_from_slice(buf.as_bytes());
-        put_varint(body, docs.len() as u64);
-        let mut last = 0u32;
-        for &d in docs {
-            put_varint(body, u64::from(d - last));
-            last = d;
-        }
+        put_varint(body, u64::from(docs));
+        body.extend_from_slice(gaps);
         *count += 1;
     }
     let files = shards

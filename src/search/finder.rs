@@ -278,7 +278,7 @@ fn card_files(site: &Site, providers: &[&ValidProvider], docs: &[usize]) -> Vec<
         .enumerate()
         .map(|(k, chunk)| {
             let cards: Vec<result_card::ResultCard> = chunk.iter().map(|vp| result_card::build(vp, site)).collect();
-            OutputFile { path: format!("finder/c/{k}.json"), body: Body::Bytes(serde_json::to_vec(&cards).unwrap_or_default()) }
+            super::export::file(format!("finder/c/{k}.json"), serde_json::to_vec(&cards).unwrap_or_default())
         })
         .collect();
     let ids = json!({ "per": CARDS_PER_FILE, "rows": rows });

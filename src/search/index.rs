@@ -64,26 +64,48 @@ pub struct SearchDoc<'a> {
     pub title: String,
     pub url: String,
     pub fields: [Cow<'a, str>; 5],
-    /// Plain text the browser cuts snippets from: only its first
-    /// [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters are kept.
-    pub snippet_text: String,
+    /// Whether the snippet text starts with the summary field (else it is the body alone).
+    pub snippet_has_summary: bool,
 }
 
-/// The snippet text of a document: `parts` a line each, at most
-/// [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters in all (all a snippet uses).
-fn snippet_text(parts: &[&str]) -> String {
-    let mut left = super::export::SNIPPET_CHARS;
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>().min(left * 4));
-    for (i, part) in parts.iter().enumerate() {
-        for piece in [if i == 0 { "" } else { "\n" }, part] {
+/// The field a snippet starts with (when it has it) and the field it goes on with.
+const SUMMARY: usize = 2;
+const BODY: usize = 4;
+
+impl SearchDoc<'_> {
+    /// The pieces of the plain text the browser cuts snippets from, in order: the summary
+    /// (when the document has it in its snippet), a line break and the body, cut so that
+    /// together they are at most [`SNIPPET_CHARS`](super::export::SNIPPET_CHARS) characters
+    /// (all a snippet uses). Cut from the fields when asked for, not kept beside them: kept,
+    /// 10,000 guide pages' snippets were 25 MB of copies.
+    pub fn snippet_pieces(&self) -> [&str; 3] {
+        let (summary, body): (&str, &str) = (&self.fields[SUMMARY], &self.fields[BODY]);
+        let parts = if self.snippet_has_summary { [summary, "\n", body] } else { [body, "", ""] };
+        let mut left = super::export::SNIPPET_CHARS;
+        parts.map(|piece| {
             // The byte where the characters still allowed end (the whole piece if it fits).
             let end = piece.char_indices().nth(left).map_or(piece.len(), |(at, _)| at);
-            out.push_str(&piece[..end]);
             left -= piece[..end].chars().count();
+            &piece[..end]
+        })
+    }
+
+    /// Drops what the export does not read of an indexed document (it reads only the
+    /// snippet's fields; the title and URL are the index's [`DocInfo`]).
+    pub fn keep_only_snippet(&mut self) {
+        self.title = String::new();
+        self.url = String::new();
+        for (i, f) in self.fields.iter_mut().enumerate() {
+            if i != SUMMARY && i != BODY {
+                *f = Cow::Borrowed("");
+            }
         }
     }
-    out.shrink_to_fit();
-    out
+
+    /// The snippet text ([`SearchDoc::snippet_pieces`] joined).
+    pub fn snippet_text(&self) -> String {
+        self.snippet_pieces().concat()
+    }
 }
 
 /// A document's public facts, kept beside the index.
@@ -102,8 +124,6 @@ pub struct SearchIndex {
     /// The word pairs (phrases) and the documents holding each.
     pub pairs: PairPostings,
     pub docs: Vec<DocInfo>,
-    /// Snippet text per document (only held after a build, for the export).
-    pub snippets: Vec<String>,
     /// Every surface word (lower-cased) → its indexed term (stemmed).
     pub vocab: BTreeMap<String, String>,
     /// The build cache's key of the documents this index was made from, saved with it.
@@ -281,9 +301,13 @@ pub struct PairPostings {
     /// The pairs, first term's number in the high half, the second's in the low half with
     /// [`BRIDGED`] set for a bridged pair, in order.
     keys: Vec<u64>,
-    /// The documents of `keys[i]` are `docs[starts[i]..starts[i + 1]]`, ascending.
+    /// How many documents hold `keys[i]`.
+    counts: Vec<u32>,
+    /// The documents of `keys[i]` are `docs[starts[i]..starts[i + 1]]`, ascending, as varint
+    /// gaps (from 0 for the first): as the export and the saved index write them, and a
+    /// quarter of the memory of a `u32` each (2 MB rather than 8 for 10,000 guide pages).
     starts: Vec<u32>,
-    docs: Vec<u32>,
+    docs: Vec<u8>,
 }
 
 /// The sorted, distinct terms of a vocabulary.
@@ -302,17 +326,11 @@ pub(super) fn pair_key(a: u32, b: u32) -> u64 {
 }
 
 impl PairPostings {
-    /// The pairs from each pair's documents (pairs sorted, documents ascending), naming terms
-    /// by their place in `terms` (`postings::build` makes them).
-    pub fn from_groups(terms: Vec<String>, groups: Vec<(u64, Vec<u32>)>) -> PairPostings {
-        let mut p = PairPostings { terms, ..Default::default() };
-        for (k, docs) in groups {
-            p.keys.push(k);
-            p.starts.push(p.docs.len() as u32);
-            p.docs.extend(docs);
-        }
-        p.starts.push(p.docs.len() as u32);
-        p
+    /// The pairs `keys` (sorted) and their documents (`counts[i]` of them, varint gaps at
+    /// `docs[starts[i]..starts[i + 1]]`), naming terms by their place in `terms`
+    /// (`postings::build` makes them).
+    pub(super) fn from_lists(terms: Vec<String>, keys: Vec<u64>, counts: Vec<u32>, starts: Vec<u32>, docs: Vec<u8>) -> PairPostings {
+        PairPostings { terms, keys, counts, starts, docs }
     }
 
     /// How many distinct pairs there are.
@@ -325,49 +343,57 @@ impl PairPostings {
     }
 
     /// The documents holding `pair` ("term term", or "term _ term" bridged), ascending.
-    pub fn docs_of(&self, pair: &str) -> &[u32] {
+    pub fn docs_of(&self, pair: &str) -> Vec<u32> {
         let (text, flag) = match pair.split_once(BRIDGE) {
             Some((a, b)) => ((a, b), BRIDGED),
             None => match pair.split_once(' ') {
                 Some(ab) => (ab, 0),
-                None => return &[],
+                None => return Vec::new(),
             },
         };
         let number = |t: &str| self.terms.binary_search_by(|x| x.as_str().cmp(t)).ok().map(|i| i as u32);
-        let (Some(a), Some(b)) = (number(text.0), number(text.1)) else { return &[] };
-        match self.keys.binary_search(&pair_key(a, b | flag)) {
-            Ok(i) => &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize],
-            Err(_) => &[],
+        let (Some(a), Some(b)) = (number(text.0), number(text.1)) else { return Vec::new() };
+        let Ok(i) = self.keys.binary_search(&pair_key(a, b | flag)) else { return Vec::new() };
+        let (count, gaps) = self.docs(i);
+        let (mut pos, mut last) = (0, 0u32);
+        let mut out = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let Some(gap) = super::postings::varint(gaps, &mut pos) else { break };
+            last += gap as u32;
+            out.push(last);
         }
+        out
     }
 
-    /// Pair `i`: its text ("term term" or "term _ term", written into `buf`) and its documents.
-    pub fn get(&self, i: usize, buf: &mut String) -> &[u32] {
+    /// Pair `i`'s document count and its documents as varint gaps.
+    fn docs(&self, i: usize) -> (u32, &[u8]) {
+        (self.counts[i], &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize])
+    }
+
+    /// Pair `i`: its text ("term term" or "term _ term", written into `buf`), its document
+    /// count and its documents as varint gaps (from 0 for the first).
+    pub fn get(&self, i: usize, buf: &mut String) -> (u32, &[u8]) {
         let k = self.keys[i];
         let b = (k & 0xffff_ffff) as u32;
         buf.clear();
         buf.push_str(&self.terms[(k >> 32) as usize]);
         buf.push_str(if b & BRIDGED != 0 { BRIDGE } else { " " });
         buf.push_str(&self.terms[(b & !BRIDGED) as usize]);
-        &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize]
+        self.docs(i)
     }
 
     /// The saved form: varint pair count, then per pair varint first term, varint second
     /// term (with [`BRIDGED`] for a bridged pair), varint document count, the documents as varint deltas. The terms are not saved:
     /// they are the saved vocabulary's.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.keys.len() * 4 + self.docs.len() * 2);
+        let mut out = Vec::with_capacity(self.keys.len() * 8 + self.docs.len());
         super::export::put_varint(&mut out, self.keys.len() as u64);
         for (i, k) in self.keys.iter().enumerate() {
             super::export::put_varint(&mut out, k >> 32);
             super::export::put_varint(&mut out, k & 0xffff_ffff);
-            let docs = &self.docs[self.starts[i] as usize..self.starts[i + 1] as usize];
-            super::export::put_varint(&mut out, docs.len() as u64);
-            let mut last = 0;
-            for &d in docs {
-                super::export::put_varint(&mut out, u64::from(d - last));
-                last = d;
-            }
+            let (count, gaps) = self.docs(i);
+            super::export::put_varint(&mut out, u64::from(count));
+            out.extend_from_slice(gaps);
         }
         out
     }
@@ -396,10 +422,13 @@ impl PairPostings {
             }
             p.keys.push((a << 32) | b);
             p.starts.push(p.docs.len() as u32);
+            let count = u32::try_from(next()?).ok()?;
+            p.counts.push(count);
             let mut last = 0u32;
-            for _ in 0..next()? {
-                last = last.checked_add(u32::try_from(next()?).ok()?)?;
-                p.docs.push(last);
+            for _ in 0..count {
+                let gap = u32::try_from(next()?).ok()?;
+                last = last.checked_add(gap)?;
+                super::export::put_varint(&mut p.docs, u64::from(gap));
             }
         }
         p.starts.push(p.docs.len() as u32);
@@ -455,7 +484,7 @@ fn guide_doc(p: &GuidePage) -> SearchDoc<'_> {
         title: p.front.title.clone(),
         url: p.url.clone(),
         fields: [Cow::Borrowed(&p.front.title), headings.into(), Cow::Borrowed(&p.front.summary), profile.join("\n").into(), Cow::Borrowed(&p.text)],
-        snippet_text: if p.front.summary.is_empty() { snippet_text(&[&p.text]) } else { snippet_text(&[&p.front.summary, &p.text]) },
+        snippet_has_summary: !p.front.summary.is_empty(),
     }
 }
 
@@ -469,13 +498,13 @@ fn provider_doc<'a>(vp: &'a ValidProvider, site: &Site) -> SearchDoc<'a> {
     profile.extend(o.key_stages.iter().map(|k| k.label().to_string()));
     profile.extend(o.qualifications.iter().cloned());
     let body = plain_text(&p.description);
-    let snippet_text = snippet_text(&[&p.summary, &body]);
     SearchDoc {
         kind: Kind::Provider,
         title: p.name.clone(),
         url: crate::markdown::provider_url(&p.id),
         fields: [Cow::Borrowed(&p.name), Cow::Borrowed(""), Cow::Borrowed(&p.summary), profile.join("\n").into(), body.into()],
-        snippet_text,
+        // A provider's snippet always starts with its summary line, even an empty one.
+        snippet_has_summary: true,
     }
 }
 
@@ -524,22 +553,18 @@ impl SearchIndex {
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: documents {:?}", t.elapsed());
         }
-        Self::from_documents(docs)
+        Ok(Self::from_documents(&docs))
     }
 
-    pub fn from_documents(docs: Vec<SearchDoc<'_>>) -> Result<SearchIndex, String> {
+    /// The index of `docs` (their snippets are not kept: the export reads them from `docs`).
+    pub fn from_documents(docs: &[SearchDoc<'_>]) -> SearchIndex {
         let t = std::time::Instant::now();
-        let (vocab, postings, pairs) = super::postings::build(&docs);
+        let (vocab, postings, pairs) = super::postings::build(docs);
         if std::env::var_os("APDIR_SEARCH_TIMINGS").is_some() {
             eprintln!("search: vocabulary, postings and pairs {:?} ({} terms, {} pairs)", t.elapsed(), postings.terms.len(), pairs.len());
         }
-        let mut infos = Vec::with_capacity(docs.len());
-        let mut snippets = Vec::with_capacity(docs.len());
-        for d in docs {
-            infos.push(DocInfo { kind: d.kind, title: d.title, url: d.url });
-            snippets.push(d.snippet_text);
-        }
-        Ok(SearchIndex { postings, pairs, docs: infos, snippets, vocab, cache_key: None, synonyms: Default::default() })
+        let infos = docs.iter().map(|d| DocInfo { kind: d.kind, title: d.title.clone(), url: d.url.clone() }).collect();
+        SearchIndex { postings, pairs, docs: infos, vocab, cache_key: None, synonyms: Default::default() }
     }
 
     /// Writes the index (and the vocabulary and document list beside it) to `dir`, replacing
@@ -599,7 +624,7 @@ impl SearchIndex {
         let older = || format!("{} was saved by an older apdir: run `apdir build`", dir.display());
         let postings = Postings::decode(&std::fs::read(dir.join(POSTINGS_FILE)).map_err(|_| older())?).ok_or_else(older)?;
         let pairs = PairPostings::decode(&std::fs::read(dir.join(PAIRS_FILE)).map_err(|_| older())?, &vocab).ok_or_else(older)?;
-        Ok(SearchIndex { postings, pairs, docs, snippets: Vec::new(), vocab, cache_key: None, synonyms: Default::default() })
+        Ok(SearchIndex { postings, pairs, docs, vocab, cache_key: None, synonyms: Default::default() })
     }
 }
 

@@ -73,8 +73,12 @@ pub fn build(site: &Site, build_cache: Option<&Path>, memo: Option<&cache::Searc
                 used.search_reused.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Ok((None, files));
             }
-            let mut index = SearchIndex::from_documents(docs)?;
-            let files = export::files(&index)?;
+            let mut index = SearchIndex::from_documents(&docs);
+            // Only the snippets are read from here on: what else was made for the index goes.
+            let mut docs = docs;
+            docs.iter_mut().for_each(index::SearchDoc::keep_only_snippet);
+            let files = export::files(&index, &docs)?;
+            drop(docs);
             if let Some((m, key)) = memo {
                 m.put(key, &files);
             }

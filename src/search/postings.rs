@@ -84,54 +84,117 @@ pub fn build(docs: &[SearchDoc]) -> (BTreeMap<String, String>, Postings, PairPos
         }
     }
     // Each (term, field)'s documents and each pair's documents, gathered on every core over
-    // runs of documents (a hash map per run, joined in document order) rather than by
-    // sorting every (key, document): a few thousand keys against millions of entries.
-    let (postings, pairs) = rayon::join(
-        || {
-            let groups = grouped(&parts, |d, p, put| {
-                for &(k, v) in &p.hits {
-                    put(u64::from(k), (d, v));
-                }
-            });
-            encode(&groups, terms.len())
-        },
-        || {
-            grouped(&parts, |d, p, put| {
-                for &k in &p.pairs {
-                    put(k, d);
-                }
-            })
-        },
-    );
-    let (starts, bytes) = postings;
-    let pairs = PairPostings::from_groups(terms.clone(), pairs);
+    // runs of documents (hash maps per run, joined in document order) rather than by sorting
+    // every (key, document): a few thousand keys against millions of entries. Both in one
+    // pass that consumes the parts, so that a part is freed once grouped: the parts and the
+    // groups are about the same size, and were held together (docs/search.md, "Memory").
+    let (hits, pairs) = grouped(parts);
+    let ((starts, bytes), pairs) = rayon::join(|| encode(hits, terms.len()), || pair_postings(terms.clone(), pairs));
     (vocab, Postings { docs: docs.len(), terms, starts, bytes, tokens }, pairs)
 }
 
-/// Key → values, of the values `each` puts for every document (with its number), keys
-/// sorted, each key's values in document order.
-fn grouped<T: Send + Ord + Copy>(parts: &[DocPart], each: impl Fn(u32, &DocPart, &mut dyn FnMut(u64, T)) + Sync) -> Vec<(u64, Vec<T>)> {
-    type Groups<T> = rustc_hash::FxHashMap<u64, Vec<T>>;
-    let map: Groups<T> = parts
-        .par_iter()
+/// A key's documents as the postings write them: per document, the varint gap from the
+/// document before (from 0 for the first), then the document's own bytes (a hit's tf and
+/// norm id, nothing for a pair). Grouped this way, the documents of 10,000 guide pages take
+/// about 15 MB where (document, value) lists took 35 MB (docs/search.md, "Memory").
+#[derive(Default)]
+struct Group {
+    count: u32,
+    last: u32,
+    bytes: Vec<u8>,
+}
+
+impl Group {
+    /// Adds document `doc` (after every document already in the group).
+    fn push(&mut self, doc: u32) {
+        put_varint(&mut self.bytes, u64::from(doc - self.last));
+        self.last = doc;
+        self.count += 1;
+    }
+
+    /// Adds `next`'s documents, which all come after this group's.
+    fn append(&mut self, next: Group) {
+        if self.count == 0 {
+            *self = next;
+            return;
+        }
+        let mut pos = 0;
+        let Some(first) = varint(&next.bytes, &mut pos) else { return };
+        // `next`'s first gap is from 0: it becomes the gap from this group's last document.
+        // Rayon reduces the pieces of an indexed iterator in order (rayon-rs/rayon#132): were
+        // that ever to change, the postings would be wrong, so it is checked.
+        assert!(first > u64::from(self.last), "search postings: pieces joined out of document order");
+        put_varint(&mut self.bytes, first - u64::from(self.last));
+        self.bytes.extend_from_slice(&next.bytes[pos..]);
+        self.last = next.last;
+        self.count += next.count;
+    }
+}
+
+/// Hit key → its documents with tf and norm id, and pair → its documents.
+#[derive(Default)]
+struct Groups {
+    hits: rustc_hash::FxHashMap<u32, Group>,
+    pairs: rustc_hash::FxHashMap<u64, Group>,
+}
+
+/// Groups by key, keys sorted.
+type Sorted<K> = Vec<(K, Group)>;
+
+/// The (term, field) groups and the pair groups of `parts` (consumed, each freed once read),
+/// keys sorted.
+fn grouped(parts: Vec<DocPart>) -> (Sorted<u32>, Sorted<u64>) {
+    let map: Groups = parts
+        .into_par_iter()
         .enumerate()
-        .fold(Groups::default, |mut m, (d, p)| {
-            each(d as u32, p, &mut |k, v| m.entry(k).or_default().push(v));
-            m
+        .fold(Groups::default, |mut g, (d, p)| {
+            let d = d as u32;
+            for (k, v) in p.hits {
+                let group = g.hits.entry(k).or_default();
+                group.push(d);
+                put_varint(&mut group.bytes, u64::from(v >> 8));
+                group.bytes.push(v as u8);
+            }
+            for k in p.pairs {
+                g.pairs.entry(k).or_default().push(d);
+            }
+            g
         })
-        // Runs are joined in order (rayon keeps the order of an indexed iterator's pieces).
+        // Pieces are joined in document order (rayon keeps the order of an indexed iterator's
+        // pieces when it reduces them), as [`Group::append`] needs.
         .reduce(Groups::default, |mut a, b| {
-            for (k, mut v) in b {
-                a.entry(k).or_default().append(&mut v);
+            for (k, g) in b.hits {
+                a.hits.entry(k).or_default().append(g);
+            }
+            for (k, g) in b.pairs {
+                a.pairs.entry(k).or_default().append(g);
             }
             a
         });
-    let mut groups: Vec<(u64, Vec<T>)> = map.into_iter().collect();
+    rayon::join(|| sorted(map.hits), || sorted(map.pairs))
+}
+
+/// The groups of `map`, keys sorted.
+fn sorted<K: Ord + Copy + Send>(map: rustc_hash::FxHashMap<K, Group>) -> Sorted<K> {
+    let mut groups: Vec<(K, Group)> = map.into_iter().collect();
     groups.par_sort_unstable_by_key(|g| g.0);
-    // Already in document order; sorting an ordered list is one pass, and keeps the lists
-    // right whatever order the runs were joined in.
-    groups.par_iter_mut().for_each(|g| g.1.sort_unstable());
     groups
+}
+
+/// The word pairs of the pair groups (keys sorted), each group freed once read.
+fn pair_postings(terms: Vec<String>, groups: Sorted<u64>) -> PairPostings {
+    let mut keys = Vec::with_capacity(groups.len());
+    let mut counts = Vec::with_capacity(groups.len());
+    let mut starts = Vec::with_capacity(groups.len() + 1);
+    let mut docs = Vec::with_capacity(groups.iter().map(|g| g.1.bytes.len()).sum());
+    for (k, g) in groups {
+        keys.push(k);
+        counts.push(g.count);
+        starts.push(docs.len() as u32);
+        docs.extend_from_slice(&g.bytes);
+    }
+    starts.push(docs.len() as u32);
+    PairPostings::from_lists(terms, keys, counts, starts, docs)
 }
 
 /// The documents of a run, their words numbered by the run ([`build`]).
@@ -151,8 +214,11 @@ fn read_run<'a>(docs: &'a [SearchDoc]) -> Run<'a> {
     // Per word of the run: its count in the field being read; `seen` lists the words counted.
     let mut counts: Vec<u32> = Vec::new();
     let mut seen: Vec<u32> = Vec::new();
+    // A document's hits and pairs are gathered here, then copied to its part at their exact
+    // size (pairs without repeats): every part is held until the runs are all read, and parts
+    // grown in place held twice the memory (docs/search.md, "Memory").
+    let mut part = DocPart { hits: Vec::new(), pairs: Vec::new(), tokens: [0; FIELDS.len()] };
     for doc in docs {
-        let mut part = DocPart { hits: Vec::new(), pairs: Vec::new(), tokens: [0; FIELDS.len()] };
         for (fi, text) in doc.fields.iter().enumerate() {
             let text: &'a str = text;
             let mut len = 0u32;
@@ -200,7 +266,11 @@ fn read_run<'a>(docs: &'a [SearchDoc]) -> Run<'a> {
                 part.hits.push((hit_key(w, fi), (n.min(0x00ff_ffff) << 8) | u32::from(norm)));
             }
         }
-        run.parts.push(part);
+        part.pairs.sort_unstable();
+        part.pairs.dedup();
+        run.parts.push(DocPart { hits: part.hits.clone(), pairs: part.pairs.clone(), tokens: part.tokens });
+        part.hits.clear();
+        part.pairs.clear();
     }
     run
 }
@@ -268,31 +338,24 @@ impl Run<'_> {
     }
 }
 
-/// The postings bytes of the (term, field) groups (sorted, key `term << 3 | field`, each
-/// holding (document, tf << 8 | norm id) in document order), and where each of `n_terms`
-/// terms starts.
-fn encode(groups: &[(u64, Vec<(u32, u32)>)], n_terms: usize) -> (Vec<u32>, Vec<u8>) {
-    let total: usize = groups.iter().map(|g| g.1.len()).sum();
+/// The postings bytes of the (term, field) groups (sorted, key `term << 3 | field`), and
+/// where each of `n_terms` terms starts. Made at its exact size; each group is freed once
+/// written.
+fn encode(groups: Sorted<u32>, n_terms: usize) -> (Vec<u32>, Vec<u8>) {
+    let size = n_terms + groups.iter().map(|(_, g)| 1 + super::export::varint_len(u64::from(g.count)) + g.bytes.len()).sum::<usize>();
     let mut starts = Vec::with_capacity(n_terms + 1);
-    let mut bytes = Vec::with_capacity(total * 3 + n_terms * 4);
-    let mut i = 0;
-    for term in 0..n_terms as u64 {
+    let mut bytes = Vec::with_capacity(size);
+    let mut groups = groups.into_iter().peekable();
+    for term in 0..n_terms as u32 {
         starts.push(bytes.len() as u32);
         let count_at = bytes.len();
         bytes.push(0);
         let mut fields = 0u8;
-        while let Some((key, docs)) = groups.get(i).filter(|g| g.0 >> 3 == term) {
+        while let Some((key, group)) = groups.next_if(|g| g.0 >> 3 == term) {
             bytes.push((key & 0x7) as u8);
-            put_varint(&mut bytes, docs.len() as u64);
-            let mut last = 0u32;
-            for &(doc, v) in docs {
-                put_varint(&mut bytes, u64::from(doc - last));
-                put_varint(&mut bytes, u64::from(v >> 8));
-                bytes.push(v as u8);
-                last = doc;
-            }
+            put_varint(&mut bytes, u64::from(group.count));
+            bytes.extend_from_slice(&group.bytes);
             fields += 1;
-            i += 1;
         }
         bytes[count_at] = fields;
     }
@@ -300,7 +363,7 @@ fn encode(groups: &[(u64, Vec<(u32, u32)>)], n_terms: usize) -> (Vec<u32>, Vec<u
     (starts, bytes)
 }
 
-fn varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+pub(super) fn varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *bytes.get(*pos)?;
@@ -409,5 +472,63 @@ impl Postings {
         }
         p.starts.push(p.bytes.len() as u32);
         (pos == b.len()).then_some(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Lists<K, T> = BTreeMap<K, Vec<T>>;
+
+    /// Each key's documents, in order, with each document's value: the grouping written out
+    /// one document at a time, on one thread.
+    fn one_by_one(parts: &[DocPart]) -> (Lists<u32, (u32, u32)>, Lists<u64, u32>) {
+        let (mut hits, mut pairs) = (BTreeMap::<u32, Vec<(u32, u32)>>::new(), BTreeMap::<u64, Vec<u32>>::new());
+        for (d, p) in parts.iter().enumerate() {
+            for &(k, v) in &p.hits {
+                hits.entry(k).or_default().push((d as u32, v));
+            }
+            for &k in &p.pairs {
+                pairs.entry(k).or_default().push(d as u32);
+            }
+        }
+        (hits, pairs)
+    }
+
+    /// A group read back: its documents, and the bytes after each document's gap.
+    fn read(g: &Group, value_bytes: bool) -> Vec<(u32, u32)> {
+        let (mut pos, mut last, mut out) = (0, 0u32, Vec::new());
+        for _ in 0..g.count {
+            last += varint(&g.bytes, &mut pos).unwrap() as u32;
+            let v = if value_bytes {
+                let tf = varint(&g.bytes, &mut pos).unwrap() as u32;
+                pos += 1;
+                (tf << 8) | u32::from(g.bytes[pos - 1])
+            } else {
+                0
+            };
+            out.push((last, v));
+        }
+        assert_eq!(pos, g.bytes.len());
+        out
+    }
+
+    #[test]
+    fn grouping_on_every_core_keeps_each_keys_documents_in_order() {
+        // Enough documents for rayon to cut them into pieces, with gaps past one varint byte.
+        let parts: Vec<DocPart> = (0..5000u32)
+            .map(|d| DocPart {
+                hits: (0..(d % 7)).map(|t| (hit_key(t * 3 + d % 2, (t % 5) as usize), ((d % 300 + 1) << 8) | (t % 200))).collect(),
+                pairs: (0..(d % 5)).filter(|p| d % (p + 2) == 0).map(|p| pair_key(p, p + 1)).collect(),
+                tokens: [1; FIELDS.len()],
+            })
+            .collect();
+        let (want_hits, want_pairs) = one_by_one(&parts);
+        let (hits, pairs) = grouped(parts);
+        let hits: BTreeMap<u32, Vec<(u32, u32)>> = hits.iter().map(|(k, g)| (*k, read(g, true))).collect();
+        let pairs: BTreeMap<u64, Vec<u32>> = pairs.iter().map(|(k, g)| (*k, read(g, false).into_iter().map(|d| d.0).collect())).collect();
+        assert_eq!(hits, want_hits);
+        assert_eq!(pairs, want_pairs);
     }
 }

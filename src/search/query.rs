@@ -474,7 +474,7 @@ impl SearchIndex {
             ev.terms.insert(t, scores);
         }
         for p in pairs {
-            let holders = self.pairs.docs_of(&p).iter().copied().collect();
+            let holders = self.pairs.docs_of(&p).into_iter().collect();
             ev.pairs.insert(p, holders);
         }
         Ok(ev)
