@@ -241,7 +241,7 @@ fn pages(
 /// exports are still being made, and put in place after the site is published.
 fn search_files(site: &Site, run: &Run, sink: &dyn Sink, lap: &Lap) -> Result<(), Error> {
     let t = Instant::now();
-    let search = search::build(site, run.build_cache.as_deref(), run.search_memo.as_deref(), &run.cache_use).map_err(Error::Content)?;
+    let search = search::build(site, sink, run.build_cache.as_deref(), run.search_memo.as_deref(), &run.cache_use)?;
     search.files.into_par_iter().try_for_each(|f| sink.put(f))?;
     if let (Some(index), Some(dir)) = (search.index, &run.index_dir) {
         let _ = run.staged_index.set(index.stage(dir));

@@ -105,6 +105,60 @@ pub fn write_entry_parts(path: &Path, magic: &[u8], key: u128, parts: &[&[u8]]) 
     let _ = overwrite(path, &head, parts);
 }
 
+/// An entry written as its contents are made, for contents too large to hold at once (the
+/// search files of a big site): the same file as [`write_entry_parts`] writes, its checksum
+/// filled in by [`EntryWriter::finish`]. Best effort: after any error it writes nothing more,
+/// and an entry left unfinished fails its checksum, a miss.
+pub struct EntryWriter {
+    out: Option<std::io::BufWriter<std::fs::File>>,
+    crc: crc32fast::Hasher,
+    /// Where the checksum goes (after the magic and the key), and the bytes written so far.
+    sum_at: u64,
+    len: u64,
+}
+
+impl EntryWriter {
+    pub fn new(path: &Path, magic: &[u8], key: u128) -> EntryWriter {
+        use std::io::Write;
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut head = magic.to_vec();
+        head.extend_from_slice(&key.to_le_bytes());
+        let sum_at = head.len() as u64;
+        head.extend_from_slice(&[0; 4]);
+        let out = open_own_file(path).ok().map(|f| std::io::BufWriter::with_capacity(1 << 16, f));
+        let mut w = EntryWriter { out, crc: crc32fast::Hasher::new(), sum_at, len: 0 };
+        if let Some(o) = &mut w.out
+            && o.write_all(&head).is_err()
+        {
+            w.out = None;
+        }
+        w.len = head.len() as u64;
+        w
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.crc.update(bytes);
+        self.len += bytes.len() as u64;
+        if let Some(o) = &mut self.out
+            && o.write_all(bytes).is_err()
+        {
+            self.out = None;
+        }
+    }
+
+    /// Writes the checksum and cuts the file to what was written.
+    pub fn finish(self) {
+        use std::io::{Seek, SeekFrom, Write};
+        let Some(out) = self.out else { return };
+        let Ok(mut f) = out.into_inner() else { return };
+        let sum = self.crc.finalize().to_le_bytes();
+        let _ = f.seek(SeekFrom::Start(self.sum_at)).and_then(|_| f.write_all(&sum)).and_then(|_| f.set_len(self.len));
+    }
+}
+
 /// Opens the cache file at `path` to read and write it, with the same checks as the output's
 /// spare site: never through a link or into a file with other names. Anything else found
 /// there is replaced by a new empty file.

@@ -12,7 +12,7 @@ use crate::model::lock::LockExt;
 use crate::render::{Body, OutputFile};
 
 /// Changes whenever the layout of the entry changes.
-const MAGIC: &[u8] = b"apdir search cache 1\n";
+const MAGIC: &[u8] = b"apdir search cache 2\n";
 
 /// The file in the saved index folder that names the documents it was made from.
 pub const INDEX_KEY_FILE: &str = "apdir-cache-key";
@@ -45,35 +45,46 @@ impl SearchCache {
         }
         let contents = crate::cache::read_entry(&self.entry, MAGIC, self.key)?;
         let mut d = Dec(&contents);
-        let n = d.count()?;
-        let mut files = Vec::with_capacity(n.min(4096));
-        for _ in 0..n {
+        let mut files = Vec::new();
+        while !d.is_done() {
             let path = String::from_utf8(d.bytes()?.to_vec()).ok()?;
             files.push(OutputFile { path, body: Body::Bytes(d.bytes()?.to_vec()) });
         }
-        d.is_done().then_some(files)
+        Some(files)
     }
 
-    /// Keeps `files` in the layout [`crate::cache::Enc`] writes (best effort; files that are
-    /// copies of others are never cached).
-    pub fn put(&self, files: &[OutputFile]) {
-        // Written in parts, as [`Enc`] would lay them out, without a copy of every file.
-        let mut lengths: Vec<[u8; 8]> = vec![len_prefix(files.len())];
-        for f in files {
-            let Body::Bytes(bytes) = &f.body else { return };
-            lengths.push(len_prefix(f.path.len()));
-            lengths.push(len_prefix(bytes.len()));
-        }
-        let mut parts: Vec<&[u8]> = vec![&lengths[0]];
-        for (i, f) in files.iter().enumerate() {
-            let Body::Bytes(bytes) = &f.body else { return };
-            parts.extend([&lengths[1 + 2 * i][..], f.path.as_bytes(), &lengths[2 + 2 * i][..], bytes]);
-        }
-        crate::cache::write_entry_parts(&self.entry, MAGIC, self.key, &parts);
+    /// Starts the entry, for files added as they are made.
+    pub fn writer(&self) -> SearchEntry {
+        SearchEntry(std::sync::Mutex::new(Some(crate::cache::EntryWriter::new(&self.entry, MAGIC, self.key))))
     }
 }
 
-/// Adds every search document, as the index sees it, to `h`.
+/// A search cache entry being written: each file's path and bytes, one after another (no
+/// count: the entry ends with its last file), from any thread.
+pub struct SearchEntry(std::sync::Mutex<Option<crate::cache::EntryWriter>>);
+
+impl SearchEntry {
+    pub fn add(&self, file: &OutputFile) {
+        let mut w = self.0.lock_unpoisoned();
+        let Some(entry) = w.as_mut() else { return };
+        match &file.body {
+            Body::Bytes(bytes) => {
+                for part in [&len_prefix(file.path.len())[..], file.path.as_bytes(), &len_prefix(bytes.len())[..], bytes] {
+                    entry.write(part);
+                }
+            }
+            // A file copied rather than made cannot be kept: the entry is left unfinished.
+            Body::Copy(_) => *w = None,
+        }
+    }
+
+    pub fn finish(self) {
+        if let Some(w) = self.0.into_inner_unpoisoned() {
+            w.finish();
+        }
+    }
+}
+
 fn hash_docs(h: &mut crate::cache::KeyHasher, docs: &[SearchDoc]) {
     h.write_usize(docs.len());
     for d in docs {

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use super::index::{FIELDS, Kind, SearchDoc, SearchIndex};
 use super::query::letter_of;
+use crate::model::lock::LockExt;
 use crate::render::{Body, OutputFile};
 
 /// Documents per `search/d/` file: small enough that a page of results fetches a few KB, large
@@ -70,6 +71,16 @@ type ShardFiles = (Vec<OutputFile>, Vec<String>, Vec<serde_json::Value>);
 
 /// The static files of `ix`, made from `docs` (the snippets are cut from them here).
 pub fn files(ix: &SearchIndex, docs: &[SearchDoc]) -> Result<Vec<OutputFile>, String> {
+    let made = std::sync::Mutex::new(Vec::new());
+    let mut out = files_handing_over(ix, docs, &|f| made.lock_unpoisoned().push(f))?;
+    out.extend(made.into_inner_unpoisoned());
+    Ok(out)
+}
+
+/// The search files, the documents' (`search/d/`, most of the bytes: each document's snippet
+/// text) handed to `hand_over` as each is made, so they need not all be held at once; the
+/// others returned.
+pub fn files_handing_over(ix: &SearchIndex, docs: &[SearchDoc], hand_over: &(dyn Fn(OutputFile) + Sync)) -> Result<Vec<OutputFile>, String> {
     use rayon::prelude::*;
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let n_docs = ix.docs.len();
@@ -91,28 +102,25 @@ pub fn files(ix: &SearchIndex, docs: &[SearchDoc]) -> Result<Vec<OutputFile>, St
                             }
                             letters
                         },
-                        || -> Result<Vec<OutputFile>, String> {
+                        || -> Result<(), String> {
                             // Documents, DOCS_PER_FILE to a file.
-                            ix.docs
-                                .par_chunks(DOCS_PER_FILE)
-                                .enumerate()
-                                .map(|(n, chunk)| {
-                                    let pack: Vec<serde_json::Value> = chunk
-                                        .iter()
-                                        .enumerate()
-                                        .map(|(j, d)| {
-                                            let i = n * DOCS_PER_FILE + j;
-                                            let text = docs.get(i).map(SearchDoc::snippet_text).unwrap_or_default();
-                                            let k = match d.kind {
-                                                Kind::Guide => "g",
-                                                Kind::Provider => "p",
-                                            };
-                                            serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text })
-                                        })
-                                        .collect();
-                                    Ok(file(format!("search/d/{n}.json"), serde_json::to_vec(&pack).map_err(|x| e(&x))?))
-                                })
-                                .collect()
+                            ix.docs.par_chunks(DOCS_PER_FILE).enumerate().try_for_each(|(n, chunk)| {
+                                let pack: Vec<serde_json::Value> = chunk
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(j, d)| {
+                                        let i = n * DOCS_PER_FILE + j;
+                                        let text = docs.get(i).map(SearchDoc::snippet_text).unwrap_or_default();
+                                        let k = match d.kind {
+                                            Kind::Guide => "g",
+                                            Kind::Provider => "p",
+                                        };
+                                        serde_json::json!({ "t": d.title, "u": d.url, "k": k, "x": text })
+                                    })
+                                    .collect();
+                                hand_over(file(format!("search/d/{n}.json"), serde_json::to_vec(&pack).map_err(|x| e(&x))?));
+                                Ok(())
+                            })
                         },
                     )
                 },
@@ -126,7 +134,7 @@ pub fn files(ix: &SearchIndex, docs: &[SearchDoc]) -> Result<Vec<OutputFile>, St
     for (letter, words) in &letters {
         out.push(file(format!("search/v/{letter}.json"), serde_json::to_vec(&WordMap(words)).map_err(|x| e(&x))?));
     }
-    out.extend(doc_files?);
+    doc_files?;
 
     let norms: Vec<u32> = (0..=255u8).map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm).collect();
     let guides = ix.docs.iter().take_while(|d| d.kind == Kind::Guide).count();

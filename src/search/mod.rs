@@ -23,9 +23,12 @@ pub mod query;
 pub mod synonyms;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use crate::cache::CacheUse;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::model::file::{OutputError, Sink};
+use crate::model::lock::LockExt;
 use crate::render::OutputFile;
 use crate::site::Site;
 
@@ -48,14 +51,22 @@ pub struct SearchBuild {
 /// search files are reused when every search document is what it was at the last build whose
 /// index was saved (see docs/build-cache.md).
 /// The files of the preview's last render come from `memo`; a build uses the `build_cache`
-/// folder. Whether the files were reused is recorded in `used`.
-pub fn build(site: &Site, build_cache: Option<&Path>, memo: Option<&cache::SearchMemo>, used: &CacheUse) -> Result<SearchBuild, Diagnostics> {
+/// folder. Whether the files were reused is recorded in `used`. The documents' files
+/// (`search/d/`, most of the bytes) go to `sink` as they are made; the others are returned.
+pub fn build(
+    site: &Site,
+    sink: &dyn Sink,
+    build_cache: Option<&Path>,
+    memo: Option<&cache::SearchMemo>,
+    used: &CacheUse,
+) -> Result<SearchBuild, crate::Error> {
     let fail = |e: String| {
         let mut d = Diagnostics::default();
         d.push(Diagnostic::error("search", format!("cannot build the search index: {e}")));
-        d
+        crate::Error::Content(d)
     };
     let t = std::time::Instant::now();
+    let sink_error: OnceLock<OutputError> = OnceLock::new();
     let (indexed, finder_files) = rayon::join(
         || -> Result<(Option<SearchIndex>, Vec<OutputFile>), String> {
             let docs = index::documents(site);
@@ -77,22 +88,47 @@ pub fn build(site: &Site, build_cache: Option<&Path>, memo: Option<&cache::Searc
             // Only the snippets are read from here on: what else was made for the index goes.
             let mut docs = docs;
             docs.iter_mut().for_each(index::SearchDoc::keep_only_snippet);
-            let files = export::files(&index, &docs)?;
+            // Each file handed over goes to the cache entry (or the preview's memo) and out.
+            let entry = cached.as_ref().map(cache::SearchCache::writer);
+            let kept = memo.map(|_| Mutex::new(Vec::new()));
+            let hand_over = |f: OutputFile| {
+                if let Some(e) = &entry {
+                    e.add(&f);
+                }
+                if let Some(k) = &kept {
+                    k.lock_unpoisoned().extend(copy_of(&f));
+                }
+                if let Err(e) = sink.put(f) {
+                    let _ = sink_error.set(e);
+                }
+            };
+            let files = export::files_handing_over(&index, &docs, &hand_over)?;
             drop(docs);
-            if let Some((m, key)) = memo {
-                m.put(key, &files);
+            for f in &files {
+                if let Some(e) = &entry {
+                    e.add(f);
+                }
+                if let Some(k) = &kept {
+                    k.lock_unpoisoned().extend(copy_of(f));
+                }
             }
-            if let Some(c) = &cached {
-                c.put(&files);
+            if let (Some((m, key)), Some(k)) = (memo, kept) {
+                m.put(key, &k.into_inner_unpoisoned());
+            }
+            if let (Some(c), Some(e)) = (&cached, entry) {
+                e.finish();
                 index.cache_key = Some(c.key());
             }
             Ok((Some(index), files))
         },
         || finder::files(site),
     );
-    let synonyms = synonyms::Synonyms::load(&site.root)?;
+    if let Some(e) = sink_error.into_inner() {
+        return Err(crate::Error::Output(e));
+    }
+    let synonyms = synonyms::Synonyms::load(&site.root).map_err(crate::Error::Content)?;
     let (mut index, mut files) = indexed.map_err(fail)?;
-    files.push(export::synonyms_file(&synonyms)?);
+    files.push(export::synonyms_file(&synonyms).map_err(crate::Error::Content)?);
     let places: Vec<(String, String)> = site.areas.iter().map(|a| (a.name.clone(), crate::render::view::district_url(&a.slug))).collect();
     files.push(OutputFile { path: "search/places.json".into(), body: crate::render::Body::Bytes(serde_json::to_vec(&places).unwrap_or_default()) });
     if let Some(ix) = &mut index {
@@ -103,6 +139,14 @@ pub fn build(site: &Site, build_cache: Option<&Path>, memo: Option<&cache::Searc
     }
     files.extend(finder_files);
     Ok(SearchBuild { index, files })
+}
+
+/// A copy of a file made in memory (the search's files all are).
+fn copy_of(f: &OutputFile) -> Option<OutputFile> {
+    match &f.body {
+        crate::render::Body::Bytes(b) => Some(OutputFile { path: f.path.clone(), body: crate::render::Body::Bytes(b.clone()) }),
+        crate::render::Body::Copy(_) => None,
+    }
 }
 
 /// The index folder of a site.

@@ -20,10 +20,12 @@ fn site() -> &'static Site {
 fn built() -> &'static (SearchIndex, HashMap<String, Vec<u8>>) {
     static BUILT: OnceLock<(SearchIndex, HashMap<String, Vec<u8>>)> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let b = search::build(site(), None, None, &Default::default()).expect("search builds");
+        let handed_over = apdir::output::Memory::default();
+        let b = search::build(site(), &handed_over, None, None, &Default::default()).expect("search builds");
         let files = b
             .files
             .into_iter()
+            .chain(handed_over.into_files().into_iter().map(|(path, bytes)| OutputFile { path, body: Body::Bytes(bytes) }))
             .map(|f: OutputFile| match f.body {
                 Body::Bytes(v) => (f.path, v),
                 Body::Copy(p) => (f.path, std::fs::read(p).unwrap()),
