@@ -551,6 +551,22 @@ mod tests {
         assert_eq!(read_entry(&path, b"test 1\n", 7).as_deref(), Some(&b"c"[..]));
     }
 
+    #[test]
+    fn an_entry_written_as_it_goes_reads_back_only_once_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/entry.bin");
+        write_entry(&path, b"test 1\n", 7, b"a longer entry that was there before");
+        let mut w = EntryWriter::new(&path, b"test 1\n", 7);
+        w.write(b"con");
+        w.write(b"tents");
+        w.finish();
+        assert_eq!(read_entry(&path, b"test 1\n", 7).as_deref(), Some(&b"contents"[..]));
+        let mut w = EntryWriter::new(&path, b"test 1\n", 7);
+        w.write(b"cut short");
+        drop(w);
+        assert_eq!(read_entry(&path, b"test 1\n", 7), None, "left unfinished: a miss");
+    }
+
     #[cfg(unix)]
     fn pack_at(dir: &Path, build: u128) -> Pack {
         Pack::open(&dir.join("p.pack"), b"test pack\n", build).unwrap()
