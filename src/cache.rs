@@ -94,21 +94,17 @@ pub fn write_entry(path: &Path, magic: &[u8], key: u128, contents: &[u8]) {
 /// Keeps the concatenation of `parts` as the entry at `path` (best effort), without joining
 /// them in memory first.
 pub fn write_entry_parts(path: &Path, magic: &[u8], key: u128, parts: &[&[u8]]) {
-    let mut crc = crc32fast::Hasher::new();
-    parts.iter().for_each(|p| crc.update(p));
-    let mut head = magic.to_vec();
-    head.extend_from_slice(&key.to_le_bytes());
-    head.extend_from_slice(&crc.finalize().to_le_bytes());
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let _ = overwrite(path, &head, parts);
+    let mut w = EntryWriter::new(path, magic, key);
+    parts.iter().for_each(|p| w.write(p));
+    w.finish();
 }
 
-/// An entry written as its contents are made, for contents too large to hold at once (the
-/// search files of a big site): the same file as [`write_entry_parts`] writes, its checksum
-/// filled in by [`EntryWriter::finish`]. Best effort: after any error it writes nothing more,
-/// and an entry left unfinished fails its checksum, a miss.
+/// An entry written as its contents are made (the search files of a big site are too large to
+/// hold at once): a magic line, the key, the CRC-32 of the contents (filled in by
+/// [`EntryWriter::finish`]), then the contents, written over whatever file was at the path and
+/// cut to length. Anything else found there (a link, a file with other names) is replaced,
+/// never written through. Best effort: after any error it writes nothing more. An entry left
+/// unfinished, or torn by two builds writing it at once, fails its checksum: a miss.
 pub struct EntryWriter {
     out: Option<std::io::BufWriter<std::fs::File>>,
     crc: crc32fast::Hasher,
@@ -171,21 +167,6 @@ fn open_own_file(path: &Path) -> std::io::Result<std::fs::File> {
             std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(path)
         }
     }
-}
-
-/// Writes `head` and `parts` over the file at `path`, then cuts it to length. Anything else found there
-/// (a link, a file with other names) is replaced, never written through. Two builds writing
-/// one entry at once can leave it torn: its checksum makes that a miss.
-fn overwrite(path: &Path, head: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
-    use std::io::Write;
-    let f = open_own_file(path)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
-    out.write_all(head)?;
-    for p in parts {
-        out.write_all(p)?;
-    }
-    let f = out.into_inner().map_err(|e| e.into_error())?;
-    f.set_len((head.len() + parts.iter().map(|p| p.len()).sum::<usize>()) as u64)
 }
 
 /// Many entries in one file: a header, the entries one after another, then an index of them

@@ -1,8 +1,8 @@
 //! `summary_list(rows=...)`: a list of rows (`{key, value, href, tag}`, [`super::view::Row`])
 //! as the GOV.UK summary list the default theme's `partials/summary_list.html` writes, byte
 //! for byte, without running the template for every row. A provider page has about 55 rows
-//! in eight lists; at 10,000 providers the partial took about a fifth of the CPU of rendering
-//! the pages (docs/templates.md). A theme that wants other markup includes its own partial
+//! in eight lists; at 10,000 providers running the partial took nearly a fifth of the CPU of
+//! rendering the pages (docs/templates.md). A theme that wants other markup includes its own partial
 //! instead; the test `summary_list_writes_what_the_partial_writes` holds the two equal.
 
 use std::borrow::Cow;

@@ -91,27 +91,23 @@ pub fn build(
             // Each file handed over goes to the cache entry (or the preview's memo) and out.
             let entry = cached.as_ref().map(cache::SearchCache::writer);
             let kept = memo.map(|_| Mutex::new(Vec::new()));
-            let hand_over = |f: OutputFile| {
-                if let Some(e) = &entry {
-                    e.add(&f);
-                }
-                if let Some(k) = &kept {
-                    k.lock_unpoisoned().extend(copy_of(&f));
-                }
-                if let Err(e) = sink.put(f) {
-                    let _ = sink_error.set(e);
-                }
-            };
-            let files = export::files_handing_over(&index, &docs, &hand_over)?;
-            drop(docs);
-            for f in &files {
+            let keep = |f: &OutputFile| {
                 if let Some(e) = &entry {
                     e.add(f);
                 }
                 if let Some(k) = &kept {
                     k.lock_unpoisoned().extend(copy_of(f));
                 }
-            }
+            };
+            let hand_over = |f: OutputFile| {
+                keep(&f);
+                if let Err(e) = sink.put(f) {
+                    let _ = sink_error.set(e);
+                }
+            };
+            let files = export::files_handing_over(&index, &docs, &hand_over)?;
+            drop(docs);
+            files.iter().for_each(keep);
             if let (Some((m, key)), Some(k)) = (memo, kept) {
                 m.put(key, &k.into_inner_unpoisoned());
             }
