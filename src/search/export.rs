@@ -58,9 +58,9 @@ pub fn varint_len(v: u64) -> usize {
     (64 - v.max(1).leading_zeros() as usize).div_ceil(7)
 }
 
-/// A file of `bytes`, trimmed to their length: serialising grows a buffer by doubling, and
-/// the search files are all held until written (10,000 guide pages' `search/d/` files held
-/// 37 MB for 25 MB of JSON).
+/// A file of `bytes`, trimmed to their length: serialising grows a buffer by doubling, and a
+/// file may be held until the others are made (10,000 guide pages' `search/d/` files once
+/// held 37 MB for 25 MB of JSON).
 pub(super) fn file(path: String, mut bytes: Vec<u8>) -> OutputFile {
     bytes.shrink_to_fit();
     OutputFile { path, body: Body::Bytes(bytes) }
