@@ -59,7 +59,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let inputs = site::Inputs::read(&options.root, &options.load).map_err(Error::Content)?;
     timings.push(("read and parse", t.elapsed()));
     let t = Instant::now();
-    let site = Site::from_inputs(&options.root, inputs).map_err(Error::Content)?;
+    let mut site = Site::from_inputs(&options.root, inputs).map_err(Error::Content)?;
     timings.push(("validate", t.elapsed()));
     let run = Run {
         build_cache: (!options.no_cache).then(|| options.root.join(BUILD_CACHE_DIR)),
@@ -73,7 +73,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let staging = output::Staging::create(&output, &site.root)?;
     let t = Instant::now();
     // On error the staging folder is dropped, and with it every file written so far.
-    render(&site, &run, &staging)?;
+    render_once(&mut site, &run, &staging)?;
     timings.push(("render and write", t.elapsed()));
     let t = Instant::now();
     let published = staging.publish()?;
@@ -154,28 +154,55 @@ pub fn render(site: &Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {
     render_selected(site, run, sink, &render::Everything)
 }
 
+/// [`render`] for a build, which renders its site once: the guide's pages are written first
+/// and their source (from which their HTML is made) let go before the search index is made.
+/// Held through the search stage, the build's peak, 10,000 guide pages' HTML was about 28 MB
+/// (docs/benchmarks.md). A problem in
+/// the guide's templates does not stop the rest: every page's problems are reported together.
+fn render_once(site: &mut Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {
+    let lap = Lap::new();
+    let templates = render::templates(site)?;
+    let guide = render::guide_pages_alone(site, &templates, sink)?;
+    site.let_go_of_guide_sources();
+    lap.mark("guide pages");
+    render_stages(site, run, sink, &templates, &render::AllButGuidePages, guide, &lap)
+}
+
 /// [`render`], writing only the pages `selection` picks (the rest are known to be unchanged).
 /// The stages: the search index beside the gap analysis, then the pages (with the analysis
 /// they show and the dashboard) and the exports side by side, then the feeds, downloads and
 /// static files.
 pub fn render_selected(site: &Site, run: &Run, sink: &dyn Sink, selection: &dyn Selection) -> Result<(), Error> {
-    let lap = Lap::new();
     let templates = render::templates(site)?;
+    render_stages(site, run, sink, &templates, selection, render::RenderedPages::default(), &Lap::new())
+}
+
+/// The stages of [`render_selected`], with the templates loaded and what an earlier render
+/// of some of the pages found.
+fn render_stages(
+    site: &Site,
+    run: &Run,
+    sink: &dyn Sink,
+    templates: &Templates,
+    selection: &dyn Selection,
+    earlier: render::RenderedPages,
+    lap: &Lap,
+) -> Result<(), Error> {
     let search_and_exports = selection.search_and_exports();
     // The search index first, on every core: the gap analysis (one core, needed by the pages)
     // runs beside it. Started beside the pages instead, it got one core of the two for its
     // whole length (rayon has no priorities), and so took as long as its CPU time
     // (docs/search.md, "Measurements"); the pages and exports, made next, keep both cores busy.
     let (search, (report, outcomes)) = rayon::join(
-        || if search_and_exports { search_files(site, run, sink, &lap) } else { Ok(()) },
+        || if search_and_exports { search_files(site, run, sink, lap) } else { Ok(()) },
         || (analyse::analyse(site, run.access_memo.as_deref()), crate::tracking::provider_outcomes(site)),
     );
     lap.mark("search, gap analysis");
     // Pages and exports are independent: run them side by side, so that one's sequential
     // parts (the pages' contexts, joining the export lists) overlap the other.
     let (pages, exports) = rayon::join(
-        || pages(site, &report, &outcomes, &templates, sink, selection, &lap),
-        || if search_and_exports { export_files(site, run, sink, &lap) } else { Ok(()) },
+        || pages(site, &report, &outcomes, templates, sink, selection, earlier, lap),
+        || if search_and_exports { export_files(site, run, sink, lap) } else { Ok(()) },
     );
     // A template problem is told first, as before the search ran on its own.
     let page_urls = pages?;
@@ -208,7 +235,9 @@ pub fn render_search_and_exports(site: &Site, run: &Run, sink: &dyn Sink) -> Res
 }
 
 /// Every page: the template pages, the QA dashboard (internal only) and the 404 page, showing
-/// the gap analysis `report`. Returns the pages' URLs, or every template problem.
+/// the gap analysis `report`. Returns the pages' URLs (with those `earlier` rendered), or every
+/// template problem (with those `earlier` found).
+#[allow(clippy::too_many_arguments)]
 fn pages(
     site: &Site,
     report: &analyse::GapReport,
@@ -216,9 +245,10 @@ fn pages(
     templates: &Templates,
     sink: &dyn Sink,
     selection: &dyn Selection,
+    earlier: render::RenderedPages,
     lap: &Lap,
 ) -> Result<Vec<String>, Error> {
-    let mut rendered = render::pages(site, report, outcomes, templates, sink, selection, lap)?;
+    let mut rendered = earlier.and(render::pages(site, report, outcomes, templates, sink, selection, lap)?);
     let over_time = history::pages::pages(site, report, templates).into_iter().chain(scenarios::pages::pages(site, report, templates));
     for page in dashboard::pages(site, templates).into_iter().chain(over_time) {
         match page {

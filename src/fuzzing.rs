@@ -86,7 +86,7 @@ pub fn guide_page(data: &[u8]) {
     let mut diags = Vec::new();
     let page = crate::load::guidance::parse_page(Path::new("content"), Path::new("content/guide/fuzz.md"), &file, &mut diags);
     if let Some(page) = page {
-        assert_sanitised(&page.html);
+        assert_sanitised(&crate::guide_checks::page_html(&page, &Default::default()));
         let ids = std::collections::HashSet::from(["fuzz"]);
         diags.extend(crate::validate::guide(std::slice::from_ref(&page), &ids));
     }

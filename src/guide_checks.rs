@@ -222,18 +222,24 @@ fn route_urls(configured: &BTreeMap<String, String>, out: &mut Vec<Diagnostic>) 
 /// Where an unconfigured route's links go: the guide's contact section.
 pub const ROUTE_FALLBACK: &str = "/guide/#contact-the-ap-team";
 
-/// Points every `@route/NAME` link at its configured URL (or [`ROUTE_FALLBACK`]).
-pub fn apply_routes(pages: &mut [GuidePage], configured: &BTreeMap<String, String>) {
-    for p in pages {
-        let mut names: Vec<&str> =
-            p.links.iter().filter_map(|l| if let LinkTarget::Route { name } = &l.target { Some(name.as_str()) } else { None }).collect();
-        names.sort_unstable();
-        names.dedup();
-        for name in names {
-            let url = configured.get(name).map(String::as_str).unwrap_or(ROUTE_FALLBACK);
-            let from = format!("href=\"{}\"", route_placeholder(name));
-            let to = format!("href=\"{}\"", url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;"));
-            p.html = p.html.replace(&from, &to);
-        }
+/// A guide page's HTML, made from its Markdown when its page is rendered, with every
+/// `@route/NAME` link pointed at its configured URL (or [`ROUTE_FALLBACK`]).
+///
+/// # Panics
+/// Once a build has let go of the page's source (`Site::let_go_of_guide_sources`, after its
+/// page is written): nothing may render it again.
+pub fn page_html(p: &GuidePage, configured: &BTreeMap<String, String>) -> String {
+    let body = p.body().expect("a guide page's source is kept until its page is rendered");
+    let mut html = crate::markdown::render_html(body, 0);
+    let mut names: Vec<&str> =
+        p.links.iter().filter_map(|l| if let LinkTarget::Route { name } = &l.target { Some(name.as_str()) } else { None }).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let url = configured.get(name).map(String::as_str).unwrap_or(ROUTE_FALLBACK);
+        let from = format!("href=\"{}\"", route_placeholder(name));
+        let to = format!("href=\"{}\"", url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;"));
+        html = html.replace(&from, &to);
     }
+    html
 }

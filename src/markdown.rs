@@ -122,16 +122,22 @@ pub fn provider_url(id: &str) -> String {
 /// Renders Markdown. `heading_offset` shifts heading levels (1 makes `#` an h2), used for
 /// provider descriptions that sit below the page's own headings.
 pub fn render(source: &str, heading_offset: u8) -> Rendered {
-    render_with(source, heading_offset, true)
+    render_parts(source, heading_offset, true, true)
 }
 
 /// [`render`] without the plain text (`Rendered::text` is left empty): for a provider's page,
-/// which shows only the HTML.
+/// which shows only the HTML, and a guide page's, rendered when the page is.
 pub fn render_html(source: &str, heading_offset: u8) -> String {
-    render_with(source, heading_offset, false).html
+    render_parts(source, heading_offset, false, true).html
 }
 
-fn render_with(source: &str, heading_offset: u8, keep_text: bool) -> Rendered {
+/// [`render`] without the HTML (`Rendered::html` is left empty): what loading a guide page
+/// keeps (its plain text, headings and links); its HTML is made when its page is rendered.
+pub fn render_text(source: &str, heading_offset: u8) -> Rendered {
+    render_parts(source, heading_offset, true, false)
+}
+
+fn render_parts(source: &str, heading_offset: u8, keep_text: bool, keep_html: bool) -> Rendered {
     let mut out = Rendered::default();
     let mut ids = HeadingIds::default();
     let mut events: Vec<Event> = Vec::new();
@@ -210,9 +216,11 @@ fn render_with(source: &str, heading_offset: u8, keep_text: bool) -> Rendered {
             other => events.push(other),
         }
     }
-    let mut html = String::with_capacity(source.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    out.html = if plain { html } else { sanitise(&html) };
+    if keep_html {
+        let mut html = String::with_capacity(source.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        out.html = if plain { html } else { sanitise(&html) };
+    }
     if keep_text {
         out.text = out.text.split_whitespace().collect::<Vec<_>>().join(" ");
     }
@@ -346,6 +354,20 @@ mod tests {
             assert_eq!(sanitise(&html), html, "the sanitiser would change the fast path's HTML for {source:?}");
         }
         plain
+    }
+
+    #[test]
+    fn a_page_loaded_as_text_and_rendered_later_is_the_page_rendered_at_once() {
+        // A guide page is loaded with `render_text` and its HTML made with `render_html` when
+        // its page is rendered: the two halves must be what one `render` gives.
+        let source = "# Referrals\n\nSee [the form](@route/referral) and [a page](@/guide/a.md#b).\n\n## Referrals\n\n<b>raw</b> | a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\n- list\n";
+        let whole = render(source, 0);
+        let text = render_text(source, 0);
+        assert!(text.html.is_empty());
+        assert_eq!(text.text, whole.text);
+        assert_eq!(format!("{:?}", text.headings), format!("{:?}", whole.headings));
+        assert_eq!(format!("{:?}", text.links), format!("{:?}", whole.links));
+        assert_eq!(render_html(source, 0), whole.html);
     }
 
     #[test]

@@ -154,6 +154,16 @@ impl Inputs {
 }
 
 impl Site {
+    /// Lets go of the guide pages' source once a build has written their pages
+    /// ([`crate::render::guide_pages_alone`]): a page's HTML is made from it and nothing else
+    /// reads it, and held through the search stage, the build's peak, 10,000 pages' source is
+    /// about 28 MB. The root page's stays: it is the home page's intro, rendered later.
+    pub fn let_go_of_guide_sources(&mut self) {
+        for p in self.pages.iter_mut().filter(|p| p.url != "/") {
+            p.file = p.file.name_only();
+        }
+    }
+
     /// The same site with other providers and no pages: a what-if scenario's copy
     /// (`crate::scenarios`), which the gap analysis then reads like the real one.
     pub fn with_providers(&self, providers: Vec<ValidProvider>) -> Site {
@@ -200,18 +210,10 @@ impl Site {
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        // Checked: the problems keep the lines they quote, the pages their HTML and plain
-        // text, and no one the source files (a fifth of the peak heap at 10,000 pages).
+        // Checked: the problems keep the lines they quote, and the records not their source
+        // files. A guide page keeps its own until it is rendered: its HTML is made from it.
         diagnostics.items = diagnostics.items.into_par_iter().map(Diagnostic::detached).collect();
-        let mut pages: Vec<_> = pages
-            .into_iter()
-            .filter(|p| !p.front.draft)
-            .map(|mut p| {
-                p.file = p.file.name_only();
-                p
-            })
-            .collect();
-        crate::guide_checks::apply_routes(&mut pages, &config.routes);
+        let pages: Vec<_> = pages.into_iter().filter(|p| !p.front.draft).collect();
         // Drafts are checked like every record, then kept out of everything the public sees.
         let providers = if profile == Profile::Public { providers.into_iter().filter(|p| !p.provider.draft).collect() } else { providers };
         Ok(Site {

@@ -99,7 +99,9 @@ pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut V
     };
     let rel_path = display_path(dir, path);
     let body = &file.text[body_start..];
-    let rendered = markdown::render(body, 0);
+    // The HTML is made when the page is rendered, from the source kept until then: made here,
+    // it was held beside the source through the load's peak (docs/benchmarks.md).
+    let rendered = markdown::render_text(body, 0);
     if let Some(at) = rendered.too_deep_at {
         diags.push(too_deep(file, body_start + at));
     }
@@ -110,7 +112,6 @@ pub fn parse_page(dir: &Path, path: &Path, file: &Arc<SourceFile>, diags: &mut V
         rel_path,
         is_section,
         front,
-        html: rendered.html,
         headings: rendered.headings,
         links: rendered.links,
         body_offset: body_start,

@@ -41,6 +41,8 @@ pub struct FrontMatter {
 
 #[derive(Clone, Debug)]
 pub struct GuidePage {
+    /// The page's file. Its text is kept until the page is rendered: a page's HTML is made
+    /// from it then, not when the page is loaded (see [`GuidePage::body`]).
     pub file: Arc<SourceFile>,
     /// Path relative to `content/`, with forward slashes (`guide/referrals/_index.md`).
     pub rel_path: String,
@@ -48,19 +50,23 @@ pub struct GuidePage {
     /// An `_index.md`: the landing page of a section (a folder).
     pub is_section: bool,
     pub front: FrontMatter,
-    pub html: String,
     pub headings: Vec<Heading>,
     pub links: Vec<InternalLink>,
-    /// Byte offset of the Markdown body in the file (for link diagnostics).
+    /// Byte offset of the Markdown body in the file.
     pub body_offset: usize,
     pub text: String,
     pub word_count: usize,
-    /// How hard the body is to read, worked out from its Markdown once (the source text is
-    /// not kept once the page is checked).
+    /// How hard the body is to read, worked out from its Markdown once.
     pub readability: Option<super::readability::Readability>,
 }
 
 impl GuidePage {
+    /// The page's Markdown body, or `None` once a build has let go of its source (after
+    /// writing its page: `Site::let_go_of_guide_sources`).
+    pub fn body(&self) -> Option<&str> {
+        self.file.text.get(self.body_offset..).filter(|_| !self.file.text.is_empty())
+    }
+
     /// URL of the section this page belongs to (`/guide/referrals/` for a page in that folder,
     /// the parent folder's URL for a section), or `None` at the top.
     pub fn parent_url(&self) -> Option<String> {
@@ -97,6 +103,6 @@ pub enum LinkTarget {
     /// `@provider/ID`
     Provider { id: String },
     /// `@route/NAME`: a form or route named in `apdir.toml`'s `[routes]`, filled in once the
-    /// configuration is known (see `crate::guide_checks::apply_routes`).
+    /// configuration is known (see `crate::guide_checks::page_html`).
     Route { name: String },
 }

@@ -20,7 +20,7 @@ struct GuideView<'a> {
     title: &'a str,
     summary: &'a str,
     url: &'a str,
-    html: &'a str,
+    html: String,
     toc: Vec<&'a crate::markdown::Heading>,
     updated: Option<String>,
     updated_iso: Option<String>,
@@ -29,12 +29,12 @@ struct GuideView<'a> {
     is_section: bool,
 }
 
-fn guide_view(p: &GuidePage) -> GuideView<'_> {
+fn guide_view<'a>(p: &'a GuidePage, site: &Site) -> GuideView<'a> {
     GuideView {
         title: &p.front.title,
         summary: &p.front.summary,
         url: &p.url,
-        html: &p.html,
+        html: crate::guide_checks::page_html(p, &site.config.routes),
         toc: p.headings.iter().filter(|h| h.level == 2).collect(),
         updated: p.front.updated.map(|d| d.long()),
         updated_iso: p.front.updated.map(|d| d.iso()),
@@ -126,9 +126,9 @@ impl<'a> Guide<'a> {
         jobs
     }
 
-    /// Renders every guide page on every core, each page's context made just before it is
-    /// rendered: the contexts hold a copy of the page's HTML, and made all at once, those of
-    /// 10,000 pages took about 50 MB (docs/benchmarks.md).
+    /// Renders every guide page on every core, each page's context (and HTML) made just before
+    /// it is rendered: the contexts hold the page's HTML, and made all at once, those of 10,000
+    /// pages took about 50 MB (docs/benchmarks.md).
     pub(super) fn render_pages(&self, out: &Renderer) -> Result<(), OutputError> {
         // The home page's intro is rendered with the home page (`jobs`).
         self.site.pages.par_iter().filter(|p| p.url != "/").try_for_each(|p| {
@@ -140,7 +140,7 @@ impl<'a> Guide<'a> {
 
 fn guide_page(site: &Site, tree: &Tree, p: &GuidePage, upcoming: &[events::EventView]) -> Job {
     let mut c = base_context(&p.front.title, &p.front.summary, &p.url, crumbs_with(&tree.crumbs(p)));
-    c.insert("page", &guide_view(p));
+    c.insert("page", &guide_view(p, site));
     c.insert("review", &events::review_view(p, site));
     c.insert("event", &events::event_view(p, site));
     c.insert("upcoming_events", &upcoming);
@@ -189,7 +189,7 @@ fn home(site: &Site, tree: &Tree, d: &Directory, upcoming: &[events::EventView])
     let title = intro.map(|p| p.front.title.as_str()).unwrap_or(site.config.title.as_str());
     let summary = intro.map(|p| p.front.summary.as_str()).unwrap_or(site.config.description.as_str());
     let mut c = base_context(title, summary, "/", vec![]);
-    c.insert("intro_html", &intro.map(|p| p.html.as_str()).unwrap_or(""));
+    c.insert("intro_html", &intro.map(|p| crate::guide_checks::page_html(p, &site.config.routes)).unwrap_or_default());
     c.insert("tiers", &d.tier_links);
     c.insert("districts", &d.district_links.iter().filter(|d| d.description.is_empty()).collect::<Vec<_>>());
     c.insert("needs", &d.need_links);

@@ -125,11 +125,23 @@ pub trait Selection: Sync {
     fn search_and_exports(&self) -> bool {
         true
     }
+    /// Whether to render the guide's pages (false: already written, by [`guide_pages_alone`]).
+    fn guide_pages(&self) -> bool {
+        true
+    }
 }
 
 /// Selects every page: what `apdir build` renders.
 pub struct Everything;
 impl Selection for Everything {}
+
+/// Every page but the guide's, which a build has already written ([`guide_pages_alone`]).
+pub struct AllButGuidePages;
+impl Selection for AllButGuidePages {
+    fn guide_pages(&self) -> bool {
+        false
+    }
+}
 
 /// Every page, without the search index and the exports: what `apdir check` renders to find
 /// template problems.
@@ -171,9 +183,23 @@ pub fn templates(site: &Site) -> Result<Templates, crate::Error> {
 
 /// What rendering the pages found: the URL of every page (for the sitemap) and each template
 /// problem once.
+#[derive(Default)]
 pub struct RenderedPages {
     pub urls: Vec<String>,
     pub errors: Vec<Diagnostic>,
+}
+
+impl RenderedPages {
+    /// What two renders found together: a problem both found is kept once.
+    pub fn and(mut self, later: RenderedPages) -> RenderedPages {
+        self.urls.extend(later.urls);
+        for d in later.errors {
+            if !self.errors.iter().any(|x| x.message == d.message && x.span == d.span) {
+                self.errors.push(d);
+            }
+        }
+        self
+    }
 }
 
 /// A page to render: its URL, template and context.
@@ -260,15 +286,26 @@ pub fn pages(
     let t = Instant::now();
     provider_pages(site, outcomes, &out, Some(&cards))?;
     lap.mark_from(&t, "provider pages");
-    let t = Instant::now();
-    guide.render_pages(&out)?;
-    lap.mark_from(&t, "guide pages");
+    if selection.guide_pages() {
+        let t = Instant::now();
+        guide.render_pages(&out)?;
+        lap.mark_from(&t, "guide pages");
+    }
     let t = Instant::now();
     jobs.into_par_iter().try_for_each(|(url, template, c)| out.emit(&url, template, &c))?;
     lap.mark_from(&t, "other pages");
     let t = Instant::now();
     listings::render(&directory, cards, &listing_jobs, page_size, &out)?;
     lap.mark_from(&t, "listing pages");
+    Ok(out.finish())
+}
+
+/// The guide's pages and nothing else (the home page, whose intro is a guide page, is rendered
+/// with the others): a build writes them first, so that their source can go before the search
+/// index is made.
+pub fn guide_pages_alone(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<RenderedPages, crate::Error> {
+    let out = Renderer { templates, sink, selection: &Everything, urls: Mutex::default(), errors: Mutex::default() };
+    guide::Guide::new(site).render_pages(&out)?;
     Ok(out.finish())
 }
 

@@ -247,6 +247,19 @@ fn builds_are_reproducible() {
 }
 
 #[test]
+fn a_build_lets_go_of_a_guide_pages_source_only_once_its_page_is_written() {
+    // A guide page's HTML is made from its source when its page is rendered; a build writes
+    // the guide's pages first and then lets their sources go, all but the home page's intro.
+    let options = apdir::LoadOptions { today: Some(today()), ..Default::default() };
+    let mut site = apdir::Site::load(&repo(), &options).unwrap_or_else(|d| panic!("{}", d.render(false)));
+    assert!(site.pages.iter().all(|p| p.body().is_some()), "every page keeps its source until it is rendered");
+    site.let_go_of_guide_sources();
+    for p in &site.pages {
+        assert_eq!(p.body().is_some(), p.url == "/", "{}", p.url);
+    }
+}
+
+#[test]
 fn check_renders_every_page_but_not_the_search_index_or_the_exports() {
     // `apdir check` renders to find template problems; the search index and the open data
     // exports cannot find any, so it leaves them out (on 10,000 providers that halves its time
