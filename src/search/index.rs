@@ -387,15 +387,25 @@ impl PairPostings {
     /// they are the saved vocabulary's.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.keys.len() * 8 + self.docs.len());
-        super::export::put_varint(&mut out, self.keys.len() as u64);
-        for (i, k) in self.keys.iter().enumerate() {
-            super::export::put_varint(&mut out, k >> 32);
-            super::export::put_varint(&mut out, k & 0xffff_ffff);
-            let (count, gaps) = self.docs(i);
-            super::export::put_varint(&mut out, u64::from(count));
-            out.extend_from_slice(gaps);
-        }
+        self.write_to(&mut out).expect("writing to memory does not fail");
         out
+    }
+
+    /// [`PairPostings::encode`] written to `out` a pair at a time, never held whole.
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut head = Vec::new();
+        super::export::put_varint(&mut head, self.keys.len() as u64);
+        out.write_all(&head)?;
+        for (i, k) in self.keys.iter().enumerate() {
+            head.clear();
+            super::export::put_varint(&mut head, k >> 32);
+            super::export::put_varint(&mut head, k & 0xffff_ffff);
+            let (count, gaps) = self.docs(i);
+            super::export::put_varint(&mut head, u64::from(count));
+            out.write_all(&head)?;
+            out.write_all(gaps)?;
+        }
+        Ok(())
     }
 
     /// Reads what [`PairPostings::encode`] wrote, for the index with this vocabulary.
@@ -591,21 +601,24 @@ impl SearchIndex {
         std::fs::create_dir_all(&fresh).map_err(|e| format!("cannot create {}: {e}", fresh.display()))?;
         // From here on, dropping the staged index removes what was written.
         let staged = StagedIndex { dir: dir.to_path_buf(), fresh, old, committed: false };
-        std::fs::write(staged.fresh.join(POSTINGS_FILE), self.postings.encode()).map_err(|e| format!("cannot write the search postings: {e}"))?;
-        // Streamed, not built as a JSON tree first: the build stages the index while its pages
-        // are still in memory.
+        // Each file written as it is encoded, never held whole: the build stages the index while
+        // its site is still in memory (whole, the postings and pairs were 8 MB at 10,000 guide
+        // pages, docs/benchmarks.md), and the side file is streamed, not built as a JSON tree.
+        type Out = std::io::BufWriter<std::fs::File>;
+        let write = |name: &str, what: &dyn Fn(&mut Out) -> std::io::Result<()>| -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(staged.fresh.join(name))?);
+            what(&mut out)?;
+            std::io::Write::flush(&mut out)
+        };
         #[derive(serde::Serialize)]
         struct Side<'a> {
             docs: &'a [DocInfo],
             vocab: &'a BTreeMap<String, String>,
         }
-        let write_side = || -> std::io::Result<()> {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(staged.fresh.join("apdir.json"))?);
-            serde_json::to_writer(&mut out, &Side { docs: &self.docs, vocab: &self.vocab })?;
-            std::io::Write::flush(&mut out)
-        };
-        write_side().map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
-        std::fs::write(staged.fresh.join(PAIRS_FILE), self.pairs.encode()).map_err(|e| format!("cannot write the search phrases: {e}"))?;
+        write(POSTINGS_FILE, &|out| self.postings.write_to(out)).map_err(|e| format!("cannot write the search postings: {e}"))?;
+        write("apdir.json", &|out| Ok(serde_json::to_writer(out, &Side { docs: &self.docs, vocab: &self.vocab })?))
+            .map_err(|e| format!("cannot write the search vocabulary: {e}"))?;
+        write(PAIRS_FILE, &|out| self.pairs.write_to(out)).map_err(|e| format!("cannot write the search phrases: {e}"))?;
         if let Some(key) = self.cache_key {
             std::fs::write(staged.fresh.join(super::cache::INDEX_KEY_FILE), super::cache::key_text(key))
                 .map_err(|e| format!("cannot write the index's cache key: {e}"))?;

@@ -436,19 +436,30 @@ impl Postings {
     /// varint length, UTF-8 term, varint entry length, entry.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.bytes.len() + self.terms.len() * 12 + 64);
-        put_varint(&mut out, self.docs as u64);
-        for t in self.tokens {
-            put_varint(&mut out, t);
-        }
-        put_varint(&mut out, self.terms.len() as u64);
-        for (i, t) in self.terms.iter().enumerate() {
-            put_varint(&mut out, t.len() as u64);
-            out.extend_from_slice(t.as_bytes());
-            let e = self.entry(i);
-            put_varint(&mut out, e.len() as u64);
-            out.extend_from_slice(e);
-        }
+        self.write_to(&mut out).expect("writing to memory does not fail");
         out
+    }
+
+    /// [`Postings::encode`] written to `out` a term at a time, never held whole (the build
+    /// saves the index while its site is still in memory).
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut head = Vec::new();
+        put_varint(&mut head, self.docs as u64);
+        for t in self.tokens {
+            put_varint(&mut head, t);
+        }
+        put_varint(&mut head, self.terms.len() as u64);
+        out.write_all(&head)?;
+        for (i, t) in self.terms.iter().enumerate() {
+            head.clear();
+            put_varint(&mut head, t.len() as u64);
+            head.extend_from_slice(t.as_bytes());
+            let e = self.entry(i);
+            put_varint(&mut head, e.len() as u64);
+            out.write_all(&head)?;
+            out.write_all(e)?;
+        }
+        Ok(())
     }
 
     /// Reads what [`Postings::encode`] wrote.
