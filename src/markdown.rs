@@ -137,10 +137,32 @@ pub fn render_text(source: &str, heading_offset: u8) -> Rendered {
     render_parts(source, heading_offset, true, false)
 }
 
+/// The events the HTML is written from, gathered only when the HTML is wanted.
+struct Events<'a> {
+    list: Vec<Event<'a>>,
+    keep: bool,
+}
+
+impl<'a> Events<'a> {
+    fn push(&mut self, event: Event<'a>) {
+        if self.keep {
+            self.list.push(event);
+        }
+    }
+    fn set(&mut self, at: usize, event: Event<'a>) {
+        if let Some(e) = self.list.get_mut(at) {
+            *e = event;
+        }
+    }
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
 fn render_parts(source: &str, heading_offset: u8, keep_text: bool, keep_html: bool) -> Rendered {
     let mut out = Rendered::default();
     let mut ids = HeadingIds::default();
-    let mut events: Vec<Event> = Vec::new();
+    let mut events = Events { list: Vec::new(), keep: keep_html };
     let mut in_heading: Option<(u8, usize, String)> = None;
     let mut nesting = Nesting::default();
     let mut plain = true;
@@ -159,7 +181,7 @@ fn render_parts(source: &str, heading_offset: u8, keep_text: bool, keep_html: bo
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((lvl, at, text)) = in_heading.take() {
                     let id = ids.unique(slugify(&text));
-                    events[at] = Event::Html(format!("<h{lvl} id=\"{id}\">").into());
+                    events.set(at, Event::Html(format!("<h{lvl} id=\"{id}\">").into()));
                     events.push(Event::Html(format!("</h{lvl}>\n").into()));
                     out.headings.push(Heading { level: lvl, text: text.trim().to_string(), id });
                 }
@@ -218,7 +240,7 @@ fn render_parts(source: &str, heading_offset: u8, keep_text: bool, keep_html: bo
     }
     if keep_html {
         let mut html = String::with_capacity(source.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        pulldown_cmark::html::push_html(&mut html, events.list.into_iter());
         out.html = if plain { html } else { sanitise(&html) };
     }
     if keep_text {
