@@ -33,6 +33,19 @@ fn template_syntax_errors_in_every_template_are_reported_with_line_and_column() 
 }
 
 #[test]
+fn a_render_error_in_a_guide_template_is_reported_with_those_of_the_other_pages() {
+    // A build writes the guide's pages first: a problem there must not hide the others'.
+    let site = TestSite::new();
+    site.provider("test-provider", VALID_PROVIDER);
+    site.write("templates/section.html", "{% extends \"base.html\" %}{% block content %}{{ page.no_such_field }}{% endblock %}");
+    site.write("templates/provider.html", "{% extends \"base.html\" %}{% block content %}{{ provider.no_such_field }}{% endblock %}");
+    let d = site.errors();
+    let locations: Vec<String> = d.with_code("template-render").iter().map(|s| s.location()).collect();
+    assert!(locations.iter().any(|l| l.starts_with("templates/section.html:1:")), "{locations:?}");
+    assert!(locations.iter().any(|l| l.starts_with("templates/provider.html:1:")), "{locations:?}");
+}
+
+#[test]
 fn a_sites_provider_card_is_used_on_every_listing_page() {
     let site = TestSite::new();
     site.provider("test-provider", VALID_PROVIDER);
