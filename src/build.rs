@@ -155,9 +155,8 @@ pub fn render(site: &Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {
 }
 
 /// [`render`] for a build, which renders its site once: the guide's pages are written first
-/// and their source (from which their HTML is made) let go before the search index is made.
-/// Held through the search stage, the build's peak, 10,000 guide pages' HTML was about 28 MB
-/// (docs/benchmarks.md). A problem in
+/// and their sources (from which their HTML is made) let go before the search index is made,
+/// the build's peak (10,000 pages' sources are about 28 MB; docs/benchmarks.md). A problem in
 /// the guide's templates does not stop the rest: every page's problems are reported together.
 fn render_once(site: &mut Site, run: &Run, sink: &dyn Sink) -> Result<(), Error> {
     let lap = Lap::new();

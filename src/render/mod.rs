@@ -131,7 +131,8 @@ pub trait Selection: Sync {
     }
 }
 
-/// Selects every page: what `apdir build` renders.
+/// Selects every page: what `build::render` renders. A build writes the guide's pages first
+/// and then [`AllButGuidePages`].
 pub struct Everything;
 impl Selection for Everything {}
 
