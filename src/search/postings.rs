@@ -432,16 +432,9 @@ impl Postings {
         scores
     }
 
-    /// The saved form: varint documents, the fields' tokens, varint term count, then per term
-    /// varint length, UTF-8 term, varint entry length, entry.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.bytes.len() + self.terms.len() * 12 + 64);
-        self.write_to(&mut out).expect("writing to memory does not fail");
-        out
-    }
-
-    /// [`Postings::encode`] written to `out` a term at a time, never held whole (the build
-    /// saves the index while its site is still in memory).
+    /// Writes the saved form to `out` a term at a time, never held whole (the build saves the
+    /// index while its site is still in memory): varint documents, the fields' tokens, varint
+    /// term count, then per term varint length, UTF-8 term, varint entry length, entry.
     pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let mut head = Vec::new();
         put_varint(&mut head, self.docs as u64);
@@ -462,7 +455,7 @@ impl Postings {
         Ok(())
     }
 
-    /// Reads what [`Postings::encode`] wrote.
+    /// Reads what [`Postings::write_to`] wrote.
     pub fn decode(b: &[u8]) -> Option<Postings> {
         let mut pos = 0;
         let mut p = Postings { docs: varint(b, &mut pos)? as usize, ..Default::default() };
