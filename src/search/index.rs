@@ -382,16 +382,10 @@ impl PairPostings {
         self.docs(i)
     }
 
-    /// The saved form: varint pair count, then per pair varint first term, varint second
-    /// term (with [`BRIDGED`] for a bridged pair), varint document count, the documents as varint deltas. The terms are not saved:
+    /// Writes the saved form to `out` a pair at a time, never held whole: varint pair count,
+    /// then per pair varint first term, varint second term (with [`BRIDGED`] for a bridged
+    /// pair), varint document count, the documents as varint deltas. The terms are not saved:
     /// they are the saved vocabulary's.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.keys.len() * 8 + self.docs.len());
-        self.write_to(&mut out).expect("writing to memory does not fail");
-        out
-    }
-
-    /// [`PairPostings::encode`] written to `out` a pair at a time, never held whole.
     pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let mut head = Vec::new();
         super::export::put_varint(&mut head, self.keys.len() as u64);
@@ -408,7 +402,7 @@ impl PairPostings {
         Ok(())
     }
 
-    /// Reads what [`PairPostings::encode`] wrote, for the index with this vocabulary.
+    /// Reads what [`PairPostings::write_to`] wrote, for the index with this vocabulary.
     pub fn decode(bytes: &[u8], vocab: &BTreeMap<String, String>) -> Option<PairPostings> {
         let mut pos = 0;
         let mut next = || -> Option<u64> {

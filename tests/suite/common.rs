@@ -189,3 +189,10 @@ pub fn located(d: &apdir::Diagnostics, code: &str) -> String {
     assert!(!found.is_empty(), "no `{code}` diagnostic; got:\n{}", d.render(false));
     found[0].location()
 }
+
+/// Asserts that a `code` problem is reported at `at`, the start of its location
+/// (`templates/404.html:2:` for any column of that line).
+pub fn assert_reported_at(d: &apdir::Diagnostics, code: &str, at: &str) {
+    let locations: Vec<String> = d.with_code(code).iter().map(|s| s.location()).collect();
+    assert!(locations.iter().any(|l| l.starts_with(at)), "no `{code}` at {at}: {locations:?}\n{}", d.render(false));
+}
